@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vtdemu: an emulator of one Intel VT-d remapping hardware unit (DRHD).
+ *
+ * The unit knows nothing of the machine around it.  It sees guest memory and
+ * interrupt delivery only through struct vtd_host_ops and the opaque pointer
+ * given at creation.  Everything in this header is plain C11.
+ *
+ * Threading contract (applies to every function below unless it says
+ * otherwise):
+ *  - vtd_mmio_read(), vtd_mmio_write(), vtd_translate() and vtd_interrupt()
+ *    may be called concurrently from any number of threads on the same unit.
+ *    Register state, fault recording and queued invalidation are serialised
+ *    by an internal lock; an IOTLB hit takes no lock and allocates nothing.
+ *  - vtd_iommu_free() must not race with any other call on the same unit.
+ *  - Host callbacks may be invoked from whichever thread made the call that
+ *    caused them, and may be invoked with the unit's internal lock held: a
+ *    callback must not call back into the same unit (except the read-only
+ *    vtd_*_str() helpers).
+ *
+ * Error convention: functions return 0 on success or a negative errno
+ * value for host-side failures (-EINVAL for bad arguments, -ENOMEM, -EIO
+ * when a host memory callback failed where no architectural fault applies).
+ * Architectural outcomes (DMA faults, blocked interrupts) are never errors:
+ * they are reported as values in the result structures.
+ */
+#ifndef VTD_VTD_H
+#define VTD_VTD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(VTD_BUILDING_LIBRARY) && defined(__GNUC__)
+#define VTD_API __attribute__((visibility("default")))
+#else
+#define VTD_API
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Host callbacks                                                      */
+/* ------------------------------------------------------------------ */
+
+#define VTD_HOST_OPS_VERSION 1
+
+/* Severity for the optional log hook. */
+enum vtd_log_level {
+    VTD_LOG_ERROR = 0,   /* guest did something the spec calls an error */
+    VTD_LOG_WARN = 1,    /* wrong-size access, ignored write, ... */
+    VTD_LOG_INFO = 2,
+    VTD_LOG_DEBUG = 3,
+};
+
+/* Kinds of structured events sent to the optional trace hook. */
+enum vtd_event_kind {
+    VTD_EV_MMIO_READ = 1,  /* addr = offset, val[0] = value, size */
+    VTD_EV_MMIO_WRITE,     /* addr = offset, val[0] = value, size */
+    VTD_EV_MEM_READ,       /* addr = gpa, size, data (the bytes read) */
+    VTD_EV_WALK,           /* one structure entry used by a walk:
+                              what = "root", "context", "pasid-dir", "pasid",
+                              "sl", "fl", "irte", "pid"; level; addr = entry
+                              gpa; val[] = entry qwords; nval = count */
+    VTD_EV_DMA,            /* a translation finished: sid, pasid, addr =
+                              iova, val[0] = output address, fault */
+    VTD_EV_INTERRUPT,      /* an interrupt request finished */
+    VTD_EV_FAULT,          /* a fault was detected: fault, recorded */
+    VTD_EV_INVALIDATION,   /* a cache invalidation: what = kind, val[] = desc */
+    VTD_EV_CACHE_STALE,    /* lint: a cache hit disagrees with the tables */
+    VTD_EV_NOTE,           /* free text in msg */
+};
+
+/* One event.  Pointers are valid only for the duration of the callback. */
+struct vtd_event {
+    enum vtd_event_kind kind;
+    uint16_t sid;
+    uint32_t pasid;        /* VTD_NO_PASID when the request had none */
+    int level;             /* paging level for VTD_EV_WALK, else 0 */
+    uint64_t addr;
+    uint64_t val[8];
+    unsigned nval;
+    unsigned size;
+    unsigned fault;        /* enum vtd_fault_reason, 0 for none */
+    bool recorded;
+    const char *what;      /* short static tag, may be NULL */
+    const char *msg;       /* human readable explanation, may be NULL */
+    const void *data;      /* VTD_EV_MEM_READ: the bytes, size long */
+};
+
+/*
+ * Host operations.  Every callback receives the opaque pointer given to
+ * vtd_iommu_new().  read and write are required; the rest are optional
+ * (NULL).
+ */
+struct vtd_host_ops {
+    uint32_t version; /* VTD_HOST_OPS_VERSION */
+
+    /* Guest-physical memory access by the unit (table walks, descriptor
+     * fetches, status writes).  Return 0 on success, a negative errno when
+     * the address is not backed: the unit turns that into the spec's
+     * "error accessing" fault for whatever it was reading. */
+    int (*read)(void *opaque, uint64_t gpa, void *buf, size_t len);
+    int (*write)(void *opaque, uint64_t gpa, const void *buf, size_t len);
+
+    /* Optional atomic compare-and-exchange of an aligned 64-bit guest
+     * word: if *(gpa) == *expected, store desired and return 0; otherwise
+     * store the current value in *expected and return -EAGAIN.  Other
+     * negative errno: not backed.  Without it the unit uses read+write,
+     * which is not atomic against concurrent CPU updates. */
+    int (*cmpxchg64)(void *opaque, uint64_t gpa, uint64_t *expected,
+                     uint64_t desired);
+
+    /* Send a compatibility-format MSI (fault event, invalidation-complete
+     * event, page-request event).  Not subject to interrupt remapping.
+     * Optional: without it such interrupts are only reported as events. */
+    void (*msi_send)(void *opaque, uint64_t addr, uint32_t data);
+
+    /* Optional diagnostics.  The library never prints on its own. */
+    void (*log)(void *opaque, enum vtd_log_level level, const char *msg);
+    void (*trace)(void *opaque, const struct vtd_event *ev);
+};
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+/* ------------------------------------------------------------------ */
+
+#define VTD_CONFIG_VERSION 1
+
+enum vtd_cache_policy {
+    VTD_CACHE_HARDWARE = 0, /* cache like hardware; stale until invalidated */
+    VTD_CACHE_NONE = 1,     /* always walk the tables */
+};
+
+struct vtd_config {
+    uint32_t version;     /* VTD_CONFIG_VERSION */
+    /* Named profile ("qemu-7.2", "full") or NULL to use cap/ecap below.
+     * When a profile is named, non-zero cap/ecap override it. */
+    const char *profile;
+    uint64_t cap;         /* Capability register as presented */
+    uint64_t ecap;        /* Extended capability register as presented */
+    uint32_t ver;         /* Version register; 0 means 0x10 (1.0) */
+    /* Host address width in bits used for reserved-bit checks on table and
+     * page addresses; 0 means CAP.MGAW + 1. */
+    uint32_t haw;
+    enum vtd_cache_policy cache;
+    bool lint;            /* report stale cache hits (VTD_EV_CACHE_STALE) */
+    /* Fault recording: collapse faults from a SID already held in a
+     * fault record with F set (VT-d 7.2.1 allows it).  Default true. */
+    bool no_fault_collapse;
+};
+
+/* Profile names known to vtd_iommu_new(), NULL-terminated. */
+VTD_API const char *const *vtd_profile_names(void);
+
+/* Fill cap/ecap for a named profile.  Returns 0 or -ENOENT. */
+VTD_API int vtd_profile_lookup(const char *name, uint64_t *cap,
+                               uint64_t *ecap);
+
+/* ------------------------------------------------------------------ */
+/* Lifetime                                                            */
+/* ------------------------------------------------------------------ */
+
+struct vtd_iommu;
+
+/*
+ * Create a unit.  cfg and ops are copied; opaque is passed to callbacks.
+ * On success *out owns the unit (free with vtd_iommu_free()).
+ * Errors: -EINVAL (NULL argument, wrong version, unknown profile, or an
+ * inconsistent CAP/ECAP combination; when errbuf is non-NULL a one-line
+ * reason is written to it), -ENOMEM.
+ */
+VTD_API int vtd_iommu_new(const struct vtd_config *cfg,
+                          const struct vtd_host_ops *ops, void *opaque,
+                          struct vtd_iommu **out, char *errbuf,
+                          size_t errlen);
+VTD_API void vtd_iommu_free(struct vtd_iommu *unit);
+/* Return every register and cache to its reset state. */
+VTD_API void vtd_iommu_reset(struct vtd_iommu *unit);
+
+/* Capability values the unit presents (after profile resolution). */
+VTD_API uint64_t vtd_iommu_cap(const struct vtd_iommu *unit);
+VTD_API uint64_t vtd_iommu_ecap(const struct vtd_iommu *unit);
+/* Size in bytes of the register window (a multiple of 4 KiB). */
+VTD_API uint64_t vtd_iommu_mmio_size(const struct vtd_iommu *unit);
+
+/* ------------------------------------------------------------------ */
+/* Registers (VT-d chapter 11)                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Access the register at byte offset off (relative to the unit's base)
+ * with size 4 or 8.  Wrong-size, unaligned and out-of-range accesses are
+ * ignored (reads return 0) and logged; they never abort.
+ * Returns 0, or -EINVAL when the access was ignored.
+ */
+VTD_API int vtd_mmio_read(struct vtd_iommu *unit, uint64_t off,
+                          unsigned size, uint64_t *val);
+VTD_API int vtd_mmio_write(struct vtd_iommu *unit, uint64_t off,
+                           unsigned size, uint64_t val);
+
+/* ------------------------------------------------------------------ */
+/* DMA translation (VT-d chapters 3, 7, 9)                             */
+/* ------------------------------------------------------------------ */
+
+#define VTD_NO_PASID 0xffffffffu
+
+enum vtd_access {
+    VTD_ACC_READ = 1u << 0,
+    VTD_ACC_WRITE = 1u << 1,
+    VTD_ACC_EXEC = 1u << 2,  /* execute-requested (with PASID) */
+    VTD_ACC_PRIV = 1u << 3,  /* privileged-mode-requested */
+};
+
+enum vtd_at {
+    VTD_AT_UNTRANSLATED = 0, /* ordinary DMA */
+    VTD_AT_TRANSLATION = 1,  /* ATS translation request */
+    VTD_AT_TRANSLATED = 2,   /* ATS translated request */
+};
+
+struct vtd_dma_req {
+    uint16_t sid;       /* requester id: bus << 8 | dev << 3 | fn */
+    uint32_t pasid;     /* VTD_NO_PASID for a request without PASID */
+    uint64_t iova;
+    uint32_t size;      /* bytes; must not cross a 4 KiB boundary (0 = 1) */
+    uint32_t access;    /* enum vtd_access bits */
+    enum vtd_at at;
+};
+
+enum vtd_perm {
+    VTD_PERM_R = 1u << 0,
+    VTD_PERM_W = 1u << 1,
+    VTD_PERM_X = 1u << 2,
+    VTD_PERM_U = 1u << 3, /* user access allowed (first stage) */
+};
+
+struct vtd_xlate {
+    uint64_t addr;      /* output address of req->iova (valid if !fault) */
+    uint64_t page_size; /* size of the mapping that translated it */
+    uint32_t perm;      /* enum vtd_perm granted by the mapping */
+    uint16_t did;       /* domain id used (0 when translation is off) */
+    unsigned fault;     /* enum vtd_fault_reason; 0 = success */
+    bool recorded;      /* fault written to a fault recording register */
+    bool cached;        /* result came from the IOTLB */
+};
+
+/* Translate one request.  Faults are recorded in the unit's fault
+ * registers as the spec says.  Returns 0, or -EINVAL for bad arguments. */
+VTD_API int vtd_translate(struct vtd_iommu *unit,
+                          const struct vtd_dma_req *req,
+                          struct vtd_xlate *out);
+
+/* ------------------------------------------------------------------ */
+/* Interrupt remapping (VT-d chapter 5)                                */
+/* ------------------------------------------------------------------ */
+
+enum vtd_irq_outcome {
+    VTD_IRQ_PASSTHROUGH = 1, /* compatibility format delivered unchanged */
+    VTD_IRQ_REMAPPED = 2,    /* out->dest etc. describe the interrupt */
+    VTD_IRQ_POSTED = 3,      /* posted to a posted-interrupt descriptor */
+    VTD_IRQ_BLOCKED = 4,     /* not delivered; out->fault gives the reason */
+};
+
+struct vtd_msi_req {
+    uint16_t sid;
+    bool sid_valid;   /* false: request carries no requester id */
+    uint64_t addr;    /* 0xFEExxxxx */
+    uint32_t data;
+};
+
+struct vtd_irq {
+    enum vtd_irq_outcome outcome;
+    /* remapped or passthrough: the interrupt to deliver */
+    uint32_t dest;     /* APIC id (8-bit xAPIC or 32-bit x2APIC) */
+    uint8_t vector;
+    uint8_t dm;        /* destination mode: 0 physical, 1 logical */
+    uint8_t tm;        /* trigger mode: 0 edge, 1 level */
+    uint8_t dlm;       /* delivery mode (000b fixed, 001b lowest, ...) */
+    uint8_t rh;        /* redirection hint */
+    bool x2apic;       /* dest is a 32-bit x2APIC id */
+    /* posted */
+    uint64_t pid_addr; /* posted-interrupt descriptor */
+    bool notify;       /* the notification event was sent */
+    uint8_t nv;        /* notification vector sent */
+    uint32_t ndst;     /* notification destination sent */
+    /* blocked */
+    unsigned fault;
+    bool recorded;
+    uint16_t index;    /* interrupt index used, when remappable */
+};
+
+/* Process an interrupt request (a DWORD write to 0xFEExxxxx by sid).
+ * Returns 0, or -EINVAL for bad arguments. */
+VTD_API int vtd_interrupt(struct vtd_iommu *unit,
+                          const struct vtd_msi_req *req, struct vtd_irq *out);
+
+/* ------------------------------------------------------------------ */
+/* Fault reasons (VT-d 7.1.3 Table 30, 5.1.4.1 Table 15)               */
+/* ------------------------------------------------------------------ */
+
+#include <vtd/faults.h>
+
+/* Short spec name of a fault reason ("LGN.3: read without read
+ * permission"), or "unknown fault reason" for values not in the spec. */
+VTD_API const char *vtd_fault_reason_str(unsigned reason);
+
+/* True when FPD may suppress the reason (the spec's "qualified"). */
+VTD_API bool vtd_fault_reason_qualified(unsigned reason);
+
+/* ------------------------------------------------------------------ */
+/* Statistics                                                          */
+/* ------------------------------------------------------------------ */
+
+struct vtd_stats {
+    uint64_t faults_detected;   /* every fault the unit detected */
+    uint64_t faults_recorded;   /* written to a fault recording register */
+    uint64_t faults_suppressed; /* qualified faults suppressed by FPD */
+    uint64_t faults_collapsed;  /* same-SID fault already pending */
+    uint64_t faults_overflow;   /* lost to PFO */
+    uint64_t iotlb_hits, iotlb_misses;
+    uint64_t invalidations;
+};
+
+VTD_API void vtd_get_stats(struct vtd_iommu *unit, struct vtd_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VTD_VTD_H */

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+#include "fakemem.h"
+
+#include <check.h>
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+static int fr(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+    struct fake_host *h = opaque;
+    h->reads++;
+    if (gpa >= h->size || len > h->size - gpa)
+        return -EFAULT;
+    memcpy(buf, h->ram + gpa, len);
+    return 0;
+}
+
+static int fw(void *opaque, uint64_t gpa, const void *buf, size_t len)
+{
+    struct fake_host *h = opaque;
+    h->writes++;
+    if (gpa >= h->size || len > h->size - gpa)
+        return -EFAULT;
+    memcpy(h->ram + gpa, buf, len);
+    return 0;
+}
+
+static int fcx(void *opaque, uint64_t gpa, uint64_t *expected, uint64_t desired)
+{
+    struct fake_host *h = opaque;
+    if (gpa >= h->size || 8 > h->size - gpa || (gpa & 7))
+        return -EFAULT;
+    uint64_t *p = (uint64_t *)(void *)(h->ram + gpa);
+    uint64_t e = *expected;
+    if (__atomic_compare_exchange_n(p, &e, desired, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST))
+        return 0;
+    *expected = e;
+    return -EAGAIN;
+}
+
+static void fmsi(void *opaque, uint64_t addr, uint32_t data)
+{
+    struct fake_host *h = opaque;
+    if (h->nmsi < FAKE_MSI_MAX) {
+        h->msi_addr[h->nmsi] = addr;
+        h->msi_data[h->nmsi] = data;
+    }
+    h->nmsi++;
+}
+
+static void flog(void *opaque, enum vtd_log_level lvl, const char *msg)
+{
+    struct fake_host *h = opaque;
+    (void)lvl;
+    (void)msg;
+    h->nlog++;
+}
+
+static const struct vtd_host_ops ops = {
+    .version = VTD_HOST_OPS_VERSION,
+    .read = fr,
+    .write = fw,
+    .cmpxchg64 = fcx,
+    .msi_send = fmsi,
+    .log = flog,
+};
+
+const struct vtd_host_ops *fake_host_ops(void)
+{
+    return &ops;
+}
+
+struct fake_host *fake_host_new(uint64_t size)
+{
+    struct fake_host *h = g_new0(struct fake_host, 1);
+    h->ram = g_malloc0(size);
+    h->size = size;
+    return h;
+}
+
+void fake_host_free(struct fake_host *h)
+{
+    if (!h)
+        return;
+    g_free(h->ram);
+    g_free(h);
+}
+
+void fake_wq(struct fake_host *h, uint64_t gpa, uint64_t v)
+{
+    ck_assert_msg(gpa + 8 <= h->size, "fake_wq outside RAM: 0x%llx",
+                  (unsigned long long)gpa);
+    for (int i = 0; i < 8; i++)
+        h->ram[gpa + i] = (uint8_t)(v >> (8 * i));
+}
+
+uint64_t fake_rq(struct fake_host *h, uint64_t gpa)
+{
+    ck_assert(gpa + 8 <= h->size);
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | h->ram[gpa + i];
+    return v;
+}
+
+void fake_wl(struct fake_host *h, uint64_t gpa, uint32_t v)
+{
+    ck_assert(gpa + 4 <= h->size);
+    for (int i = 0; i < 4; i++)
+        h->ram[gpa + i] = (uint8_t)(v >> (8 * i));
+}
+
+uint32_t fake_rl(struct fake_host *h, uint64_t gpa)
+{
+    return (uint32_t)fake_rq(h, gpa);
+}
+
+struct vtd_iommu *fake_unit(struct fake_host *h, uint64_t cap, uint64_t ecap)
+{
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION, .cap = cap,
+                              .ecap = ecap };
+    struct vtd_iommu *u = NULL;
+    char err[256];
+    int rc = vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err, sizeof(err));
+    ck_assert_msg(rc == 0, "vtd_iommu_new: %s", err);
+    return u;
+}
+
+struct vtd_iommu *fake_unit_profile(struct fake_host *h, const char *profile)
+{
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = profile };
+    struct vtd_iommu *u = NULL;
+    char err[256];
+    int rc = vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err, sizeof(err));
+    ck_assert_msg(rc == 0, "vtd_iommu_new: %s", err);
+    return u;
+}
+
+uint64_t rd64(struct vtd_iommu *u, uint64_t off)
+{
+    uint64_t v = 0;
+    ck_assert_int_eq(vtd_mmio_read(u, off, 8, &v), 0);
+    return v;
+}
+
+uint32_t rd32(struct vtd_iommu *u, uint64_t off)
+{
+    uint64_t v = 0;
+    ck_assert_int_eq(vtd_mmio_read(u, off, 4, &v), 0);
+    return (uint32_t)v;
+}
+
+void wr64(struct vtd_iommu *u, uint64_t off, uint64_t v)
+{
+    ck_assert_int_eq(vtd_mmio_write(u, off, 8, v), 0);
+}
+
+void wr32(struct vtd_iommu *u, uint64_t off, uint32_t v)
+{
+    ck_assert_int_eq(vtd_mmio_write(u, off, 4, v), 0);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/fakemem.h: flat fake guest memory and a host-ops recorder for unit
+ * tests.  Tables are built by hand in this memory; MSIs the unit sends are
+ * kept in a list the test inspects.
+ */
+#ifndef TESTS_FAKEMEM_H
+#define TESTS_FAKEMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vtd/vtd.h>
+
+#define FAKE_MSI_MAX 64
+
+struct fake_host {
+    uint8_t *ram;
+    uint64_t size;         /* guest RAM [0, size) */
+    unsigned nmsi;         /* MSIs sent (fault events, wait interrupts) */
+    uint64_t msi_addr[FAKE_MSI_MAX];
+    uint32_t msi_data[FAKE_MSI_MAX];
+    unsigned nlog;         /* log messages received */
+    unsigned reads, writes;
+};
+
+/* Create fake memory of size bytes (zeroed). */
+struct fake_host *fake_host_new(uint64_t size);
+void fake_host_free(struct fake_host *h);
+/* Host ops bound to fake memory; pass the fake_host as opaque. */
+const struct vtd_host_ops *fake_host_ops(void);
+
+/* Little-endian helpers on guest memory (abort the test when outside). */
+void fake_wq(struct fake_host *h, uint64_t gpa, uint64_t v);
+uint64_t fake_rq(struct fake_host *h, uint64_t gpa);
+void fake_wl(struct fake_host *h, uint64_t gpa, uint32_t v);
+uint32_t fake_rl(struct fake_host *h, uint64_t gpa);
+
+/* Create a unit from raw cap/ecap (profile NULL) on h; aborts on error. */
+struct vtd_iommu *fake_unit(struct fake_host *h, uint64_t cap, uint64_t ecap);
+/* Create a unit from a profile name on h; aborts on error. */
+struct vtd_iommu *fake_unit_profile(struct fake_host *h, const char *profile);
+
+/* Register helpers that assert the access was accepted. */
+uint64_t rd64(struct vtd_iommu *u, uint64_t off);
+uint32_t rd32(struct vtd_iommu *u, uint64_t off);
+void wr64(struct vtd_iommu *u, uint64_t off, uint64_t v);
+void wr32(struct vtd_iommu *u, uint64_t off, uint32_t v);
+
+#endif

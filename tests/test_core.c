@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/test_core.c: unit lifetime, profiles and configuration checks. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "fakemem.h"
+#include "vtd/internal.h"
+
+/* QEMU 7.2's intel-iommu presents CAP 0x00d2008c22260206 and ECAP
+ * 0xf00f4a (issue 2; hw/i386/intel_iommu.c defaults, aw-bits=39). */
+START_TEST(test_profile_qemu72_values)
+{
+    uint64_t cap, ecap;
+    ck_assert_int_eq(vtd_profile_lookup("qemu-7.2", &cap, &ecap), 0);
+    ck_assert_uint_eq(cap, 0x00d2008c22260206ULL);
+    ck_assert_uint_eq(ecap, 0xf00f4aULL);
+    ck_assert_int_eq(vtd_profile_lookup("nonesuch", &cap, &ecap), -ENOENT);
+}
+END_TEST
+
+/* CAP.FRO = 0x22 -> fault records at 0x220; ECAP.IRO = 0xf -> IVA 0xf0;
+ * MGAW field 0x26 -> 39 bits; NFR field 0 -> 1 record (VT-d 11.4.2/3). */
+START_TEST(test_profile_qemu72_derived)
+{
+    struct fake_host *h = fake_host_new(1 << 20);
+    struct vtd_iommu *u = fake_unit_profile(h, "qemu-7.2");
+    ck_assert_uint_eq(u->fro, 0x220);
+    ck_assert_uint_eq(u->iro, 0xf0);
+    ck_assert_uint_eq(u->mgaw, 39);
+    ck_assert_uint_eq(u->haw, 39);
+    ck_assert_uint_eq(u->nfr, 1);
+    ck_assert_uint_eq(vtd_iommu_mmio_size(u), 0x1000);
+    vtd_iommu_free(u);
+    fake_host_free(h);
+}
+END_TEST
+
+static int try_new(uint64_t cap, uint64_t ecap, char *err, size_t n)
+{
+    struct fake_host *h = fake_host_new(4096);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION, .cap = cap,
+                              .ecap = ecap };
+    struct vtd_iommu *u = NULL;
+    int rc = vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err, n);
+    vtd_iommu_free(u);
+    fake_host_free(h);
+    return rc;
+}
+
+START_TEST(test_reject_inconsistent)
+{
+    char err[256];
+    /* SAGAW = 0: no level count supported. */
+    ck_assert_int_eq(try_new(0x00d2008c22260006ULL, 0xf00f4a, err,
+                             sizeof(err)), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "SAGAW"));
+    /* EIM without IR (ECAP 0x10 = EIM only, IRO 0xf). */
+    ck_assert_int_eq(try_new(0x00d2008c22260206ULL, 0xf12, err,
+                             sizeof(err)), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "EIM"));
+    /* FRO = 0 puts fault records over VER/CAP. */
+    ck_assert_int_eq(try_new(0x00d2008c00260206ULL, 0xf00f4a, err,
+                             sizeof(err)), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "FRO"));
+}
+END_TEST
+
+START_TEST(test_reject_bad_versions)
+{
+    struct fake_host *h = fake_host_new(4096);
+    struct vtd_config cfg = { .version = 99, .profile = "full" };
+    struct vtd_iommu *u = NULL;
+    char err[128];
+    ck_assert_int_eq(vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err,
+                                   sizeof(err)), -EINVAL);
+    ck_assert_ptr_null(u);
+    cfg.version = VTD_CONFIG_VERSION;
+    cfg.profile = "nonesuch";
+    ck_assert_int_eq(vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err,
+                                   sizeof(err)), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "nonesuch"));
+    fake_host_free(h);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_profile_qemu72_values);
+    tcase_add_test(tc, test_profile_qemu72_derived);
+    tcase_add_test(tc, test_reject_inconsistent);
+    tcase_add_test(tc, test_reject_bad_versions);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vtd/core.c: lifetime of a unit, capability profiles and their checks,
+ * guest-memory access through the host callbacks, events and counters.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+/* ------------------------------------------------------------------ */
+/* Profiles                                                            */
+/* ------------------------------------------------------------------ */
+
+static uint64_t full_cap(void)
+{
+    uint64_t c = 0;
+    c = field_set(c, CAP, ND, 6);        /* 64K domains */
+    c = field_set(c, CAP, SAGAW, 0xe);   /* 3-, 4- and 5-level */
+    c = field_set(c, CAP, MGAW, 56);     /* 57-bit guest addresses */
+    c = field_set(c, CAP, FRO, 0x40);    /* fault records at 0x400 */
+    c = field_set(c, CAP, SLLPS, 3);     /* 2 MiB and 1 GiB pages */
+    c = field_set(c, CAP, PSI, 1);
+    c = field_set(c, CAP, NFR, 7);       /* 8 fault recording registers */
+    c = field_set(c, CAP, MAMV, 18);
+    c = field_set(c, CAP, DWD, 1);
+    c = field_set(c, CAP, DRD, 1);
+    c = field_set(c, CAP, FS1GP, 1);
+    c = field_set(c, CAP, PI, 1);
+    c = field_set(c, CAP, FS5LP, 1);
+    return c;
+}
+
+static uint64_t full_ecap(void)
+{
+    uint64_t e = 0;
+    e = field_set(e, ECAP, C, 1);
+    e = field_set(e, ECAP, QI, 1);
+    e = field_set(e, ECAP, DT, 1);
+    e = field_set(e, ECAP, IR, 1);
+    e = field_set(e, ECAP, EIM, 1);
+    e = field_set(e, ECAP, PT, 1);
+    e = field_set(e, ECAP, SC, 1);
+    e = field_set(e, ECAP, IRO, 0x50);   /* IVA at 0x500 */
+    e = field_set(e, ECAP, MHMV, 15);
+    e = field_set(e, ECAP, NEST, 1);
+    e = field_set(e, ECAP, SRS, 1);
+    e = field_set(e, ECAP, PSS, 19);     /* 20-bit PASIDs */
+    e = field_set(e, ECAP, PASID, 1);
+    e = field_set(e, ECAP, SMTS, 1);
+    e = field_set(e, ECAP, SSADS, 1);
+    e = field_set(e, ECAP, SSTS, 1);
+    e = field_set(e, ECAP, FSTS, 1);
+    e = field_set(e, ECAP, SMPWCS, 1);
+    e = field_set(e, ECAP, RPS, 1);
+    return e;
+}
+
+static const char *const profile_names[] = { "qemu-7.2", "full", NULL };
+
+const char *const *vtd_profile_names(void)
+{
+    return profile_names;
+}
+
+int vtd_profile_lookup(const char *name, uint64_t *cap, uint64_t *ecap)
+{
+    if (!name || !cap || !ecap)
+        return -EINVAL;
+    if (strcmp(name, "qemu-7.2") == 0) {
+        /* What QEMU 7.2's intel-iommu presents by default (aw-bits=39). */
+        *cap = 0x00d2008c22260206ULL;
+        *ecap = 0xf00f4aULL;
+        return 0;
+    }
+    if (strcmp(name, "full") == 0) {
+        *cap = full_cap();
+        *ecap = full_ecap();
+        return 0;
+    }
+    return -ENOENT;
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration checks                                                */
+/* ------------------------------------------------------------------ */
+
+static int reject(char *errbuf, size_t errlen, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+static int reject(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    if (errbuf && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -EINVAL;
+}
+
+/* Registers below this offset are architectural (VT-d 11.4, Table 57);
+ * the fault recording and IOTLB register blocks must not overlap them. */
+#define VTD_FIXED_REGS_END 0xf0u
+
+static int check_config(struct vtd_iommu *u, char *errbuf, size_t errlen)
+{
+    uint64_t cap = u->cap, ecap = u->ecap;
+    unsigned mgaw = (unsigned)field_get(cap, CAP, MGAW) + 1;
+    unsigned sagaw = (unsigned)field_get(cap, CAP, SAGAW);
+    unsigned fro = (unsigned)field_get(cap, CAP, FRO) * 16;
+    unsigned nfr = (unsigned)field_get(cap, CAP, NFR) + 1;
+    unsigned iro = (unsigned)field_get(ecap, ECAP, IRO) * 16;
+
+    /* VT-d 11.4.2: MGAW is at most 64 bits; SAGAW names at least one
+     * supported level count (bit 1: 39-bit 3-level, bit 2: 48-bit,
+     * bit 3: 57-bit).  Bits 0 and 4 are reserved. */
+    if (mgaw < 32 || mgaw > 64)
+        return reject(errbuf, errlen,
+                      "CAP.MGAW gives a %u-bit width (32 to 64 allowed)",
+                      mgaw);
+    if ((sagaw & 0xe) == 0 || (sagaw & 0x11))
+        return reject(errbuf, errlen,
+                      "CAP.SAGAW 0x%x supports no level count of 3/4/5",
+                      sagaw);
+    if (field_get(cap, CAP, ND) > 6)
+        return reject(errbuf, errlen, "CAP.ND %u is reserved",
+                      (unsigned)field_get(cap, CAP, ND));
+    if (fro < VTD_FIXED_REGS_END)
+        return reject(errbuf, errlen,
+                      "CAP.FRO puts fault records at 0x%x, inside the "
+                      "architectural registers", fro);
+    if (iro < VTD_FIXED_REGS_END)
+        return reject(errbuf, errlen,
+                      "ECAP.IRO puts the IOTLB registers at 0x%x, inside "
+                      "the architectural registers", iro);
+    if (iro + 16 > fro && fro + nfr * 16 > iro)
+        return reject(errbuf, errlen,
+                      "ECAP.IRO (0x%x) overlaps the fault recording "
+                      "registers at CAP.FRO (0x%x, %u records)",
+                      iro, fro, nfr);
+    /* VT-d 11.4.3: EIM and posted interrupts need interrupt remapping;
+     * interrupt remapping and scalable mode need queued invalidation. */
+    if (field_get(ecap, ECAP, EIM) && !field_get(ecap, ECAP, IR))
+        return reject(errbuf, errlen, "ECAP.EIM set without ECAP.IR");
+    if (field_get(cap, CAP, PI) && !field_get(ecap, ECAP, IR))
+        return reject(errbuf, errlen, "CAP.PI set without ECAP.IR");
+    if (field_get(ecap, ECAP, IR) && !field_get(ecap, ECAP, QI))
+        return reject(errbuf, errlen, "ECAP.IR set without ECAP.QI");
+    if (field_get(ecap, ECAP, SMTS) && !field_get(ecap, ECAP, QI))
+        return reject(errbuf, errlen, "ECAP.SMTS set without ECAP.QI");
+    if (field_get(ecap, ECAP, NEST) &&
+        !(field_get(ecap, ECAP, FSTS) && field_get(ecap, ECAP, SSTS)))
+        return reject(errbuf, errlen,
+                      "ECAP.NEST set without both ECAP.FSTS and ECAP.SSTS");
+    if (u->cfg.haw > 64)
+        return reject(errbuf, errlen, "host address width %u > 64",
+                      u->cfg.haw);
+
+    u->mgaw = mgaw;
+    u->haw = u->cfg.haw ? u->cfg.haw : mgaw;
+    u->sagaw = sagaw;
+    u->nfr = nfr;
+    u->fro = fro;
+    u->iro = iro;
+    unsigned end = MAX(fro + nfr * 16, iro + 16);
+    end = MAX(end, 0x1000u);
+    u->mmio_size = ((uint64_t)end + 0xfff) & ~0xfffULL;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lifetime                                                            */
+/* ------------------------------------------------------------------ */
+
+static void free_parts(struct vtd_iommu *u)
+{
+    vtd_notify_free_(u);
+    vtd_ir_free_(u);
+    vtd_cache_free_(u);
+    vtd_regs_free_(u);
+}
+
+int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
+                  void *opaque, struct vtd_iommu **out, char *errbuf,
+                  size_t errlen)
+{
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!cfg || !ops || !out)
+        return reject(errbuf, errlen, "NULL argument");
+    *out = NULL;
+    if (cfg->version != VTD_CONFIG_VERSION)
+        return reject(errbuf, errlen, "vtd_config version %u, expected %u",
+                      cfg->version, VTD_CONFIG_VERSION);
+    if (ops->version != VTD_HOST_OPS_VERSION)
+        return reject(errbuf, errlen,
+                      "vtd_host_ops version %u, expected %u", ops->version,
+                      VTD_HOST_OPS_VERSION);
+    if (!ops->read || !ops->write)
+        return reject(errbuf, errlen,
+                      "vtd_host_ops needs read and write callbacks");
+    if (cfg->cache != VTD_CACHE_HARDWARE && cfg->cache != VTD_CACHE_NONE)
+        return reject(errbuf, errlen, "unknown cache policy %d",
+                      (int)cfg->cache);
+
+    struct vtd_iommu *u = g_try_new0(struct vtd_iommu, 1);
+    if (!u)
+        return -ENOMEM;
+    u->cfg = *cfg;
+    u->cfg.profile = NULL; /* not owned; resolved below */
+    u->ops = *ops;
+    u->opaque = opaque;
+    u->cap = cfg->cap;
+    u->ecap = cfg->ecap;
+    if (cfg->profile) {
+        uint64_t pc, pe;
+        if (vtd_profile_lookup(cfg->profile, &pc, &pe) < 0) {
+            g_free(u);
+            return reject(errbuf, errlen,
+                          "unknown profile '%s' (known: qemu-7.2, full)",
+                          cfg->profile);
+        }
+        if (!u->cap)
+            u->cap = pc;
+        if (!u->ecap)
+            u->ecap = pe;
+    }
+    int rc = check_config(u, errbuf, errlen);
+    if (rc < 0) {
+        g_free(u);
+        return rc;
+    }
+    g_mutex_init(&u->lock);
+    if ((rc = vtd_regs_init_(u)) < 0 || (rc = vtd_cache_init_(u)) < 0 ||
+        (rc = vtd_ir_init_(u)) < 0 || (rc = vtd_notify_init_(u)) < 0) {
+        free_parts(u);
+        g_mutex_clear(&u->lock);
+        g_free(u);
+        if (errbuf && errlen && !errbuf[0])
+            snprintf(errbuf, errlen, "out of memory");
+        return rc;
+    }
+    vtd_iommu_reset(u);
+    *out = u;
+    return 0;
+}
+
+void vtd_iommu_free(struct vtd_iommu *u)
+{
+    if (!u)
+        return;
+    free_parts(u);
+    g_mutex_clear(&u->lock);
+    g_free(u);
+}
+
+void vtd_iommu_reset(struct vtd_iommu *u)
+{
+    if (!u)
+        return;
+    g_mutex_lock(&u->lock);
+    atomic_store(&u->root_latched, 0);
+    atomic_store(&u->te, false);
+    vtd_regs_reset_(u);
+    vtd_fault_reset_(u);
+    vtd_qi_reset_(u);
+    vtd_ir_reset_(u);
+    g_mutex_unlock(&u->lock);
+    vtd_cache_flush_all_(u);
+}
+
+uint64_t vtd_iommu_cap(const struct vtd_iommu *u)
+{
+    return u ? u->cap : 0;
+}
+
+uint64_t vtd_iommu_ecap(const struct vtd_iommu *u)
+{
+    return u ? u->ecap : 0;
+}
+
+uint64_t vtd_iommu_mmio_size(const struct vtd_iommu *u)
+{
+    return u ? u->mmio_size : 0;
+}
+
+void vtd_get_stats(struct vtd_iommu *u, struct vtd_stats *out)
+{
+    if (!u || !out)
+        return;
+    out->faults_detected = atomic_load(&u->count.faults_detected);
+    out->faults_recorded = atomic_load(&u->count.faults_recorded);
+    out->faults_suppressed = atomic_load(&u->count.faults_suppressed);
+    out->faults_collapsed = atomic_load(&u->count.faults_collapsed);
+    out->faults_overflow = atomic_load(&u->count.faults_overflow);
+    out->iotlb_hits = atomic_load(&u->count.iotlb_hits);
+    out->iotlb_misses = atomic_load(&u->count.iotlb_misses);
+    out->invalidations = atomic_load(&u->count.invalidations);
+}
+
+/* ------------------------------------------------------------------ */
+/* Host access                                                         */
+/* ------------------------------------------------------------------ */
+
+int vtd_mem_read_(struct vtd_iommu *u, uint64_t gpa, void *buf, size_t len)
+{
+    int rc = u->ops.read(u->opaque, gpa, buf, len);
+    if (rc > 0)
+        rc = 0;
+    if (rc == 0 && u->ops.trace) {
+        struct vtd_event ev = {
+            .kind = VTD_EV_MEM_READ, .addr = gpa, .size = (unsigned)len,
+            .data = buf, .pasid = VTD_NO_PASID,
+        };
+        u->ops.trace(u->opaque, &ev);
+    }
+    return rc;
+}
+
+int vtd_mem_write_(struct vtd_iommu *u, uint64_t gpa, const void *buf,
+                   size_t len)
+{
+    int rc = u->ops.write(u->opaque, gpa, buf, len);
+    return rc > 0 ? 0 : rc;
+}
+
+int vtd_mem_ldq_(struct vtd_iommu *u, uint64_t gpa, uint64_t *v)
+{
+    uint8_t b[8];
+    int rc = vtd_mem_read_(u, gpa, b, 8);
+    if (rc < 0)
+        return rc;
+    *v = ldq_le(b);
+    return 0;
+}
+
+int vtd_mem_cmpxchg64_(struct vtd_iommu *u, uint64_t gpa, uint64_t *expected,
+                       uint64_t desired)
+{
+    if (u->ops.cmpxchg64)
+        return u->ops.cmpxchg64(u->opaque, gpa, expected, desired);
+    uint64_t cur;
+    int rc = vtd_mem_ldq_(u, gpa, &cur);
+    if (rc < 0)
+        return rc;
+    if (cur != *expected) {
+        *expected = cur;
+        return -EAGAIN;
+    }
+    uint8_t b[8];
+    stq_le(b, desired);
+    return vtd_mem_write_(u, gpa, b, 8);
+}
+
+void vtd_emit_(struct vtd_iommu *u, const struct vtd_event *ev)
+{
+    if (u->ops.trace)
+        u->ops.trace(u->opaque, ev);
+}
+
+void vtd_log_(struct vtd_iommu *u, enum vtd_log_level lvl, const char *fmt,
+              ...)
+{
+    if (!u->ops.log && !u->ops.trace)
+        return;
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (u->ops.log)
+        u->ops.log(u->opaque, lvl, buf);
+    if (u->ops.trace) {
+        struct vtd_event ev = { .kind = VTD_EV_NOTE, .msg = buf,
+                                .pasid = VTD_NO_PASID };
+        u->ops.trace(u->opaque, &ev);
+    }
+}
+
+void vtd_msi_send_(struct vtd_iommu *u, uint64_t addr, uint32_t data)
+{
+    if (u->ops.msi_send)
+        u->ops.msi_send(u->opaque, addr, data);
+}
