@@ -1,17 +1,427 @@
 /* SPDX-License-Identifier: MIT */
-/* vtd/intremap.c: STUB, to be replaced by interrupt remapping. */
+/*
+ * vtd/intremap.c: interrupt remapping (VT-d chapter 5), the IRTE formats
+ * (9.9 remapped, 9.10 posted) and the interrupt entry cache (6.2.6).
+ *
+ * The request path takes no lock: IRTA and the enable bits are atomics
+ * latched by the register file, the entry cache is a direct-mapped array
+ * of seqlocked slots, and only fault recording takes u->lock (inside
+ * vtd_fault_report_()).  Nothing on the path allocates.
+ */
 #include "internal.h"
+#include "posted.h"
 
-int vtd_ir_init_(struct vtd_iommu *u) { (void)u; return 0; }
-void vtd_ir_free_(struct vtd_iommu *u) { (void)u; }
-void vtd_ir_reset_(struct vtd_iommu *u) { atomic_store(&u->ir.irta, 0); atomic_store(&u->ir.enabled, false); atomic_store(&u->ir.cfi, false); }
-void vtd_ir_latch_irta_locked_(struct vtd_iommu *u) { (void)u; }
-void vtd_ir_inv_iec_(struct vtd_iommu *u, bool g, uint16_t i, unsigned im) { (void)u; (void)g; (void)i; (void)im; }
-int vtd_interrupt(struct vtd_iommu *u, const struct vtd_msi_req *req, struct vtd_irq *out)
+/* ------------------------------------------------------------------ */
+/* Interrupt entry cache                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Direct-mapped by interrupt index.  A slot is valid when its gen equals
+ * the cache's current generation: a global invalidation bumps the
+ * generation (O(1)); an index-selective one locks each slot it covers,
+ * which also bumps the slot's seq so that a fill that read the table
+ * before the invalidation cannot store its (now stale) entry afterwards.
+ */
+#define IEC_SLOTS 4096u
+
+struct iec_slot {
+    _Atomic uint32_t seq;    /* odd while a writer owns the slot */
+    _Atomic uint32_t index;  /* interrupt index held */
+    _Atomic uint64_t gen;    /* cache generation at fill; 0 = empty */
+    _Atomic uint64_t q0, q1; /* the IRTE */
+};
+
+struct iec {
+    _Atomic uint64_t gen;    /* current generation, starts at 1 */
+    struct iec_slot slot[IEC_SLOTS];
+};
+
+static struct iec *iec_of(struct vtd_iommu *u)
+{
+    return u->ir.iec;
+}
+
+static bool iec_lookup(struct iec *c, uint32_t index, uint64_t *q0,
+                       uint64_t *q1)
+{
+    struct iec_slot *s = &c->slot[index % IEC_SLOTS];
+    uint32_t s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
+    if (s1 & 1)
+        return false;
+    uint32_t idx = atomic_load_explicit(&s->index, memory_order_relaxed);
+    uint64_t g = atomic_load_explicit(&s->gen, memory_order_relaxed);
+    uint64_t a = atomic_load_explicit(&s->q0, memory_order_relaxed);
+    uint64_t b = atomic_load_explicit(&s->q1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&s->seq, memory_order_relaxed) != s1)
+        return false;
+    if (idx != index || g == 0 ||
+        g != atomic_load_explicit(&c->gen, memory_order_acquire))
+        return false;
+    *q0 = a;
+    *q1 = b;
+    return true;
+}
+
+/* Snapshot taken before the table read; the fill only lands when nothing
+ * touched the slot or the generation in between. */
+struct iec_ticket {
+    uint32_t seq;
+    uint64_t gen;
+};
+
+static struct iec_ticket iec_ticket(struct iec *c, uint32_t index)
+{
+    struct iec_slot *s = &c->slot[index % IEC_SLOTS];
+    struct iec_ticket t;
+    t.gen = atomic_load_explicit(&c->gen, memory_order_acquire);
+    t.seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+    return t;
+}
+
+static void iec_fill(struct iec *c, uint32_t index, struct iec_ticket t,
+                     uint64_t q0, uint64_t q1)
+{
+    struct iec_slot *s = &c->slot[index % IEC_SLOTS];
+    uint32_t expect = t.seq;
+    if (expect & 1)
+        return;
+    if (!atomic_compare_exchange_strong_explicit(&s->seq, &expect,
+                                                 expect + 1,
+                                                 memory_order_acquire,
+                                                 memory_order_relaxed))
+        return; /* invalidated or filled meanwhile: skip, it is a cache */
+    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(&s->index, index, memory_order_relaxed);
+    atomic_store_explicit(&s->gen, t.gen, memory_order_relaxed);
+    atomic_store_explicit(&s->q0, q0, memory_order_relaxed);
+    atomic_store_explicit(&s->q1, q1, memory_order_relaxed);
+    atomic_store_explicit(&s->seq, t.seq + 2, memory_order_release);
+}
+
+/* Lock a slot (spinning over a concurrent fill, which holds it for four
+ * stores), drop it when its index is in [lo, hi], unlock.  The seq bump
+ * alone defeats fills already in flight for any index of the slot. */
+static void iec_kill_slot(struct iec_slot *s, uint32_t lo, uint32_t hi)
+{
+    uint32_t cur;
+    for (;;) {
+        cur = atomic_load_explicit(&s->seq, memory_order_relaxed);
+        if (cur & 1)
+            continue;
+        if (atomic_compare_exchange_weak_explicit(&s->seq, &cur, cur + 1,
+                                                  memory_order_acquire,
+                                                  memory_order_relaxed))
+            break;
+    }
+    atomic_thread_fence(memory_order_release);
+    uint32_t idx = atomic_load_explicit(&s->index, memory_order_relaxed);
+    if (idx >= lo && idx <= hi)
+        atomic_store_explicit(&s->gen, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->seq, cur + 2, memory_order_release);
+}
+
+static void iec_flush_all(struct iec *c)
+{
+    atomic_fetch_add_explicit(&c->gen, 1, memory_order_acq_rel);
+}
+
+void vtd_ir_inv_iec_(struct vtd_iommu *u, bool global, uint16_t index,
+                     unsigned im)
+{
+    struct iec *c = iec_of(u);
+    if (!c)
+        return;
+    /* VT-d 6.5.2.7: global, or the 2^IM entries whose index matches IIDX
+     * in all but its low IM bits.  IM beyond 16 covers every index. */
+    if (global || im >= 16) {
+        iec_flush_all(c);
+        return;
+    }
+    uint32_t count = 1u << im;
+    uint32_t lo = (uint32_t)index & ~(count - 1);
+    uint32_t hi = lo + count - 1;
+    if (count >= IEC_SLOTS) {
+        for (uint32_t i = 0; i < IEC_SLOTS; i++)
+            iec_kill_slot(&c->slot[i], lo, hi);
+    } else {
+        for (uint32_t i = lo; i <= hi; i++)
+            iec_kill_slot(&c->slot[i % IEC_SLOTS], lo, hi);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Lifetime and IRTA                                                   */
+/* ------------------------------------------------------------------ */
+
+int vtd_ir_init_(struct vtd_iommu *u)
+{
+    struct iec *c = g_try_new0(struct iec, 1);
+    if (!c)
+        return -ENOMEM;
+    atomic_init(&c->gen, 1);
+    u->ir.iec = c;
+    return 0;
+}
+
+void vtd_ir_free_(struct vtd_iommu *u)
+{
+    g_free(u->ir.iec);
+    u->ir.iec = NULL;
+}
+
+void vtd_ir_reset_(struct vtd_iommu *u)
+{
+    atomic_store(&u->ir.irta, 0);
+    atomic_store(&u->ir.enabled, false);
+    atomic_store(&u->ir.cfi, false);
+    if (iec_of(u))
+        iec_flush_all(iec_of(u));
+}
+
+void vtd_ir_latch_irta_locked_(struct vtd_iommu *u)
+{
+    atomic_store(&u->ir.irta, vtd_reg_get64_(u, VTD_REG_IRTA));
+    /* VT-d 6.7 / 11.4.2: with ESIRTPS, SIRTP also invalidates the
+     * interrupt entry cache; otherwise cached entries stay until an IEC
+     * invalidation. */
+    if (field_get(u->cap, CAP, ESIRTPS) && iec_of(u))
+        iec_flush_all(iec_of(u));
+}
+
+/* ------------------------------------------------------------------ */
+/* Checks                                                              */
+/* ------------------------------------------------------------------ */
+
+bool vtd_ir_sid_ok_(uint64_t hi, uint16_t sid, bool sid_valid)
+{
+    unsigned svt = (unsigned)field_get(hi, IRTE_HI, SVT);
+    uint16_t want = (uint16_t)field_get(hi, IRTE_HI, SID);
+    if (svt == VTD_SVT_NONE)
+        return true;
+    if (!sid_valid)
+        return false;
+    if (svt == VTD_SVT_SID) {
+        /* VT-d 9.9 SQ: 00b all 16 bits; 01b ignore bit 2; 10b ignore
+         * bits 2:1; 11b ignore bits 2:0 (phantom functions). */
+        static const uint16_t sq_mask[4] = { 0xffff, 0xfffb, 0xfff9,
+                                             0xfff8 };
+        uint16_t m = sq_mask[field_get(hi, IRTE_HI, SQ)];
+        return (sid & m) == (want & m);
+    }
+    if (svt == VTD_SVT_BUS) {
+        /* VT-d 9.9 SVT=10b: StartBus = SID[15:8] <= bus <= EndBus =
+         * SID[7:0]. */
+        unsigned bus = sid >> 8, start = want >> 8, end = want & 0xff;
+        return bus >= start && bus <= end;
+    }
+    return false; /* 11b reserved */
+}
+
+/* ------------------------------------------------------------------ */
+/* The request path                                                    */
+/* ------------------------------------------------------------------ */
+
+/* VT-d 5.1.2.1 / Intel SDM: compatibility-format address and data. */
+static void decode_compat(const struct vtd_msi_req *req, struct vtd_irq *out)
+{
+    out->outcome = VTD_IRQ_PASSTHROUGH;
+    out->dest = (uint32_t)bits_get(req->addr, 12, 8);
+    out->rh = (uint8_t)bits_get(req->addr, 3, 1);
+    out->dm = (uint8_t)bits_get(req->addr, 2, 1);
+    out->vector = (uint8_t)bits_get(req->data, 0, 8);
+    out->dlm = (uint8_t)bits_get(req->data, 8, 3);
+    out->tm = (uint8_t)bits_get(req->data, 15, 1);
+    out->x2apic = false;
+}
+
+static void block(struct vtd_iommu *u, const struct vtd_msi_req *req,
+                  struct vtd_irq *out, unsigned reason, uint32_t index,
+                  bool fpd)
+{
+    out->outcome = VTD_IRQ_BLOCKED;
+    out->fault = reason;
+    /* VT-d 7.2.1 / 11.4.14: interrupt faults carry the interrupt index
+     * in FI bits 63:48. */
+    struct vtd_fault_info fi = {
+        .sid = req->sid,
+        .reason = reason,
+        .addr = (uint64_t)(index & 0xffff) << 48,
+        .is_irq = true,
+        .pasid = VTD_NO_PASID,
+    };
+    out->recorded = vtd_fault_report_(u, &fi, fpd);
+}
+
+/* Read the IRTE for index from the cache or the table.  Returns 0 or the
+ * fault reason (23h). */
+static unsigned fetch_irte(struct vtd_iommu *u, uint64_t gpa, uint32_t index,
+                           uint64_t *q0, uint64_t *q1)
+{
+    struct iec *c = u->cfg.cache == VTD_CACHE_HARDWARE ? iec_of(u) : NULL;
+    if (c && iec_lookup(c, index, q0, q1))
+        return 0;
+    struct iec_ticket t = { 0, 0 };
+    if (c)
+        t = iec_ticket(c, index);
+    uint8_t raw[16];
+    /* VT-d 5.1.4: the IRTE is read as one 128-bit operation. */
+    if (vtd_mem_read_(u, gpa, raw, sizeof(raw)) < 0)
+        return VTD_FR_IR_TABLE_ACCESS;
+    *q0 = ldq_le(raw);
+    *q1 = ldq_le(raw + 8);
+    if (vtd_tracing_(u)) {
+        struct vtd_event ev = { .kind = VTD_EV_WALK, .what = "irte",
+                                .addr = gpa, .nval = 2,
+                                .val = { *q0, *q1 },
+                                .pasid = VTD_NO_PASID };
+        vtd_emit_(u, &ev);
+    }
+    /* Only present entries are cached (a not-present entry faults every
+     * time, like the other caches of chapter 6). */
+    if (c && field_get(*q0, IRTE_LO, P))
+        iec_fill(c, index, t, *q0, *q1);
+    return 0;
+}
+
+static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
+                  struct vtd_irq *out)
+{
+    uint64_t irta = atomic_load(&u->ir.irta);
+    bool eime = field_get(u->ecap, ECAP, EIM) && field_get(irta, IRTA, EIME);
+
+    /* VT-d 5.1.4: compatibility format (address bit 4 clear) passes only
+     * with CFIS=1 and EIME=0; otherwise 25h (not qualified). */
+    if (!bits_get(req->addr, 4, 1)) {
+        if (eime || !atomic_load(&u->ir.cfi)) {
+            block(u, req, out, VTD_FR_IR_COMPAT, 0, false);
+            return;
+        }
+        decode_compat(req, out);
+        return;
+    }
+
+    /* VT-d 5.1.2.2 Table 13: handle[14:0] = address 19:5, handle[15] =
+     * address bit 2, SHV = bit 3.  Table 14: with SHV=1 data[31:16] is
+     * reserved (20h) and data[15:0] is the subhandle; with SHV=0 the data
+     * is ignored. */
+    uint32_t handle = (uint32_t)bits_get(req->addr, 5, 15) |
+                      (uint32_t)bits_get(req->addr, 2, 1) << 15;
+    uint32_t index = handle;
+    if (bits_get(req->addr, 3, 1)) {
+        if (req->data >> 16) {
+            block(u, req, out, VTD_FR_IR_REQ_RSVD, handle, false);
+            return;
+        }
+        index = handle + (req->data & 0xffff); /* 5.1.3 */
+    }
+    out->index = (uint16_t)index;
+
+    /* VT-d 5.1.3 / Table 15: index at or beyond 2^(S+1) entries, or an
+     * IRTE above the host address width -> 21h. */
+    uint32_t entries = 2u << field_get(irta, IRTA, S);
+    uint64_t gpa = (irta & IRTA_ADDR_MASK) + (uint64_t)index * 16;
+    if (index >= entries || ((gpa + 15) & ~vtd_haw_mask_(u))) {
+        block(u, req, out, VTD_FR_IR_INDEX, index, false);
+        return;
+    }
+
+    uint64_t lo, hi;
+    unsigned fr = fetch_irte(u, gpa, index, &lo, &hi);
+    if (fr) {
+        block(u, req, out, fr, index, false);
+        return;
+    }
+    /* VT-d 9.9: FPD is evaluated irrespective of P. */
+    bool fpd = field_get(lo, IRTE_LO, FPD);
+    if (!field_get(lo, IRTE_LO, P)) {
+        block(u, req, out, VTD_FR_IR_NOT_PRESENT, index, fpd);
+        return;
+    }
+
+    /* VT-d 5.1.4: source-id verification precedes interpreting the entry
+     * in its format.  SVT=11b is a reserved encoding: 24h. */
+    if (field_get(hi, IRTE_HI, SVT) == VTD_SVT_RSVD) {
+        block(u, req, out, VTD_FR_IR_RSVD, index, fpd);
+        return;
+    }
+    if (!vtd_ir_sid_ok_(hi, req->sid, req->sid_valid)) {
+        block(u, req, out, VTD_FR_IR_SID, index, fpd);
+        return;
+    }
+
+    bool posted = field_get(lo, IRTE_LO, IM);
+    if (posted && !field_get(u->cap, CAP, PI)) {
+        /* VT-d 9.10: without CAP.PI, IM (and URG) are reserved(0). */
+        block(u, req, out, VTD_FR_IR_RSVD, index, fpd);
+        return;
+    }
+
+    if (!posted) {
+        /* VT-d 9.9: reserved fields; xAPIC mode reserves DST 39:32 and
+         * 63:48. */
+        uint64_t rsvd_lo = VTD_IRTE_REMAP_LO_RSVD |
+                           (eime ? 0 : VTD_IRTE_REMAP_LO_XAPIC);
+        if ((lo & rsvd_lo) || (hi & VTD_IRTE_REMAP_HI_RSVD)) {
+            block(u, req, out, VTD_FR_IR_RSVD, index, fpd);
+            return;
+        }
+        out->outcome = VTD_IRQ_REMAPPED;
+        out->vector = (uint8_t)field_get(lo, IRTE_LO, V);
+        out->dm = (uint8_t)field_get(lo, IRTE_LO, DM);
+        out->tm = (uint8_t)field_get(lo, IRTE_LO, TM);
+        out->dlm = (uint8_t)field_get(lo, IRTE_LO, DLM);
+        out->rh = (uint8_t)field_get(lo, IRTE_LO, RH);
+        out->x2apic = eime;
+        out->dest = eime ? (uint32_t)field_get(lo, IRTE_LO, DST)
+                         : (uint32_t)field_get(lo, IRTE_LO, DST_X);
+        return;
+    }
+
+    /* VT-d 9.10: posted format.  PDAH bits at and above HAW are
+     * reserved. */
+    uint64_t pid = ((uint64_t)field_get(hi, IRTE_HI, PDAH) << 32) |
+                   ((uint64_t)field_get(lo, IRTE_LO, PDAL) << 6);
+    if ((lo & VTD_IRTE_POST_LO_RSVD) || (hi & VTD_IRTE_POST_HI_RSVD) ||
+        (pid & ~vtd_haw_mask_(u))) {
+        block(u, req, out, VTD_FR_IR_RSVD, index, fpd);
+        return;
+    }
+    fr = vtd_pi_post_(u, pid, (uint8_t)field_get(lo, IRTE_LO, V),
+                      field_get(lo, IRTE_LO, URG), eime, out);
+    if (fr)
+        block(u, req, out, fr, index, fpd);
+}
+
+int vtd_interrupt(struct vtd_iommu *u, const struct vtd_msi_req *req,
+                  struct vtd_irq *out)
 {
     if (!u || !req || !out)
         return -EINVAL;
+    /* VT-d 5.1: interrupt requests are DWORD writes to FEEx_xxxxh. */
+    if ((req->addr >> 20) != 0xfee)
+        return -EINVAL;
     memset(out, 0, sizeof(*out));
-    out->outcome = VTD_IRQ_PASSTHROUGH;
+
+    /* VT-d 5.1.4: with IRES clear every request is processed in the
+     * compatibility format, unchanged. */
+    if (!atomic_load(&u->ir.enabled))
+        decode_compat(req, out);
+    else
+        remap(u, req, out);
+
+    if (vtd_tracing_(u)) {
+        struct vtd_event ev = {
+            .kind = VTD_EV_INTERRUPT, .sid = req->sid, .addr = req->addr,
+            .val = { req->data, out->outcome, out->dest, out->vector },
+            .nval = 4, .fault = out->fault, .recorded = out->recorded,
+            .pasid = VTD_NO_PASID,
+            .what = out->outcome == VTD_IRQ_REMAPPED ? "remapped"
+                  : out->outcome == VTD_IRQ_POSTED   ? "posted"
+                  : out->outcome == VTD_IRQ_BLOCKED  ? "blocked"
+                                                     : "passthrough",
+        };
+        vtd_emit_(u, &ev);
+    }
     return 0;
 }

@@ -36,6 +36,7 @@ enum vtd_fault_reason {
     VTD_FR_IR_COMPAT = 0x25,
     VTD_FR_IR_SID = 0x26,
     VTD_FR_IR_PID_ACCESS = 0x27,
+    VTD_FR_IR_PID_RSVD = 0x28,
 
     /* Root-table address register */
     VTD_FR_RTA_INVALID = 0x30,          /* RTA.1.x */

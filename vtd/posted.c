@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vtd/posted.c: posting interrupts to posted-interrupt descriptors
+ * (VT-d 5.2.3 hardware operation, 9.11 descriptor format).
+ *
+ * The hardware does one locked read-modify-write of the descriptor's cache
+ * line.  The host gives us 64-bit compare-exchange only, so the update is
+ * done as two atomic steps in the order that keeps a concurrent CPU
+ * correct: first PIR[vector] is set, then ON is tested-and-set.  A CPU
+ * processing a notification clears ON before it harvests PIR (SDM vol. 3,
+ * posted-interrupt processing), so a bit set here is either harvested by a
+ * CPU that cleared ON before it, or followed by our setting ON and sending
+ * a fresh notification.  At worst a notification finds PIR already empty,
+ * which the processor tolerates.
+ */
+#include "internal.h"
+#include "posted.h"
+
+/* Atomically OR bits into the guest qword at gpa.  *old receives the value
+ * seen before the update.  Returns 0, -EIO on an access error or when the
+ * retry bound is exhausted. */
+static int qword_or(struct vtd_iommu *u, uint64_t gpa, uint64_t bits,
+                    uint64_t guess, uint64_t *old)
+{
+    uint64_t cur = guess;
+    for (unsigned i = 0; i < VTD_PID_CAS_RETRIES; i++) {
+        if ((cur & bits) == bits) {
+            *old = cur;
+            return 0;
+        }
+        int rc = vtd_mem_cmpxchg64_(u, gpa, &cur, cur | bits);
+        if (rc == 0) {
+            *old = cur;
+            return 0;
+        }
+        if (rc != -EAGAIN)
+            return -EIO;
+    }
+    return -EIO;
+}
+
+unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
+                      bool urg, bool x2apic, struct vtd_irq *out)
+{
+    uint8_t raw[VTD_PID_SIZE];
+    uint64_t q[8];
+
+    /* VT-d 9.10: the descriptor is 64-byte aligned by construction (PDAL
+     * holds address bits 31:6); an address beyond the platform is an
+     * access error, 27h (Table 15). */
+    if (vtd_mem_read_(u, pid, raw, sizeof(raw)) < 0)
+        return VTD_FR_IR_PID_ACCESS;
+    for (unsigned i = 0; i < 8; i++)
+        q[i] = ldq_le(raw + 8 * i);
+
+    if (vtd_tracing_(u)) {
+        struct vtd_event ev = { .kind = VTD_EV_WALK, .what = "pid",
+                                .addr = pid, .nval = 8,
+                                .pasid = VTD_NO_PASID };
+        memcpy(ev.val, q, sizeof(q));
+        vtd_emit_(u, &ev);
+    }
+
+    /* VT-d 9.11 / 5.2.3: reserved descriptor fields set -> blocked, 28h. */
+    uint64_t rsvd = VTD_PID_CTL_RSVD | (x2apic ? 0 : VTD_PID_CTL_RSVD_XAPIC);
+    if ((q[VTD_PID_CTL_QW] & rsvd) || q[5] || q[6] || q[7])
+        return VTD_FR_IR_PID_RSVD;
+
+    /* Step 1: PIR[vector]. */
+    unsigned w = vector / 64u;
+    uint64_t old;
+    if (qword_or(u, pid + 8u * w, 1ULL << (vector % 64u), q[w], &old) < 0)
+        return VTD_FR_IR_PID_ACCESS;
+
+    /* Step 2: X = (ON == 0) & (URG | (SN == 0)); if X, set ON and notify.
+     * The decision is made on the value the compare-exchange succeeds
+     * against, so a CPU clearing ON concurrently is never lost. */
+    uint64_t ctl_gpa = pid + 8u * VTD_PID_CTL_QW;
+    uint64_t cur = q[VTD_PID_CTL_QW];
+    bool notify = false;
+    unsigned i;
+    for (i = 0; i < VTD_PID_CAS_RETRIES; i++) {
+        if (field_get(cur, PID_CTL, ON) ||
+            (!urg && field_get(cur, PID_CTL, SN)))
+            break;
+        int rc = vtd_mem_cmpxchg64_(u, ctl_gpa, &cur,
+                                    cur | PID_CTL_ON_MASK);
+        if (rc == 0) {
+            notify = true;
+            break;
+        }
+        if (rc != -EAGAIN)
+            return VTD_FR_IR_PID_ACCESS;
+    }
+    if (i == VTD_PID_CAS_RETRIES)
+        return VTD_FR_IR_PID_ACCESS;
+
+    out->outcome = VTD_IRQ_POSTED;
+    out->pid_addr = pid;
+    out->vector = vector;
+    out->x2apic = x2apic;
+    out->notify = notify;
+    if (notify) {
+        /* 5.2.3: the notification is fixed, physical, edge, RH=0:
+         * the caller sends vector nv to APIC id ndst. */
+        out->nv = (uint8_t)field_get(cur, PID_CTL, NV);
+        out->ndst = x2apic ? (uint32_t)field_get(cur, PID_CTL, NDST)
+                           : (uint32_t)field_get(cur, PID_CTL, NDST_X);
+    }
+    return 0;
+}
