@@ -45,5 +45,8 @@ void vtd_fault_update_locked_(struct vtd_iommu *u);
 /* Set FSTS.IQE/ICE/ITE (bit mask in FSTS) and raise the fault event
  * per 7.3 when it was clear. */
 void vtd_fault_set_fsts_locked_(struct vtd_iommu *u, uint32_t bits);
+/* GSTS changed: 7.2.1 resets the internal record index when TES and IRES
+ * are both clear. */
+void vtd_fault_gsts_changed_locked_(struct vtd_iommu *u);
 
 #endif
