@@ -1,15 +1,596 @@
 /* SPDX-License-Identifier: MIT */
-/* vtd/cache.c: STUB, to be replaced by the caches. */
+/*
+ * vtd/cache.c: context cache, PASID cache and IOTLB (VT-d chapter 6).
+ * The structure and the threading contract are described in cache.h.
+ *
+ * Invalidation granularities (VT-d 6.5.1, 6.5.2):
+ *  - context: GLOBAL drops every context and PASID-cache entry; DOMAIN
+ *    drops legacy context entries with that DID, every scalable-mode
+ *    context entry (they carry no DID) and PASID-cache entries with that
+ *    DID; DEVICE drops the entries of the SIDs that match sid under the
+ *    function mask fm (VT-d 6.5.1.1: FM 1/2/3 mask SID bit 2, bits 2:1,
+ *    bits 2:0) and their PASID-cache entries.  The IOTLB is left alone:
+ *    software must invalidate it too (VT-d 6.5.3.1).
+ *  - IOTLB: GLOBAL all; DOMAIN by DID; PAGE by DID and the 2^am pages at
+ *    addr (aligned down), every PASID, every page size overlapping.
+ *  - PASID cache: GLOBAL all; DOMAIN by DID; PASID by DID and PASID.
+ *  - PASID-based IOTLB: GLOBAL all; DOMAIN by DID; PASID by DID and
+ *    PASID; PAGE by DID, PASID and range.
+ * Invalidating more than asked is allowed by the spec (hardware may
+ * evict at any time) and happens only where noted above.
+ */
 #include "internal.h"
+#include "pasid.h"
+#include "rootctx.h"
 
-int vtd_cache_init_(struct vtd_iommu *u) { (void)u; return 0; }
-void vtd_cache_free_(struct vtd_iommu *u) { (void)u; }
-void vtd_cache_flush_all_(struct vtd_iommu *u) { (void)u; }
-void vtd_cache_inv_context_(struct vtd_iommu *u, unsigned g, uint16_t did, uint16_t sid, unsigned fm)
-{ (void)u; (void)g; (void)did; (void)sid; (void)fm; }
-void vtd_cache_inv_iotlb_(struct vtd_iommu *u, unsigned g, uint16_t did, uint64_t a, unsigned am, bool ih)
-{ (void)u; (void)g; (void)did; (void)a; (void)am; (void)ih; }
-void vtd_cache_inv_pasid_(struct vtd_iommu *u, unsigned g, uint16_t did, uint32_t p)
-{ (void)u; (void)g; (void)did; (void)p; }
-void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned g, uint16_t did, uint32_t p, uint64_t a, unsigned am, bool ih)
-{ (void)u; (void)g; (void)did; (void)p; (void)a; (void)am; (void)ih; }
+#define WAYS 4
+#define CTX_SETS 256
+#define PASID_SETS 256
+#define IOTLB_SETS 1024
+#define READ_TRIES 8
+
+#define K_VALID (1ULL << 63)
+
+struct slot {
+    _Atomic uint64_t k0, k1;
+    _Atomic uint64_t v[4];
+};
+
+struct cset {
+    _Atomic uint32_t seq;
+    _Atomic uint32_t next;    /* round-robin victim */
+    struct slot s[WAYS];
+};
+
+struct ctable {
+    unsigned nsets;           /* power of two */
+    struct cset *sets;
+};
+
+struct cache_impl {
+    struct ctable ctx, pasid, iotlb;
+    _Atomic uint64_t gen;
+    _Atomic uint32_t sizes;   /* bit n: an IOTLB entry of size code n */
+};
+
+static struct cache_impl *impl(struct vtd_iommu *u)
+{
+    return u->cache.impl;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sequence-locked sets                                                */
+/* ------------------------------------------------------------------ */
+
+static bool set_trylock(struct cset *s)
+{
+    uint32_t v = atomic_load_explicit(&s->seq, memory_order_relaxed);
+    if (v & 1)
+        return false;
+    if (!atomic_compare_exchange_strong_explicit(&s->seq, &v, v + 1,
+                                                 memory_order_acquire,
+                                                 memory_order_relaxed))
+        return false;
+    atomic_thread_fence(memory_order_release);
+    return true;
+}
+
+static void set_lock(struct cset *s)
+{
+    /* Writers hold a set for a few stores; spin. */
+    while (!set_trylock(s))
+        ;
+}
+
+static void set_unlock(struct cset *s)
+{
+    atomic_fetch_add_explicit(&s->seq, 1, memory_order_release);
+}
+
+static void slot_clear(struct slot *sl)
+{
+    atomic_store_explicit(&sl->k0, 0, memory_order_relaxed);
+}
+
+/* Find the slot tagged (k0, k1) and copy its values.  No lock. */
+static bool set_read(struct cset *s, uint64_t k0, uint64_t k1,
+                     uint64_t *v, unsigned nv)
+{
+    for (unsigned t = 0; t < READ_TRIES; t++) {
+        uint32_t s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
+        if (s1 & 1)
+            continue;
+        bool found = false;
+        for (unsigned w = 0; w < WAYS && !found; w++) {
+            struct slot *sl = &s->s[w];
+            if (atomic_load_explicit(&sl->k0, memory_order_relaxed) != k0 ||
+                atomic_load_explicit(&sl->k1, memory_order_relaxed) != k1)
+                continue;
+            for (unsigned i = 0; i < nv; i++)
+                v[i] = atomic_load_explicit(&sl->v[i], memory_order_relaxed);
+            found = true;
+        }
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&s->seq, memory_order_relaxed) == s1)
+            return found;
+    }
+    return false;
+}
+
+/* Insert or replace (k0, k1) -> v, unless an invalidation happened since
+ * gen.  Best effort: a busy set skips the fill. */
+static void set_fill(struct cache_impl *c, struct cset *s, uint64_t gen,
+                     uint64_t k0, uint64_t k1, const uint64_t *v,
+                     unsigned nv)
+{
+    if (!set_trylock(s))
+        return;
+    if (atomic_load(&c->gen) != gen) {
+        set_unlock(s);
+        return;
+    }
+    struct slot *victim = NULL;
+    for (unsigned w = 0; w < WAYS; w++) {
+        struct slot *sl = &s->s[w];
+        uint64_t sk0 = atomic_load_explicit(&sl->k0, memory_order_relaxed);
+        if (sk0 == k0 &&
+            atomic_load_explicit(&sl->k1, memory_order_relaxed) == k1) {
+            victim = sl;
+            break;
+        }
+        if (!victim && !(sk0 & K_VALID))
+            victim = sl;
+    }
+    if (!victim) {
+        uint32_t n = atomic_fetch_add_explicit(&s->next, 1,
+                                               memory_order_relaxed);
+        victim = &s->s[n % WAYS];
+    }
+    atomic_store_explicit(&victim->k0, 0, memory_order_relaxed);
+    atomic_store_explicit(&victim->k1, k1, memory_order_relaxed);
+    for (unsigned i = 0; i < nv; i++)
+        atomic_store_explicit(&victim->v[i], v[i], memory_order_relaxed);
+    atomic_store_explicit(&victim->k0, k0, memory_order_relaxed);
+    set_unlock(s);
+}
+
+typedef bool (*match_fn)(uint64_t k0, uint64_t k1, const uint64_t *v,
+                         const void *arg);
+
+/* Drop the matching slots of one set (under its lock). */
+static void set_drop(struct cset *s, match_fn m, const void *arg)
+{
+    set_lock(s);
+    for (unsigned w = 0; w < WAYS; w++) {
+        struct slot *sl = &s->s[w];
+        uint64_t k0 = atomic_load_explicit(&sl->k0, memory_order_relaxed);
+        if (!(k0 & K_VALID))
+            continue;
+        uint64_t v[4];
+        for (unsigned i = 0; i < 4; i++)
+            v[i] = atomic_load_explicit(&sl->v[i], memory_order_relaxed);
+        if (m(k0, atomic_load_explicit(&sl->k1, memory_order_relaxed), v,
+              arg))
+            slot_clear(sl);
+    }
+    set_unlock(s);
+}
+
+static void table_drop(struct ctable *t, match_fn m, const void *arg)
+{
+    for (unsigned i = 0; i < t->nsets; i++)
+        set_drop(&t->sets[i], m, arg);
+}
+
+static bool match_all(uint64_t k0, uint64_t k1, const uint64_t *v,
+                      const void *arg)
+{
+    (void)k0; (void)k1; (void)v; (void)arg;
+    return true;
+}
+
+static uint32_t hash32(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (uint32_t)x;
+}
+
+static struct cset *set_of(struct ctable *t, uint64_t key)
+{
+    return &t->sets[hash32(key) & (t->nsets - 1)];
+}
+
+/* Bump the generation before dropping: fills that walked before this
+ * point are refused (see cache.h). */
+static void gen_bump(struct cache_impl *c)
+{
+    atomic_fetch_add(&c->gen, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lifetime                                                            */
+/* ------------------------------------------------------------------ */
+
+static int table_init(struct ctable *t, unsigned nsets)
+{
+    t->nsets = nsets;
+    t->sets = g_try_new0(struct cset, nsets);
+    return t->sets ? 0 : -ENOMEM;
+}
+
+int vtd_cache_init_(struct vtd_iommu *u)
+{
+    struct cache_impl *c = g_try_new0(struct cache_impl, 1);
+    if (!c)
+        return -ENOMEM;
+    if (table_init(&c->ctx, CTX_SETS) < 0 ||
+        table_init(&c->pasid, PASID_SETS) < 0 ||
+        table_init(&c->iotlb, IOTLB_SETS) < 0) {
+        g_free(c->ctx.sets);
+        g_free(c->pasid.sets);
+        g_free(c->iotlb.sets);
+        g_free(c);
+        return -ENOMEM;
+    }
+    u->cache.impl = c;
+    return 0;
+}
+
+void vtd_cache_free_(struct vtd_iommu *u)
+{
+    struct cache_impl *c = impl(u);
+    if (!c)
+        return;
+    g_free(c->ctx.sets);
+    g_free(c->pasid.sets);
+    g_free(c->iotlb.sets);
+    g_free(c);
+    u->cache.impl = NULL;
+}
+
+void vtd_cache_flush_all_(struct vtd_iommu *u)
+{
+    struct cache_impl *c = impl(u);
+    if (!c)
+        return;
+    gen_bump(c);
+    table_drop(&c->ctx, match_all, NULL);
+    table_drop(&c->pasid, match_all, NULL);
+    table_drop(&c->iotlb, match_all, NULL);
+}
+
+uint64_t vtd_cache_gen_(struct vtd_iommu *u)
+{
+    return atomic_load(&impl(u)->gen);
+}
+
+/* ------------------------------------------------------------------ */
+/* Context cache: k0 = VALID | sid; k1 = DID (legacy) or NO_DID         */
+/* ------------------------------------------------------------------ */
+
+#define NO_DID 0x10000ULL
+
+bool vtd_cache_ctx_lookup_(struct vtd_iommu *u, uint16_t sid,
+                           struct vtd_ctx *out)
+{
+    struct cache_impl *c = impl(u);
+    struct cset *s = set_of(&c->ctx, sid);
+    uint64_t k0 = K_VALID | sid;
+    /* The DID is part of the tag but unknown to the reader: probe the
+     * set by SID only. */
+    for (unsigned t = 0; t < READ_TRIES; t++) {
+        uint32_t s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
+        if (s1 & 1)
+            continue;
+        bool found = false;
+        uint64_t k1 = 0;
+        for (unsigned w = 0; w < WAYS && !found; w++) {
+            struct slot *sl = &s->s[w];
+            if (atomic_load_explicit(&sl->k0, memory_order_relaxed) != k0)
+                continue;
+            k1 = atomic_load_explicit(&sl->k1, memory_order_relaxed);
+            for (unsigned i = 0; i < 4; i++)
+                out->q[i] = atomic_load_explicit(&sl->v[i],
+                                                 memory_order_relaxed);
+            found = true;
+        }
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&s->seq, memory_order_relaxed) == s1) {
+            if (found)
+                out->scalable = k1 == NO_DID;
+            return found;
+        }
+    }
+    return false;
+}
+
+void vtd_cache_ctx_fill_(struct vtd_iommu *u, uint16_t sid,
+                         const struct vtd_ctx *ctx, uint64_t gen)
+{
+    if (u->cfg.cache == VTD_CACHE_NONE)
+        return;
+    struct cache_impl *c = impl(u);
+    uint64_t k1 = ctx->scalable ? NO_DID : field_get(ctx->q[1], CE_HI, DID);
+    set_fill(c, set_of(&c->ctx, sid), gen, K_VALID | sid, k1, ctx->q, 4);
+}
+
+/* ------------------------------------------------------------------ */
+/* PASID cache: k0 = VALID | sid << 20 | pasid; k1 = DID                */
+/* ------------------------------------------------------------------ */
+
+static uint64_t pasid_k0(uint16_t sid, uint32_t pasid)
+{
+    return K_VALID | (uint64_t)sid << 20 | (pasid & 0xfffff);
+}
+
+bool vtd_cache_pasid_lookup_(struct vtd_iommu *u, uint16_t sid,
+                             uint32_t pasid, struct vtd_pasid_ent *out)
+{
+    struct cache_impl *c = impl(u);
+    uint64_t k0 = pasid_k0(sid, pasid);
+    struct cset *s = set_of(&c->pasid, k0);
+    for (unsigned t = 0; t < READ_TRIES; t++) {
+        uint32_t s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
+        if (s1 & 1)
+            continue;
+        bool found = false;
+        uint64_t v[4] = { 0 };
+        for (unsigned w = 0; w < WAYS && !found; w++) {
+            struct slot *sl = &s->s[w];
+            if (atomic_load_explicit(&sl->k0, memory_order_relaxed) != k0)
+                continue;
+            for (unsigned i = 0; i < 4; i++)
+                v[i] = atomic_load_explicit(&sl->v[i], memory_order_relaxed);
+            found = true;
+        }
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&s->seq, memory_order_relaxed) == s1) {
+            if (found) {
+                out->q[0] = v[0];
+                out->q[1] = v[1];
+                out->q[2] = v[2];
+                out->fpd = v[3] != 0;
+            }
+            return found;
+        }
+    }
+    return false;
+}
+
+void vtd_cache_pasid_fill_(struct vtd_iommu *u, uint16_t sid,
+                           uint32_t pasid, const struct vtd_pasid_ent *pe,
+                           uint64_t gen)
+{
+    if (u->cfg.cache == VTD_CACHE_NONE)
+        return;
+    struct cache_impl *c = impl(u);
+    uint64_t k0 = pasid_k0(sid, pasid);
+    uint64_t v[4] = { pe->q[0], pe->q[1], pe->q[2], pe->fpd };
+    set_fill(c, set_of(&c->pasid, k0), gen, k0,
+             field_get(pe->q[1], PTE1, DID), v, 4);
+}
+
+/* ------------------------------------------------------------------ */
+/* IOTLB: k0 = VALID | szc << 36 | did << 20 | pasid; k1 = iova >> shift */
+/* The set is chosen by (did, page number, size) only, so that a        */
+/* page-selective invalidation can probe it for every PASID.            */
+/* ------------------------------------------------------------------ */
+
+static const unsigned size_shift[3] = { 12, 21, 30 };
+
+static uint64_t iotlb_k0(unsigned szc, uint16_t did, uint32_t pasid)
+{
+    return K_VALID | (uint64_t)szc << 36 | (uint64_t)did << 20 |
+           (pasid & 0xfffff);
+}
+
+static struct cset *iotlb_set(struct cache_impl *c, unsigned szc,
+                              uint16_t did, uint64_t pfn)
+{
+    return set_of(&c->iotlb, pfn * 4 + szc + ((uint64_t)did << 44));
+}
+
+bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
+                             uint32_t pasid, uint64_t iova,
+                             struct vtd_iotlb_hit *out)
+{
+    struct cache_impl *c = impl(u);
+    uint32_t sizes = atomic_load_explicit(&c->sizes, memory_order_relaxed);
+    for (unsigned szc = 0; szc < 3; szc++) {
+        if (!(sizes & (1u << szc)))
+            continue;
+        uint64_t pfn = iova >> size_shift[szc];
+        uint64_t v[2];
+        if (set_read(iotlb_set(c, szc, did, pfn), iotlb_k0(szc, did, pasid),
+                     pfn, v, 2)) {
+            out->page = v[0];
+            out->perm = (uint32_t)v[1];
+            out->page_size = 1ULL << size_shift[szc];
+            return true;
+        }
+    }
+    return false;
+}
+
+void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
+                           uint32_t pasid, uint64_t iova,
+                           const struct vtd_iotlb_hit *e, uint64_t gen)
+{
+    if (u->cfg.cache == VTD_CACHE_NONE)
+        return;
+    struct cache_impl *c = impl(u);
+    unsigned szc;
+    if (e->page_size == 1ULL << 12)
+        szc = 0;
+    else if (e->page_size == 1ULL << 21)
+        szc = 1;
+    else if (e->page_size == 1ULL << 30)
+        szc = 2;
+    else
+        return;
+    atomic_fetch_or_explicit(&c->sizes, 1u << szc, memory_order_relaxed);
+    uint64_t pfn = iova >> size_shift[szc];
+    uint64_t v[2] = { e->page & ~(e->page_size - 1), e->perm };
+    set_fill(c, iotlb_set(c, szc, did, pfn), gen, iotlb_k0(szc, did, pasid),
+             pfn, v, 2);
+}
+
+/* ------------------------------------------------------------------ */
+/* Invalidation                                                        */
+/* ------------------------------------------------------------------ */
+
+struct inv_arg {
+    uint16_t did;
+    uint32_t pasid;
+    bool by_pasid;
+    uint16_t sid, sid_mask;   /* context: SIDs with (s & mask) == sid */
+    uint64_t lo, hi;          /* IOTLB: iova range [lo, hi] */
+    bool by_range;
+};
+
+static bool ctx_match(uint64_t k0, uint64_t k1, const uint64_t *v,
+                      const void *arg)
+{
+    const struct inv_arg *a = arg;
+    (void)v;
+    if (a->sid_mask)
+        return ((k0 & 0xffff) & a->sid_mask) == a->sid;
+    return k1 == NO_DID || k1 == a->did;
+}
+
+static bool pasidc_match(uint64_t k0, uint64_t k1, const uint64_t *v,
+                         const void *arg)
+{
+    const struct inv_arg *a = arg;
+    (void)v;
+    if (a->sid_mask)
+        return (((k0 >> 20) & 0xffff) & a->sid_mask) == a->sid;
+    if (k1 != a->did)
+        return false;
+    return !a->by_pasid || (k0 & 0xfffff) == a->pasid;
+}
+
+static bool iotlb_match(uint64_t k0, uint64_t k1, const uint64_t *v,
+                        const void *arg)
+{
+    const struct inv_arg *a = arg;
+    (void)v;
+    if (((k0 >> 20) & 0xffff) != a->did)
+        return false;
+    if (a->by_pasid && (k0 & 0xfffff) != a->pasid)
+        return false;
+    if (!a->by_range)
+        return true;
+    unsigned shift = size_shift[(k0 >> 36) & 3];
+    uint64_t lo = k1 << shift, hi = lo + (1ULL << shift) - 1;
+    return lo <= a->hi && hi >= a->lo;
+}
+
+void vtd_cache_inv_context_(struct vtd_iommu *u, unsigned gran,
+                            uint16_t did, uint16_t sid, unsigned fm)
+{
+    struct cache_impl *c = impl(u);
+    if (!c)
+        return;
+    gen_bump(c);
+    if (gran == VTD_INV_GLOBAL) {
+        table_drop(&c->ctx, match_all, NULL);
+        table_drop(&c->pasid, match_all, NULL);
+        return;
+    }
+    struct inv_arg a = { .did = did };
+    if (gran == VTD_INV_DEVICE) {
+        /* VT-d 6.5.1.1 / 11.4.8.1: FM masks the low function bits. */
+        uint16_t fmask = fm ? (uint16_t)(((1u << (fm & 3)) - 1)
+                                         << (3 - (fm & 3))) : 0;
+        a.sid_mask = (uint16_t)~fmask;
+        a.sid = sid & a.sid_mask;
+        for (unsigned f = 0; f <= fmask; f++) {
+            if (f & ~(unsigned)fmask)
+                continue;
+            set_drop(set_of(&c->ctx, (uint16_t)(a.sid | f)), ctx_match, &a);
+        }
+        /* PASID-cache entries of those SIDs: sets are hashed by PASID
+         * too, so scan. */
+        table_drop(&c->pasid, pasidc_match, &a);
+        return;
+    }
+    table_drop(&c->ctx, ctx_match, &a);
+    table_drop(&c->pasid, pasidc_match, &a);
+}
+
+static void iotlb_inv(struct cache_impl *c, unsigned gran, uint16_t did,
+                      bool by_pasid, uint32_t pasid, uint64_t addr,
+                      unsigned am)
+{
+    gen_bump(c);
+    if (gran == VTD_INV_GLOBAL) {
+        table_drop(&c->iotlb, match_all, NULL);
+        return;
+    }
+    struct inv_arg a = { .did = did, .pasid = pasid, .by_pasid = by_pasid };
+    if (gran != VTD_INV_PAGE) {
+        table_drop(&c->iotlb, iotlb_match, &a);
+        return;
+    }
+    /* VT-d 6.5.1.2: AM = log2 of the number of 4 KiB pages, addr aligned
+     * down to that size. */
+    if (am > 52)
+        am = 52;
+    uint64_t span = 1ULL << (12 + am);
+    a.by_range = true;
+    a.lo = addr & ~(span - 1);
+    a.hi = a.lo + span - 1;
+    if (am > 4) {
+        table_drop(&c->iotlb, iotlb_match, &a);
+        return;
+    }
+    /* Small ranges: probe the sets that can hold an overlapping entry
+     * of each size; cost independent of the cache size. */
+    for (unsigned szc = 0; szc < 3; szc++) {
+        uint64_t first = a.lo >> size_shift[szc], last = a.hi >> size_shift[szc];
+        for (uint64_t pfn = first; pfn <= last; pfn++)
+            set_drop(iotlb_set(c, szc, did, pfn), iotlb_match, &a);
+    }
+}
+
+void vtd_cache_inv_iotlb_(struct vtd_iommu *u, unsigned gran, uint16_t did,
+                          uint64_t addr, unsigned am, bool ih)
+{
+    struct cache_impl *c = impl(u);
+    (void)ih; /* no paging-structure caches to keep */
+    if (c)
+        iotlb_inv(c, gran, did, false, 0, addr, am);
+}
+
+void vtd_cache_inv_pasid_(struct vtd_iommu *u, unsigned gran, uint16_t did,
+                          uint32_t pasid)
+{
+    struct cache_impl *c = impl(u);
+    if (!c)
+        return;
+    gen_bump(c);
+    if (gran == VTD_INV_GLOBAL) {
+        table_drop(&c->pasid, match_all, NULL);
+        return;
+    }
+    struct inv_arg a = { .did = did, .pasid = pasid,
+                         .by_pasid = gran == VTD_INV_PASID };
+    table_drop(&c->pasid, pasidc_match, &a);
+}
+
+void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned gran,
+                           uint16_t did, uint32_t pasid, uint64_t addr,
+                           unsigned am, bool ih)
+{
+    struct cache_impl *c = impl(u);
+    (void)ih;
+    if (!c)
+        return;
+    if (gran == VTD_INV_GLOBAL || gran == VTD_INV_DOMAIN)
+        iotlb_inv(c, gran, did, false, 0, 0, 0);
+    else
+        iotlb_inv(c, gran, did, true, pasid, addr, am);
+}

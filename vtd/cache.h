@@ -36,4 +36,56 @@ void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned gran,
                            uint16_t did, uint32_t pasid, uint64_t addr,
                            unsigned am, bool ih);
 
+/*
+ * Lookups and fills used by the translation pipeline (translate.c).
+ *
+ * Structure (VT-d 6.2): three set-associative tables of SETS x 4 ways,
+ * each set guarded by a sequence lock.
+ *  - context cache: tag SID; holds the raw context entry (legacy or
+ *    scalable) and, for legacy entries, the DID;
+ *  - PASID cache: tag (SID, PASID); holds the raw PASID-table entry, the
+ *    cumulative FPD of the directory and table entries, and the DID;
+ *  - IOTLB: tag (DID, PASID, page number, page size 4K/2M/1G); holds the
+ *    output page address and the permissions the walk granted.
+ * Only valid, present entries that passed every check are filled (the
+ * spec allows but does not require caching not-present entries with
+ * CAP.CM=1; this model never caches them).
+ *
+ * Threading: lookups take no lock and allocate nothing: a reader copies
+ * the set's slots between two reads of the set's sequence number and
+ * retries (bounded; a busy set counts as a miss).  Writers (fills and
+ * invalidations) make the sequence odd with a compare-exchange, so
+ * invalidations from the register/QI thread and fills from any number of
+ * translating threads are safe together.  A fill carries the invalidation
+ * generation read before its walk (vtd_cache_gen_()) and is dropped when
+ * an invalidation happened since, so a walk that raced with an
+ * invalidation never re-inserts what the invalidation removed.
+ * Replacement is round-robin per set; a full cache never flushes.
+ */
+struct vtd_ctx;
+struct vtd_pasid_ent;
+
+struct vtd_iotlb_hit {
+    uint64_t page;       /* output address of the page */
+    uint64_t page_size;
+    uint32_t perm;       /* enum vtd_perm */
+};
+
+uint64_t vtd_cache_gen_(struct vtd_iommu *u);
+bool vtd_cache_ctx_lookup_(struct vtd_iommu *u, uint16_t sid,
+                           struct vtd_ctx *out);
+void vtd_cache_ctx_fill_(struct vtd_iommu *u, uint16_t sid,
+                         const struct vtd_ctx *c, uint64_t gen);
+bool vtd_cache_pasid_lookup_(struct vtd_iommu *u, uint16_t sid,
+                             uint32_t pasid, struct vtd_pasid_ent *out);
+void vtd_cache_pasid_fill_(struct vtd_iommu *u, uint16_t sid,
+                           uint32_t pasid, const struct vtd_pasid_ent *pe,
+                           uint64_t gen);
+bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
+                             uint32_t pasid, uint64_t iova,
+                             struct vtd_iotlb_hit *out);
+void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
+                           uint32_t pasid, uint64_t iova,
+                           const struct vtd_iotlb_hit *e, uint64_t gen);
+
 #endif

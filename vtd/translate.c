@@ -1,14 +1,515 @@
 /* SPDX-License-Identifier: MIT */
-/* vtd/translate.c: STUB, to be replaced by the DMA pipeline. */
-#include "internal.h"
+/*
+ * vtd/translate.c: the DMA translation pipeline (VT-d chapter 3, 7.1.3).
+ *
+ * It orchestrates only: translation enable and root-table mode, caches
+ * (cache.c), root/context entries (rootctx.c), PASID entries (pasid.c),
+ * page walks (walk.c), the request-type and permission checks that use
+ * their results, fault reporting (fault.c) and events.
+ *
+ * An IOTLB hit takes no lock and allocates nothing.
+ */
+#include <inttypes.h>
+#include <stdio.h>
 
-int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req, struct vtd_xlate *out)
+#include "pasid.h"
+#include "rootctx.h"
+#include "walk.h"
+
+/* One translation in progress. */
+struct xl {
+    const struct vtd_dma_req *req;
+    bool trace;          /* emit walk events */
+    bool use_cache;
+    bool update_ad;      /* write A/D bits */
+    /* results */
+    uint64_t addr, page_size;
+    uint32_t perm;       /* vtd_perm bits (plus internal walk bits) */
+    uint16_t did;
+    unsigned fault;
+    bool fpd;
+    bool iotlb_hit;      /* IOTLB entry used */
+    bool struct_hit;     /* context or PASID cache entry used */
+};
+
+enum { KIND_SS, KIND_FS, KIND_PT };
+
+/* Output in the interrupt address range FEEx_xxxxh (Table 30 LGN.4,
+ * SGN.8). */
+static bool intr_range(uint64_t a)
+{
+    return (a >> 20) == 0xfee;
+}
+
+static bool above_bits(uint64_t a, unsigned bits)
+{
+    return bits < 64 && (a >> bits) != 0;
+}
+
+/* Effective permissions of a cached or walked translation for this
+ * request (VT-d 3.6.1: a supervisor request with WPE=0 may write
+ * read-only first-stage pages the second stage lets it write). */
+static uint32_t eff_perm(uint32_t perm, int kind, bool priv, bool wpe)
+{
+    if (kind == KIND_FS && priv && !wpe && (perm & VTD_PERM_SSW_))
+        perm |= VTD_PERM_W;
+    return perm & (VTD_PERM_R | VTD_PERM_W | VTD_PERM_X | VTD_PERM_U);
+}
+
+/* Permission check of a cached translation against the request; same
+ * rules as the walks (VT-d 3.6.1, 3.7.1, Table 30 LGN.2/3, SGN.2/6/7). */
+static unsigned hit_perm_fault(uint32_t eff, uint32_t access, bool sm,
+                               int kind, bool priv)
+{
+    if (kind == KIND_FS && !priv && !(eff & VTD_PERM_U))
+        return VTD_FR_SGN_USER;
+    if ((access & VTD_ACC_WRITE) && !(eff & VTD_PERM_W))
+        return sm ? VTD_FR_SGN_WRITE : VTD_FR_WRITE;
+    if ((access & VTD_ACC_READ) && !(eff & VTD_PERM_R))
+        return sm ? VTD_FR_SGN_READ : VTD_FR_READ;
+    return 0;
+}
+
+/* Cached-or-walked translation of iova through a page table; kind says
+ * which walk.  ssp / fsp describe the tables. */
+static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
+                  uint32_t pasid_key, int kind, bool sm, bool priv, bool wpe,
+                  const struct vtd_ss_params *ssp,
+                  const struct vtd_fs_params *fsp, uint32_t access)
+{
+    const struct vtd_dma_req *req = x->req;
+    struct vtd_iotlb_hit hit;
+
+    if (x->use_cache &&
+        vtd_cache_iotlb_lookup_(u, did, pasid_key, req->iova, &hit)) {
+        vtd_count_(u, iotlb_hits);
+        x->iotlb_hit = true;
+        uint32_t eff = eff_perm(hit.perm, kind, priv, wpe);
+        x->fault = hit_perm_fault(eff, access, sm, kind, priv);
+        x->addr = hit.page | (req->iova & (hit.page_size - 1));
+        x->page_size = hit.page_size;
+        x->perm = eff;
+        return;
+    }
+    if (x->use_cache)
+        vtd_count_(u, iotlb_misses);
+
+    uint64_t gen = vtd_cache_gen_(u);
+    struct vtd_walk_ctx wc = {
+        .sid = req->sid, .pasid = req->pasid, .trace = x->trace,
+        .update_ad = x->update_ad,
+    };
+    struct vtd_walk_res r;
+    if (kind == KIND_FS)
+        vtd_fs_walk_(u, fsp, &wc, req->iova, access, &r);
+    else
+        vtd_ss_walk_(u, ssp, &wc, req->iova, access, &r);
+    if (r.fault) {
+        x->fault = r.fault;
+        return;
+    }
+    x->addr = r.addr;
+    x->page_size = r.page_size;
+    x->perm = eff_perm(r.perm, kind, priv, wpe);
+    if (x->use_cache) {
+        struct vtd_iotlb_hit fill = {
+            .page = r.addr & ~(r.page_size - 1), .page_size = r.page_size,
+            .perm = r.perm,
+        };
+        vtd_cache_iotlb_fill_(u, did, pasid_key, req->iova, &fill, gen);
+    }
+}
+
+/* Access bits the walk must check: none for translation requests, which
+ * complete with the effective permissions (Table 30, "Success with
+ * effective permission"). */
+static uint32_t walk_access(const struct vtd_dma_req *req)
+{
+    if (req->at == VTD_AT_TRANSLATION)
+        return 0;
+    return req->access & (VTD_ACC_READ | VTD_ACC_WRITE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Legacy mode (TTM=00b)                                               */
+/* ------------------------------------------------------------------ */
+
+static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
+{
+    const struct vtd_dma_req *req = x->req;
+    struct vtd_ctx ctx;
+    uint64_t gen = vtd_cache_gen_(u);
+
+    if (req->pasid != VTD_NO_PASID) {
+        x->fault = VTD_FR_RTA_LEGACY_PASID;            /* RTA.2 */
+        return;
+    }
+    if (x->use_cache && vtd_cache_ctx_lookup_(u, req->sid, &ctx) &&
+        !ctx.scalable) {
+        x->struct_hit = true;
+    } else {
+        unsigned f;
+        bool fpd;
+        vtd_ctx_fetch_(u, rta, false, req->sid, x->trace, &ctx, &f, &fpd);
+        if (f) {
+            x->fault = f;
+            x->fpd = fpd;
+            return;
+        }
+        if (x->use_cache)
+            vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
+    }
+    x->fpd = field_get(ctx.q[0], CE_LO, FPD);
+    x->did = (uint16_t)field_get(ctx.q[1], CE_HI, DID);
+    unsigned tt = (unsigned)field_get(ctx.q[0], CE_LO, TT);
+
+    /* VT-d 9.3 TT: translation and translated requests need TT=01b. */
+    if (req->at != VTD_AT_UNTRANSLATED && tt != VTD_TT_DEVTLB) {
+        x->fault = VTD_FR_CTX_TT_BLOCKED;              /* LCT.5 */
+        return;
+    }
+    if (req->at == VTD_AT_TRANSLATED || tt == VTD_TT_PT) {
+        /* Output = input: above HAW -> 4h (LGN.1.2, LGN.1.3). */
+        if (above_bits(req->iova, u->haw)) {
+            x->fault = VTD_FR_ADDR_BEYOND_AW;
+            return;
+        }
+        x->addr = req->iova;
+        x->page_size = 4096;
+        x->perm = VTD_PERM_R | VTD_PERM_W;
+    } else {
+        unsigned aw = (unsigned)field_get(ctx.q[1], CE_HI, AW);
+        /* LGN.1.1: above 2^min(MGAW, AGAW) - 1. */
+        if (above_bits(req->iova, MIN(u->mgaw, vtd_aw_bits_(aw)))) {
+            x->fault = VTD_FR_ADDR_BEYOND_AW;
+            return;
+        }
+        struct vtd_ss_params ssp = {
+            .root = field_get(ctx.q[0], CE_LO, SSPTPTR) << 12,
+            .levels = vtd_aw_levels_(aw),
+        };
+        paged(u, x, x->did, 0, KIND_SS, false, false, false, &ssp, NULL,
+              walk_access(req));
+        if (x->fault)
+            return;
+    }
+    if (intr_range(x->addr))
+        x->fault = VTD_FR_INTR_ADDR;                   /* LGN.4 */
+}
+
+/* ------------------------------------------------------------------ */
+/* Scalable mode (TTM=01b)                                             */
+/* ------------------------------------------------------------------ */
+
+static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
+{
+    const struct vtd_dma_req *req = x->req;
+    const bool has_pasid = req->pasid != VTD_NO_PASID;
+    struct vtd_ctx ctx;
+    uint64_t gen = vtd_cache_gen_(u);
+
+    if (x->use_cache && vtd_cache_ctx_lookup_(u, req->sid, &ctx) &&
+        ctx.scalable) {
+        x->struct_hit = true;
+    } else {
+        unsigned f;
+        bool fpd;
+        vtd_ctx_fetch_(u, rta, true, req->sid, x->trace, &ctx, &f, &fpd);
+        if (f) {
+            x->fault = f;
+            x->fpd = fpd;
+            return;
+        }
+        if (x->use_cache)
+            vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
+    }
+    x->fpd = field_get(ctx.q[0], SCE0, FPD);
+
+    if (has_pasid) {
+        unsigned pss = (unsigned)field_get(u->ecap, ECAP, PSS) + 1;
+        if (above_bits(req->pasid, pss)) {
+            x->fault = VTD_FR_SGN_PASID_SIZE;          /* SGN.10 */
+            return;
+        }
+        if (!field_get(ctx.q[0], SCE0, PASIDE)) {
+            x->fault = VTD_FR_SCT_PASIDE;              /* SCT.6 */
+            return;
+        }
+        if (req->pasid > vtd_ctx_max_pasid_(&ctx)) {
+            x->fault = VTD_FR_SCT_PASID_RANGE;         /* SCT.7 */
+            return;
+        }
+        if (req->pasid == field_get(ctx.q[1], SCE1, RID_PASID)) {
+            x->fault = VTD_FR_SCT_RID_PASID;           /* SCT.9 */
+            return;
+        }
+    }
+    if (req->at != VTD_AT_UNTRANSLATED && !field_get(ctx.q[0], SCE0, DTE)) {
+        x->fault = VTD_FR_SCT_DTE;                     /* SCT.5 */
+        return;
+    }
+    if (req->at == VTD_AT_TRANSLATED) {
+        if (has_pasid) {
+            x->fault = VTD_FR_SCT_EPTR;                /* SCT.10 */
+            return;
+        }
+        /* VT-d 9.4 DTE: translated requests bypass translation. */
+        if (above_bits(req->iova, u->haw)) {
+            x->fault = VTD_FR_SGN_HAW;                 /* SGN.4.1 */
+            return;
+        }
+        x->addr = req->iova;
+        x->page_size = 4096;
+        x->perm = VTD_PERM_R | VTD_PERM_W;
+        if (intr_range(x->addr))
+            x->fault = VTD_FR_SGN_INTR_ADDR;
+        return;
+    }
+
+    /* VT-d 9.4: requests without PASID use RID_PASID and RID_PRIV. */
+    uint32_t pasid = has_pasid ? req->pasid
+                               : (uint32_t)field_get(ctx.q[1], SCE1,
+                                                     RID_PASID);
+    bool priv = has_pasid ? (req->access & VTD_ACC_PRIV) != 0
+                          : field_get(ctx.q[1], SCE1, RID_PRIV) != 0;
+    bool exec = has_pasid && (req->access & VTD_ACC_EXEC);
+
+    struct vtd_pasid_ent pe;
+    if (x->use_cache && vtd_cache_pasid_lookup_(u, req->sid, pasid, &pe)) {
+        x->struct_hit = true;
+    } else {
+        unsigned f;
+        bool fpd;
+        vtd_pasid_fetch_(u, &ctx, req->sid, pasid, x->trace, &pe, &f, &fpd);
+        x->fpd = x->fpd || fpd;
+        if (f) {
+            x->fault = f;
+            return;
+        }
+        if (x->use_cache)
+            vtd_cache_pasid_fill_(u, req->sid, pasid, &pe, gen);
+    }
+    x->fpd = x->fpd || pe.fpd;
+    x->did = (uint16_t)field_get(pe.q[1], PTE1, DID);
+
+    if (exec && !field_get(u->ecap, ECAP, ERS)) {
+        x->fault = VTD_FR_SPT_EXEC;                    /* SPT.5 */
+        return;
+    }
+    if (priv && !field_get(pe.q[2], PTE2, SRE)) {
+        x->fault = VTD_FR_SPT_SRE;                     /* SPT.6 */
+        return;
+    }
+
+    unsigned pgtt = (unsigned)field_get(pe.q[0], PTE0, PGTT);
+    unsigned aw = (unsigned)field_get(pe.q[0], PTE0, AW);
+    bool pwsnp = field_get(u->ecap, ECAP, SMPWCS) &&
+                 field_get(pe.q[1], PTE1, PWSNP);
+    struct vtd_ss_params ssp = {
+        .root = field_get(pe.q[0], PTE0, SSPTPTR) << 12,
+        .levels = vtd_aw_levels_(aw),
+        .scalable = true,
+        .ssade = field_get(pe.q[0], PTE0, SSADE),
+        .pwsnp = pwsnp,
+    };
+    unsigned ss_bits = MIN(u->mgaw, vtd_aw_bits_(aw));
+    bool wpe = field_get(pe.q[2], PTE2, WPE);
+
+    if (pgtt == VTD_PGTT_PT) {
+        if (above_bits(req->iova, u->haw)) {
+            x->fault = VTD_FR_SGN_HAW;                 /* SGN.4.2 */
+            return;
+        }
+        x->addr = req->iova;
+        x->page_size = 4096;
+        x->perm = VTD_PERM_R | VTD_PERM_W;
+    } else if (pgtt == VTD_PGTT_SS) {
+        if (above_bits(req->iova, ss_bits)) {
+            x->fault = VTD_FR_SGN_AW;                  /* SGN.5 */
+            return;
+        }
+        paged(u, x, x->did, pasid, KIND_SS, true, priv, wpe, &ssp, NULL,
+              walk_access(req));
+        if (x->fault)
+            return;
+    } else {
+        /* First stage or nested: canonical input (SGN.1), N = 48 or 57. */
+        unsigned levels = field_get(pe.q[2], PTE2, FSPM) ? 5 : 4;
+        unsigned n = levels == 5 ? 57 : 48;
+        uint64_t top = req->iova >> (n - 1);
+        if (top != 0 && top != (~0ULL >> (n - 1))) {
+            x->fault = VTD_FR_SGN_CANONICAL;
+            return;
+        }
+        struct vtd_fs_params fsp = {
+            .root = field_get(pe.q[2], PTE2, FSPTPTR) << 12,
+            .levels = levels,
+            .priv = priv,
+            .wpe = wpe,
+            .eafe = field_get(pe.q[2], PTE2, EAFE),
+            .pwsnp = pwsnp,
+            .nested = pgtt == VTD_PGTT_NESTED ? &ssp : NULL,
+            .nested_aw = ss_bits,
+        };
+        paged(u, x, x->did, pasid, KIND_FS, true, priv, wpe, NULL, &fsp,
+              walk_access(req));
+        if (x->fault)
+            return;
+    }
+    if (intr_range(x->addr))
+        x->fault = VTD_FR_SGN_INTR_ADDR;               /* SGN.8 */
+}
+
+/* Faults a translation request completes successfully with no
+ * permissions instead of reporting (Table 30 "Success with R=W=U=S=0"). */
+static bool translation_req_success(unsigned f)
+{
+    switch (f) {
+    case VTD_FR_ADDR_BEYOND_AW: case VTD_FR_WRITE: case VTD_FR_READ:
+    case VTD_FR_SPD_NOT_PRESENT: case VTD_FR_SPT_NOT_PRESENT:
+    case VTD_FR_SPT_SRE: case VTD_FR_SPT_EXEC:
+    case VTD_FR_SSS_NO_PERM: case VTD_FR_SGN_CANONICAL:
+    case VTD_FR_SGN_USER: case VTD_FR_SGN_HAW: case VTD_FR_SGN_AW:
+    case VTD_FR_SGN_WRITE: case VTD_FR_SGN_READ:
+        return true;
+    default:
+        return (f >= VTD_FR_SFS_ACCESS && f <= VTD_FR_SFS_NESTED_AD) ||
+               f == VTD_FR_SFS_AD_NOSNOOP || f == VTD_FR_SFS_AD_FAILED;
+    }
+}
+
+static void run(struct vtd_iommu *u, uint64_t root, struct xl *x)
+{
+    unsigned ttm = (unsigned)field_get(root, RTADDR, TTM);
+    uint64_t rta = field_get(root, RTADDR, RTA) << 12;
+
+    x->page_size = 4096;
+    switch (ttm) {
+    case VTD_TTM_LEGACY:
+        legacy(u, rta, x);
+        break;
+    case VTD_TTM_SCALABLE:
+        if (field_get(u->ecap, ECAP, SMTS))
+            scalable(u, rta, x);
+        else
+            x->fault = VTD_FR_RTA_INVALID;             /* RTA.1.3 */
+        break;
+    case VTD_TTM_ABORT:
+        x->fault = field_get(u->ecap, ECAP, ADMS) ? VTD_FR_RTA_ABORT
+                                                   : VTD_FR_RTA_INVALID;
+        break;
+    default:
+        x->fault = VTD_FR_RTA_INVALID;                 /* RTA.1.2 */
+        break;
+    }
+    if (x->fault && x->req->at == VTD_AT_TRANSLATION &&
+        translation_req_success(x->fault)) {
+        x->fault = 0;
+        x->addr = 0;
+        x->perm = 0;
+    }
+    if (x->fault) {
+        x->addr = 0;
+        x->perm = 0;
+    }
+}
+
+/* Lint (u->cfg.lint): walk again without caches and report a stale
+ * cache entry when the answers differ. */
+static void lint(struct vtd_iommu *u, uint64_t root, const struct xl *x)
+{
+    struct xl y = { .req = x->req, .update_ad = false };
+    run(u, root, &y);
+    if (y.fault == x->fault && y.addr == x->addr && y.perm == x->perm)
+        return;
+    char msg[200];
+    const struct vtd_dma_req *req = x->req;
+    if (x->iotlb_hit)
+        snprintf(msg, sizeof(msg),
+                 "missing IOTLB invalidation for DID %u, IOVA 0x%" PRIx64
+                 ": cached 0x%" PRIx64 " perm %u, tables give 0x%" PRIx64
+                 " perm %u fault 0x%x",
+                 x->did, req->iova, x->addr, x->perm, y.addr, y.perm,
+                 y.fault);
+    else
+        snprintf(msg, sizeof(msg),
+                 "missing context/PASID-cache invalidation for SID "
+                 "%02x:%02x.%x: cached result 0x%" PRIx64 " fault 0x%x, "
+                 "tables give 0x%" PRIx64 " fault 0x%x",
+                 req->sid >> 8, (req->sid >> 3) & 0x1f, req->sid & 7,
+                 x->addr, x->fault, y.addr, y.fault);
+    struct vtd_event ev = {
+        .kind = VTD_EV_CACHE_STALE, .sid = req->sid, .pasid = req->pasid,
+        .addr = req->iova, .val = { x->addr, y.addr, x->perm, y.perm,
+                                    x->did },
+        .nval = 5, .fault = y.fault, .what = x->iotlb_hit ? "iotlb"
+                                                           : "context",
+        .msg = msg,
+    };
+    vtd_emit_(u, &ev);
+}
+
+int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
+                  struct vtd_xlate *out)
 {
     if (!u || !req || !out)
         return -EINVAL;
+    uint32_t size = req->size ? req->size : 1;
+    if ((req->iova & 0xfff) + size > 0x1000 ||
+        (req->pasid != VTD_NO_PASID && req->pasid > 0xfffff) ||
+        (unsigned)req->at > VTD_AT_TRANSLATED)
+        return -EINVAL;
     memset(out, 0, sizeof(*out));
-    out->addr = req->iova;
-    out->page_size = 4096;
-    out->perm = VTD_PERM_R | VTD_PERM_W;
+
+    /* VT-d 11.4.5 GSTS.TES=0: requests are not translated. */
+    if (!atomic_load_explicit(&u->te, memory_order_acquire)) {
+        out->addr = req->iova;
+        out->page_size = 4096;
+        out->perm = VTD_PERM_R | VTD_PERM_W;
+        return 0;
+    }
+
+    uint64_t root = atomic_load_explicit(&u->root_latched,
+                                         memory_order_acquire);
+    struct xl x = {
+        .req = req,
+        .trace = vtd_tracing_(u),
+        .use_cache = u->cfg.cache != VTD_CACHE_NONE,
+        .update_ad = true,
+    };
+    run(u, root, &x);
+
+    if (u->cfg.lint && (x.iotlb_hit || x.struct_hit))
+        lint(u, root, &x);
+
+    out->addr = x.addr;
+    out->page_size = x.page_size;
+    out->perm = x.perm;
+    out->did = x.did;
+    out->fault = x.fault;
+    out->cached = x.iotlb_hit;
+    if (x.fault) {
+        struct vtd_fault_info fi = {
+            .sid = req->sid,
+            .reason = x.fault,
+            .addr = req->iova & ~0xfffULL,
+            .is_read = !(req->access & VTD_ACC_WRITE),
+            .at = req->at,
+            .pasid = req->pasid,
+            .priv = (req->access & VTD_ACC_PRIV) != 0,
+            .exec = (req->access & VTD_ACC_EXEC) != 0,
+        };
+        out->recorded = vtd_fault_report_(u, &fi, x.fpd);
+    }
+    if (vtd_tracing_(u)) {
+        struct vtd_event ev = {
+            .kind = VTD_EV_DMA, .sid = req->sid, .pasid = req->pasid,
+            .addr = req->iova, .val = { out->addr, out->page_size,
+                                        out->perm, out->did },
+            .nval = 4, .size = size, .fault = out->fault,
+            .recorded = out->recorded, .what = out->cached ? "iotlb" : "walk",
+        };
+        vtd_emit_(u, &ev);
+    }
     return 0;
 }

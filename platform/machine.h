@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * platform/machine.h: a machine description loaded from a flattened device
+ * tree (the binding is docs/machine-binding.md): RAM, CPUs, remapping
+ * units with their device scopes, the PCI topology, IOAPICs, HPETs, ACPI
+ * namespace devices and reserved memory regions.  From it come the DMAR
+ * table (acpi/dmar.h) and the routing of requesters to units.
+ *
+ * All strings and arrays are owned by the machine_desc; free it with
+ * machine_desc_free().  Nothing here prints.
+ */
+#ifndef PLATFORM_MACHINE_H
+#define PLATFORM_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acpi/dmar.h"
+
+enum machine_dev_kind {
+    MDEV_PCI_HOST = 1,   /* host bridge: owns a segment and root bus */
+    MDEV_PCI_BRIDGE,     /* PCI-PCI bridge or root port */
+    MDEV_PCI_ENDPOINT,
+    MDEV_IOAPIC,
+    MDEV_HPET,
+    MDEV_ACPI,           /* ACPI namespace device (ANDD) */
+};
+
+struct machine_dev {
+    enum machine_dev_kind kind;
+    char *path;          /* device-tree path, for messages */
+    int node;            /* FDT node offset */
+    uint32_t phandle;
+    int parent;          /* index of the parent PCI host/bridge, or -1 */
+    uint16_t segment;
+    uint16_t sid;        /* bus << 8 | dev << 3 | fn (PCI: from topology;
+                            IOAPIC/HPET/ACPI: vtdemu,source-id) */
+    uint8_t devfn;       /* PCI: reg */
+    uint8_t sec_bus, sub_bus;  /* hosts and bridges: bus-range */
+    bool ats;            /* endpoint: ATS capability; bridge: root port
+                            reports ATS (ATSR) */
+    bool ats_all_ports;  /* host: ATSR with ALL_PORTS */
+    bool satc, atc_required;
+    uint8_t sidp_flags;  /* SIDP device scope flags (VT-d 8.3.1) */
+    bool has_sidp;
+    unsigned msi_vectors;   /* MSI capability: vectors (0 = none) */
+    unsigned msix_vectors;  /* MSI-X table size (0 = none) */
+    uint8_t enum_id;     /* IOAPIC id, HPET number, ACPI device number */
+    uint64_t base;       /* IOAPIC/HPET MMIO base */
+    char *acpi_name;     /* ACPI: fully qualified object name */
+};
+
+struct machine_unit {
+    char *path;
+    uint64_t base;
+    uint64_t size;
+    uint16_t segment;
+    char *profile;       /* NULL when cap/ecap given */
+    uint64_t cap, ecap;  /* resolved values the unit presents */
+    unsigned mgaw;       /* CAP.MGAW + 1 */
+    bool include_all;    /* INCLUDE_PCI_ALL */
+    bool has_proximity;
+    uint32_t proximity;
+    unsigned nscope;
+    int *scope;          /* indices into machine_desc.devs */
+};
+
+struct machine_rmrr {
+    char *path;
+    uint64_t base, limit;
+    uint16_t segment;
+    unsigned ndev;
+    int *devs;
+};
+
+struct machine_desc {
+    char *model;
+    unsigned nram;
+    struct { uint64_t base, size; } *ram;
+    unsigned ncpu;
+    struct { uint32_t apic_id; bool x2apic; } *cpus;
+    unsigned nunit;
+    struct machine_unit *units;
+    unsigned ndev;
+    struct machine_dev *devs;
+    unsigned nrmrr;
+    struct machine_rmrr *rmrrs;
+    /* DMAR header */
+    unsigned haw;        /* 0: the largest unit MGAW */
+    bool x2apic_opt_out, dma_ctrl_opt_in;
+    char oem_id[7], oem_table_id[9], creator_id[5];
+    uint32_t oem_revision, creator_revision;
+};
+
+/*
+ * Load a machine from an FDT blob.  Returns 0, or -EINVAL with a message
+ * naming the node and property in err (also for any libfdt error), or
+ * -ENOMEM.  On error *m is left empty.
+ */
+int machine_load_fdt(const void *blob, size_t len, struct machine_desc *m,
+                     char *err, size_t errlen);
+/* Read a .dtb file and load it; errors name the file too. */
+int machine_load_file(const char *path, struct machine_desc *m, char *err,
+                      size_t errlen);
+void machine_desc_free(struct machine_desc *m);
+
+/* The DMAR description of the machine (dmar_build() turns it into bytes).
+ * Clear it with dmar_desc_clear(). */
+int machine_to_dmar(const struct machine_desc *m, struct dmar_desc *d,
+                    char *err, size_t errlen);
+
+/* What dmar_check() may verify against; free with
+ * machine_check_info_free(). */
+void machine_check_info(const struct machine_desc *m,
+                        struct dmar_machine_info *info);
+void machine_check_info_free(struct dmar_machine_info *info);
+
+/*
+ * The unit that translates requests from (segment, sid): the unit whose
+ * scope names the device, a bridge above it (sub-hierarchy), or else the
+ * INCLUDE_PCI_ALL unit of the segment (VT-d 8.3).  Returns the unit index
+ * or -1 when no unit covers it.
+ */
+int machine_unit_for_sid(const struct machine_desc *m, uint16_t segment,
+                         uint16_t sid);
+
+/* Index of the device with that source-id (PCI devices first), or -1. */
+int machine_find_sid(const struct machine_desc *m, uint16_t segment,
+                     uint16_t sid);
+
+#endif /* PLATFORM_MACHINE_H */

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vtd/rootctx.c: root-entry and context-entry fetch and validation, legacy
+ * (VT-d 9.1, 9.3) and scalable mode (VT-d 9.2, 9.4).  Fault reasons are
+ * the LRT/LCT and SRT/SCT rows of VT-d 7.1.3 Table 30.
+ */
+#include "rootctx.h"
+
+void vtd_walk_event_(struct vtd_iommu *u, const char *what, int level,
+                     uint16_t sid, uint32_t pasid, uint64_t addr,
+                     const uint64_t *q, unsigned nq)
+{
+    if (!vtd_tracing_(u))
+        return;
+    struct vtd_event ev = {
+        .kind = VTD_EV_WALK, .sid = sid, .pasid = pasid, .level = level,
+        .addr = addr, .what = what,
+    };
+    for (unsigned i = 0; i < nq && i < 8; i++)
+        ev.val[i] = q[i];
+    ev.nval = nq < 8 ? nq : 8;
+    vtd_emit_(u, &ev);
+}
+
+/* Bits 63:HAW of a pointer field are reserved (VT-d 9.1-9.6). */
+static bool above_haw(const struct vtd_iommu *u, uint64_t v)
+{
+    return (v & ~vtd_haw_mask_(u)) != 0;
+}
+
+static bool did_rsvd(const struct vtd_iommu *u, uint64_t did)
+{
+    unsigned bits = vtd_did_bits_(u);
+    return bits < 16 && (did >> bits) != 0;
+}
+
+/* VT-d 9.3: reserved fields of a present legacy context entry. */
+static bool legacy_ctx_rsvd(const struct vtd_iommu *u, const uint64_t *q)
+{
+    if (field_get(q[0], CE_LO, RSVD) || above_haw(u, q[0]))
+        return true;
+    if (field_get(q[1], CE_HI, RSVD7) || field_get(q[1], CE_HI, RSVD))
+        return true;
+    return did_rsvd(u, field_get(q[1], CE_HI, DID));
+}
+
+/* VT-d 9.3 (AW, TT) and Table 30 LCT.4.1 / LCT.4.2. */
+static bool legacy_ctx_invalid(const struct vtd_iommu *u, const uint64_t *q)
+{
+    unsigned tt = (unsigned)field_get(q[0], CE_LO, TT);
+    unsigned aw = (unsigned)field_get(q[1], CE_HI, AW);
+    switch (tt) {
+    case VTD_TT_SS:
+        break;
+    case VTD_TT_DEVTLB:
+        if (!field_get(u->ecap, ECAP, DT))
+            return true;
+        break;
+    case VTD_TT_PT:
+        /* AW "must be the largest AGAW supported"; the spec lists no
+         * fault for it (the QEMU oracle leaves it open): not checked. */
+        return !field_get(u->ecap, ECAP, PT);
+    default:
+        return true;
+    }
+    return aw > 3 || !(u->sagaw & (1u << aw));
+}
+
+/* VT-d 9.4: reserved fields of a present scalable-mode context entry.
+ * Fields for features the unit does not present are reserved.  Note:
+ * RID_PASID is honoured even with ECAP.RPS=0 (the oracle files assume
+ * it; ../shared/oracle/qemu-7.2/README.md). */
+static bool sm_ctx_rsvd(const struct vtd_iommu *u, const uint64_t *q)
+{
+    uint64_t e = u->ecap;
+    if (field_get(q[0], SCE0, RSVD) || above_haw(u, q[0]))
+        return true;
+    if (field_get(q[0], SCE0, DTE) && !field_get(e, ECAP, DT))
+        return true;
+    if (field_get(q[0], SCE0, PASIDE) && !field_get(e, ECAP, PASID))
+        return true;
+    if (field_get(q[0], SCE0, PRE) && !field_get(e, ECAP, PRS))
+        return true;
+    /* HPTS and PTRS are not presented by this model. */
+    if (field_get(q[0], SCE0, HPTE) || field_get(q[0], SCE0, EPTR))
+        return true;
+    if (field_get(q[1], SCE1, RSVD))
+        return true;
+    if (field_get(q[1], SCE1, RID_PRIV) && !field_get(e, ECAP, RPRIVS))
+        return true;
+    return q[2] != 0 || q[3] != 0;
+}
+
+void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
+                    uint16_t sid, bool trace, struct vtd_ctx *ctx,
+                    unsigned *fault, bool *fpd)
+{
+    unsigned bus = sid >> 8, devfn = sid & 0xff;
+    uint64_t re_addr = rta + 16ULL * bus;
+    uint64_t re[2];
+    uint8_t buf[32];
+
+    *fault = 0;
+    *fpd = false;
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->scalable = scalable;
+
+    /* VT-d 9.1 / 9.2: one 128-bit root entry per bus. */
+    if (vtd_mem_read_(u, re_addr, buf, 16) < 0) {
+        *fault = scalable ? VTD_FR_SRT_ACCESS : VTD_FR_ROOT_ACCESS;
+        return;
+    }
+    re[0] = ldq_le(buf);
+    re[1] = ldq_le(buf + 8);
+    if (trace)
+        vtd_walk_event_(u, "root", 0, sid, VTD_NO_PASID, re_addr, re, 2);
+
+    uint64_t ctp, ce_addr;
+    unsigned ce_len;
+    if (!scalable) {
+        if (!field_get(re[0], RE, P)) {
+            *fault = VTD_FR_ROOT_NOT_PRESENT;        /* LRT.2 */
+            return;
+        }
+        if ((re[0] & bits_mask(1, 11)) || above_haw(u, re[0]) || re[1]) {
+            *fault = VTD_FR_ROOT_RSVD;               /* LRT.3 */
+            return;
+        }
+        ctp = field_get(re[0], RE, CTP) << 12;
+        ce_addr = ctp + 16ULL * devfn;
+        ce_len = 16;
+    } else {
+        /* VT-d 9.2: lower half for devfn 0-127, upper for 128-255. */
+        uint64_t half = devfn < 128 ? re[0] : re[1];
+        if (!field_get(half, SRE, P)) {
+            *fault = VTD_FR_SRT_NOT_PRESENT;         /* SRT.2 */
+            return;
+        }
+        if (field_get(half, SRE, RSVD) || above_haw(u, half)) {
+            *fault = VTD_FR_SRT_RSVD;                /* SRT.3 */
+            return;
+        }
+        ctp = field_get(half, SRE, CTP) << 12;
+        ce_addr = ctp + 32ULL * (devfn & 0x7f);
+        ce_len = 32;
+    }
+
+    if (vtd_mem_read_(u, ce_addr, buf, ce_len) < 0) {
+        *fault = scalable ? VTD_FR_SCT_ACCESS : VTD_FR_CTX_ACCESS;
+        return;
+    }
+    for (unsigned i = 0; i < ce_len / 8; i++)
+        ctx->q[i] = ldq_le(buf + 8 * i);
+    if (trace)
+        vtd_walk_event_(u, "context", 0, sid, VTD_NO_PASID, ce_addr, ctx->q,
+                        ce_len / 8);
+
+    if (!scalable) {
+        /* VT-d 9.3: FPD is evaluated whatever P says. */
+        *fpd = field_get(ctx->q[0], CE_LO, FPD);
+        if (!field_get(ctx->q[0], CE_LO, P))
+            *fault = VTD_FR_CTX_NOT_PRESENT;         /* LCT.2 */
+        else if (legacy_ctx_rsvd(u, ctx->q))
+            *fault = VTD_FR_CTX_RSVD;                /* LCT.3 */
+        else if (legacy_ctx_invalid(u, ctx->q))
+            *fault = VTD_FR_CTX_INVALID;             /* LCT.4.1, LCT.4.2 */
+        return;
+    }
+
+    *fpd = field_get(ctx->q[0], SCE0, FPD);
+    if (!field_get(ctx->q[0], SCE0, P))
+        *fault = VTD_FR_SCT_NOT_PRESENT;             /* SCT.2 */
+    else if (sm_ctx_rsvd(u, ctx->q))
+        *fault = VTD_FR_SCT_RSVD;                    /* SCT.3 */
+    else if (!field_get(ctx->q[0], SCE0, DTE) &&
+             field_get(ctx->q[0], SCE0, PRE))
+        *fault = VTD_FR_SCT_INVALID;                 /* SCT.4.1 */
+    else if (field_get(ctx->q[1], SCE1, RID_PASID) >
+             vtd_ctx_max_pasid_(ctx))
+        *fault = VTD_FR_SCT_INVALID;                 /* SCT.4.2 */
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vtd/walk.c: second-stage (VT-d 3.7, 9.8), first-stage (VT-d 3.6, 9.7)
+ * and nested (VT-d 3.8) page walks.  Nothing here allocates; every loop
+ * is bounded by the level count and a small retry count for A/D updates
+ * that race with the guest (cmpxchg returned -EAGAIN).
+ */
+#include "rootctx.h"
+#include "walk.h"
+
+#define AD_RETRIES 4
+#define MAX_LEVELS 5
+
+static unsigned level_shift(unsigned level)
+{
+    return 12 + 9 * (level - 1);
+}
+
+/* VT-d 9.7 / 9.8: bits 51:HAW of every paging entry are reserved. */
+static uint64_t haw_rsvd(const struct vtd_iommu *u)
+{
+    return u->haw >= 52 ? 0 : bits_mask(u->haw, 52 - u->haw);
+}
+
+/* Address bits 51:shift of a paging entry (bits above HAW were checked
+ * to be zero). */
+static uint64_t entry_addr(uint64_t e, unsigned shift)
+{
+    return e & bits_mask(shift, 52 - shift);
+}
+
+/* VT-d 9.8 Tables 41-47: reserved bits of a second-stage entry.  IW (62)
+ * is reserved because this model has no second-stage I/O read/write
+ * bits; bit 11 is reserved in non-leaf entries and is SNP (reserved with
+ * ECAP.SC=0) in leaves; bit 7 is reserved at levels 4 and 5. */
+static uint64_t ss_rsvd_mask(const struct vtd_iommu *u, unsigned level,
+                             bool leaf)
+{
+    uint64_t m = haw_rsvd(u) | SSE_IW_MASK;
+    if (!leaf) {
+        m |= 1ULL << 11;
+        if (level >= 4)
+            m |= SSE_PS_MASK;
+    } else {
+        if (!field_get(u->ecap, ECAP, SC))
+            m |= SSE_SNP_MASK;
+        if (level == 2)
+            m |= bits_mask(12, 9);      /* 20:12 */
+        else if (level == 3)
+            m |= bits_mask(12, 18);     /* 29:12 */
+    }
+    return m;
+}
+
+void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
+                  const struct vtd_walk_ctx *wc, uint64_t iova,
+                  uint32_t access, struct vtd_walk_res *r)
+{
+    const bool sm = p->scalable;
+    const bool wr_req = access & VTD_ACC_WRITE;
+    const unsigned sllps = (unsigned)field_get(u->cap, CAP, SLLPS);
+
+    memset(r, 0, sizeof(*r));
+    if (p->levels < 3 || p->levels > MAX_LEVELS) {
+        r->fault = sm ? VTD_FR_SPT_INVALID : VTD_FR_CTX_INVALID;
+        return;
+    }
+
+    for (unsigned attempt = 0; attempt < AD_RETRIES; attempt++) {
+        uint64_t path_addr[MAX_LEVELS], path[MAX_LEVELS];
+        unsigned n = 0, level;
+        uint64_t table = p->root;
+        bool rd = true, wr = true, leaf = false;
+
+        for (level = p->levels; level >= 1; level--) {
+            uint64_t ea = table + 8 * ((iova >> level_shift(level)) & 0x1ff);
+            uint64_t e;
+            if (vtd_mem_ldq_(u, ea, &e) < 0) {
+                /* Table 30 LCT.4.3 (3h) / SSS.4 for the table that the
+                 * context or PASID entry points to; LSS.1 / SSS.1 below. */
+                if (level == p->levels)
+                    r->fault = sm ? VTD_FR_SSS_ROOT_ACCESS
+                                  : VTD_FR_CTX_INVALID;
+                else
+                    r->fault = sm ? VTD_FR_SSS_ACCESS : VTD_FR_SL_ACCESS;
+                return;
+            }
+            if (wc->trace)
+                vtd_walk_event_(u, "sl", (int)level, wc->sid, wc->pasid, ea,
+                                &e, 1);
+            path_addr[n] = ea;
+            path[n++] = e;
+
+            bool er = field_get(e, SSE, R), ew = field_get(e, SSE, W);
+            if (!er && !ew) {
+                /* Not present: SSS.2 in scalable mode; legacy mode has
+                 * only the permission faults LGN.2 / LGN.3. */
+                r->fault = sm ? VTD_FR_SSS_NO_PERM
+                              : (wr_req ? VTD_FR_WRITE : VTD_FR_READ);
+                return;
+            }
+            leaf = level == 1;
+            if (level >= 2 && field_get(e, SSE, PS)) {
+                /* VT-d 9.8: PS is reserved where CAP.SLLPS lacks the
+                 * page size (bit 0: 2 MiB, bit 1: 1 GiB). */
+                if (level <= 3 && (sllps & (1u << (level - 2)))) {
+                    leaf = true;
+                } else {
+                    r->fault = sm ? VTD_FR_SSS_RSVD : VTD_FR_SL_RSVD;
+                    return;
+                }
+            }
+            if (e & ss_rsvd_mask(u, level, leaf)) {
+                r->fault = sm ? VTD_FR_SSS_RSVD : VTD_FR_SL_RSVD;  /* LSS.2 */
+                return;
+            }
+            rd = rd && er;
+            wr = wr && ew;
+            if (leaf)
+                break;
+            table = entry_addr(e, 12);
+        }
+
+        /* VT-d 3.7.1: permissions are cumulative over the levels. */
+        if (wr_req && !wr) {
+            r->fault = sm ? (rd ? VTD_FR_SGN_WRITE : VTD_FR_SSS_NO_PERM)
+                          : VTD_FR_WRITE;
+            return;
+        }
+        if ((access & VTD_ACC_READ) && !rd) {
+            r->fault = sm ? (wr ? VTD_FR_SGN_READ : VTD_FR_SSS_NO_PERM)
+                          : VTD_FR_READ;
+            return;
+        }
+        if (sm && !rd && !wr) {
+            r->fault = VTD_FR_SSS_NO_PERM;     /* SSS.2, cumulative */
+            return;
+        }
+
+        unsigned shift = level_shift(level);
+        r->page_size = 1ULL << shift;
+        r->addr = entry_addr(path[n - 1], shift) |
+                  (iova & (r->page_size - 1));
+        r->perm = (rd ? VTD_PERM_R : 0) | (wr ? VTD_PERM_W : 0);
+
+        if (!sm || !p->ssade || !wc->update_ad)
+            return;
+
+        /* VT-d 3.7.2: set A in every entry used, D in the leaf on a
+         * write; SSS.5 when walks do not snoop, SSS.6 on failure. */
+        bool retry = false;
+        for (unsigned i = 0; i < n && !retry; i++) {
+            uint64_t want = path[i] | SSE_A_MASK;
+            if (i == n - 1 && wr_req)
+                want |= SSE_D_MASK;
+            if (want == path[i])
+                continue;
+            if (!p->pwsnp) {
+                r->fault = VTD_FR_SSS_AD_NOSNOOP;
+                return;
+            }
+            uint64_t exp = path[i];
+            int rc = vtd_mem_cmpxchg64_(u, path_addr[i], &exp, want);
+            if (rc == -EAGAIN)
+                retry = true;
+            else if (rc < 0) {
+                r->fault = VTD_FR_SSS_AD_FAILED;
+                return;
+            }
+        }
+        if (!retry)
+            return;
+    }
+    r->fault = VTD_FR_SSS_AD_FAILED;
+}
+
+/* Nested: translate the guest-physical address of a first-stage entry
+ * through the second stage (VT-d 3.8).  Table 30: above the width ->
+ * SFS.5; no read permission -> SFS.6 (root table) / SFS.7; other
+ * second-stage faults keep their SSS reason. */
+static bool fs_entry_hpa(struct vtd_iommu *u, const struct vtd_fs_params *p,
+                         const struct vtd_walk_ctx *wc, uint64_t gpa,
+                         bool root, uint64_t *hpa, uint32_t *ssperm,
+                         unsigned *fault)
+{
+    if (!p->nested) {
+        *hpa = gpa;
+        *ssperm = VTD_PERM_R | VTD_PERM_W;
+        return true;
+    }
+    if (p->nested_aw < 64 && (gpa >> p->nested_aw)) {
+        *fault = VTD_FR_SFS_NESTED_AW;
+        return false;
+    }
+    struct vtd_walk_res sr;
+    vtd_ss_walk_(u, p->nested, wc, gpa, VTD_ACC_READ, &sr);
+    if (sr.fault) {
+        if (sr.fault == VTD_FR_SGN_READ)
+            *fault = root ? VTD_FR_SFS_NESTED_ROOT_READ
+                          : VTD_FR_SFS_NESTED_READ;
+        else
+            *fault = sr.fault;
+        return false;
+    }
+    *hpa = sr.addr;
+    *ssperm = sr.perm;
+    return true;
+}
+
+/* VT-d 9.7 Tables 34-40: reserved bits of a present first-stage entry. */
+static uint64_t fs_rsvd_mask(const struct vtd_iommu *u, unsigned level,
+                             bool leaf)
+{
+    uint64_t m = haw_rsvd(u);
+    if (level >= 4)
+        m |= FSE_PS_MASK;
+    if (leaf && level == 2)
+        m |= bits_mask(13, 8);          /* 20:13 */
+    else if (leaf && level == 3)
+        m |= bits_mask(13, 17);         /* 29:13 */
+    return m;
+}
+
+void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
+                  const struct vtd_walk_ctx *wc, uint64_t iova,
+                  uint32_t access, struct vtd_walk_res *r)
+{
+    const bool wr_req = access & VTD_ACC_WRITE;
+
+    memset(r, 0, sizeof(*r));
+    if (p->levels < 4 || p->levels > MAX_LEVELS) {
+        r->fault = VTD_FR_SPT_INVALID;
+        return;
+    }
+
+    for (unsigned attempt = 0; attempt < AD_RETRIES; attempt++) {
+        uint64_t path_hpa[MAX_LEVELS], path[MAX_LEVELS];
+        uint32_t path_ss[MAX_LEVELS];
+        unsigned n = 0, level;
+        uint64_t table = p->root;
+        bool rw = true, us = true, leaf = false;
+
+        for (level = p->levels; level >= 1; level--) {
+            uint64_t gpa = table + 8 * ((iova >> level_shift(level)) & 0x1ff);
+            uint64_t hpa, e;
+            uint32_t ssperm;
+            bool top = level == p->levels;
+            if (!fs_entry_hpa(u, p, wc, gpa, top, &hpa, &ssperm, &r->fault))
+                return;
+            if (vtd_mem_ldq_(u, hpa, &e) < 0) {
+                r->fault = top ? VTD_FR_SFS_ROOT_ACCESS  /* SFS.4 */
+                               : VTD_FR_SFS_ACCESS;      /* SFS.1 */
+                return;
+            }
+            if (wc->trace)
+                vtd_walk_event_(u, "fl", (int)level, wc->sid, wc->pasid, hpa,
+                                &e, 1);
+            if (!field_get(e, FSE, P)) {
+                r->fault = VTD_FR_SFS_NOT_PRESENT;       /* SFS.2 */
+                return;
+            }
+            leaf = level == 1;
+            if ((level == 2 || level == 3) && field_get(e, FSE, PS)) {
+                /* 2 MiB always; 1 GiB only with CAP.FS1GP. */
+                if (level == 3 && !field_get(u->cap, CAP, FS1GP)) {
+                    r->fault = VTD_FR_SFS_RSVD;
+                    return;
+                }
+                leaf = true;
+            }
+            if (e & fs_rsvd_mask(u, level, leaf)) {
+                r->fault = VTD_FR_SFS_RSVD;              /* SFS.3 */
+                return;
+            }
+            path_hpa[n] = hpa;
+            path_ss[n] = ssperm;
+            path[n++] = e;
+            rw = rw && field_get(e, FSE, RW);
+            us = us && field_get(e, FSE, US);
+            if (leaf)
+                break;
+            table = entry_addr(e, 12);
+        }
+
+        /* VT-d 3.6.1: user requests need U/S=1 at every level; writes
+         * need R/W=1 at every level for user requests and, with WPE,
+         * for supervisor requests. */
+        if (!p->priv && !us) {
+            r->fault = VTD_FR_SGN_USER;                  /* SGN.2 */
+            return;
+        }
+        bool can_write = rw || (p->priv && !p->wpe);
+        if (wr_req && !can_write) {
+            r->fault = VTD_FR_SGN_WRITE;                 /* SGN.6 */
+            return;
+        }
+
+        unsigned shift = level_shift(level);
+        uint64_t psize = 1ULL << shift;
+        uint64_t out = entry_addr(path[n - 1], shift) | (iova & (psize - 1));
+        uint32_t perm = VTD_PERM_R | VTD_PERM_X | VTD_PERM_SSW_ |
+                        (rw ? VTD_PERM_W : 0) | (us ? VTD_PERM_U : 0);
+
+        /* VT-d 3.6.2: A (and EA with EAFE) in every entry used, D in
+         * the leaf on a write, atomically. */
+        bool retry = false;
+        for (unsigned i = 0; wc->update_ad && i < n && !retry; i++) {
+            uint64_t want = path[i] | FSE_A_MASK;
+            if (p->eafe)
+                want |= FSE_EA_MASK;
+            if (i == n - 1 && wr_req)
+                want |= FSE_D_MASK;
+            if (want == path[i])
+                continue;
+            if (!p->pwsnp) {
+                r->fault = VTD_FR_SFS_AD_NOSNOOP;        /* SFS.9 */
+                return;
+            }
+            if (!(path_ss[i] & VTD_PERM_W)) {
+                r->fault = VTD_FR_SFS_NESTED_AD;         /* SFS.8 */
+                return;
+            }
+            uint64_t exp = path[i];
+            int rc = vtd_mem_cmpxchg64_(u, path_hpa[i], &exp, want);
+            if (rc == -EAGAIN)
+                retry = true;
+            else if (rc < 0) {
+                r->fault = VTD_FR_SFS_AD_FAILED;         /* SFS.10 */
+                return;
+            }
+        }
+        if (retry)
+            continue;
+
+        if (!p->nested) {
+            r->addr = out;
+            r->page_size = psize;
+            r->perm = perm;
+            return;
+        }
+
+        /* Nested: the output is a guest-physical address translated by
+         * the second stage with the request's access (Table 30 SGN.5,
+         * SSS.x, SGN.6, SGN.7). */
+        if (p->nested_aw < 64 && (out >> p->nested_aw)) {
+            r->fault = VTD_FR_SGN_AW;
+            return;
+        }
+        struct vtd_walk_res sr;
+        vtd_ss_walk_(u, p->nested, wc, out, access, &sr);
+        if (sr.fault) {
+            r->fault = sr.fault;
+            return;
+        }
+        r->addr = sr.addr;
+        r->page_size = MIN(psize, sr.page_size);
+        r->perm = perm & ~(uint32_t)(VTD_PERM_R | VTD_PERM_W |
+                                     VTD_PERM_SSW_);
+        r->perm |= perm & sr.perm & (VTD_PERM_R | VTD_PERM_W);
+        if (sr.perm & VTD_PERM_W)
+            r->perm |= VTD_PERM_SSW_;
+        return;
+    }
+    r->fault = VTD_FR_SFS_AD_FAILED;
+}

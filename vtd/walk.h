@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vtd/walk.h: second-stage (VT-d 3.7, 9.8) and first-stage (VT-d 3.6, 9.7)
+ * page walks, and nested translation (VT-d 3.8).  Walks allocate nothing
+ * and are bounded by the level count (at most 5 entries per stage).
+ */
+#ifndef VTD_WALK_H
+#define VTD_WALK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* VT-d 9.8: second-stage paging entry. */
+FIELD(SSE, R, 0, 1);
+FIELD(SSE, W, 1, 1);
+FIELD(SSE, PS, 7, 1);
+FIELD(SSE, A, 8, 1);
+FIELD(SSE, D, 9, 1);
+FIELD(SSE, SNP, 11, 1);
+FIELD(SSE, IW, 62, 1);
+
+/* VT-d 9.7: first-stage paging entry (x86-64 format). */
+FIELD(FSE, P, 0, 1);
+FIELD(FSE, RW, 1, 1);
+FIELD(FSE, US, 2, 1);
+FIELD(FSE, A, 5, 1);
+FIELD(FSE, D, 6, 1);
+FIELD(FSE, PS, 7, 1);
+FIELD(FSE, EA, 10, 1);
+
+/* Parameters of a second-stage walk. */
+struct vtd_ss_params {
+    uint64_t root;     /* SSPTPTR (host physical) */
+    unsigned levels;   /* 3, 4 or 5 */
+    bool scalable;     /* fault reasons: SSS/SGN (scalable) or LSS/LGN */
+    bool ssade;        /* scalable: maintain A/D bits (PASID entry SSADE) */
+    bool pwsnp;        /* page walks snoop: ECAP.SMPWCS and PWSNP */
+};
+
+/* Parameters of a first-stage walk. */
+struct vtd_fs_params {
+    uint64_t root;     /* FSPTPTR (guest physical when nested) */
+    unsigned levels;   /* 4 or 5 (FSPM) */
+    bool priv;         /* supervisor request (PR) */
+    bool wpe;          /* write protect enable */
+    bool eafe;         /* extended accessed flag enable */
+    bool pwsnp;        /* page walks snoop: ECAP.SMPWCS and PWSNP */
+    /* Nested (PGTT=011b): every table address and the output address go
+     * through this second stage, with input width nested_aw bits. */
+    const struct vtd_ss_params *nested;
+    unsigned nested_aw;
+};
+
+/* Internal permission bit in vtd_walk_res.perm of first-stage and nested
+ * walks: the second stage (if any) grants write.  A supervisor request
+ * with WPE=0 may write a page whose first-stage R/W is 0 when this is set
+ * (VT-d 3.6.1, 3.8.1). */
+#define VTD_PERM_SSW_ (1u << 16)
+
+/* Result of a walk.  fault is a reason (0 = translated). */
+struct vtd_walk_res {
+    uint64_t addr;       /* output address of the input address */
+    uint64_t page_size;  /* bytes mapped by the leaf */
+    uint32_t perm;       /* enum vtd_perm granted (cumulative) */
+    unsigned fault;
+};
+
+/* Identification used for walk events only. */
+struct vtd_walk_ctx {
+    uint16_t sid;
+    uint32_t pasid;
+    bool trace;          /* emit VTD_EV_WALK events */
+    bool update_ad;      /* write A/D bits (false for lint re-walks) */
+};
+
+/*
+ * Second-stage walk of iova for access (enum vtd_access bits: READ and/or
+ * WRITE).  Checks present (R|W), reserved bits per level and CAP.SLLPS,
+ * cumulative R/W permissions (VT-d 3.7.1), and sets A/D when p->ssade.
+ * The caller checks the input address width.  Faults: legacy 3h (top
+ * level unreadable, LCT.4.3), 7h, Ch, 5h, 6h; scalable 7Bh, 78h, 7Ah,
+ * 79h, 7Ch, 7Dh, 85h, 86h.
+ */
+void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
+                  const struct vtd_walk_ctx *wc, uint64_t iova,
+                  uint32_t access, struct vtd_walk_res *r);
+
+/*
+ * First-stage walk (or nested walk when p->nested) of a canonical iova.
+ * Checks P, reserved bits, U/S and R/W per VT-d 3.6.1 (with p->priv and
+ * p->wpe), sets A/D (and EA when p->eafe).  Faults: SFS.1-SFS.10,
+ * SGN.2, SGN.6 and, for nested, the second-stage reasons of the final
+ * translation (SGN.5, SSS.x, SGN.6, SGN.7).
+ */
+void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
+                  const struct vtd_walk_ctx *wc, uint64_t iova,
+                  uint32_t access, struct vtd_walk_res *r);
+
+#endif
