@@ -1,0 +1,714 @@
+/* SPDX-License-Identifier: MIT */
+/* platform/replay.c: the trace replay engine (see replay.h). */
+#include "replay.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "explain.h"
+#include "mem/guestmem.h"
+#include "record.h"
+
+struct replay;
+
+struct unit_rt {
+    struct replay *rp;
+    const struct trace_unit *decl;
+    struct vtd_iommu *u;
+    uint64_t size;          /* register window bytes */
+};
+
+struct replay {
+    const struct trace *t;
+    const struct replay_opts *opts;
+    const struct replay_hooks *hooks;
+    struct replay_summary *sum;
+    struct guestmem *mem;
+    struct unit_rt *units;
+    size_t nunits;
+    struct trace_recorder *rec;
+    const struct trace_cmd *cur;
+    bool explaining;        /* inside a dma/msi with opts->explain */
+    bool stale_seen;        /* VTD_EV_CACHE_STALE during this request */
+    char *err;
+    size_t errlen;
+};
+
+static int rt_error(struct replay *rp, const struct trace_cmd *c,
+                    const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static int rt_error(struct replay *rp, const struct trace_cmd *c,
+                    const char *fmt, ...)
+{
+    if (rp->err && rp->errlen) {
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        snprintf(rp->err, rp->errlen, "%s:%u: %s", rp->t->path,
+                 c ? c->line : 0, msg);
+    }
+    return -EINVAL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Host operations given to every unit                                 */
+/* ------------------------------------------------------------------ */
+
+static int host_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+    struct unit_rt *ur = opaque;
+    return guestmem_read(ur->rp->mem, gpa, buf, len);
+}
+
+static int host_write(void *opaque, uint64_t gpa, const void *buf,
+                      size_t len)
+{
+    struct unit_rt *ur = opaque;
+    int rc = guestmem_write(ur->rp->mem, gpa, buf, len);
+    if (rc == 0 && ur->rp->rec)
+        trace_recorder_unit_wrote(ur->rp->rec, gpa, buf, len);
+    return rc;
+}
+
+static int host_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
+                          uint64_t desired)
+{
+    struct unit_rt *ur = opaque;
+    int rc = guestmem_cmpxchg64(ur->rp->mem, gpa, expected, desired);
+    if (rc == 0 && ur->rp->rec) {
+        uint8_t b[8];
+        for (int i = 0; i < 8; i++)
+            b[i] = (uint8_t)(desired >> (8 * i));
+        trace_recorder_unit_wrote(ur->rp->rec, gpa, b, 8);
+    }
+    return rc;
+}
+
+static void host_trace(void *opaque, const struct vtd_event *ev)
+{
+    struct unit_rt *ur = opaque;
+    struct replay *rp = ur->rp;
+    if (ev->kind == VTD_EV_CACHE_STALE)
+        rp->stale_seen = true;
+    if (rp->rec)
+        trace_recorder_event(rp->rec, ev);
+    if (rp->explaining && rp->hooks && rp->hooks->explain && rp->cur) {
+        char buf[512];
+        if (explain_event(ev, buf, sizeof(buf)))
+            rp->hooks->explain(rp->hooks->ctx, rp->t->path, rp->cur->line,
+                               buf);
+    }
+}
+
+static void host_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+    struct unit_rt *ur = opaque;
+    struct replay *rp = ur->rp;
+    if (rp->explaining && rp->hooks && rp->hooks->explain && rp->cur) {
+        char buf[128];
+        snprintf(buf, sizeof(buf), "unit sent its own MSI: address "
+                 "0x%" PRIx64 " data 0x%x", addr, data);
+        rp->hooks->explain(rp->hooks->ctx, rp->t->path, rp->cur->line, buf);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Results                                                             */
+/* ------------------------------------------------------------------ */
+
+static void report(struct replay *rp, const struct trace_cmd *c,
+                   const char *what, bool pass, const char *expected,
+                   const char *actual)
+{
+    if (pass)
+        rp->sum->passed++;
+    else
+        rp->sum->failed++;
+    if (rp->hooks && rp->hooks->result) {
+        struct replay_result r = {
+            .file = rp->t->path, .line = c->line, .text = c->text,
+            .what = what, .pass = pass, .expected = expected,
+            .actual = actual,
+        };
+        rp->hooks->result(rp->hooks->ctx, &r);
+    }
+}
+
+static char *bytes_hex(const uint8_t *b, size_t n)
+{
+    GString *s = g_string_sized_new(2 * n + 1);
+    for (size_t i = 0; i < n; i++)
+        g_string_append_printf(s, "%02x", b[i]);
+    return g_string_free(s, FALSE);
+}
+
+static char *fault_text(unsigned fault, int recorded)
+{
+    if (recorded < 0)
+        return g_strdup_printf("fault reason=0x%x (%s)", fault,
+                               vtd_fault_reason_str(fault));
+    return g_strdup_printf("fault reason=0x%x (%s) recorded=%s", fault,
+                           vtd_fault_reason_str(fault),
+                           recorded ? "yes" : "no");
+}
+
+/* ------------------------------------------------------------------ */
+/* Routing                                                             */
+/* ------------------------------------------------------------------ */
+
+static struct unit_rt *unit_by_addr(struct replay *rp, uint64_t addr,
+                                    uint64_t *off)
+{
+    for (size_t i = 0; i < rp->nunits; i++) {
+        struct unit_rt *ur = &rp->units[i];
+        uint64_t base = ur->decl->base;
+        if (addr >= base && addr - base < ur->size) {
+            *off = addr - base;
+            return ur;
+        }
+    }
+    return NULL;
+}
+
+/* The unit whose device scope holds sid; the scope=all unit otherwise. */
+static struct unit_rt *unit_by_sid(struct replay *rp, const struct trace_cmd *c,
+                                   bool sid_valid, uint16_t sid)
+{
+    if (c->unit >= 0 && (size_t)c->unit < rp->nunits)
+        return &rp->units[c->unit];
+    struct unit_rt *all = NULL;
+    for (size_t i = 0; i < rp->nunits; i++) {
+        const struct trace_unit *d = rp->units[i].decl;
+        if (d->scope_all) {
+            all = &rp->units[i];
+            continue;
+        }
+        for (size_t k = 0; sid_valid && k < d->nscope; k++)
+            if (sid >= d->scope[k].first && sid <= d->scope[k].last)
+                return &rp->units[i];
+    }
+    return all;
+}
+
+static const char *unit_name_for_record(const struct unit_rt *ur,
+                                        const struct trace_cmd *c)
+{
+    return c->unit >= 0 ? ur->decl->name : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                            */
+/* ------------------------------------------------------------------ */
+
+static int do_mem(struct replay *rp, const struct trace_cmd *c)
+{
+    if (c->op == TRACE_MEM_WRITE) {
+        /* FORMAT.md: addresses outside RAM are not backed; bytes written
+         * there go nowhere (as on a real platform), and a unit reading
+         * them gets an access error.  The oracle relies on this. */
+        if (guestmem_write(rp->mem, c->addr, c->bytes, c->nbytes) == 0)
+            return 0;
+        for (size_t i = 0; i < c->nbytes;) {
+            size_t n = 1;
+            uint64_t a = c->addr + i;
+            /* Whole pages when they are RAM, else byte by byte. */
+            size_t page_left = 0x1000 - (size_t)(a & 0xfff);
+            if (page_left <= c->nbytes - i &&
+                guestmem_is_ram(rp->mem, a, page_left))
+                n = page_left;
+            (void)guestmem_write(rp->mem, a, c->bytes + i, n);
+            i += n;
+        }
+        return 0;
+    }
+    uint8_t *buf = g_malloc(c->nbytes);
+    char *exp = bytes_hex(c->bytes, c->nbytes);
+    if (guestmem_read(rp->mem, c->addr, buf, c->nbytes) < 0) {
+        /* FORMAT.md: an expectation that cannot be checked fails. */
+        report(rp, c, "mem expect", false, exp, "outside RAM (cannot be "
+               "checked)");
+    } else {
+        char *act = bytes_hex(buf, c->nbytes);
+        report(rp, c, "mem expect", memcmp(buf, c->bytes, c->nbytes) == 0,
+               exp, act);
+        g_free(act);
+        if (rp->rec)
+            trace_recorder_mem_expect(rp->rec, c->addr, buf, c->nbytes);
+    }
+    g_free(exp);
+    g_free(buf);
+    return 0;
+}
+
+static int do_register(struct replay *rp, const struct trace_cmd *c)
+{
+    struct unit_rt *ur;
+    uint64_t off, addr;
+    unsigned size = c->size;
+    const char *what;
+    bool is_write;
+
+    if (c->op == TRACE_MMIO_WRITE || c->op == TRACE_MMIO_READ) {
+        is_write = c->op == TRACE_MMIO_WRITE;
+        what = "mmio read";
+        addr = c->addr;
+        ur = unit_by_addr(rp, addr, &off);
+        if (!ur)
+            return rt_error(rp, c, "mmio address 0x%" PRIx64 " is in no "
+                            "unit's register window", addr);
+    } else {
+        is_write = c->op == TRACE_REG_WRITE;
+        what = "reg read";
+        if (c->unit >= 0)
+            ur = &rp->units[c->unit];
+        else if (rp->nunits == 1)
+            ur = &rp->units[0];
+        else
+            return rt_error(rp, c, "the trace has several units: reg needs "
+                            "unit=NAME");
+        unsigned natural;
+        if (!trace_reg_lookup(c->reg, vtd_iommu_cap(ur->u),
+                              vtd_iommu_ecap(ur->u), &off, &natural))
+            return rt_error(rp, c, "unit '%s' has no register %s",
+                            ur->decl->name, c->reg);
+        if (!size)
+            size = natural;
+        addr = ur->decl->base + off;
+    }
+
+    if (is_write) {
+        /* An ignored access (-EINVAL) is the unit's business: it logs it;
+         * the trace goes on as hardware would. */
+        (void)vtd_mmio_write(ur->u, off, size, c->value);
+        if (rp->rec)
+            trace_recorder_mmio_write(rp->rec, addr, size, c->value);
+        return 0;
+    }
+    uint64_t val = 0;
+    (void)vtd_mmio_read(ur->u, off, size, &val);
+    if (rp->rec)
+        trace_recorder_mmio_read(rp->rec, addr, size, val);
+    if (c->has_expect) {
+        char *exp, *act;
+        if (c->mask != ~0ULL)
+            exp = g_strdup_printf("0x%" PRIx64 " (mask 0x%" PRIx64 ")",
+                                  c->expect, c->mask);
+        else
+            exp = g_strdup_printf("0x%" PRIx64, c->expect);
+        if (c->mask != ~0ULL)
+            act = g_strdup_printf("0x%" PRIx64 " (read 0x%" PRIx64 ")",
+                                  val & c->mask, val);
+        else
+            act = g_strdup_printf("0x%" PRIx64, val);
+        /* FORMAT.md: the value read, ANDed with MASK, equals VALUE. */
+        report(rp, c, what, (val & c->mask) == c->expect, exp, act);
+        g_free(exp);
+        g_free(act);
+    }
+    return 0;
+}
+
+static void check_stale(struct replay *rp, const struct trace_cmd *c)
+{
+    if (c->stale == TRACE_UNSET)
+        return;
+    bool want = c->stale == TRACE_YES;
+    report(rp, c, "lint", want == rp->stale_seen,
+           want ? "stale=yes" : "stale=no",
+           rp->stale_seen ? "stale=yes" : "stale=no");
+}
+
+static void explain_head(struct replay *rp, const struct trace_cmd *c)
+{
+    if (rp->explaining)
+        rp->hooks->explain(rp->hooks->ctx, rp->t->path, c->line, c->text);
+}
+
+static int do_dma(struct replay *rp, const struct trace_cmd *c)
+{
+    struct unit_rt *ur = unit_by_sid(rp, c, true, c->sid);
+    if (!ur)
+        return rt_error(rp, c, "no unit's device scope holds this "
+                        "source-id");
+    struct vtd_dma_req req = {
+        .sid = c->sid, .pasid = c->pasid, .iova = c->addr, .size = c->len,
+        .access = c->access, .at = c->at,
+    };
+    struct vtd_xlate out;
+    memset(&out, 0, sizeof(out));
+    rp->stale_seen = false;
+    rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
+                     rp->hooks->explain;
+    explain_head(rp, c);
+    int rc = vtd_translate(ur->u, &req, &out);
+    rp->explaining = false;
+    if (rp->rec)
+        trace_recorder_dma(rp->rec, unit_name_for_record(ur, c), &req,
+                           rc == 0 ? &out : NULL);
+
+    if (c->exp != TRACE_EXP_NONE) {
+        char *exp, *act;
+        bool pass;
+        if (c->exp == TRACE_EXP_OK) {
+            exp = c->has_gpa ? g_strdup_printf("ok gpa=0x%" PRIx64, c->gpa)
+                             : g_strdup("ok");
+        } else {
+            GString *s = g_string_new("fault");
+            if (c->has_reason)
+                g_string_append_printf(s, " reason=0x%x", c->reason);
+            if (c->recorded != TRACE_UNSET)
+                g_string_append_printf(s, " recorded=%s",
+                                       c->recorded ? "yes" : "no");
+            exp = g_string_free(s, FALSE);
+        }
+        if (rc < 0) {
+            act = g_strdup_printf("error %d from vtd_translate", rc);
+            pass = false;
+        } else if (out.fault) {
+            act = fault_text(out.fault, out.recorded);
+            pass = c->exp == TRACE_EXP_FAULT &&
+                   (!c->has_reason || out.fault == c->reason) &&
+                   (c->recorded == TRACE_UNSET ||
+                    (c->recorded == TRACE_YES) == out.recorded);
+        } else {
+            act = g_strdup_printf("ok gpa=0x%" PRIx64, out.addr);
+            pass = c->exp == TRACE_EXP_OK &&
+                   (!c->has_gpa || out.addr == c->gpa);
+        }
+        report(rp, c, "dma", pass, exp, act);
+        g_free(exp);
+        g_free(act);
+    }
+    check_stale(rp, c);
+    return 0;
+}
+
+static char *irq_text(const struct vtd_irq *o)
+{
+    switch (o->outcome) {
+    case VTD_IRQ_PASSTHROUGH:
+        return g_strdup("passthrough");
+    case VTD_IRQ_REMAPPED:
+        return g_strdup_printf("remapped dest=0x%x vector=0x%x dm=%u tm=%u "
+                               "dlm=0x%x rh=%u", o->dest, o->vector, o->dm,
+                               o->tm, o->dlm, o->rh);
+    case VTD_IRQ_POSTED:
+        return g_strdup_printf("posted notify=%s", o->notify ? "yes" : "no");
+    case VTD_IRQ_BLOCKED:
+        return g_strdup_printf("blocked reason=0x%x (%s)", o->fault,
+                               vtd_fault_reason_str(o->fault));
+    default:
+        return g_strdup_printf("unknown outcome %d", (int)o->outcome);
+    }
+}
+
+static char *irq_expected(const struct trace_cmd *c)
+{
+    GString *s = g_string_new(NULL);
+    switch (c->exp) {
+    case TRACE_EXP_PASSTHROUGH:
+        g_string_append(s, "passthrough");
+        break;
+    case TRACE_EXP_REMAPPED:
+        g_string_append(s, "remapped");
+        if (c->irq_checks & TRACE_IRQ_DEST)
+            g_string_append_printf(s, " dest=0x%x", c->dest);
+        if (c->irq_checks & TRACE_IRQ_VECTOR)
+            g_string_append_printf(s, " vector=0x%x", c->vector);
+        if (c->irq_checks & TRACE_IRQ_DM)
+            g_string_append_printf(s, " dm=%u", c->dm);
+        if (c->irq_checks & TRACE_IRQ_TM)
+            g_string_append_printf(s, " tm=%u", c->tm);
+        if (c->irq_checks & TRACE_IRQ_DLM)
+            g_string_append_printf(s, " dlm=0x%x", c->dlm);
+        if (c->irq_checks & TRACE_IRQ_RH)
+            g_string_append_printf(s, " rh=%u", c->rh);
+        break;
+    case TRACE_EXP_BLOCKED:
+        g_string_append(s, "blocked");
+        if (c->has_reason)
+            g_string_append_printf(s, " reason=0x%x", c->reason);
+        break;
+    case TRACE_EXP_POSTED:
+        g_string_append(s, "posted");
+        if (c->notify != TRACE_UNSET)
+            g_string_append_printf(s, " notify=%s",
+                                   c->notify ? "yes" : "no");
+        break;
+    default:
+        break;
+    }
+    return g_string_free(s, FALSE);
+}
+
+static bool irq_matches(const struct trace_cmd *c, const struct vtd_irq *o)
+{
+    switch (c->exp) {
+    case TRACE_EXP_PASSTHROUGH:
+        return o->outcome == VTD_IRQ_PASSTHROUGH;
+    case TRACE_EXP_REMAPPED:
+        return o->outcome == VTD_IRQ_REMAPPED &&
+               (!(c->irq_checks & TRACE_IRQ_DEST) || o->dest == c->dest) &&
+               (!(c->irq_checks & TRACE_IRQ_VECTOR) ||
+                o->vector == c->vector) &&
+               (!(c->irq_checks & TRACE_IRQ_DM) || o->dm == c->dm) &&
+               (!(c->irq_checks & TRACE_IRQ_TM) || o->tm == c->tm) &&
+               (!(c->irq_checks & TRACE_IRQ_DLM) || o->dlm == c->dlm) &&
+               (!(c->irq_checks & TRACE_IRQ_RH) || o->rh == c->rh);
+    case TRACE_EXP_BLOCKED:
+        return o->outcome == VTD_IRQ_BLOCKED &&
+               (!c->has_reason || o->fault == c->reason);
+    case TRACE_EXP_POSTED:
+        return o->outcome == VTD_IRQ_POSTED &&
+               (c->notify == TRACE_UNSET ||
+                (c->notify == TRACE_YES) == o->notify);
+    default:
+        return false;
+    }
+}
+
+static int do_msi(struct replay *rp, const struct trace_cmd *c)
+{
+    struct unit_rt *ur = unit_by_sid(rp, c, c->sid_valid, c->sid);
+    if (!ur)
+        return rt_error(rp, c, "no unit's device scope holds this "
+                        "source-id");
+    struct vtd_msi_req req = {
+        .sid = c->sid, .sid_valid = c->sid_valid, .addr = c->addr,
+        .data = (uint32_t)c->value,
+    };
+    struct vtd_irq out;
+    memset(&out, 0, sizeof(out));
+    rp->stale_seen = false;
+    rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
+                     rp->hooks->explain;
+    explain_head(rp, c);
+    int rc = vtd_interrupt(ur->u, &req, &out);
+    rp->explaining = false;
+    if (rp->rec)
+        trace_recorder_msi(rp->rec, unit_name_for_record(ur, c), &req,
+                           rc == 0 ? &out : NULL);
+    if (c->exp != TRACE_EXP_NONE) {
+        char *exp = irq_expected(c);
+        char *act = rc < 0 ? g_strdup_printf("error %d from vtd_interrupt",
+                                             rc)
+                           : irq_text(&out);
+        report(rp, c, "msi", rc == 0 && irq_matches(c, &out), exp, act);
+        g_free(exp);
+        g_free(act);
+    }
+    check_stale(rp, c);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up and the main loop                                            */
+/* ------------------------------------------------------------------ */
+
+static bool trace_wants_events(const struct trace *t,
+                               const struct replay_opts *o)
+{
+    if (o && (o->explain || o->record))
+        return true;
+    for (size_t i = 0; i < t->nunits; i++)
+        if (t->units[i].lint)
+            return true;
+    for (size_t i = 0; i < t->ncmds; i++)
+        if (t->cmds[i].stale != TRACE_UNSET)
+            return true;
+    return false;
+}
+
+static char *scope_text(const struct trace_unit *d)
+{
+    if (d->scope_all)
+        return NULL;
+    GString *s = g_string_new(NULL);
+    for (size_t k = 0; k < d->nscope; k++) {
+        uint16_t a = d->scope[k].first, b = d->scope[k].last;
+        g_string_append_printf(s, "%s%02x:%02x.%x", k ? "," : "", a >> 8,
+                               (a >> 3) & 0x1f, a & 7);
+        if (b != a)
+            g_string_append_printf(s, "-%02x:%02x.%x", b >> 8,
+                                   (b >> 3) & 0x1f, b & 7);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static int setup(struct replay *rp)
+{
+    const struct trace *t = rp->t;
+    rp->mem = guestmem_new();
+    for (size_t i = 0; i < t->nram; i++) {
+        if (guestmem_add_ram(rp->mem, t->ram[i].base, t->ram[i].size) < 0)
+            return rt_error(rp, NULL, "bad ram range");
+        if (rp->rec)
+            trace_recorder_ram(rp->rec, t->ram[i].base, t->ram[i].size);
+    }
+    bool events = trace_wants_events(t, rp->opts);
+    rp->units = g_new0(struct unit_rt, t->nunits);
+    for (size_t i = 0; i < t->nunits; i++) {
+        const struct trace_unit *d = &t->units[i];
+        struct unit_rt *ur = &rp->units[i];
+        ur->rp = rp;
+        ur->decl = d;
+        struct vtd_config cfg = {
+            .version = VTD_CONFIG_VERSION, .profile = d->profile,
+            .cap = d->has_cap ? d->cap : 0, .ecap = d->has_ecap ? d->ecap : 0,
+            .ver = d->ver, .haw = d->haw, .cache = d->cache, .lint = d->lint,
+        };
+        struct vtd_host_ops ops = {
+            .version = VTD_HOST_OPS_VERSION, .read = host_read,
+            .write = host_write, .cmpxchg64 = host_cmpxchg64,
+            .msi_send = host_msi, .trace = events ? host_trace : NULL,
+        };
+        char why[256] = "";
+        int rc = vtd_iommu_new(&cfg, &ops, ur, &ur->u, why, sizeof(why));
+        if (rc < 0) {
+            struct trace_cmd at = { .line = d->line };
+            return rt_error(rp, &at, "unit '%s' rejected: %s (%d)", d->name,
+                            why[0] ? why : "no reason given", rc);
+        }
+        rp->nunits = i + 1;
+        ur->size = vtd_iommu_mmio_size(ur->u);
+        for (size_t k = 0; k < i; k++) {
+            const struct unit_rt *o = &rp->units[k];
+            if (d->base < o->decl->base + o->size &&
+                o->decl->base < d->base + ur->size) {
+                struct trace_cmd at = { .line = d->line };
+                return rt_error(rp, &at, "register window of unit '%s' "
+                                "overlaps unit '%s'", d->name, o->decl->name);
+            }
+        }
+        if (rp->rec) {
+            char *scope = scope_text(d);
+            char extra[64] = "";
+            if (d->cache == VTD_CACHE_NONE || d->lint)
+                snprintf(extra, sizeof(extra), "%s%s",
+                         d->cache == VTD_CACHE_NONE ? "cache=none " : "",
+                         d->lint ? "lint=yes" : "");
+            trace_recorder_unit(rp->rec, t->version >= 2 &&
+                                (t->nunits > 1 || strcmp(d->name, "iommu"))
+                                ? d->name : NULL,
+                                d->base, vtd_iommu_cap(ur->u),
+                                vtd_iommu_ecap(ur->u), d->ver, d->haw,
+                                scope, extra);
+            g_free(scope);
+        }
+    }
+    return 0;
+}
+
+int replay_trace(const struct trace *t, const struct replay_opts *opts,
+                 const struct replay_hooks *hooks, struct replay_summary *sum,
+                 char *errbuf, size_t errlen)
+{
+    if (!t || !sum)
+        return -EINVAL;
+    struct replay rp = {
+        .t = t, .opts = opts, .hooks = hooks, .sum = sum, .err = errbuf,
+        .errlen = errlen,
+    };
+    if (errbuf && errlen)
+        errbuf[0] = 0;
+    if (opts && opts->record)
+        rp.rec = trace_recorder_new(opts->record, t->version);
+    int rc = setup(&rp);
+    for (size_t i = 0; rc == 0 && i < t->ncmds; i++) {
+        const struct trace_cmd *c = &t->cmds[i];
+        rp.cur = c;
+        switch (c->op) {
+        case TRACE_MEM_WRITE:
+        case TRACE_MEM_EXPECT:
+            rc = do_mem(&rp, c);
+            break;
+        case TRACE_MMIO_WRITE:
+        case TRACE_MMIO_READ:
+        case TRACE_REG_WRITE:
+        case TRACE_REG_READ:
+            rc = do_register(&rp, c);
+            break;
+        case TRACE_DMA:
+            rc = do_dma(&rp, c);
+            break;
+        case TRACE_MSI:
+            rc = do_msi(&rp, c);
+            break;
+        }
+    }
+    if (rc == 0 && rp.rec) {
+        fflush(opts->record);
+        if (ferror(opts->record))
+            rc = rt_error(&rp, NULL, "writing the recorded trace failed");
+    }
+    for (size_t i = 0; i < rp.nunits; i++)
+        vtd_iommu_free(rp.units[i].u);
+    g_free(rp.units);
+    guestmem_free(rp.mem);
+    trace_recorder_free(rp.rec);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+/* ------------------------------------------------------------------ */
+
+static int cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void collect_dir(const char *dir, GPtrArray *out, unsigned depth)
+{
+    /* Bounded depth guards against symlink loops. */
+    if (depth > 32)
+        return;
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return;
+    const char *name;
+    GPtrArray *here = g_ptr_array_new();
+    while ((name = g_dir_read_name(d)) != NULL) {
+        char *path = g_build_filename(dir, name, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            collect_dir(path, here, depth + 1);
+            g_free(path);
+        } else if (g_str_has_suffix(name, ".vtdt")) {
+            g_ptr_array_add(here, path);
+        } else {
+            g_free(path);
+        }
+    }
+    g_dir_close(d);
+    g_ptr_array_sort(here, cmp_str);
+    for (guint i = 0; i < here->len; i++)
+        g_ptr_array_add(out, g_ptr_array_index(here, i));
+    g_ptr_array_free(here, TRUE);
+}
+
+char **replay_collect_files(char *const *args, int nargs, char *errbuf,
+                            size_t errlen)
+{
+    GPtrArray *out = g_ptr_array_new();
+    for (int i = 0; i < nargs; i++) {
+        const char *a = args[i];
+        if (g_file_test(a, G_FILE_TEST_IS_DIR)) {
+            collect_dir(a, out, 0);
+        } else if (g_file_test(a, G_FILE_TEST_EXISTS)) {
+            g_ptr_array_add(out, g_strdup(a));
+        } else {
+            if (errbuf && errlen)
+                snprintf(errbuf, errlen, "%s: no such file or directory", a);
+            g_ptr_array_add(out, NULL);
+            g_strfreev((char **)g_ptr_array_free(out, FALSE));
+            return NULL;
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * platform/replay.h: run a parsed trace against VT-d units and sparse
+ * guest memory, checking every expectation.
+ *
+ * The engine prints nothing: results, explanations and errors go to the
+ * caller's hooks.  One replay owns its units and memory; separate
+ * replays may run on separate threads.
+ */
+#ifndef PLATFORM_REPLAY_H
+#define PLATFORM_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trace.h"
+
+/* One checked expectation. */
+struct replay_result {
+    const char *file;
+    unsigned line;
+    const char *text;      /* the trace line, comment removed */
+    const char *what;      /* "dma", "msi", "mmio read", "reg read",
+                              "mem expect", "lint" */
+    bool pass;
+    const char *expected;  /* e.g. "fault reason=0x6 recorded=yes" */
+    const char *actual;
+};
+
+struct replay_hooks {
+    void *ctx;
+    /* Called once per expectation, in trace order.  Optional. */
+    void (*result)(void *ctx, const struct replay_result *r);
+    /* With opts.explain: one line of explanation of the request on
+     * file:line (several per request).  Optional. */
+    void (*explain)(void *ctx, const char *file, unsigned line,
+                    const char *text);
+};
+
+struct replay_opts {
+    bool explain;          /* describe each DMA/MSI walk via hooks.explain */
+    FILE *record;          /* non-NULL: write a replayable trace of what
+                              happened (see record.h) */
+};
+
+struct replay_summary {
+    unsigned long passed, failed;
+};
+
+/*
+ * Replay t.  Adds to *sum (which the caller zeroes).  Returns 0 when the
+ * trace ran to its end (expectations may have failed: see sum), or
+ * -EINVAL when the trace could not be run (a unit rejected its CAP/ECAP,
+ * an MMIO address outside every unit, a DMA no unit translates, an
+ * unknown register for the unit, a recording write error): errbuf then
+ * holds "file:line: message" and the rest of the trace is not run.
+ * -ENOMEM is not returned (glib aborts on exhaustion).
+ */
+int replay_trace(const struct trace *t, const struct replay_opts *opts,
+                 const struct replay_hooks *hooks, struct replay_summary *sum,
+                 char *errbuf, size_t errlen);
+
+/* Expand the command-line arguments: files are kept, directories are
+ * searched recursively for *.vtdt files (sorted by path).  Returns a
+ * NULL-terminated array to free with g_strfreev(), or NULL with a message
+ * in errbuf when an argument does not exist. */
+char **replay_collect_files(char *const *args, int nargs, char *errbuf,
+                            size_t errlen);
+
+#endif

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * platform/trace.h: the vtdtrace text format (traces/FORMAT.md), parsed
+ * into a list of commands.
+ *
+ * The parser never aborts on its input: any text (binary garbage, huge
+ * lines, NUL bytes) either parses or gives -EINVAL with a one-line error
+ * "FILE:LINE: message".  There are no fixed limits on line length, file
+ * size or the number of lines.
+ *
+ * Threading: a struct trace is immutable after parsing and may be shared
+ * by threads that only read it.
+ */
+#ifndef PLATFORM_TRACE_H
+#define PLATFORM_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vtd/vtd.h>
+
+/* Highest format version this parser understands. */
+#define TRACE_VERSION_MAX 2
+
+enum trace_op {
+    TRACE_MEM_WRITE = 1, /* mem write ADDR HEX */
+    TRACE_MEM_EXPECT,    /* mem expect ADDR HEX */
+    TRACE_MMIO_WRITE,    /* mmio write ADDR SIZE VALUE */
+    TRACE_MMIO_READ,     /* mmio read ADDR SIZE [expect= [mask=]] */
+    TRACE_REG_WRITE,     /* reg write NAME VALUE (v2) */
+    TRACE_REG_READ,      /* reg read NAME [expect= [mask=]] (v2) */
+    TRACE_DMA,           /* dma SID read|write IOVA ... */
+    TRACE_MSI,           /* msi SID|- ADDR DATA ... */
+};
+
+enum trace_expect {
+    TRACE_EXP_NONE = 0,
+    TRACE_EXP_OK,          /* dma */
+    TRACE_EXP_FAULT,       /* dma */
+    TRACE_EXP_REMAPPED,    /* msi */
+    TRACE_EXP_PASSTHROUGH, /* msi */
+    TRACE_EXP_BLOCKED,     /* msi */
+    TRACE_EXP_POSTED,      /* msi */
+};
+
+/* A tri-state for optional yes/no keys. */
+enum trace_tri { TRACE_UNSET = -1, TRACE_NO = 0, TRACE_YES = 1 };
+
+struct trace_cmd {
+    enum trace_op op;
+    unsigned line;          /* 1-based line number in the file */
+    const char *text;       /* the line without its comment (owned) */
+    int unit;               /* index into trace.units, -1 = route */
+
+    uint64_t addr;          /* mem/mmio address, DMA IOVA, MSI address */
+    unsigned size;          /* mmio/reg access size (4 or 8; 0 = reg's) */
+    uint64_t value;         /* mmio/reg write value, MSI data */
+    const char *reg;        /* reg name (owned, upper case) */
+    uint8_t *bytes;         /* mem write/expect (owned) */
+    size_t nbytes;
+
+    /* mmio read / reg read */
+    bool has_expect;
+    uint64_t expect, mask;
+
+    /* dma and msi */
+    uint16_t sid;
+    bool sid_valid;         /* false for '-' (msi only) */
+    bool is_write;
+    uint32_t len;           /* dma bytes */
+    uint32_t pasid;         /* VTD_NO_PASID if none */
+    uint32_t access;        /* enum vtd_access bits */
+    enum vtd_at at;
+    enum trace_expect exp;
+    bool has_gpa;
+    uint64_t gpa;
+    bool has_reason;
+    unsigned reason;
+    enum trace_tri recorded;
+    /* msi remapped: which fields are checked (bit per field) */
+    unsigned irq_checks;    /* TRACE_IRQ_* */
+    uint32_t dest;
+    uint8_t vector, dm, tm, dlm, rh;
+    enum trace_tri notify;  /* posted */
+    enum trace_tri stale;   /* lint: a stale cache hit was reported */
+};
+
+enum {
+    TRACE_IRQ_DEST = 1u << 0,
+    TRACE_IRQ_VECTOR = 1u << 1,
+    TRACE_IRQ_DM = 1u << 2,
+    TRACE_IRQ_TM = 1u << 3,
+    TRACE_IRQ_DLM = 1u << 4,
+    TRACE_IRQ_RH = 1u << 5,
+};
+
+/* A device scope item of a unit: SIDs first..last. */
+struct trace_scope {
+    uint16_t first, last;
+};
+
+struct trace_unit {
+    const char *name;       /* "iommu" for the v1 line; owned */
+    unsigned line;
+    uint64_t base;
+    const char *profile;    /* owned, or NULL */
+    bool has_cap, has_ecap;
+    uint64_t cap, ecap;
+    uint32_t ver, haw;
+    enum vtd_cache_policy cache;
+    bool lint;
+    bool scope_all;         /* translates every SID not in another scope */
+    struct trace_scope *scope;
+    size_t nscope;
+};
+
+struct trace_ram {
+    uint64_t base, size;
+};
+
+struct trace {
+    const char *path;       /* owned */
+    unsigned version;
+    struct trace_ram *ram;  /* default: one range [0, 4 GiB) */
+    size_t nram;
+    struct trace_unit *units;
+    size_t nunits;
+    struct trace_cmd *cmds;
+    size_t ncmds;
+    size_t nexpect;         /* expectations in the file */
+};
+
+/*
+ * Parse text (len bytes, need not be NUL-terminated) read from path (used
+ * in messages only).  On success *out owns a new trace (trace_free()).
+ * Errors: -EINVAL with "path:line: message" in errbuf (when non-NULL).
+ */
+int trace_parse(const char *path, const char *text, size_t len,
+                struct trace **out, char *errbuf, size_t errlen);
+
+/* Read and parse a file.  Errors: -EINVAL (parse error, message in
+ * errbuf), or the negative errno of the failed read (message too). */
+int trace_load(const char *path, struct trace **out, char *errbuf,
+               size_t errlen);
+
+void trace_free(struct trace *t);
+
+/* Number of expectations a command carries (0, 1 or 2: the expect= group
+ * and the lint stale= group each count as one). */
+unsigned trace_cmd_expectations(const struct trace_cmd *c);
+
+/* Parse "BB:DD.F" (hex).  Returns false on bad syntax or range. */
+bool trace_parse_sid(const char *s, uint16_t *sid);
+
+/* Register names of the "reg" command (v2).  Looks name up for a unit
+ * with the given CAP and ECAP: FRCDn_LO/FRCDn_HI (n < CAP.NFR + 1), IVA
+ * and IOTLB follow CAP.FRO and ECAP.IRO.  Returns true and fills the
+ * offset and natural size, or false for an unknown name. */
+bool trace_reg_lookup(const char *name, uint64_t cap, uint64_t ecap,
+                      uint64_t *off, unsigned *size);
+/* True when name is a register name for some CAP/ECAP (parse check). */
+bool trace_reg_name_valid(const char *name);
+
+#endif

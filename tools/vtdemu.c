@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/vtdemu.c: the vtdemu command line.  Argument parsing and output
+ * formatting only; the work is done by platform/ (trace, replay, record)
+ * and tools/bench.c.  Documented in docs/cli.md.
+ */
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "platform/replay.h"
+#include "platform/trace.h"
+#include "tools/bench.h"
+
+enum { EXIT_PASS = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2 };
+
+static const char *const main_usage =
+    "usage: vtdemu COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  replay FILE|DIR...   replay vtdtrace files and check expectations\n"
+    "  record FILE          replay FILE and write what happened as a new\n"
+    "                       replayable trace\n"
+    "  bench CASE           micro-benchmarks (hit, miss, inval)\n"
+    "  help [COMMAND]       this text, or a command's --help\n"
+    "\n"
+    "Every command takes --help.  See docs/cli.md.\n";
+
+/* ------------------------------------------------------------------ */
+/* replay                                                              */
+/* ------------------------------------------------------------------ */
+
+struct junit_case {
+    char *name;        /* file:line */
+    char *what;
+    bool pass;
+    char *expected, *actual;
+};
+
+struct junit_file {
+    char *path;
+    GArray *cases;     /* struct junit_case */
+    char *error;       /* parse/run error, or NULL */
+};
+
+struct out_ctx {
+    bool tap, quiet, explain;
+    GArray *junit;          /* struct junit_file, or NULL */
+    unsigned long tap_n;
+    unsigned long file_failed, file_total;
+};
+
+static void yaml_str(const char *key, const char *v)
+{
+    printf("    %s: \"", key);
+    for (const char *c = v ? v : ""; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            putchar('\\');
+        putchar(*c);
+    }
+    printf("\"\n");
+}
+
+static void on_result(void *vctx, const struct replay_result *r)
+{
+    struct out_ctx *o = vctx;
+    o->file_total++;
+    if (!r->pass)
+        o->file_failed++;
+    if (o->junit) {
+        struct junit_file *jf = &g_array_index(o->junit, struct junit_file,
+                                               o->junit->len - 1);
+        struct junit_case jc = {
+            .name = g_strdup_printf("%s:%u", r->file, r->line),
+            .what = g_strdup(r->what), .pass = r->pass,
+            .expected = g_strdup(r->expected), .actual = g_strdup(r->actual),
+        };
+        g_array_append_val(jf->cases, jc);
+    }
+    if (o->tap) {
+        o->tap_n++;
+        printf("%s %lu - %s:%u %s\n", r->pass ? "ok" : "not ok", o->tap_n,
+               r->file, r->line, r->what);
+        if (!r->pass) {
+            printf("  ---\n");
+            yaml_str("line", r->text);
+            yaml_str("expected", r->expected);
+            yaml_str("actual", r->actual);
+            printf("  ...\n");
+        }
+        return;
+    }
+    if (!r->pass)
+        printf("%s:%u: FAIL %s: expected %s, got %s\n    %s\n", r->file,
+               r->line, r->what, r->expected, r->actual, r->text);
+    else if (o->explain)
+        printf("%s:%u: pass %s: %s\n", r->file, r->line, r->what,
+               r->actual);
+}
+
+static void on_explain(void *vctx, const char *file, unsigned line,
+                       const char *text)
+{
+    struct out_ctx *o = vctx;
+    (void)file;
+    (void)line;
+    if (o->tap)
+        printf("# %s\n", text);
+    else
+        printf("    %s\n", text);
+}
+
+static void xml_escaped(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
+                fputc('?', f);
+            else
+                fputc(*s, f);
+        }
+    }
+}
+
+static int write_junit(const char *path, GArray *files)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "vtdemu: %s: %s\n", path, g_strerror(errno));
+        return -1;
+    }
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "
+            "name=\"vtdemu replay\">\n");
+    for (guint i = 0; i < files->len; i++) {
+        struct junit_file *jf = &g_array_index(files, struct junit_file, i);
+        unsigned failures = 0;
+        for (guint k = 0; k < jf->cases->len; k++)
+            failures += !g_array_index(jf->cases, struct junit_case, k).pass;
+        fprintf(f, "  <testsuite name=\"");
+        xml_escaped(f, jf->path);
+        fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\">\n",
+                jf->cases->len, failures, jf->error ? 1 : 0);
+        if (jf->error) {
+            fprintf(f, "    <testcase name=\"");
+            xml_escaped(f, jf->path);
+            fprintf(f, "\" classname=\"vtdemu.replay\"><error message=\"");
+            xml_escaped(f, jf->error);
+            fprintf(f, "\"/></testcase>\n");
+        }
+        for (guint k = 0; k < jf->cases->len; k++) {
+            struct junit_case *jc = &g_array_index(jf->cases,
+                                                   struct junit_case, k);
+            fprintf(f, "    <testcase name=\"");
+            xml_escaped(f, jc->name);
+            fprintf(f, "\" classname=\"");
+            xml_escaped(f, jc->what);
+            fprintf(f, "\"");
+            if (jc->pass) {
+                fprintf(f, "/>\n");
+                continue;
+            }
+            fprintf(f, "><failure message=\"expected ");
+            xml_escaped(f, jc->expected);
+            fprintf(f, ", got ");
+            xml_escaped(f, jc->actual);
+            fprintf(f, "\"/></testcase>\n");
+        }
+        fprintf(f, "  </testsuite>\n");
+    }
+    fprintf(f, "</testsuites>\n");
+    if (fclose(f) != 0) {
+        fprintf(stderr, "vtdemu: %s: write failed\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static void free_junit(GArray *files)
+{
+    if (!files)
+        return;
+    for (guint i = 0; i < files->len; i++) {
+        struct junit_file *jf = &g_array_index(files, struct junit_file, i);
+        for (guint k = 0; k < jf->cases->len; k++) {
+            struct junit_case *jc = &g_array_index(jf->cases,
+                                                   struct junit_case, k);
+            g_free(jc->name);
+            g_free(jc->what);
+            g_free(jc->expected);
+            g_free(jc->actual);
+        }
+        g_array_free(jf->cases, TRUE);
+        g_free(jf->path);
+        g_free(jf->error);
+    }
+    g_array_free(files, TRUE);
+}
+
+static void progress(bool tty, gint64 start, size_t i, size_t n,
+                     const char *file, bool *shown)
+{
+    if (!tty)
+        return;
+    if (!*shown && g_get_monotonic_time() - start < G_USEC_PER_SEC)
+        return;
+    *shown = true;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s", i + 1, n, file);
+    fflush(stderr);
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+    gboolean explain = FALSE, tap = FALSE, quiet = FALSE;
+    gchar *junit = NULL;
+    GOptionEntry entries[] = {
+        { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
+          "Describe each DMA and MSI walk in the spec's terms", NULL },
+        { "tap", 0, 0, G_OPTION_ARG_NONE, &tap,
+          "Write TAP version 13, one test point per expectation", NULL },
+        { "junit", 0, 0, G_OPTION_ARG_FILENAME, &junit,
+          "Also write a JUnit XML report to FILE", "FILE" },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+          "Print only failures and the closing line", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    GOptionContext *oc = g_option_context_new("FILE|DIR... - replay vtdtrace "
+                                              "files");
+    g_option_context_set_summary(oc,
+        "Replays each trace against fresh VT-d units and checks every\n"
+        "expectation.  Directories are searched for *.vtdt files.  Prints a\n"
+        "verdict per failing expectation (file:line, expected, actual), a\n"
+        "PASS/FAIL line per file and finally 'N passed, M failed'.\n"
+        "Exit status: 0 all passed, 1 an expectation failed, 2 usage,\n"
+        "parse or trace error.");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *err = NULL;
+    if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+        fprintf(stderr, "vtdemu replay: %s\n", err->message);
+        g_error_free(err);
+        g_option_context_free(oc);
+        return EXIT_USAGE;
+    }
+    g_option_context_free(oc);
+    if (argc < 2) {
+        fprintf(stderr, "vtdemu replay: no trace given (see --help)\n");
+        g_free(junit);
+        return EXIT_USAGE;
+    }
+    char msg[1024];
+    char **files = replay_collect_files(argv + 1, argc - 1, msg, sizeof(msg));
+    if (!files) {
+        fprintf(stderr, "vtdemu replay: %s\n", msg);
+        g_free(junit);
+        return EXIT_USAGE;
+    }
+    size_t nfiles = g_strv_length(files);
+    if (nfiles == 0) {
+        fprintf(stderr, "vtdemu replay: no .vtdt files found\n");
+        g_strfreev(files);
+        g_free(junit);
+        return EXIT_USAGE;
+    }
+
+    struct out_ctx o = { .tap = tap, .quiet = quiet, .explain = explain };
+    if (junit)
+        o.junit = g_array_new(FALSE, FALSE, sizeof(struct junit_file));
+    struct replay_hooks hooks = { .ctx = &o, .result = on_result,
+                                  .explain = on_explain };
+    struct replay_opts opts = { .explain = explain };
+    struct replay_summary sum = { 0, 0 };
+    bool errors = false, tty = isatty(STDERR_FILENO), shown = false;
+    gint64 start = g_get_monotonic_time();
+    if (tap)
+        printf("TAP version 13\n");
+
+    for (size_t i = 0; i < nfiles; i++) {
+        const char *path = files[i];
+        progress(tty, start, i, nfiles, path, &shown);
+        if (o.junit) {
+            struct junit_file jf = { .path = g_strdup(path),
+                .cases = g_array_new(FALSE, FALSE, sizeof(struct junit_case)) };
+            g_array_append_val(o.junit, jf);
+        }
+        o.file_failed = o.file_total = 0;
+        struct trace *t = NULL;
+        int rc = trace_load(path, &t, msg, sizeof(msg));
+        if (rc == 0)
+            rc = replay_trace(t, &opts, &hooks, &sum, msg, sizeof(msg));
+        trace_free(t);
+        if (shown)
+            fprintf(stderr, "\r\033[K");
+        if (rc < 0) {
+            errors = true;
+            if (o.junit)
+                g_array_index(o.junit, struct junit_file,
+                              o.junit->len - 1).error = g_strdup(msg);
+            if (tap) {
+                o.tap_n++;
+                printf("not ok %lu - %s\n  ---\n", o.tap_n, path);
+                yaml_str("error", msg);
+                printf("  ...\n");
+            } else {
+                printf("%s\nERROR %s\n", msg, path);
+            }
+            continue;
+        }
+        if (tap)
+            continue;
+        if (o.file_failed)
+            printf("FAIL %s (%lu of %lu expectations failed)\n", path,
+                   o.file_failed, o.file_total);
+        else if (!quiet)
+            printf("PASS %s (%lu expectations)\n", path, o.file_total);
+    }
+    if (tap) {
+        printf("1..%lu\n", o.tap_n);
+        printf("# %lu passed, %lu failed\n", sum.passed, sum.failed);
+    } else {
+        printf("%lu passed, %lu failed\n", sum.passed, sum.failed);
+    }
+    fflush(stdout);
+    int status = errors ? EXIT_USAGE : sum.failed ? EXIT_MISMATCH : EXIT_PASS;
+    if (junit && write_junit(junit, o.junit) < 0)
+        status = EXIT_USAGE;
+    free_junit(o.junit);
+    g_free(junit);
+    g_strfreev(files);
+    return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* record                                                              */
+/* ------------------------------------------------------------------ */
+
+static int cmd_record(int argc, char **argv)
+{
+    gchar *output = NULL;
+    GOptionEntry entries[] = {
+        { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+          "Write the recorded trace to FILE (default: standard output)",
+          "FILE" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    GOptionContext *oc = g_option_context_new("FILE - record a replayable "
+                                              "trace");
+    g_option_context_set_summary(oc,
+        "Replays FILE with the library's trace hook attached and writes what\n"
+        "happened as a new trace: register accesses, DMA and MSI requests\n"
+        "with the outcomes the units gave as expectations, and the guest\n"
+        "memory the units read as 'mem write' lines.  Replaying the result\n"
+        "passes by construction; it reproduces the run standalone.\n"
+        "Exit status: 0 recorded, 2 usage, parse or trace error.");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *err = NULL;
+    if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+        fprintf(stderr, "vtdemu record: %s\n", err->message);
+        g_error_free(err);
+        g_option_context_free(oc);
+        return EXIT_USAGE;
+    }
+    g_option_context_free(oc);
+    if (argc != 2) {
+        fprintf(stderr, "vtdemu record: give exactly one trace (see "
+                "--help)\n");
+        g_free(output);
+        return EXIT_USAGE;
+    }
+    char msg[1024];
+    struct trace *t = NULL;
+    if (trace_load(argv[1], &t, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "%s\n", msg);
+        g_free(output);
+        return EXIT_USAGE;
+    }
+    FILE *out = stdout;
+    if (output && !(out = fopen(output, "w"))) {
+        fprintf(stderr, "vtdemu record: %s: %s\n", output, g_strerror(errno));
+        trace_free(t);
+        g_free(output);
+        return EXIT_USAGE;
+    }
+    struct replay_opts opts = { .record = out };
+    struct replay_summary sum = { 0, 0 };
+    int rc = replay_trace(t, &opts, NULL, &sum, msg, sizeof(msg));
+    if (rc < 0)
+        fprintf(stderr, "%s\n", msg);
+    if (out != stdout && fclose(out) != 0 && rc == 0) {
+        fprintf(stderr, "vtdemu record: %s: write failed\n", output);
+        rc = -EIO;
+    }
+    trace_free(t);
+    g_free(output);
+    return rc < 0 ? EXIT_USAGE : EXIT_PASS;
+}
+
+/* ------------------------------------------------------------------ */
+/* main                                                                */
+/* ------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(main_usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        fputs(main_usage, stdout);
+        return EXIT_PASS;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        if (argc < 3) {
+            fputs(main_usage, stdout);
+            return EXIT_PASS;
+        }
+        char *sub[] = { argv[0], argv[2], (char *)"--help", NULL };
+        argc = 3;
+        argv = sub;
+        cmd = argv[1];
+    }
+    /* Subcommands see argv[0] = the command name. */
+    if (strcmp(cmd, "replay") == 0)
+        return cmd_replay(argc - 1, argv + 1);
+    if (strcmp(cmd, "record") == 0)
+        return cmd_record(argc - 1, argv + 1);
+    if (strcmp(cmd, "bench") == 0)
+        return bench_main(argc - 1, argv + 1);
+    fprintf(stderr, "vtdemu: unknown command '%s'\n\n%s", cmd, main_usage);
+    return EXIT_USAGE;
+}
