@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+/* tools/dmar_cmd.h: `vtdemu dmar ...`; argv[0] is the subcommand. */
+#ifndef TOOLS_DMAR_CMD_H
+#define TOOLS_DMAR_CMD_H
+
+int vtdemu_cmd_dmar(int argc, char **argv);
+
+#endif
