@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/test_intremap.c: interrupt remapping in the core (VT-d 5.1, 9.9),
+ * fault reasons 20h-26h, source-id validation, EIME variants and the
+ * interrupt entry cache (6.2.6, 6.5.2.7).
+ *
+ * IRTEs are built here bit by bit from the tables of VT-d 9.9; expected
+ * outputs are read off those same tables by hand.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "fakemem.h"
+#include "vtd/internal.h"
+
+#define RAM_SIZE (2u << 20)
+#define TBL 0x10000ull          /* interrupt remapping table */
+
+static struct fake_host *h;
+static struct vtd_iommu *u;
+
+/* IRTA_REG (VT-d 11.4.9.x): address 63:12, EIME bit 11, S 3:0. */
+static uint64_t irta_val(uint64_t base, bool eime, unsigned s)
+{
+    return base | (eime ? 1ull << 11 : 0) | s;
+}
+
+static void set_irta(uint64_t v)
+{
+    g_mutex_lock(&u->lock);
+    vtd_reg_set64_(u, VTD_REG_IRTA, v);
+    vtd_ir_latch_irta_locked_(u);
+    g_mutex_unlock(&u->lock);
+}
+
+static void ir_on(bool cfi)
+{
+    atomic_store(&u->ir.cfi, cfi);
+    atomic_store(&u->ir.enabled, true);
+}
+
+static void setup_with(uint64_t cap, uint64_t ecap, bool eime, unsigned s)
+{
+    h = fake_host_new(RAM_SIZE);
+    if (cap || ecap)
+        u = fake_unit(h, cap, ecap);
+    else
+        u = fake_unit_profile(h, "full");
+    set_irta(irta_val(TBL, eime, s));
+    ir_on(false);
+}
+
+static void setup(void)
+{
+    setup_with(0, 0, false, 7); /* 256 entries, xAPIC mode */
+}
+
+static void teardown(void)
+{
+    vtd_iommu_free(u);
+    fake_host_free(h);
+    u = NULL;
+    h = NULL;
+}
+
+/* Remapped-format IRTE low qword, VT-d 9.9: P 0, FPD 1, DM 2, RH 3, TM 4,
+ * DLM 7:5, V 23:16, DST 63:32. */
+static uint64_t rlo(uint32_t dst, uint8_t vec, unsigned dlm, unsigned tm,
+                    unsigned rh, unsigned dm, unsigned fpd)
+{
+    return 1ull | (uint64_t)fpd << 1 | (uint64_t)dm << 2 |
+           (uint64_t)rh << 3 | (uint64_t)tm << 4 | (uint64_t)dlm << 5 |
+           (uint64_t)vec << 16 | (uint64_t)dst << 32;
+}
+
+/* High qword, VT-d 9.9: SID 79:64, SQ 81:80, SVT 83:82. */
+static uint64_t rhi(uint16_t sid, unsigned sq, unsigned svt)
+{
+    return (uint64_t)sid | (uint64_t)sq << 16 | (uint64_t)svt << 18;
+}
+
+static void put_irte(unsigned idx, uint64_t lo, uint64_t hi)
+{
+    fake_wq(h, TBL + idx * 16ull, lo);
+    fake_wq(h, TBL + idx * 16ull + 8, hi);
+}
+
+/* Remappable request address, VT-d 5.1.2.2 Table 13. */
+static uint64_t raddr(uint32_t handle, bool shv)
+{
+    return 0xfee00000ull | (uint64_t)(handle & 0x7fff) << 5 | 1u << 4 |
+           (shv ? 1u << 3 : 0) | (uint64_t)((handle >> 15) & 1) << 2;
+}
+
+static struct vtd_irq send(uint16_t sid, uint64_t addr, uint32_t data)
+{
+    struct vtd_msi_req r = { .sid = sid, .sid_valid = true, .addr = addr,
+                             .data = data };
+    struct vtd_irq o;
+    ck_assert_int_eq(vtd_interrupt(u, &r, &o), 0);
+    return o;
+}
+
+/* ---- passthrough and compatibility format (VT-d 5.1.2.1, 5.1.4) ---- */
+
+/* IRES=0: every request goes through unchanged in compatibility format.
+ * Address: dest 19:12 = 0x03, RH bit 3, DM bit 2; data: vector 0x41,
+ * delivery mode 10:8 = 001b, trigger mode bit 15 = 1. */
+START_TEST(test_ir_disabled_passes_through_compat_fields)
+{
+    atomic_store(&u->ir.enabled, false);
+    struct vtd_irq o = send(0x0018, 0xfee0300cull, 0x8141);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_PASSTHROUGH);
+    ck_assert_uint_eq(o.dest, 0x03);
+    ck_assert_uint_eq(o.rh, 1);
+    ck_assert_uint_eq(o.dm, 1);
+    ck_assert_uint_eq(o.vector, 0x41);
+    ck_assert_uint_eq(o.dlm, 1);
+    ck_assert_uint_eq(o.tm, 1);
+    ck_assert(!o.x2apic);
+    /* A remappable-format request is also passed through with IRES=0. */
+    o = send(0x0018, raddr(5, false), 0);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_PASSTHROUGH);
+}
+END_TEST
+
+START_TEST(test_non_interrupt_address_is_einval)
+{
+    struct vtd_msi_req r = { .sid = 1, .sid_valid = true,
+                             .addr = 0xfed00000ull, .data = 0 };
+    struct vtd_irq o;
+    ck_assert_int_eq(vtd_interrupt(u, &r, &o), -EINVAL);
+    r.addr = 0x1fee00000ull;
+    ck_assert_int_eq(vtd_interrupt(u, &r, &o), -EINVAL);
+    ck_assert_int_eq(vtd_interrupt(u, NULL, &o), -EINVAL);
+    ck_assert_int_eq(vtd_interrupt(NULL, &r, &o), -EINVAL);
+}
+END_TEST
+
+/* 5.1.4: compatibility format with IRES=1 and CFIS=0 -> 25h. */
+START_TEST(test_compat_blocked_25h_when_cfis_clear)
+{
+    struct vtd_irq o = send(0x0018, 0xfee01000ull, 0x30);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_BLOCKED);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_COMPAT);
+}
+END_TEST
+
+/* 5.1.4: CFIS=1 and EIME=0 -> processed without remapping. */
+START_TEST(test_compat_passes_with_cfis_in_xapic_mode)
+{
+    ir_on(true);
+    struct vtd_irq o = send(0x0018, 0xfee01000ull, 0x30);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_PASSTHROUGH);
+    ck_assert_uint_eq(o.dest, 0x01);
+    ck_assert_uint_eq(o.vector, 0x30);
+}
+END_TEST
+
+/* 5.1.4: EIME=1 blocks compatibility format even with CFIS=1 -> 25h. */
+START_TEST(test_compat_blocked_25h_with_eime_despite_cfis)
+{
+    set_irta(irta_val(TBL, true, 7));
+    ir_on(true);
+    struct vtd_irq o = send(0x0018, 0xfee01000ull, 0x30);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_BLOCKED);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_COMPAT);
+}
+END_TEST
+
+/* EIME without ECAP.EIM is not honoured (11.4.9.x): compat passes. */
+START_TEST(test_eime_ignored_without_ecap_eim)
+{
+    vtd_iommu_free(u);
+    /* full profile with ECAP.EIM (bit 4) cleared */
+    uint64_t cap, ecap;
+    ck_assert_int_eq(vtd_profile_lookup("full", &cap, &ecap), 0);
+    u = fake_unit(h, cap, ecap & ~(1ull << 4));
+    set_irta(irta_val(TBL, true, 7));
+    ir_on(true);
+    struct vtd_irq o = send(0x0018, 0xfee01000ull, 0x30);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_PASSTHROUGH);
+    /* and DST is decoded in xAPIC form: APIC id in bits 47:40 */
+    put_irte(2, rlo(0x4200, 0x66, 0, 0, 0, 0, 0), 0);
+    o = send(0x0018, raddr(2, false), 0);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_REMAPPED);
+    ck_assert_uint_eq(o.dest, 0x42);
+    ck_assert(!o.x2apic);
+}
+END_TEST
+
+/* ---- remapped format (VT-d 9.9) ---- */
+
+/* xAPIC: DST bits 47:40 hold APIC id 0x7c (DST field 0x7c00). */
+START_TEST(test_remapped_xapic_fields)
+{
+    put_irte(14, rlo(0x7c00, 0x55, 4, 1, 1, 1, 0), rhi(0, 0, 0));
+    struct vtd_irq o = send(0x0018, raddr(14, false), 0x213d);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_REMAPPED);
+    ck_assert_uint_eq(o.dest, 0x7c);
+    ck_assert_uint_eq(o.vector, 0x55);
+    ck_assert_uint_eq(o.dlm, 4);
+    ck_assert_uint_eq(o.tm, 1);
+    ck_assert_uint_eq(o.rh, 1);
+    ck_assert_uint_eq(o.dm, 1);
+    ck_assert_uint_eq(o.index, 14);
+    ck_assert(!o.x2apic);
+}
+END_TEST
+
+/* x2APIC (EIME=1): DST 63:32 is the 32-bit APIC id. */
+START_TEST(test_remapped_x2apic_dest_is_32bit)
+{
+    set_irta(irta_val(TBL, true, 7));
+    put_irte(3, rlo(0x12345678, 0xa0, 0, 0, 0, 0, 0), 0);
+    struct vtd_irq o = send(0x0018, raddr(3, false), 0);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_REMAPPED);
+    ck_assert_uint_eq(o.dest, 0x12345678);
+    ck_assert_uint_eq(o.vector, 0xa0);
+    ck_assert(o.x2apic);
+}
+END_TEST
+
+/* xAPIC mode reserves DST 39:32 and 63:48 -> 24h. */
+START_TEST(test_xapic_mode_reserves_dst_low_and_high_24h)
+{
+    put_irte(1, rlo(0x00000034, 0x40, 0, 0, 0, 0, 0), 0); /* bits 39:32 */
+    put_irte(2, rlo(0x00010000, 0x40, 0, 0, 0, 0, 0), 0); /* bit 48 */
+    ck_assert_uint_eq(send(0, raddr(1, false), 0).fault, VTD_FR_IR_RSVD);
+    ck_assert_uint_eq(send(0, raddr(2, false), 0).fault, VTD_FR_IR_RSVD);
+    /* the same entries are legal in x2APIC mode */
+    set_irta(irta_val(TBL, true, 7));
+    vtd_ir_inv_iec_(u, true, 0, 0);
+    ck_assert_int_eq(send(0, raddr(1, false), 0).outcome, VTD_IRQ_REMAPPED);
+    ck_assert_uint_eq(send(0, raddr(2, false), 0).dest, 0x00010000);
+}
+END_TEST
+
+/* Table 13: handle[15] comes from address bit 2. */
+START_TEST(test_handle_bit15_from_address_bit2)
+{
+    teardown();
+    h = fake_host_new(TBL + 0x100000 + 0x1000);
+    u = fake_unit_profile(h, "full");
+    set_irta(irta_val(TBL, false, 15)); /* 64K entries */
+    ir_on(false);
+    put_irte(0x8003, rlo(0x0100, 0x77, 0, 0, 0, 0, 0), 0);
+    put_irte(0x0003, rlo(0x0200, 0x33, 0, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(raddr(0x8003, false), 0xfee00074ull);
+    struct vtd_irq o = send(0, raddr(0x8003, false), 0);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_REMAPPED);
+    ck_assert_uint_eq(o.vector, 0x77);
+    ck_assert_uint_eq(o.index, 0x8003);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x33);
+}
+END_TEST
+
+/* 5.1.3: SHV=1 -> interrupt_index = handle + subhandle (data[15:0]). */
+START_TEST(test_shv_adds_subhandle)
+{
+    put_irte(7, rlo(0x0100, 0x47, 0, 0, 0, 0, 0), 0);
+    struct vtd_irq o = send(0, raddr(4, true), 3);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_REMAPPED);
+    ck_assert_uint_eq(o.index, 7);
+    ck_assert_uint_eq(o.vector, 0x47);
+}
+END_TEST
+
+/* Table 14: SHV=1 with data[31:16] != 0 -> 20h. */
+START_TEST(test_shv_reserved_data_bits_20h)
+{
+    put_irte(4, rlo(0x0100, 0x47, 0, 0, 0, 0, 0), 0);
+    struct vtd_irq o = send(0, raddr(4, true), 0x10000);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_BLOCKED);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_REQ_RSVD);
+}
+END_TEST
+
+/* Table 14: with SHV=0 the data is ignored entirely. */
+START_TEST(test_shv_clear_ignores_data)
+{
+    put_irte(4, rlo(0x0100, 0x47, 0, 0, 0, 0, 0), 0);
+    struct vtd_irq o = send(0, raddr(4, false), 0xffff0005u);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_REMAPPED);
+    ck_assert_uint_eq(o.index, 4);
+}
+END_TEST
+
+/* 5.1.3: IRTA.S=3 -> 16 entries; index 16 (and handle+subhandle past
+ * it) -> 21h; index 15 is the last valid one. */
+START_TEST(test_index_beyond_table_21h)
+{
+    set_irta(irta_val(TBL, false, 3));
+    put_irte(15, rlo(0x0100, 0x50, 0, 0, 0, 0, 0), 0);
+    put_irte(16, rlo(0x0100, 0x51, 0, 0, 0, 0, 0), 0);
+    ck_assert_int_eq(send(0, raddr(15, false), 0).outcome,
+                     VTD_IRQ_REMAPPED);
+    struct vtd_irq o = send(0, raddr(16, false), 0);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_BLOCKED);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_INDEX);
+    ck_assert_uint_eq(send(0, raddr(10, true), 6).fault, VTD_FR_IR_INDEX);
+    /* handle 0xffff + subhandle 0xffff overflows 16 bits: still 21h */
+    set_irta(irta_val(TBL, false, 15));
+    ck_assert_uint_eq(send(0, raddr(0xffff, true), 0xffff).fault,
+                      VTD_FR_IR_INDEX);
+}
+END_TEST
+
+/* Table 15: IRTE above the host address width -> 21h. */
+START_TEST(test_irte_above_haw_21h)
+{
+    teardown();
+    h = fake_host_new(RAM_SIZE);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full", .haw = 39 };
+    ck_assert_int_eq(vtd_iommu_new(&cfg, fake_host_ops(), h, &u, NULL, 0),
+                     0);
+    set_irta(irta_val(1ull << 39, false, 7));
+    ir_on(false);
+    ck_assert_uint_eq(send(0, raddr(0, false), 0).fault, VTD_FR_IR_INDEX);
+}
+END_TEST
+
+/* Table 15: error reading the table -> 23h (table outside guest RAM). */
+START_TEST(test_irte_read_error_23h)
+{
+    set_irta(irta_val(0x40000000ull, false, 7));
+    struct vtd_irq o = send(0, raddr(1, false), 0);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_BLOCKED);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_TABLE_ACCESS);
+}
+END_TEST
+
+/* Table 15: P=0 -> 22h. */
+START_TEST(test_not_present_22h)
+{
+    put_irte(9, rlo(0x0100, 0x50, 0, 0, 0, 0, 0) & ~1ull, 0);
+    struct vtd_irq o = send(0, raddr(9, false), 0);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_BLOCKED);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_NOT_PRESENT);
+    ck_assert_uint_eq(o.index, 9);
+}
+END_TEST
+
+/* 9.9: reserved bits 14:12, 31:24 (low) and 127:84 (high) -> 24h, each
+ * one on its own; AVAIL 11:8 is ignored. */
+START_TEST(test_reserved_irte_bits_24h)
+{
+    static const unsigned lo_bits[] = { 12, 13, 14, 24, 25, 28, 31 };
+    static const unsigned hi_bits[] = { 84 - 64, 90 - 64, 100 - 64,
+                                        127 - 64 };
+    uint64_t base = rlo(0x0100, 0x50, 0, 0, 0, 0, 0);
+    for (unsigned i = 0; i < G_N_ELEMENTS(lo_bits); i++) {
+        put_irte(i, base | 1ull << lo_bits[i], 0);
+        ck_assert_uint_eq(send(0, raddr(i, false), 0).fault, VTD_FR_IR_RSVD);
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(hi_bits); i++) {
+        put_irte(32 + i, base, 1ull << hi_bits[i]);
+        ck_assert_uint_eq(send(0, raddr(32 + i, false), 0).fault,
+                          VTD_FR_IR_RSVD);
+    }
+    put_irte(40, base | 0xf00, 0);
+    ck_assert_int_eq(send(0, raddr(40, false), 0).outcome,
+                     VTD_IRQ_REMAPPED);
+}
+END_TEST
+
+/* 9.9: SVT=11b is reserved -> 24h. */
+START_TEST(test_svt_reserved_encoding_24h)
+{
+    put_irte(5, rlo(0x0100, 0x50, 0, 0, 0, 0, 0), rhi(0x0018, 0, 3));
+    ck_assert_uint_eq(send(0x0018, raddr(5, false), 0).fault,
+                      VTD_FR_IR_RSVD);
+}
+END_TEST
+
+/* 9.10: IM=1 on a unit without CAP.PI is a reserved bit -> 24h. */
+START_TEST(test_posted_mode_without_pi_24h)
+{
+    vtd_iommu_free(u);
+    uint64_t cap, ecap;
+    ck_assert_int_eq(vtd_profile_lookup("full", &cap, &ecap), 0);
+    u = fake_unit(h, cap & ~(1ull << 59), ecap);
+    set_irta(irta_val(TBL, false, 7));
+    ir_on(false);
+    put_irte(6, 1ull | 1ull << 15 | 0x40ull << 16 | 0x20000ull << 32, 0);
+    ck_assert_uint_eq(send(0, raddr(6, false), 0).fault, VTD_FR_IR_RSVD);
+}
+END_TEST
+
+/* ---- source-id validation (VT-d 9.9 SVT/SQ/SID) ---- */
+
+/* SVT=01b SQ=00b compares all 16 bits. */
+START_TEST(test_sid_exact_match_else_26h)
+{
+    put_irte(5, rlo(0x0100, 0x50, 0, 0, 0, 0, 0), rhi(0x0318, 0, 1));
+    ck_assert_int_eq(send(0x0318, raddr(5, false), 0).outcome,
+                     VTD_IRQ_REMAPPED);
+    struct vtd_irq o = send(0x0319, raddr(5, false), 0);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_BLOCKED);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_SID);
+}
+END_TEST
+
+/* SQ masks, by hand from 9.9: SQ=01b ignores bit 2, 10b bits 2:1,
+ * 11b bits 2:0.  IRTE SID = 0x0318 (00:03.0 on bus 3). */
+START_TEST(test_sq_encodings)
+{
+    static const struct { unsigned sq; uint16_t sid; bool ok; } t[] = {
+        { 0, 0x0318, true },  { 0, 0x031c, false }, { 0, 0x0319, false },
+        { 1, 0x031c, true },  { 1, 0x031a, false }, { 1, 0x0319, false },
+        { 2, 0x031e, true },  { 2, 0x031a, true },  { 2, 0x0319, false },
+        { 3, 0x031f, true },  { 3, 0x0319, true },  { 3, 0x0320, false },
+        { 3, 0x0418, false },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
+        put_irte(i, rlo(0x0100, 0x50, 0, 0, 0, 0, 0), rhi(0x0318, t[i].sq, 1));
+        struct vtd_irq o = send(t[i].sid, raddr(i, false), 0);
+        ck_assert_msg(t[i].ok ? o.outcome == VTD_IRQ_REMAPPED
+                              : o.fault == VTD_FR_IR_SID,
+                      "row %u: sq %u sid 0x%x", i, t[i].sq, t[i].sid);
+    }
+}
+END_TEST
+
+/* SVT=10b: StartBus = SID[15:8] <= bus <= EndBus = SID[7:0]. */
+START_TEST(test_svt_bus_range)
+{
+    static const struct { uint16_t sid; bool ok; } t[] = {
+        { 0x0200, false }, { 0x0300, true }, { 0x04ff, true },
+        { 0x0507, true },  { 0x0600, false },
+    };
+    put_irte(5, rlo(0x0100, 0x50, 0, 0, 0, 0, 0), rhi(0x0305, 0, 2));
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
+        struct vtd_irq o = send(t[i].sid, raddr(5, false), 0);
+        ck_assert_msg(t[i].ok ? o.outcome == VTD_IRQ_REMAPPED
+                              : o.fault == VTD_FR_IR_SID,
+                      "sid 0x%x", t[i].sid);
+    }
+}
+END_TEST
+
+/* A request without requester id fails any SVT other than 00b. */
+START_TEST(test_missing_sid_fails_validation)
+{
+    put_irte(5, rlo(0x0100, 0x50, 0, 0, 0, 0, 0), rhi(0x0000, 0, 1));
+    put_irte(6, rlo(0x0100, 0x50, 0, 0, 0, 0, 0), rhi(0x0000, 0, 0));
+    struct vtd_msi_req r = { .sid_valid = false, .addr = raddr(5, false) };
+    struct vtd_irq o;
+    ck_assert_int_eq(vtd_interrupt(u, &r, &o), 0);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_SID);
+    r.addr = raddr(6, false);
+    ck_assert_int_eq(vtd_interrupt(u, &r, &o), 0);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_REMAPPED);
+}
+END_TEST
+
+/* ---- interrupt entry cache (VT-d 6.2.6, 6.5.2.7) ---- */
+
+/* A changed IRTE keeps its cached value until invalidated. */
+START_TEST(test_iec_stale_until_global_invalidation)
+{
+    put_irte(3, rlo(0x0100, 0x31, 0, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x31);
+    put_irte(3, rlo(0x0100, 0x32, 0, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x31);
+    vtd_ir_inv_iec_(u, true, 0, 0);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x32);
+}
+END_TEST
+
+/* Index-selective with IM=1 covers the two entries 4 and 5 (IIDX 5
+ * aligned down); entry 6 stays stale. */
+START_TEST(test_iec_index_selective_with_mask)
+{
+    for (unsigned i = 4; i <= 6; i++)
+        put_irte(i, rlo(0x0100, 0x40 + i, 0, 0, 0, 0, 0), 0);
+    for (unsigned i = 4; i <= 6; i++)
+        ck_assert_uint_eq(send(0, raddr(i, false), 0).vector, 0x40 + i);
+    for (unsigned i = 4; i <= 6; i++)
+        put_irte(i, rlo(0x0100, 0x80 + i, 0, 0, 0, 0, 0), 0);
+    vtd_ir_inv_iec_(u, false, 5, 1);
+    ck_assert_uint_eq(send(0, raddr(4, false), 0).vector, 0x84);
+    ck_assert_uint_eq(send(0, raddr(5, false), 0).vector, 0x85);
+    ck_assert_uint_eq(send(0, raddr(6, false), 0).vector, 0x46);
+    vtd_ir_inv_iec_(u, false, 6, 0);
+    ck_assert_uint_eq(send(0, raddr(6, false), 0).vector, 0x86);
+}
+END_TEST
+
+/* A not-present entry is not cached: making it present takes effect. */
+START_TEST(test_iec_does_not_cache_not_present)
+{
+    put_irte(8, 0, 0);
+    ck_assert_uint_eq(send(0, raddr(8, false), 0).fault,
+                      VTD_FR_IR_NOT_PRESENT);
+    put_irte(8, rlo(0x0100, 0x58, 0, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(send(0, raddr(8, false), 0).vector, 0x58);
+}
+END_TEST
+
+/* 6.7: SIRTP without CAP.ESIRTPS leaves the cache alone; with ESIRTPS it
+ * invalidates it. */
+START_TEST(test_sirtp_flushes_iec_only_with_esirtps)
+{
+    put_irte(3, rlo(0x0100, 0x31, 0, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x31);
+    put_irte(3, rlo(0x0100, 0x32, 0, 0, 0, 0, 0), 0);
+    set_irta(irta_val(TBL, false, 7));
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x31);
+
+    vtd_iommu_free(u);
+    uint64_t cap, ecap;
+    ck_assert_int_eq(vtd_profile_lookup("full", &cap, &ecap), 0);
+    u = fake_unit(h, cap | 1ull << 62, ecap);
+    set_irta(irta_val(TBL, false, 7));
+    ir_on(false);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x32);
+    put_irte(3, rlo(0x0100, 0x33, 0, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x32);
+    set_irta(irta_val(TBL, false, 7));
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x33);
+}
+END_TEST
+
+/* cache=VTD_CACHE_NONE: every request reads the table. */
+START_TEST(test_cache_none_sees_every_change)
+{
+    teardown();
+    h = fake_host_new(RAM_SIZE);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full", .cache = VTD_CACHE_NONE };
+    ck_assert_int_eq(vtd_iommu_new(&cfg, fake_host_ops(), h, &u, NULL, 0),
+                     0);
+    set_irta(irta_val(TBL, false, 7));
+    ir_on(false);
+    put_irte(3, rlo(0x0100, 0x31, 0, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x31);
+    put_irte(3, rlo(0x0100, 0x32, 0, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x32);
+}
+END_TEST
+
+/* Reset clears IRES and the latched table: requests pass through. */
+START_TEST(test_reset_disables_remapping)
+{
+    put_irte(3, rlo(0x0100, 0x31, 0, 0, 0, 0, 0), 0);
+    ck_assert_int_eq(send(0, raddr(3, false), 0).outcome, VTD_IRQ_REMAPPED);
+    vtd_iommu_reset(u);
+    ck_assert_int_eq(send(0, raddr(3, false), 0).outcome,
+                     VTD_IRQ_PASSTHROUGH);
+    ck_assert_uint_eq(atomic_load(&u->ir.irta), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("intremap");
+    TCase *tc = tcase_create("intremap");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_ir_disabled_passes_through_compat_fields);
+    tcase_add_test(tc, test_non_interrupt_address_is_einval);
+    tcase_add_test(tc, test_compat_blocked_25h_when_cfis_clear);
+    tcase_add_test(tc, test_compat_passes_with_cfis_in_xapic_mode);
+    tcase_add_test(tc, test_compat_blocked_25h_with_eime_despite_cfis);
+    tcase_add_test(tc, test_eime_ignored_without_ecap_eim);
+    tcase_add_test(tc, test_remapped_xapic_fields);
+    tcase_add_test(tc, test_remapped_x2apic_dest_is_32bit);
+    tcase_add_test(tc, test_xapic_mode_reserves_dst_low_and_high_24h);
+    tcase_add_test(tc, test_handle_bit15_from_address_bit2);
+    tcase_add_test(tc, test_shv_adds_subhandle);
+    tcase_add_test(tc, test_shv_reserved_data_bits_20h);
+    tcase_add_test(tc, test_shv_clear_ignores_data);
+    tcase_add_test(tc, test_index_beyond_table_21h);
+    tcase_add_test(tc, test_irte_above_haw_21h);
+    tcase_add_test(tc, test_irte_read_error_23h);
+    tcase_add_test(tc, test_not_present_22h);
+    tcase_add_test(tc, test_reserved_irte_bits_24h);
+    tcase_add_test(tc, test_svt_reserved_encoding_24h);
+    tcase_add_test(tc, test_posted_mode_without_pi_24h);
+    tcase_add_test(tc, test_sid_exact_match_else_26h);
+    tcase_add_test(tc, test_sq_encodings);
+    tcase_add_test(tc, test_svt_bus_range);
+    tcase_add_test(tc, test_missing_sid_fails_validation);
+    tcase_add_test(tc, test_iec_stale_until_global_invalidation);
+    tcase_add_test(tc, test_iec_index_selective_with_mask);
+    tcase_add_test(tc, test_iec_does_not_cache_not_present);
+    tcase_add_test(tc, test_sirtp_flushes_iec_only_with_esirtps);
+    tcase_add_test(tc, test_cache_none_sees_every_change);
+    tcase_add_test(tc, test_reset_disables_remapping);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
