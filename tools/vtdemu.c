@@ -14,6 +14,7 @@
 #include "platform/replay.h"
 #include "platform/trace.h"
 #include "tools/bench.h"
+#include "tools/dmar_cmd.h"
 
 enum { EXIT_PASS = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2 };
 
@@ -25,6 +26,7 @@ static const char *const main_usage =
     "  record FILE          replay FILE and write what happened as a new\n"
     "                       replayable trace\n"
     "  bench CASE           micro-benchmarks (hit, miss, inval)\n"
+    "  dmar build|check|dump  ACPI DMAR tables (docs/machine-binding.md)\n"
     "  help [COMMAND]       this text, or a command's --help\n"
     "\n"
     "Every command takes --help.  See docs/cli.md.\n";
@@ -421,7 +423,11 @@ int main(int argc, char **argv)
             fputs(main_usage, stdout);
             return EXIT_PASS;
         }
-        char *sub[] = { argv[0], argv[2], (char *)"--help", NULL };
+        static char *sub[4];
+        sub[0] = argv[0];
+        sub[1] = argv[2];
+        sub[2] = (char *)"--help";
+        sub[3] = NULL;
         argc = 3;
         argv = sub;
         cmd = argv[1];
@@ -433,6 +439,8 @@ int main(int argc, char **argv)
         return cmd_record(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
         return bench_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "dmar") == 0)
+        return vtdemu_cmd_dmar(argc - 1, argv + 1);
     fprintf(stderr, "vtdemu: unknown command '%s'\n\n%s", cmd, main_usage);
     return EXIT_USAGE;
 }
