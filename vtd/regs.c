@@ -103,7 +103,7 @@ static const struct reg_line reg_table[] = {
     { 0xac, 4, "IEUADDR", K_PLAIN, C_QI, 0, 0xffffffff, 0 },
     { 0xb0, 8, "IQERCD", K_PLAIN, C_QI, 0, 0, 0 },
     /* 11.4.10: IRTA 63:12, EIME 11 (only with ECAP.EIM), S 3:0 */
-    { 0xb8, 8, "IRTA", K_PLAIN, C_IR, 0, ADDR_4K | 0xf, 0 },
+    { 0xb8, 8, "IRTA", K_PLAIN, C_IR, 0, ADDR_4K | 0x80f, 0 },
     /* 11.4.11.1-8: page request queue */
     { 0xc0, 8, "PQH", K_PLAIN, C_PRS, 0, 0x7ffe0, 0 },
     { 0xc8, 8, "PQT", K_PLAIN, C_PRS, 0, 0x7ffe0, 0 },
