@@ -154,21 +154,56 @@ START_TEST(test_post_x2apic_ndst)
 }
 END_TEST
 
-/* PDAH provides address bits 63:32. */
+/* PDAH provides address bits 63:32.  Guest memory here is the usual
+ * fake RAM plus a 4 KiB window at 4 GiB (no 4 GiB allocation). */
+#define HIGH (1ull << 32)
+static struct fake_host *high;
+
+static int hr(void *o, uint64_t gpa, void *buf, size_t len)
+{
+    if (gpa >= HIGH)
+        return fake_host_ops()->read(high, gpa - HIGH, buf, len);
+    return fake_host_ops()->read(o, gpa, buf, len);
+}
+
+static int hw(void *o, uint64_t gpa, const void *buf, size_t len)
+{
+    if (gpa >= HIGH)
+        return fake_host_ops()->write(high, gpa - HIGH, buf, len);
+    return fake_host_ops()->write(o, gpa, buf, len);
+}
+
+static int hx(void *o, uint64_t gpa, uint64_t *e, uint64_t d)
+{
+    if (gpa >= HIGH)
+        return fake_host_ops()->cmpxchg64(high, gpa - HIGH, e, d);
+    return fake_host_ops()->cmpxchg64(o, gpa, e, d);
+}
+
 START_TEST(test_post_descriptor_address_high)
 {
-    teardown();
-    h = fake_host_new((1ull << 32) + 0x1000);
-    u = fake_unit_profile(h, "full");
+    static struct vtd_host_ops ops;
+    ops = *fake_host_ops();
+    ops.read = hr;
+    ops.write = hw;
+    ops.cmpxchg64 = hx;
+    high = fake_host_new(4096);
+    vtd_iommu_free(u);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
     set_irta(false);
     atomic_store(&u->ir.enabled, true);
-    uint64_t pid = (1ull << 32) + 0x80;
+    uint64_t pid = HIGH + 0x80;
     put_posted(6, pid, 0x00, false, 0, 0);
-    fake_wq(h, pid + 32, pid_ctl(false, false, 0xf2, 0x0100));
+    fake_wq(high, 0x80 + 32, pid_ctl(false, false, 0xf2, 0x0100));
     struct vtd_irq o = post(6);
     ck_assert_int_eq(o.outcome, VTD_IRQ_POSTED);
     ck_assert_uint_eq(o.pid_addr, pid);
-    ck_assert_uint_eq(fake_rq(h, pid), 1);
+    ck_assert(o.notify);
+    ck_assert_uint_eq(fake_rq(high, 0x80), 1);
+    ck_assert_uint_eq(fake_rq(high, 0x80 + 32) & 1, 1);
+    fake_host_free(high);
 }
 END_TEST
 
