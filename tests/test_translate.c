@@ -455,14 +455,17 @@ START_TEST(test_fpd_suppresses_qualified_faults)
     o = xl(&e, 0x10, 0x1000, WR);        /* 00:02.0: P=0, FPD=0 */
     ck_assert_uint_eq(o.fault, VTD_FR_CTX_NOT_PRESENT);
     ck_assert(o.recorded);
+    ck_assert_uint_eq(suppressed(&e), 0);
     o = xl(&e, DEV, 0x1000, WR);
     ck_assert_uint_eq(o.fault, VTD_FR_WRITE);
     ck_assert(!o.recorded);
+    ck_assert_uint_eq(suppressed(&e), 1);
     fake_wq(e.h, CTP + 16 * DEV, 2);     /* P=0, FPD=1 */
     vtd_cache_inv_context_(e.u, VTD_INV_GLOBAL, 0, 0, 0);
     o = xl(&e, DEV, 0x1000, WR);
     ck_assert_uint_eq(o.fault, VTD_FR_CTX_NOT_PRESENT);
     ck_assert(!o.recorded);
+    ck_assert_uint_eq(suppressed(&e), 2);
     env_free(&e);
 }
 END_TEST

@@ -188,6 +188,14 @@ static inline struct vtd_xlate xlr(struct env *e, const struct vtd_dma_req *r)
     return o;
 }
 
+/* Faults suppressed by FPD so far (VT-d 7.1.1; counted by fault.c). */
+static inline uint64_t suppressed(struct env *e)
+{
+    struct vtd_stats st;
+    vtd_get_stats(e->u, &st);
+    return st.faults_suppressed;
+}
+
 #define RD VTD_ACC_READ
 #define WR VTD_ACC_WRITE
 
