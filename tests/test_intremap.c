@@ -441,18 +441,25 @@ START_TEST(test_svt_bus_range)
 }
 END_TEST
 
-/* A request without requester id fails any SVT other than 00b. */
-START_TEST(test_missing_sid_fails_validation)
+/* A request that carries no requester id has nothing to verify: SVT,
+ * SQ and SID are not evaluated, not even the reserved SVT=11b (the QEMU
+ * oracle's reading, case-0196 IRTE 8 and case-0053 IRTE 9). */
+START_TEST(test_missing_sid_skips_validation)
 {
-    put_irte(5, rlo(0x0100, 0x50, 0, 0, 0, 0, 0), rhi(0x0000, 0, 1));
-    put_irte(6, rlo(0x0100, 0x50, 0, 0, 0, 0, 0), rhi(0x0000, 0, 0));
+    put_irte(5, rlo(0x0100, 0x50, 0, 0, 0, 0, 0), rhi(0x0318, 0, 1));
+    put_irte(6, rlo(0x0100, 0x51, 0, 0, 0, 0, 0), rhi(0x008a, 1, 3));
     struct vtd_msi_req r = { .sid_valid = false, .addr = raddr(5, false) };
     struct vtd_irq o;
     ck_assert_int_eq(vtd_interrupt(u, &r, &o), 0);
-    ck_assert_uint_eq(o.fault, VTD_FR_IR_SID);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_REMAPPED);
+    ck_assert_uint_eq(o.vector, 0x50);
     r.addr = raddr(6, false);
     ck_assert_int_eq(vtd_interrupt(u, &r, &o), 0);
     ck_assert_int_eq(o.outcome, VTD_IRQ_REMAPPED);
+    ck_assert_uint_eq(o.vector, 0x51);
+    /* the same entries with a requester id: 26h and 24h */
+    ck_assert_uint_eq(send(0x0000, raddr(5, false), 0).fault, VTD_FR_IR_SID);
+    ck_assert_uint_eq(send(0x008a, raddr(6, false), 0).fault, VTD_FR_IR_RSVD);
 }
 END_TEST
 
@@ -582,7 +589,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_sid_exact_match_else_26h);
     tcase_add_test(tc, test_sq_encodings);
     tcase_add_test(tc, test_svt_bus_range);
-    tcase_add_test(tc, test_missing_sid_fails_validation);
+    tcase_add_test(tc, test_missing_sid_skips_validation);
     tcase_add_test(tc, test_iec_stale_until_global_invalidation);
     tcase_add_test(tc, test_iec_index_selective_with_mask);
     tcase_add_test(tc, test_iec_does_not_cache_not_present);

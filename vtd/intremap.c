@@ -197,10 +197,8 @@ bool vtd_ir_sid_ok_(uint64_t hi, uint16_t sid, bool sid_valid)
 {
     unsigned svt = (unsigned)field_get(hi, IRTE_HI, SVT);
     uint16_t want = (uint16_t)field_get(hi, IRTE_HI, SID);
-    if (svt == VTD_SVT_NONE)
-        return true;
-    if (!sid_valid)
-        return false;
+    if (svt == VTD_SVT_NONE || !sid_valid)
+        return true; /* nothing to verify */
     if (svt == VTD_SVT_SID) {
         /* VT-d 9.9 SQ: 00b all 16 bits; 01b ignore bit 2; 10b ignore
          * bits 2:1; 11b ignore bits 2:0 (phantom functions). */
@@ -340,14 +338,18 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
     }
 
     /* VT-d 5.1.4: source-id verification precedes interpreting the entry
-     * in its format.  SVT=11b is a reserved encoding: 24h. */
-    if (field_get(hi, IRTE_HI, SVT) == VTD_SVT_RSVD) {
-        block(u, req, out, VTD_FR_IR_RSVD, index, fpd);
-        return;
-    }
-    if (!vtd_ir_sid_ok_(hi, req->sid, req->sid_valid)) {
-        block(u, req, out, VTD_FR_IR_SID, index, fpd);
-        return;
+     * in its format.  SVT=11b is a reserved encoding: 24h.  A request
+     * that carries no requester id has nothing to verify, so SVT/SQ/SID
+     * are not evaluated for it (the oracle's reading, case 0196). */
+    if (req->sid_valid) {
+        if (field_get(hi, IRTE_HI, SVT) == VTD_SVT_RSVD) {
+            block(u, req, out, VTD_FR_IR_RSVD, index, fpd);
+            return;
+        }
+        if (!vtd_ir_sid_ok_(hi, req->sid, true)) {
+            block(u, req, out, VTD_FR_IR_SID, index, fpd);
+            return;
+        }
     }
 
     bool posted = field_get(lo, IRTE_LO, IM);

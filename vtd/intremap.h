@@ -72,8 +72,9 @@ void vtd_ir_inv_iec_(struct vtd_iommu *u, bool global, uint16_t index,
                      unsigned im);
 
 /* Source-id verification of an IRTE's SVT/SQ/SID against a request
- * (VT-d 9.9).  Returns true when the request passes.  SVT=11b is
- * reserved; callers report it as a reserved-field fault before this. */
+ * (VT-d 9.9).  Returns true when the request passes; a request without a
+ * requester id (sid_valid false) is not verified.  SVT=11b is reserved;
+ * callers report it as a reserved-field fault before this. */
 bool vtd_ir_sid_ok_(uint64_t irte_hi, uint16_t sid, bool sid_valid);
 
 #endif
