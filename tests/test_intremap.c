@@ -463,6 +463,57 @@ START_TEST(test_missing_sid_skips_validation)
 }
 END_TEST
 
+/* ---- fault recording (VT-d 5.1.4.1 Table 15, 7.2, 11.4.14) ---- */
+
+/* A 22h fault is written to FRCD0: F (bit 127), FR 103:96 = 22h, SID
+ * 79:64, and the interrupt index in FI bits 63:48. */
+START_TEST(test_fault_record_holds_reason_sid_and_index)
+{
+    put_irte(9, 0, 0);
+    struct vtd_irq o = send(0x0318, raddr(9, false), 0);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_NOT_PRESENT);
+    ck_assert(o.recorded);
+    uint64_t lo = rd64(u, u->fro), hi = rd64(u, u->fro + 8);
+    ck_assert_uint_eq(hi >> 63, 1);
+    ck_assert_uint_eq((hi >> 32) & 0xff, 0x22);
+    ck_assert_uint_eq(hi & 0xffff, 0x0318);
+    ck_assert_uint_eq(lo >> 48, 9);
+}
+END_TEST
+
+/* FPD=1 suppresses the qualified 22h, 24h and 26h; 21h is not qualified
+ * and is recorded whatever the entry says (it has no entry). */
+START_TEST(test_fpd_suppresses_only_qualified_faults)
+{
+    const uint64_t fpd = 1ull << 1;
+    put_irte(1, fpd, 0);                                       /* P=0 */
+    put_irte(2, rlo(0x0100, 0x50, 0, 0, 0, 0, 1) | 1ull << 12, 0); /* rsvd */
+    put_irte(3, rlo(0x0100, 0x50, 0, 0, 0, 0, 1), rhi(0x0700, 0, 1));
+    struct vtd_irq o = send(0x0101, raddr(1, false), 0);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_NOT_PRESENT);
+    ck_assert(!o.recorded);
+    o = send(0x0102, raddr(2, false), 0);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_RSVD);
+    ck_assert(!o.recorded);
+    o = send(0x0103, raddr(3, false), 0);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_SID);
+    ck_assert(!o.recorded);
+    struct vtd_stats st;
+    vtd_get_stats(u, &st);
+    ck_assert_uint_eq(st.faults_suppressed, 3);
+    ck_assert_uint_eq(st.faults_recorded, 0);
+    set_irta(irta_val(TBL, false, 0)); /* 2 entries */
+    o = send(0x0104, raddr(3, false), 0);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_INDEX);
+    ck_assert(o.recorded);
+    /* the same not-present entry without FPD is recorded */
+    put_irte(1, 0, 0);
+    vtd_ir_inv_iec_(u, true, 0, 0);
+    o = send(0x0105, raddr(1, false), 0);
+    ck_assert(o.recorded);
+}
+END_TEST
+
 /* ---- interrupt entry cache (VT-d 6.2.6, 6.5.2.7) ---- */
 
 /* A changed IRTE keeps its cached value until invalidated. */
@@ -590,6 +641,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_sq_encodings);
     tcase_add_test(tc, test_svt_bus_range);
     tcase_add_test(tc, test_missing_sid_skips_validation);
+    tcase_add_test(tc, test_fault_record_holds_reason_sid_and_index);
+    tcase_add_test(tc, test_fpd_suppresses_only_qualified_faults);
     tcase_add_test(tc, test_iec_stale_until_global_invalidation);
     tcase_add_test(tc, test_iec_index_selective_with_mask);
     tcase_add_test(tc, test_iec_does_not_cache_not_present);
