@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/test_cache.c: context cache, PASID cache and IOTLB (VT-d 6.2,
+ * 6.5): entries stay until an invalidation of the right granularity,
+ * each granularity drops what it names and keeps the rest, cached
+ * permissions are checked on every hit, cache=none, lint, bounded size,
+ * concurrent hits and invalidations.
+ */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xlate_util.h"
+
+#define DEV1 0x08            /* 00:01.0 */
+#define DEV1F1 0x09          /* 00:01.1 */
+#define DEV2 0x10            /* 00:02.0 */
+
+/* Two legacy devices with their own 4-level tables, DIDs 1 and 2. */
+struct two {
+    struct env e;
+    uint64_t r1, r2;
+};
+
+static struct two two_devs(void)
+{
+    struct two t;
+    t.e = env_full();
+    t.r1 = pt_alloc(&t.e);
+    t.r2 = pt_alloc(&t.e);
+    legacy_root(&t.e, 0, CTP);
+    legacy_ctx(&t.e, CTP, DEV1, t.r1, 0, 2, 1, false);
+    legacy_ctx(&t.e, CTP, DEV2, t.r2, 0, 2, 2, false);
+    env_enable(&t.e, VTD_TTM_LEGACY);
+    return t;
+}
+
+/* VT-d 6.2: a changed leaf without invalidation keeps translating to the
+ * old page; a page-selective IOTLB invalidation removes it. */
+START_TEST(test_stale_translation_until_page_invalidation)
+{
+    struct two t = two_devs();
+    uint64_t leaf = pt_map(&t.e, t.r1, 4, 0x1000, 0x50000, 1, SS_RW, SS_RW);
+    struct vtd_xlate o = xl(&t.e, DEV1, 0x1010, RD);
+    ck_assert_uint_eq(o.addr, 0x50010);
+    ck_assert(!o.cached);
+    fake_wq(t.e.h, leaf, 0x60000 | SS_RW);
+    o = xl(&t.e, DEV1, 0x1010, RD);
+    ck_assert_uint_eq(o.addr, 0x50010);
+    ck_assert(o.cached);
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_PAGE, 1, 0x1000, 0, false);
+    o = xl(&t.e, DEV1, 0x1010, RD);
+    ck_assert_uint_eq(o.addr, 0x60010);
+    ck_assert(!o.cached);
+    struct vtd_stats st;
+    vtd_get_stats(t.e.u, &st);
+    ck_assert_uint_eq(st.iotlb_hits, 1);
+    ck_assert_uint_eq(st.iotlb_misses, 2);
+    env_free(&t.e);
+}
+END_TEST
+
+/* VT-d 6.5.1.2: page-selective invalidation drops the 2^AM pages at the
+ * aligned address (and large pages overlapping them) in that domain;
+ * other pages and other domains stay. */
+START_TEST(test_iotlb_page_invalidation_scope)
+{
+    struct two t = two_devs();
+    uint64_t a = pt_map(&t.e, t.r1, 4, 0x1000, 0x51000, 1, SS_RW, SS_RW);
+    uint64_t b = pt_map(&t.e, t.r1, 4, 0x2000, 0x52000, 1, SS_RW, SS_RW);
+    uint64_t c = pt_map(&t.e, t.r1, 4, 0x3000, 0x53000, 1, SS_RW, SS_RW);
+    uint64_t big = pt_map(&t.e, t.r1, 4, 0x400000, 0x800000, 2, SS_RW, SS_RW);
+    uint64_t d2 = pt_map(&t.e, t.r2, 4, 0x2000, 0x72000, 1, SS_RW, SS_RW);
+    uint64_t iovas[] = { 0x1000, 0x2000, 0x3000, 0x400000 };
+    for (unsigned i = 0; i < 4; i++)
+        xl(&t.e, DEV1, iovas[i], RD);
+    xl(&t.e, DEV2, 0x2000, RD);
+    fake_wq(t.e.h, a, 0x61000 | SS_RW);
+    fake_wq(t.e.h, b, 0x62000 | SS_RW);
+    fake_wq(t.e.h, c, 0x63000 | SS_RW);
+    fake_wq(t.e.h, big, 0xa00000 | PG_PS | SS_RW);
+    fake_wq(t.e.h, d2, 0x82000 | SS_RW);
+
+    /* AM=1 at 0x3000: pages 0x2000-0x3fff of DID 1. */
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_PAGE, 1, 0x3000, 1, false);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x1000, RD).addr, 0x51000);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x2000, RD).addr, 0x62000);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x3000, RD).addr, 0x63000);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x400000, RD).addr, 0x800000);
+    ck_assert_uint_eq(xl(&t.e, DEV2, 0x2000, RD).addr, 0x72000);
+    /* AM=0 inside the 2 MiB page drops the 2 MiB entry. */
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_PAGE, 1, 0x5ff000, 0, false);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x400000, RD).addr, 0xa00000);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x1000, RD).addr, 0x51000);
+    env_free(&t.e);
+}
+END_TEST
+
+/* VT-d 6.5.1.2: domain-selective drops one DID; global drops all. */
+START_TEST(test_iotlb_domain_and_global_invalidation)
+{
+    struct two t = two_devs();
+    uint64_t a = pt_map(&t.e, t.r1, 4, 0x1000, 0x51000, 1, SS_RW, SS_RW);
+    uint64_t b = pt_map(&t.e, t.r2, 4, 0x1000, 0x71000, 1, SS_RW, SS_RW);
+    xl(&t.e, DEV1, 0x1000, RD);
+    xl(&t.e, DEV2, 0x1000, RD);
+    fake_wq(t.e.h, a, 0x61000 | SS_RW);
+    fake_wq(t.e.h, b, 0x81000 | SS_RW);
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_DOMAIN, 2, 0, 0, false);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x1000, RD).addr, 0x51000);
+    ck_assert_uint_eq(xl(&t.e, DEV2, 0x1000, RD).addr, 0x81000);
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_GLOBAL, 0, 0, 0, false);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x1000, RD).addr, 0x61000);
+    env_free(&t.e);
+}
+END_TEST
+
+/* VT-d 6.5.1.1: context-cache invalidation by device (with function
+ * mask), by domain and globally; the entries it does not name stay. */
+START_TEST(test_context_invalidation_granularities)
+{
+    struct two t = two_devs();
+    legacy_ctx(&t.e, CTP, DEV1F1, t.r1, 0, 2, 1, false);
+    pt_map(&t.e, t.r1, 4, 0x1000, 0x51000, 1, SS_RW, SS_RW);
+    pt_map(&t.e, t.r2, 4, 0x1000, 0x71000, 1, SS_RW, SS_RW);
+    uint16_t devs[] = { DEV1, DEV1F1, DEV2 };
+    for (unsigned i = 0; i < 3; i++)
+        ck_assert_uint_eq(xl(&t.e, devs[i], 0x1000, RD).fault, 0);
+    /* Every context entry made not present, without invalidation. */
+    for (unsigned i = 0; i < 3; i++)
+        fake_wq(t.e.h, CTP + 16 * devs[i], 0);
+    for (unsigned i = 0; i < 3; i++)
+        ck_assert_uint_eq(xl(&t.e, devs[i], 0x1000, RD).fault, 0);
+
+    /* Device 00:01.0, FM=0: only that function. */
+    vtd_cache_inv_context_(t.e.u, VTD_INV_DEVICE, 1, DEV1, 0);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x1000, RD).fault,
+                      VTD_FR_CTX_NOT_PRESENT);
+    ck_assert_uint_eq(xl(&t.e, DEV1F1, 0x1000, RD).fault, 0);
+    /* FM=3 (all function bits masked) from 00:01.0 covers 00:01.1. */
+    vtd_cache_inv_context_(t.e.u, VTD_INV_DEVICE, 1, DEV1, 3);
+    ck_assert_uint_eq(xl(&t.e, DEV1F1, 0x1000, RD).fault,
+                      VTD_FR_CTX_NOT_PRESENT);
+    ck_assert_uint_eq(xl(&t.e, DEV2, 0x1000, RD).fault, 0);
+    /* Domain 1 does not name DEV2 (DID 2); domain 2 does. */
+    vtd_cache_inv_context_(t.e.u, VTD_INV_DOMAIN, 1, 0, 0);
+    ck_assert_uint_eq(xl(&t.e, DEV2, 0x1000, RD).fault, 0);
+    vtd_cache_inv_context_(t.e.u, VTD_INV_DOMAIN, 2, 0, 0);
+    ck_assert_uint_eq(xl(&t.e, DEV2, 0x1000, RD).fault,
+                      VTD_FR_CTX_NOT_PRESENT);
+
+    /* Global. */
+    legacy_ctx(&t.e, CTP, DEV2, t.r2, 0, 2, 2, false);
+    ck_assert_uint_eq(xl(&t.e, DEV2, 0x1000, RD).fault, 0);
+    fake_wq(t.e.h, CTP + 16 * DEV2, 0);
+    ck_assert_uint_eq(xl(&t.e, DEV2, 0x1000, RD).fault, 0);
+    vtd_cache_inv_context_(t.e.u, VTD_INV_GLOBAL, 0, 0, 0);
+    ck_assert_uint_eq(xl(&t.e, DEV2, 0x1000, RD).fault,
+                      VTD_FR_CTX_NOT_PRESENT);
+    env_free(&t.e);
+}
+END_TEST
+
+/* Issue 3 / oracle: a write hitting an entry cached from a read of a
+ * read-only page faults 5h even after the table grants write, until
+ * the IOTLB is invalidated. */
+START_TEST(test_cached_permission_checked_on_hit)
+{
+    struct two t = two_devs();
+    uint64_t leaf = pt_map(&t.e, t.r1, 4, 0x1000, 0x51000, 1, SS_R, SS_RW);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x1000, RD).fault, 0);
+    fake_wq(t.e.h, leaf, 0x51000 | SS_RW);
+    struct vtd_xlate o = xl(&t.e, DEV1, 0x1000, WR);
+    ck_assert_uint_eq(o.fault, VTD_FR_WRITE);
+    ck_assert(o.recorded);
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_PAGE, 1, 0x1000, 0, false);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x1000, WR).fault, 0);
+    env_free(&t.e);
+}
+END_TEST
+
+/* Scalable mode: PASID-cache and PASID-based IOTLB invalidations. */
+START_TEST(test_pasid_cache_and_piotlb_invalidation)
+{
+    struct env e = env_full();
+    uint64_t root = pt_alloc(&e);
+    uint64_t leaf = pt_map(&e, root, 4, 0x1000, 0x51000, 1, SS_RW, SS_RW);
+    sm_root(&e);
+    sm_ctx(&e, DEV1, sm_ctx_q0(true, true, 0), 0);
+    sm_pdir(&e, 0, PTBL);
+    sm_pte(&e, PTBL, 0, pte_q0(2, 2, root), 5, 0);
+    sm_pte(&e, PTBL, 1, pte_q0(2, 2, root), 6, 0);
+    env_enable(&e, VTD_TTM_SCALABLE);
+    struct vtd_dma_req r0 = dreq(DEV1, 0x1000, RD), r1 = r0;
+    r1.pasid = 1;
+    ck_assert_uint_eq(xlr(&e, &r0).addr, 0x51000);
+    ck_assert_uint_eq(xlr(&e, &r1).addr, 0x51000);
+
+    /* PIOTLB page-selective for DID 5 / PASID 0 only. */
+    fake_wq(e.h, leaf, 0x61000 | SS_RW);
+    vtd_cache_inv_piotlb_(e.u, VTD_INV_PAGE, 5, 0, 0x1000, 0, false);
+    ck_assert_uint_eq(xlr(&e, &r0).addr, 0x61000);
+    ck_assert_uint_eq(xlr(&e, &r1).addr, 0x51000);
+    vtd_cache_inv_piotlb_(e.u, VTD_INV_PASID, 6, 1, 0, 0, false);
+    ck_assert_uint_eq(xlr(&e, &r1).addr, 0x61000);
+
+    /* PASID entries made not present: cached until a PASID-cache
+     * invalidation names them (PASID-selective, then domain). */
+    sm_pte(&e, PTBL, 0, 0, 0, 0);
+    sm_pte(&e, PTBL, 1, 0, 0, 0);
+    ck_assert_uint_eq(xlr(&e, &r0).fault, 0);
+    vtd_cache_inv_pasid_(e.u, VTD_INV_PASID, 5, 0);
+    ck_assert_uint_eq(xlr(&e, &r0).fault, VTD_FR_SPT_NOT_PRESENT);
+    ck_assert_uint_eq(xlr(&e, &r1).fault, 0);
+    vtd_cache_inv_pasid_(e.u, VTD_INV_DOMAIN, 5, 0);
+    ck_assert_uint_eq(xlr(&e, &r1).fault, 0);
+    vtd_cache_inv_pasid_(e.u, VTD_INV_DOMAIN, 6, 0);
+    ck_assert_uint_eq(xlr(&e, &r1).fault, VTD_FR_SPT_NOT_PRESENT);
+    env_free(&e);
+}
+END_TEST
+
+/* A unit with a given cache policy / lint and a trace hook that keeps
+ * the last CACHE_STALE message. */
+struct traced {
+    struct fake_host *h;
+    unsigned stale;
+    char msg[256];
+};
+
+static int t_read(void *op, uint64_t gpa, void *buf, size_t len)
+{
+    return fake_host_ops()->read(((struct traced *)op)->h, gpa, buf, len);
+}
+
+static int t_write(void *op, uint64_t gpa, const void *buf, size_t len)
+{
+    return fake_host_ops()->write(((struct traced *)op)->h, gpa, buf, len);
+}
+
+static void t_trace(void *op, const struct vtd_event *ev)
+{
+    struct traced *t = op;
+    if (ev->kind == VTD_EV_CACHE_STALE) {
+        t->stale++;
+        g_strlcpy(t->msg, ev->msg ? ev->msg : "", sizeof(t->msg));
+    }
+}
+
+static struct env env_policy(struct traced *t, enum vtd_cache_policy pol,
+                             bool lint)
+{
+    static const struct vtd_host_ops ops = {
+        .version = VTD_HOST_OPS_VERSION, .read = t_read, .write = t_write,
+        .trace = t_trace,
+    };
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full", .cache = pol,
+                              .lint = lint };
+    struct vtd_iommu *u = NULL;
+    t->h = fake_host_new(RAM_SIZE);
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, t, &u, NULL, 0), 0);
+    struct env e;
+    env_init(&e, u, t->h);
+    return e;
+}
+
+/* cache=none: every request walks, so a changed leaf is seen at once. */
+START_TEST(test_cache_none_always_walks)
+{
+    struct traced t = { 0 };
+    struct env e = env_policy(&t, VTD_CACHE_NONE, false);
+    uint64_t root = legacy_dev(&e, DEV1, 4, 1);
+    uint64_t leaf = pt_map(&e, root, 4, 0x1000, 0x51000, 1, SS_RW, SS_RW);
+    env_enable(&e, VTD_TTM_LEGACY);
+    ck_assert_uint_eq(xl(&e, DEV1, 0x1000, RD).addr, 0x51000);
+    fake_wq(e.h, leaf, 0x61000 | SS_RW);
+    struct vtd_xlate o = xl(&e, DEV1, 0x1000, RD);
+    ck_assert_uint_eq(o.addr, 0x61000);
+    ck_assert(!o.cached);
+    fake_wq(e.h, CTP + 16 * DEV1, 0);
+    ck_assert_uint_eq(xl(&e, DEV1, 0x1000, RD).fault,
+                      VTD_FR_CTX_NOT_PRESENT);
+    env_free(&e);
+}
+END_TEST
+
+/* Lint: a hit that disagrees with the tables emits VTD_EV_CACHE_STALE
+ * naming the DID and IOVA; the cached answer is still returned. */
+START_TEST(test_lint_reports_missing_invalidation)
+{
+    struct traced t = { 0 };
+    struct env e = env_policy(&t, VTD_CACHE_HARDWARE, true);
+    uint64_t root = legacy_dev(&e, DEV1, 4, 4);
+    uint64_t leaf = pt_map(&e, root, 4, 0x1000, 0x51000, 1, SS_RW, SS_RW);
+    env_enable(&e, VTD_TTM_LEGACY);
+    xl(&e, DEV1, 0x1000, RD);
+    ck_assert_uint_eq(xl(&e, DEV1, 0x1000, RD).addr, 0x51000);
+    ck_assert_uint_eq(t.stale, 0);
+    fake_wq(e.h, leaf, 0x61000 | SS_RW);
+    ck_assert_uint_eq(xl(&e, DEV1, 0x1000, RD).addr, 0x51000);
+    ck_assert_uint_eq(t.stale, 1);
+    ck_assert_ptr_nonnull(strstr(t.msg,
+                                 "missing IOTLB invalidation for DID 4, "
+                                 "IOVA 0x1000"));
+    env_free(&e);
+}
+END_TEST
+
+/* Bounded size, no flush when full: after filling twice the IOTLB's
+ * 4096 entries, most recent translations are still cached (a cache that
+ * flushed everything when full would keep at most one fill's worth). */
+START_TEST(test_full_cache_replaces_per_set)
+{
+    struct two t = two_devs();
+    const unsigned n = 8192, recent = 1024;
+    for (unsigned i = 0; i < n; i++)
+        pt_map(&t.e, t.r1, 4, (uint64_t)i << 12, 0x400000 + ((uint64_t)i << 12),
+               1, SS_RW, SS_RW);
+    for (unsigned i = 0; i < n; i++)
+        xl(&t.e, DEV1, (uint64_t)i << 12, RD);
+    unsigned hits = 0;
+    for (unsigned i = n - recent; i < n; i++)
+        hits += xl(&t.e, DEV1, (uint64_t)i << 12, RD).cached;
+    /* 1024 recent pages over 1024 sets of 4 ways: nearly all remain. */
+    ck_assert_uint_ge(hits, recent * 3 / 4);
+    env_free(&t.e);
+}
+END_TEST
+
+/* Hits from several threads while another thread invalidates: every
+ * answer is the (unchanged) mapping, never a torn or foreign entry. */
+struct race {
+    struct env *e;
+    _Atomic bool stop;
+    _Atomic unsigned bad;
+};
+
+static gpointer hitter(gpointer p)
+{
+    struct race *r = p;
+    unsigned n = 0;
+    while (!atomic_load(&r->stop) || n < 1000) {
+        uint64_t page = (n % 64) << 12;
+        struct vtd_dma_req q = dreq(DEV1, page + 8, RD);
+        struct vtd_xlate o;
+        if (vtd_translate(r->e->u, &q, &o) != 0 || o.fault ||
+            o.addr != 0x400000 + page + 8)
+            atomic_fetch_add(&r->bad, 1);
+        n++;
+    }
+    return NULL;
+}
+
+START_TEST(test_concurrent_hits_and_invalidations)
+{
+    struct two t = two_devs();
+    for (unsigned i = 0; i < 64; i++)
+        pt_map(&t.e, t.r1, 4, (uint64_t)i << 12, 0x400000 + ((uint64_t)i << 12),
+               1, SS_RW, SS_RW);
+    struct race r = { .e = &t.e };
+    GThread *th[4];
+    for (unsigned i = 0; i < 4; i++)
+        th[i] = g_thread_new("hit", hitter, &r);
+    for (unsigned i = 0; i < 2000; i++) {
+        vtd_cache_inv_iotlb_(t.e.u, VTD_INV_PAGE, 1, (uint64_t)(i % 64) << 12,
+                             0, false);
+        if (i % 100 == 0) {
+            vtd_cache_inv_iotlb_(t.e.u, VTD_INV_GLOBAL, 0, 0, 0, false);
+            vtd_cache_inv_context_(t.e.u, VTD_INV_GLOBAL, 0, 0, 0);
+        }
+    }
+    atomic_store(&r.stop, true);
+    for (unsigned i = 0; i < 4; i++)
+        g_thread_join(th[i]);
+    ck_assert_uint_eq(atomic_load(&r.bad), 0);
+    env_free(&t.e);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("cache");
+    TCase *t = tcase_create("cache");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, test_stale_translation_until_page_invalidation);
+    tcase_add_test(t, test_iotlb_page_invalidation_scope);
+    tcase_add_test(t, test_iotlb_domain_and_global_invalidation);
+    tcase_add_test(t, test_context_invalidation_granularities);
+    tcase_add_test(t, test_cached_permission_checked_on_hit);
+    tcase_add_test(t, test_pasid_cache_and_piotlb_invalidation);
+    tcase_add_test(t, test_cache_none_always_walks);
+    tcase_add_test(t, test_lint_reports_missing_invalidation);
+    tcase_add_test(t, test_full_cache_replaces_per_set);
+    tcase_add_test(t, test_concurrent_hits_and_invalidations);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *r = srunner_create(suite());
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
