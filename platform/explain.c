@@ -47,7 +47,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
     if (strcmp(what, "root") == 0) {
         /* VT-d 9.1: P bit 0, CTP bits 63:12 (legacy: lower half). */
         put(o, "root entry at 0x%" PRIx64 ": P=%u CTP=0x%" PRIx64, ev->addr,
-            (unsigned)bits(q0, 0, 1), q0 & ~0xfffULL);
+            (unsigned)bits(q0, 0, 1), (uint64_t)(q0 & ~(uint64_t)0xfff));
         if (ev->nval > 1)
             put(o, " (upper 0x%016" PRIx64 ")", q1);
     } else if (strcmp(what, "context") == 0) {
@@ -57,7 +57,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
             "SLPTPTR=0x%" PRIx64 " AW=%u DID=0x%x", ev->addr,
             (unsigned)bits(q0, 0, 1), (unsigned)bits(q0, 1, 1),
             (unsigned)bits(q0, 3, 1), (unsigned)bits(q0, 2, 1),
-            q0 & ~0xfffULL, (unsigned)bits(q1, 0, 3),
+            (uint64_t)(q0 & ~(uint64_t)0xfff), (unsigned)bits(q1, 0, 3),
             (unsigned)bits(q1, 8, 16));
     } else if (strcmp(what, "sl") == 0 || strcmp(what, "fl") == 0) {
         /* VT-d 9.8 (second stage) / 9.7 (first stage): R/P bit 0, W bit
@@ -72,7 +72,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
             put(o, " U=%u XD=%u", (unsigned)bits(q0, 2, 1),
                 (unsigned)bits(q0, 63, 1));
         put(o, " PS=%u ADDR=0x%" PRIx64, (unsigned)bits(q0, 7, 1),
-            q0 & 0x000ffffffffff000ULL);
+            (uint64_t)(q0 & (uint64_t)0x000ffffffffff000));
         if (bits(q0, 0, 2) == 0 && sl)
             put(o, " (not present: R=W=0)");
         else if (bits(q0, 7, 1) && ev->level > 1)

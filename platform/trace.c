@@ -598,8 +598,8 @@ static bool cmd_mem(struct parser *p, const char *text)
     else
         return fail(p, "unknown 'mem %s' (write or expect)", shown(sub));
     uint64_t addr;
-    uint8_t *b;
-    size_t n;
+    uint8_t *b = NULL;
+    size_t n = 0;
     if (!parse_u64(p, "address", posn(p, 2), &addr) ||
         !parse_hexbytes(p, posn(p, 3), &b, &n))
         return false;
