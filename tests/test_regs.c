@@ -365,6 +365,47 @@ START_TEST(test_reset_restores_defaults)
 }
 END_TEST
 
+
+/* Legacy tables for 00:03.0, DID 5, 3-level: IOVA 0 -> 0x20000 (9.1 root
+ * entry P/CTP, 9.3 context entry P/SLPTPTR/AW=1/DID, 9.8 R|W leaves). */
+static void build_tables(void)
+{
+    fake_wq(h, 0x10000, 0x11000 | 1);
+    fake_wq(h, 0x11000 + 0x18 * 16, 0x12000 | 1);
+    fake_wq(h, 0x11000 + 0x18 * 16 + 8, 1 | (5 << 8));
+    fake_wq(h, 0x12000, 0x13000 | 3);
+    fake_wq(h, 0x13000, 0x14000 | 3);
+    fake_wq(h, 0x14000, 0x20000 | 3);
+}
+
+static uint64_t xlate0(struct vtd_iommu *u)
+{
+    struct vtd_dma_req r = { .sid = 0x18, .pasid = VTD_NO_PASID,
+                             .iova = 0, .size = 4, .access = VTD_ACC_READ };
+    struct vtd_xlate x;
+    ck_assert_int_eq(vtd_translate(u, &r, &x), 0);
+    ck_assert_uint_eq(x.fault, 0);
+    return x.addr;
+}
+
+/* 11.4.2 ESRTPS (CAP bit 63): SRTP also invalidates the DMA-remapping
+ * caches globally, so a remapped page is seen after SRTP alone. */
+START_TEST(test_esrtps_srtp_flushes_caches)
+{
+    struct vtd_iommu *u = fake_unit(h, QCAP | (1ULL << 63), QECAP);
+    build_tables();
+    wr64(u, VTD_REG_RTADDR, 0x10000);
+    wr32(u, VTD_REG_GCMD, 0x40000000);
+    wr32(u, VTD_REG_GCMD, 0x80000000);
+    ck_assert_uint_eq(xlate0(u), 0x20000);
+    fake_wq(h, 0x14000, 0x21000 | 3);
+    wr32(u, VTD_REG_GCMD, 0xc0000000); /* TE kept, SRTP */
+    ck_assert_uint_eq(rd32(u, VTD_REG_GSTS), 0xc0000000u);
+    ck_assert_uint_eq(xlate0(u), 0x21000);
+    vtd_iommu_free(u);
+}
+END_TEST
+
 static unsigned n_read_ev, n_write_ev;
 static uint64_t last_write_val;
 
@@ -421,6 +462,7 @@ int main(void)
     tcase_add_test(tc, test_iro_fro_placement);
     tcase_add_test(tc, test_reset_restores_defaults);
     tcase_add_test(tc, test_mmio_events);
+    tcase_add_test(tc, test_esrtps_srtp_flushes_caches);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

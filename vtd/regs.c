@@ -279,6 +279,14 @@ void vtd_reg_set64_(struct vtd_iommu *u, unsigned off, uint64_t v)
 /* Global command (VT-d 11.4.4.1 / 11.4.4.2)                           */
 /* ------------------------------------------------------------------ */
 
+/* Global invalidation of the context, PASID and IOTLB caches. */
+static void flush_dma_caches(struct vtd_iommu *u)
+{
+    vtd_cache_inv_context_(u, VTD_INV_GLOBAL, 0, 0, 0);
+    vtd_cache_inv_pasid_(u, VTD_INV_GLOBAL, 0, 0);
+    vtd_cache_inv_iotlb_(u, VTD_INV_GLOBAL, 0, 0, 0, false);
+}
+
 static void gsts_update(struct vtd_iommu *u, uint32_t bit, bool on)
 {
     uint32_t g = vtd_reg_get32_(u, VTD_REG_GSTS);
@@ -302,12 +310,19 @@ static void gcmd_write(struct vtd_iommu *u, uint32_t cmd)
      * again when done, so it reads 1 from then on. */
     if (cmd & VTD_GCMD_SRTP) {
         atomic_store(&u->root_latched, vtd_reg_get64_(u, VTD_REG_RTADDR));
+        /* With CAP.ESRTPS the operation also invalidates every
+         * DMA-remapping cache globally. */
+        if (field_get(u->cap, CAP, ESRTPS))
+            flush_dma_caches(u);
         gsts_update(u, VTD_GSTS_RTPS, true);
         ncmd++;
     }
     /* SIRTP: latch IRTA (valid only with interrupt remapping). */
     if ((cmd & VTD_GCMD_SIRTP) && ir) {
         vtd_ir_latch_irta_locked_(u);
+        /* CAP.ESIRTPS: SIRTP also invalidates the interrupt caches. */
+        if (field_get(u->cap, CAP, ESIRTPS))
+            vtd_ir_inv_iec_(u, true, 0, 0);
         gsts_update(u, VTD_GSTS_IRTPS, true);
         ncmd++;
     }
@@ -340,6 +355,9 @@ static void gcmd_write(struct vtd_iommu *u, uint32_t cmd)
     if (ir && !!(cmd & VTD_GCMD_IRE) != !!(sts & VTD_GSTS_IRES)) {
         bool en = cmd & VTD_GCMD_IRE;
         atomic_store(&u->ir.enabled, en);
+        /* CAP.ESIRTPS: disabling also invalidates the interrupt caches. */
+        if (!en && field_get(u->cap, CAP, ESIRTPS))
+            vtd_ir_inv_iec_(u, true, 0, 0);
         gsts_update(u, VTD_GSTS_IRES, en);
         ncmd++;
     }
@@ -355,11 +373,8 @@ static void gcmd_write(struct vtd_iommu *u, uint32_t cmd)
         bool en = cmd & VTD_GCMD_TE;
         atomic_store(&u->te, en);
         gsts_update(u, VTD_GSTS_TES, en);
-        if (!en && field_get(u->ecap, ECAP, SMTS)) {
-            vtd_cache_inv_context_(u, VTD_INV_GLOBAL, 0, 0, 0);
-            vtd_cache_inv_pasid_(u, VTD_INV_GLOBAL, 0, 0);
-            vtd_cache_inv_iotlb_(u, VTD_INV_GLOBAL, 0, 0, 0, false);
-        }
+        if (!en && field_get(u->ecap, ECAP, SMTS))
+            flush_dma_caches(u);
         ncmd++;
     }
     if (ncmd > 1)
