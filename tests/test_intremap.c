@@ -9,6 +9,8 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include "fakemem.h"
@@ -582,6 +584,91 @@ START_TEST(test_sirtp_flushes_iec_only_with_esirtps)
 }
 END_TEST
 
+/* Concurrency: readers hammer the cache while the main thread rewrites
+ * IRTEs and invalidates them (index-selective, sometimes global) as the
+ * invalidation queue would, under u->lock.  After each invalidation the
+ * main thread must see the new entry: a reader's fill that read the old
+ * entry before the invalidation must not land after it.  Run under TSan
+ * too (build with -Db_sanitize=thread). */
+static _Thread_local bool is_reader;
+
+static int atomic_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+    struct fake_host *fh = opaque;
+    if (gpa >= fh->size || len > fh->size - gpa || (gpa & 7) || (len & 7))
+        return -EFAULT;
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t v = __atomic_load_n((uint64_t *)(void *)(fh->ram + gpa + i),
+                                     __ATOMIC_SEQ_CST);
+        memcpy((uint8_t *)buf + i, &v, 8); /* little-endian host */
+    }
+    if (is_reader)
+        sched_yield(); /* widen the read-to-fill window */
+    return 0;
+}
+
+static _Atomic bool stop_readers;
+
+static void *reader(void *arg)
+{
+    (void)arg;
+    unsigned bad = 0;
+    is_reader = true;
+    while (!atomic_load(&stop_readers)) {
+        for (unsigned i = 0; i < 64; i++) {
+            struct vtd_msi_req r = { .sid = 0x18, .sid_valid = true,
+                                     .addr = raddr(i, false) };
+            struct vtd_irq o;
+            if (vtd_interrupt(u, &r, &o) != 0 ||
+                o.outcome != VTD_IRQ_REMAPPED)
+                bad++;
+        }
+    }
+    return (void *)(uintptr_t)bad;
+}
+
+START_TEST(test_iec_invalidation_races_fills)
+{
+    static struct vtd_host_ops ops;
+    ops = *fake_host_ops();
+    ops.read = atomic_read;
+    vtd_iommu_free(u);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
+    set_irta(irta_val(TBL, false, 7));
+    ir_on(false);
+    for (unsigned i = 0; i < 64; i++)
+        put_irte(i, rlo(0x0100, 0x20, 0, 0, 0, 0, 0), 0);
+    atomic_store(&stop_readers, false);
+    pthread_t th[3];
+    for (unsigned t = 0; t < 3; t++)
+        ck_assert_int_eq(pthread_create(&th[t], NULL, reader, NULL), 0);
+    for (unsigned round = 1; round <= 3000; round++) {
+        unsigned idx = round % 64;
+        uint8_t vec = (uint8_t)(0x20 + round % 200);
+        __atomic_store_n((uint64_t *)(void *)(h->ram + TBL + idx * 16),
+                         rlo(0x0100, vec, 0, 0, 0, 0, 0), __ATOMIC_SEQ_CST);
+        g_mutex_lock(&u->lock);
+        vtd_ir_inv_iec_(u, round % 10 == 0, (uint16_t)idx, 0);
+        g_mutex_unlock(&u->lock);
+        struct vtd_irq o = send(0x18, raddr(idx, false), 0);
+        ck_assert_uint_eq(o.vector, vec);
+        for (unsigned k = 0; k < 4; k++) {
+            sched_yield();
+            o = send(0x18, raddr(idx, false), 0);
+            ck_assert_uint_eq(o.vector, vec);
+        }
+    }
+    atomic_store(&stop_readers, true);
+    for (unsigned t = 0; t < 3; t++) {
+        void *bad;
+        pthread_join(th[t], &bad);
+        ck_assert_ptr_null(bad);
+    }
+}
+END_TEST
+
 /* cache=VTD_CACHE_NONE: every request reads the table. */
 START_TEST(test_cache_none_sees_every_change)
 {
@@ -647,6 +734,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_iec_index_selective_with_mask);
     tcase_add_test(tc, test_iec_does_not_cache_not_present);
     tcase_add_test(tc, test_sirtp_flushes_iec_only_with_esirtps);
+    tcase_add_test(tc, test_iec_invalidation_races_fills);
     tcase_add_test(tc, test_cache_none_sees_every_change);
     tcase_add_test(tc, test_reset_disables_remapping);
     suite_add_tcase(s, tc);
