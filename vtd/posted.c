@@ -18,16 +18,14 @@
 
 /* Atomically OR bits into the guest qword at gpa.  *old receives the value
  * seen before the update.  Returns 0, -EIO on an access error or when the
- * retry bound is exhausted. */
+ * retry bound is exhausted.  guess is only a starting point: even when it
+ * already shows the bits, the compare-exchange confirms the value in
+ * memory (a CPU may have harvested them since the descriptor was read). */
 static int qword_or(struct vtd_iommu *u, uint64_t gpa, uint64_t bits,
                     uint64_t guess, uint64_t *old)
 {
     uint64_t cur = guess;
     for (unsigned i = 0; i < VTD_PID_CAS_RETRIES; i++) {
-        if ((cur & bits) == bits) {
-            *old = cur;
-            return 0;
-        }
         int rc = vtd_mem_cmpxchg64_(u, gpa, &cur, cur | bits);
         if (rc == 0) {
             *old = cur;
@@ -74,19 +72,19 @@ unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
 
     /* Step 2: X = (ON == 0) & (URG | (SN == 0)); if X, set ON and notify.
      * The decision is made on the value the compare-exchange succeeds
-     * against, so a CPU clearing ON concurrently is never lost. */
+     * against (when X is 0 it rewrites the same value, which confirms
+     * it), so a CPU clearing ON concurrently is never lost. */
     uint64_t ctl_gpa = pid + 8u * VTD_PID_CTL_QW;
     uint64_t cur = q[VTD_PID_CTL_QW];
     bool notify = false;
     unsigned i;
     for (i = 0; i < VTD_PID_CAS_RETRIES; i++) {
-        if (field_get(cur, PID_CTL, ON) ||
-            (!urg && field_get(cur, PID_CTL, SN)))
-            break;
+        bool x = !field_get(cur, PID_CTL, ON) &&
+                 (urg || !field_get(cur, PID_CTL, SN));
         int rc = vtd_mem_cmpxchg64_(u, ctl_gpa, &cur,
-                                    cur | PID_CTL_ON_MASK);
+                                    x ? cur | PID_CTL_ON_MASK : cur);
         if (rc == 0) {
-            notify = true;
+            notify = x;
             break;
         }
         if (rc != -EAGAIN)
