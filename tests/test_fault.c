@@ -428,6 +428,40 @@ START_TEST(test_reason_strings)
 }
 END_TEST
 
+
+static unsigned nfault_ev, nrecorded_ev;
+static unsigned last_reason;
+
+static void fault_trace(void *opaque, const struct vtd_event *ev)
+{
+    (void)opaque;
+    if (ev->kind != VTD_EV_FAULT)
+        return;
+    nfault_ev++;
+    nrecorded_ev += ev->recorded;
+    last_reason = ev->fault;
+}
+
+/* Every detected fault is reported as one VTD_EV_FAULT event, with
+ * recorded telling whether a fault record was written. */
+START_TEST(test_fault_events_emitted)
+{
+    struct vtd_host_ops ops = *fake_host_ops();
+    ops.trace = fault_trace;
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "qemu-7.2" };
+    struct vtd_iommu *u = NULL;
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
+    ck_assert(report(u, 0x1, VTD_FR_WRITE));   /* recorded */
+    ck_assert(!report(u, 0x1, VTD_FR_READ));   /* collapsed */
+    ck_assert(!report(u, 0x2, VTD_FR_CTX_NOT_PRESENT)); /* overflow */
+    ck_assert_uint_eq(nfault_ev, 3);
+    ck_assert_uint_eq(nrecorded_ev, 1);
+    ck_assert_uint_eq(last_reason, VTD_FR_CTX_NOT_PRESENT);
+    vtd_iommu_free(u);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fault");
@@ -450,6 +484,7 @@ int main(void)
     tcase_add_test(tc, test_iqe_raises_fault_event);
     tcase_add_test(tc, test_reason_qualified_column);
     tcase_add_test(tc, test_reason_strings);
+    tcase_add_test(tc, test_fault_events_emitted);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
