@@ -669,6 +669,50 @@ START_TEST(test_iec_invalidation_races_fills)
 }
 END_TEST
 
+/* Lint (cfg.lint): a stale cached IRTE is reported as VTD_EV_CACHE_STALE
+ * "iec"; every request ends with one VTD_EV_INTERRUPT event. */
+static unsigned n_stale, n_intr;
+static unsigned last_intr_outcome;
+
+static void on_trace(void *opaque, const struct vtd_event *ev)
+{
+    (void)opaque;
+    if (ev->kind == VTD_EV_CACHE_STALE && ev->what &&
+        strcmp(ev->what, "iec") == 0)
+        n_stale++;
+    if (ev->kind == VTD_EV_INTERRUPT) {
+        n_intr++;
+        last_intr_outcome = (unsigned)ev->val[1];
+    }
+}
+
+START_TEST(test_lint_reports_missing_iec_invalidation)
+{
+    static struct vtd_host_ops ops;
+    ops = *fake_host_ops();
+    ops.trace = on_trace;
+    n_stale = n_intr = 0;
+    vtd_iommu_free(u);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full", .lint = true };
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
+    set_irta(irta_val(TBL, false, 7));
+    ir_on(false);
+    put_irte(3, rlo(0x0100, 0x31, 0, 0, 0, 0, 0), 0);
+    send(0, raddr(3, false), 0);
+    send(0, raddr(3, false), 0); /* hit, table unchanged: no report */
+    ck_assert_uint_eq(n_stale, 0);
+    put_irte(3, rlo(0x0100, 0x32, 0, 0, 0, 0, 0), 0);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x31);
+    ck_assert_uint_eq(n_stale, 1);
+    vtd_ir_inv_iec_(u, false, 3, 0);
+    ck_assert_uint_eq(send(0, raddr(3, false), 0).vector, 0x32);
+    ck_assert_uint_eq(n_stale, 1);
+    ck_assert_uint_eq(n_intr, 4);
+    ck_assert_uint_eq(last_intr_outcome, VTD_IRQ_REMAPPED);
+}
+END_TEST
+
 /* cache=VTD_CACHE_NONE: every request reads the table. */
 START_TEST(test_cache_none_sees_every_change)
 {
@@ -735,6 +779,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_iec_does_not_cache_not_present);
     tcase_add_test(tc, test_sirtp_flushes_iec_only_with_esirtps);
     tcase_add_test(tc, test_iec_invalidation_races_fills);
+    tcase_add_test(tc, test_lint_reports_missing_iec_invalidation);
     tcase_add_test(tc, test_cache_none_sees_every_change);
     tcase_add_test(tc, test_reset_disables_remapping);
     suite_add_tcase(s, tc);

@@ -8,6 +8,9 @@
  * of seqlocked slots, and only fault recording takes u->lock (inside
  * vtd_fault_report_()).  Nothing on the path allocates.
  */
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "internal.h"
 #include "posted.h"
 
@@ -251,14 +254,41 @@ static void block(struct vtd_iommu *u, const struct vtd_msi_req *req,
     out->recorded = vtd_fault_report_(u, &fi, fpd);
 }
 
+/* Lint (cfg.lint): a cache hit that disagrees with the table means
+ * software changed the IRTE without an IEC invalidation (VT-d 6.5.2.7). */
+static void lint_stale(struct vtd_iommu *u, uint64_t gpa, uint32_t index,
+                       uint64_t lo, uint64_t hi)
+{
+    uint8_t raw[16];
+    if (u->ops.read(u->opaque, gpa, raw, sizeof(raw)) < 0)
+        return;
+    uint64_t tlo = ldq_le(raw), thi = ldq_le(raw + 8);
+    if (tlo == lo && thi == hi)
+        return;
+    char msg[200];
+    snprintf(msg, sizeof(msg),
+             "missing interrupt entry cache invalidation for index %u: "
+             "cached IRTE 0x%016" PRIx64 "_%016" PRIx64 ", table has "
+             "0x%016" PRIx64 "_%016" PRIx64, index, hi, lo, thi, tlo);
+    struct vtd_event ev = {
+        .kind = VTD_EV_CACHE_STALE, .addr = gpa, .what = "iec",
+        .val = { lo, hi, tlo, thi, index }, .nval = 5, .msg = msg,
+        .pasid = VTD_NO_PASID,
+    };
+    vtd_emit_(u, &ev);
+}
+
 /* Read the IRTE for index from the cache or the table.  Returns 0 or the
  * fault reason (23h). */
 static unsigned fetch_irte(struct vtd_iommu *u, uint64_t gpa, uint32_t index,
                            uint64_t *q0, uint64_t *q1)
 {
     struct iec *c = u->cfg.cache == VTD_CACHE_HARDWARE ? iec_of(u) : NULL;
-    if (c && iec_lookup(c, index, q0, q1))
+    if (c && iec_lookup(c, index, q0, q1)) {
+        if (u->cfg.lint && vtd_tracing_(u))
+            lint_stale(u, gpa, index, *q0, *q1);
         return 0;
+    }
     struct iec_ticket t = { 0, 0 };
     if (c)
         t = iec_ticket(c, index);
@@ -395,6 +425,37 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
         block(u, req, out, fr, index, fpd);
 }
 
+/* One line for the event stream, in spec terms. */
+static void describe(const struct vtd_msi_req *req, const struct vtd_irq *o,
+                     char *buf, size_t len)
+{
+    bool remappable = bits_get(req->addr, 4, 1);
+    switch (o->outcome) {
+    case VTD_IRQ_REMAPPED:
+        snprintf(buf, len, "remapped through IRTE %u: vector 0x%x to %s "
+                 "0x%x, dlm %u, tm %u, rh %u", o->index, o->vector,
+                 o->dm ? "logical" : "physical", o->dest, o->dlm, o->tm,
+                 o->rh);
+        break;
+    case VTD_IRQ_POSTED:
+        snprintf(buf, len, "posted through IRTE %u: vector 0x%x to the "
+                 "descriptor at 0x%" PRIx64 "%s", o->index, o->vector,
+                 o->pid_addr, o->notify ? ", notification sent"
+                                        : ", no notification (ON set or "
+                                          "SN set and not urgent)");
+        break;
+    case VTD_IRQ_BLOCKED:
+        snprintf(buf, len, "blocked%s: %s", remappable ? "" :
+                 " (compatibility format)", vtd_fault_reason_str(o->fault));
+        break;
+    default:
+        snprintf(buf, len, "compatibility format passed through: vector "
+                 "0x%x to %s 0x%x", o->vector,
+                 o->dm ? "logical" : "physical", o->dest);
+        break;
+    }
+}
+
 int vtd_interrupt(struct vtd_iommu *u, const struct vtd_msi_req *req,
                   struct vtd_irq *out)
 {
@@ -413,7 +474,10 @@ int vtd_interrupt(struct vtd_iommu *u, const struct vtd_msi_req *req,
         remap(u, req, out);
 
     if (vtd_tracing_(u)) {
+        char msg[160];
+        describe(req, out, msg, sizeof(msg));
         struct vtd_event ev = {
+            .msg = msg,
             .kind = VTD_EV_INTERRUPT, .sid = req->sid, .addr = req->addr,
             .val = { req->data, out->outcome, out->dest, out->vector },
             .nval = 4, .fault = out->fault, .recorded = out->recorded,
