@@ -292,7 +292,15 @@ struct vtd_irq {
 };
 
 /* Process an interrupt request (a DWORD write to 0xFEExxxxx by sid).
- * Returns 0, or -EINVAL for bad arguments. */
+ * Returns 0, or -EINVAL for bad arguments (NULL, or an address outside
+ * 0xFEE00000-0xFEEFFFFF).  The outcome is in out: passthrough and remapped
+ * describe the interrupt for the caller to deliver; posted reports the
+ * descriptor update and, when notify is set, the notification event
+ * (vector nv, physical, fixed, edge, to APIC id ndst) the caller must
+ * deliver; blocked gives the fault reason (20h-28h) and whether it was
+ * recorded.  A request with sid_valid false is not subject to the IRTE's
+ * source-id verification.  Lock-free on an interrupt-entry-cache hit;
+ * allocates nothing; may run concurrently with everything else. */
 VTD_API int vtd_interrupt(struct vtd_iommu *unit,
                           const struct vtd_msi_req *req, struct vtd_irq *out);
 
