@@ -304,9 +304,18 @@ static void emit_fault(struct vtd_iommu *u, const struct vtd_fault_info *fi,
     vtd_emit_(u, &ev);
 }
 
+/* 11.4.7.6: FI bits 63:N are reserved (0), N the largest AGAW the unit
+ * supports (CAP.SAGAW bit 3: 57, bit 2: 48, bit 1: 39). */
+static uint64_t fi_mask(const struct vtd_iommu *u)
+{
+    unsigned n = (u->sagaw & 0x8) ? 57 : (u->sagaw & 0x4) ? 48 : 39;
+    return ((1ULL << n) - 1) & ~0xfffULL;
+}
+
 /* 11.4.7.6: for interrupt faults FI holds the interrupt index in 63:48,
  * except reasons 20h, 25h, 29h-2Bh where it is undefined (written 0). */
-static uint64_t frcd_lo_value(const struct vtd_fault_info *fi)
+static uint64_t frcd_lo_value(const struct vtd_iommu *u,
+                              const struct vtd_fault_info *fi)
 {
     if (fi->is_irq) {
         switch (fi->reason) {
@@ -320,7 +329,7 @@ static uint64_t frcd_lo_value(const struct vtd_fault_info *fi)
             return fi->addr & 0xffff000000000000ULL;
         }
     }
-    return fi->addr & ~0xfffULL;
+    return fi->addr & fi_mask(u);
 }
 
 static uint64_t frcd_hi_value(const struct vtd_iommu *u,
@@ -392,7 +401,7 @@ bool vtd_fault_report_locked_(struct vtd_iommu *u,
     }
     /* Record: details first, F last (11.4.7.6). */
     unsigned off = u->fro + 16 * idx;
-    vtd_reg_set64_(u, off, frcd_lo_value(fi));
+    vtd_reg_set64_(u, off, frcd_lo_value(u, fi));
     uint64_t hi = frcd_hi_value(u, fi);
     vtd_reg_set64_(u, off + 8, hi);
     bool ppf_was = field_get(fsts, FSTS, PPF);
