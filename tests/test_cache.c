@@ -352,9 +352,39 @@ static gpointer hitter(gpointer p)
     return NULL;
 }
 
+/* Host read without the fake host's (unsynchronised) access counters. */
+static int race_read(void *op, uint64_t gpa, void *buf, size_t len)
+{
+    struct fake_host *h = op;
+    if (gpa >= h->size || len > h->size - gpa)
+        return -EFAULT;
+    memcpy(buf, h->ram + gpa, len);
+    return 0;
+}
+
+static int race_write(void *op, uint64_t gpa, const void *buf, size_t len)
+{
+    (void)op; (void)gpa; (void)buf; (void)len;
+    return -EFAULT;
+}
+
 START_TEST(test_concurrent_hits_and_invalidations)
 {
-    struct two t = two_devs();
+    static const struct vtd_host_ops ops = {
+        .version = VTD_HOST_OPS_VERSION, .read = race_read,
+        .write = race_write,
+    };
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    struct two t;
+    struct fake_host *h = fake_host_new(RAM_SIZE);
+    struct vtd_iommu *u = NULL;
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
+    env_init(&t.e, u, h);
+    t.r1 = pt_alloc(&t.e);
+    legacy_root(&t.e, 0, CTP);
+    legacy_ctx(&t.e, CTP, DEV1, t.r1, 0, 2, 1, false);
+    env_enable(&t.e, VTD_TTM_LEGACY);
     for (unsigned i = 0; i < 64; i++)
         pt_map(&t.e, t.r1, 4, (uint64_t)i << 12, 0x400000 + ((uint64_t)i << 12),
                1, SS_RW, SS_RW);

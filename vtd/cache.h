@@ -71,6 +71,26 @@ struct vtd_iotlb_hit {
     uint32_t perm;       /* enum vtd_perm */
 };
 
+/*
+ * Front cache (a hardware-like "last level" in front of the caches
+ * above): direct-mapped, tagged by (TTM, SID, requested PASID, 4 KiB
+ * page), holding the final result of an untranslated request without
+ * execute/privilege flags.  Any invalidation of any kind empties it in
+ * O(1) (entries carry the invalidation generation), so it never keeps
+ * anything the caches above would have dropped; it only saves the
+ * context/PASID/IOTLB lookups on a hit.  Same lock-free read protocol.
+ */
+struct vtd_fast_hit {
+    uint64_t page;       /* output address of the 4 KiB page */
+    uint64_t page_size;  /* size of the mapping (reported to the caller) */
+    uint32_t perm;       /* effective enum vtd_perm for this requester */
+    uint16_t did;
+};
+bool vtd_cache_fast_lookup_(struct vtd_iommu *u, uint64_t key,
+                            uint64_t iova, struct vtd_fast_hit *out);
+void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
+                          const struct vtd_fast_hit *e, uint64_t gen);
+
 uint64_t vtd_cache_gen_(struct vtd_iommu *u);
 bool vtd_cache_ctx_lookup_(struct vtd_iommu *u, uint16_t sid,
                            struct vtd_ctx *out);

@@ -449,28 +449,15 @@ static void lint(struct vtd_iommu *u, uint64_t root, const struct xl *x)
     vtd_emit_(u, &ev);
 }
 
-int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
-                  struct vtd_xlate *out)
+/* Everything but a front-cache hit: structures, caches, walks, faults,
+ * events.  Kept out of line so the hit path stays short. */
+static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
+                                            const struct vtd_dma_req *req,
+                                            struct vtd_xlate *out,
+                                            uint64_t root, bool fast,
+                                            uint64_t fkey, uint64_t gen0)
 {
-    if (!u || !req || !out)
-        return -EINVAL;
     uint32_t size = req->size ? req->size : 1;
-    if ((req->iova & 0xfff) + size > 0x1000 ||
-        (req->pasid != VTD_NO_PASID && req->pasid > 0xfffff) ||
-        (unsigned)req->at > VTD_AT_TRANSLATED)
-        return -EINVAL;
-    memset(out, 0, sizeof(*out));
-
-    /* VT-d 11.4.5 GSTS.TES=0: requests are not translated. */
-    if (!atomic_load_explicit(&u->te, memory_order_acquire)) {
-        out->addr = req->iova;
-        out->page_size = 4096;
-        out->perm = VTD_PERM_R | VTD_PERM_W;
-        return 0;
-    }
-
-    uint64_t root = atomic_load_explicit(&u->root_latched,
-                                         memory_order_acquire);
     struct xl x = {
         .req = req,
         .trace = vtd_tracing_(u),
@@ -481,6 +468,13 @@ int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
 
     if (u->cfg.lint && (x.iotlb_hit || x.struct_hit))
         lint(u, root, &x);
+    if (fast && !x.fault) {
+        struct vtd_fast_hit fh = {
+            .page = x.addr & ~0xfffULL, .page_size = x.page_size,
+            .perm = x.perm, .did = x.did,
+        };
+        vtd_cache_fast_fill_(u, fkey, req->iova, &fh, gen0);
+    }
 
     out->addr = x.addr;
     out->page_size = x.page_size;
@@ -511,5 +505,58 @@ int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
         };
         vtd_emit_(u, &ev);
     }
+}
+
+int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
+                  struct vtd_xlate *out)
+{
+    if (!u || !req || !out)
+        return -EINVAL;
+    uint32_t size = req->size ? req->size : 1;
+    if ((req->iova & 0xfff) + size > 0x1000 ||
+        (req->pasid != VTD_NO_PASID && req->pasid > 0xfffff) ||
+        (unsigned)req->at > VTD_AT_TRANSLATED)
+        return -EINVAL;
+    memset(out, 0, sizeof(*out));
+
+    /* VT-d 11.4.5 GSTS.TES=0: requests are not translated. */
+    if (!atomic_load_explicit(&u->te, memory_order_acquire)) {
+        out->addr = req->iova;
+        out->page_size = 4096;
+        out->perm = VTD_PERM_R | VTD_PERM_W;
+        return 0;
+    }
+
+    uint64_t root = atomic_load_explicit(&u->root_latched,
+                                         memory_order_acquire);
+
+    /* Front cache (cache.h): plain untranslated requests, when nothing
+     * asks to see the walk. */
+    const bool fast = u->cfg.cache != VTD_CACHE_NONE && !u->cfg.lint &&
+                      !vtd_tracing_(u) && req->at == VTD_AT_UNTRANSLATED &&
+                      !(req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV));
+    uint64_t fkey = 0, gen0 = 0;
+    if (fast) {
+        fkey = field_get(root, RTADDR, TTM) << 37 | (uint64_t)req->sid << 21 |
+               (req->pasid == VTD_NO_PASID ? 1ULL << 20 : req->pasid);
+        struct vtd_fast_hit fh;
+        if (vtd_cache_fast_lookup_(u, fkey, req->iova, &fh)) {
+            bool ok = (!(req->access & VTD_ACC_WRITE) ||
+                       (fh.perm & VTD_PERM_W)) &&
+                      (!(req->access & VTD_ACC_READ) ||
+                       (fh.perm & VTD_PERM_R));
+            if (ok) {
+                vtd_count_(u, iotlb_hits);
+                out->addr = fh.page | (req->iova & 0xfff);
+                out->page_size = fh.page_size;
+                out->perm = fh.perm;
+                out->did = fh.did;
+                out->cached = true;
+                return 0;
+            }
+        }
+        gen0 = vtd_cache_gen_(u);
+    }
+    translate_slow(u, req, out, root, fast, fkey, gen0);
     return 0;
 }
