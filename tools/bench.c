@@ -19,17 +19,23 @@
 #include "mem/guestmem.h"
 #include <vtd/vtd.h>
 
-/* Guest layout (all in a 1 GiB sparse RAM). */
+/* Guest layout (all in a 1 GiB sparse RAM): 4-level second-stage tables
+ * (48-bit AGAW) so that a miss walks four levels. */
 #define B_ROOT 0x100000ULL      /* root table (VT-d 9.1) */
 #define B_CTX 0x101000ULL       /* context table for bus 0 (9.3) */
-#define B_SL3 0x102000ULL       /* second-stage level 3 (9.8) */
-#define B_SL2 0x103000ULL       /* level 2 */
-#define B_SL1 0x104000ULL       /* level-1 tables, B_NL1 of them */
+#define B_SL4 0x102000ULL       /* second-stage level 4 (9.8) */
+#define B_SL3 0x103000ULL       /* level 3 */
+#define B_SL2 0x104000ULL       /* level 2 */
+#define B_SL1 0x200000ULL       /* level-1 tables, B_NL1 of them */
 #define B_NL1 32u               /* 32 * 512 pages = 64 MiB mapped */
 #define B_PAGES (B_NL1 * 512u)
+#define B_HOT 16u               /* hit: pages per thread */
 #define B_OUT 0x10000000ULL     /* IOVA i*4K -> B_OUT + i*4K */
 #define B_SID 0x0008u           /* 00:01.0 */
 #define B_DID 1u
+/* CAP: QEMU 7.2's with SAGAW=0110b (39- and 48-bit), MGAW=47, CM=0. */
+#define B_CAP 0x00d2008c222f0606ULL
+#define B_ECAP 0xf00f4aULL
 
 /* Register offsets (VT-d 11.4) and bits. */
 #define R_GCMD 0x18
@@ -52,10 +58,11 @@ static void build_tables(struct guestmem *m)
     /* VT-d 9.1: root entry P=1 (bit 0), CTP bits 63:12. */
     w64(m, B_ROOT + 0 * 16, B_CTX | 1);
     /* VT-d 9.3: context lo P=1, TT=00b (untranslated requests only),
-     * SLPTPTR; hi AW=001b (39-bit, 3-level), DID bits 23:8. */
-    w64(m, B_CTX + (B_SID & 0xff) * 16, B_SL3 | 1);
-    w64(m, B_CTX + (B_SID & 0xff) * 16 + 8, 1 | (B_DID << 8));
+     * SLPTPTR; hi AW=010b (48-bit, 4-level), DID bits 23:8. */
+    w64(m, B_CTX + (B_SID & 0xff) * 16, B_SL4 | 1);
+    w64(m, B_CTX + (B_SID & 0xff) * 16 + 8, 2 | (B_DID << 8));
     /* VT-d 9.8: second-stage entries R=bit 0, W=bit 1, address 51:12. */
+    w64(m, B_SL4, B_SL3 | 3);
     w64(m, B_SL3, B_SL2 | 3);
     for (unsigned t = 0; t < B_NL1; t++) {
         uint64_t l1 = B_SL1 + (uint64_t)t * 0x1000;
@@ -121,23 +128,23 @@ static gpointer worker_run(gpointer p)
     atomic_fetch_add(&b->ready, 1);
     while (!atomic_load(&b->go))
         ;
-    uint64_t page = w->index % B_PAGES;
+    /* Each thread has its own pages: hit cycles over B_HOT of them, miss
+     * and inval over B_PAGES / threads. */
+    uint64_t span = b->kind == B_HIT ? B_HOT : B_PAGES / b->threads;
+    uint64_t first = b->kind == B_HIT ? (uint64_t)w->index * B_HOT % B_PAGES
+                                      : (uint64_t)w->index * span;
+    uint64_t page = 0;
     for (uint64_t i = 0; i < b->iters; i++) {
-        switch (b->kind) {
-        case B_HIT:
-            /* Same page every time: one IOTLB entry per thread. */
-            break;
-        case B_MISS:
-            page = (page + 1) % B_PAGES;
-            break;
-        case B_INVAL:
-            /* VT-d 11.4.8.1: IVT (bit 63) with IIRG=01b (bits 61:60),
-             * global invalidation; then the translation misses. */
+        page = page + 1 == span ? 0 : page + 1;
+        uint64_t iova = (first + page) * 0x1000;
+        if (b->kind == B_INVAL) {
+            /* VT-d 11.4.6.3/11.4.6.4: page-selective-within-domain
+             * invalidation (IIRG=11b, DID) of this page (IVA, AM=0). */
+            vtd_mmio_write(b->u, b->iotlb_off - 8, 8, iova);
             vtd_mmio_write(b->u, b->iotlb_off, 8, (1ULL << 63) |
-                           (1ULL << 60));
-            break;
+                           (3ULL << 60) | ((uint64_t)B_DID << 32));
         }
-        req.iova = page * 0x1000 + (i & 0xff) * 8;
+        req.iova = iova + (i & 0x1f) * 8;
         if (vtd_translate(b->u, &req, &out) < 0 || out.fault)
             errors++;
     }
@@ -147,11 +154,12 @@ static gpointer worker_run(gpointer p)
 
 static const char *const bench_summary =
     "Cases:\n"
-    "  hit    IOTLB hits: each thread translates within one mapped page\n"
-    "  miss   page walks: the unit runs with cache=none and each request\n"
-    "         goes to the next of 16384 mapped 4 KiB pages\n"
-    "  inval  a global IOTLB invalidation (IOTLB register) before every\n"
-    "         translation, so each translation misses and refills\n"
+    "  hit    IOTLB hits: each thread cycles over its own 16 pages\n"
+    "  miss   4-level walks: the unit runs with cache=none; each thread\n"
+    "         cycles over its share of 16384 mapped 4 KiB pages\n"
+    "  inval  with the IOTLB filled with all 16384 pages, each operation\n"
+    "         is a page-selective invalidation (IVA + IOTLB registers) of\n"
+    "         one page and the translation that refills it\n"
     "  remap, post: interrupt remapping and posting (not yet available)\n"
     "\n"
     "Prints one line: CASE: X ns/op, Y Mops/s, T threads\n"
@@ -162,6 +170,7 @@ int bench_main(int argc, char **argv)
 {
     gint64 iterations = 1000000;
     gint threads = 1;
+    gboolean stats = FALSE;
     GOptionEntry entries[] = {
         { "iterations", 'n', 0, G_OPTION_ARG_INT64, &iterations,
           "Translations per thread (default 1000000; 0 = set-up only)",
@@ -169,6 +178,8 @@ int bench_main(int argc, char **argv)
         { "threads", 't', 0, G_OPTION_ARG_INT, &threads,
           "Threads translating concurrently on the one unit (default 1)",
           "T" },
+        { "stats", 's', 0, G_OPTION_ARG_NONE, &stats,
+          "Also print the unit's counters (vtd_get_stats) on stderr", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     GOptionContext *oc = g_option_context_new("CASE - time the translation "
@@ -217,7 +228,7 @@ int bench_main(int argc, char **argv)
     memset(&ops, 0, sizeof(ops));
     guestmem_host_ops(&ops);
     struct vtd_config cfg = {
-        .version = VTD_CONFIG_VERSION, .profile = "qemu-7.2",
+        .version = VTD_CONFIG_VERSION, .cap = B_CAP, .ecap = B_ECAP,
         .cache = b.kind == B_MISS ? VTD_CACHE_NONE : VTD_CACHE_HARDWARE,
     };
     char why[256] = "";
@@ -246,6 +257,16 @@ int bench_main(int argc, char **argv)
                 "\n", out.fault ? "fault" : "address", out.addr, out.fault,
                 (uint64_t)(B_OUT + 0x5000));
         status = 1;
+    }
+    /* inval: start with every page cached. */
+    for (uint64_t p = 0; status == 0 && b.kind == B_INVAL && p < B_PAGES;
+         p++) {
+        req.iova = p * 0x1000;
+        if (vtd_translate(b.u, &req, &out) < 0 || out.fault) {
+            fprintf(stderr, "vtdemu bench: filling the IOTLB faulted at "
+                    "IOVA 0x%" PRIx64 "\n", req.iova);
+            status = 1;
+        }
     }
     if (status == 0 && iterations > 0) {
         b.iters = (uint64_t)iterations;
@@ -279,6 +300,14 @@ int bench_main(int argc, char **argv)
     } else if (status == 0) {
         printf("%s: set-up only (0 iterations), %d threads\n", name,
                threads);
+    }
+    if (stats) {
+        struct vtd_stats st;
+        vtd_get_stats(b.u, &st);
+        fprintf(stderr, "iotlb hits %" PRIu64 ", misses %" PRIu64
+                ", invalidations %" PRIu64 ", faults %" PRIu64 "\n",
+                st.iotlb_hits, st.iotlb_misses, st.invalidations,
+                st.faults_detected);
     }
     vtd_iommu_free(b.u);
     guestmem_free(mem);
