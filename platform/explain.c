@@ -46,15 +46,18 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
     uint64_t q1 = ev->nval > 1 ? ev->val[1] : 0;
     if (strcmp(what, "root") == 0) {
         /* VT-d 9.1: P bit 0, CTP bits 63:12 (legacy: lower half). */
-        put(o, "root entry at 0x%" PRIx64 ": P=%u CTP=0x%" PRIx64, ev->addr,
+        put(o, "root entry for bus %02x at 0x%" PRIx64 ": P=%u CTP=0x%"
+            PRIx64, ev->sid >> 8, ev->addr,
             (unsigned)bits(q0, 0, 1), (uint64_t)(q0 & ~(uint64_t)0xfff));
         if (ev->nval > 1)
             put(o, " (upper 0x%016" PRIx64 ")", q1);
     } else if (strcmp(what, "context") == 0) {
         /* VT-d 9.3: lo P 0, FPD 1, TT 3:2, SLPTPTR 63:12; hi AW 2:0,
          * DID 23:8. */
-        put(o, "context entry at 0x%" PRIx64 ": P=%u FPD=%u TT=%u%ub "
-            "SLPTPTR=0x%" PRIx64 " AW=%u DID=0x%x", ev->addr,
+        char sid[16];
+        sid_str(ev->sid, sid, sizeof(sid));
+        put(o, "context entry for %s at 0x%" PRIx64 ": P=%u FPD=%u TT=%u%ub "
+            "SLPTPTR=0x%" PRIx64 " AW=%u DID=0x%x", sid, ev->addr,
             (unsigned)bits(q0, 0, 1), (unsigned)bits(q0, 1, 1),
             (unsigned)bits(q0, 3, 1), (unsigned)bits(q0, 2, 1),
             (uint64_t)(q0 & ~(uint64_t)0xfff), (unsigned)bits(q1, 0, 3),
@@ -63,9 +66,17 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
         /* VT-d 9.8 (second stage) / 9.7 (first stage): R/P bit 0, W bit
          * 1, PS bit 7, address bits 51:12. */
         bool sl = what[0] == 's';
-        put(o, "%s-stage level-%d entry at 0x%" PRIx64 ": %s=%u W=%u",
-            sl ? "second" : "first", ev->level, ev->addr, sl ? "R" : "P",
-            (unsigned)bits(q0, 0, 1), (unsigned)bits(q0, 1, 1));
+        put(o, "%s-stage level-%d entry at 0x%" PRIx64, sl ? "second" :
+            "first", ev->level, ev->addr);
+        if (ev->level >= 1 && ev->level <= 5) {
+            /* VT-d 3.6/3.7: level L is indexed by IOVA bits
+             * 12+9L-1 : 12+9(L-1). */
+            unsigned lo = 12 + 9 * (unsigned)(ev->level - 1);
+            put(o, " [index %u = IOVA bits %u:%u]",
+                (unsigned)((ev->addr & 0xfff) / 8), lo + 8, lo);
+        }
+        put(o, ": %s=%u W=%u", sl ? "R" : "P", (unsigned)bits(q0, 0, 1),
+            (unsigned)bits(q0, 1, 1));
         if (sl)
             put(o, " X=%u", (unsigned)bits(q0, 2, 1));
         else
@@ -112,6 +123,33 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
         put(o, " - %s", ev->msg);
 }
 
+/* What decided a legacy-mode fault, in the terms of VT-d 7.1.3 Table 30. */
+static const char *fault_hint(unsigned reason)
+{
+    switch (reason) {
+    case 0x1: return "the root entry's P bit is 0 (LRT.2)";
+    case 0x2: return "the context entry's P bit is 0 (LCT.2)";
+    case 0x3: return "the context entry's AW or TT is not supported, or its "
+                     "second-stage table cannot be read (LCT.4)";
+    case 0x4: return "the address is above 2^min(MGAW, AGAW) (LGN.1)";
+    case 0x5: return "the last entry above has W=0 for a write (LGN.2)";
+    case 0x6: return "the last entry above has R=0 for a read (LGN.3)";
+    case 0x7: return "a second-stage table pointer leads outside memory "
+                     "(LSS.1)";
+    case 0x8: return "RTADDR points outside memory (LRT.1)";
+    case 0x9: return "the root entry's CTP points outside memory (LCT.1)";
+    case 0xa: return "a reserved bit is set in the root entry (LRT.3)";
+    case 0xb: return "a reserved bit is set in the context entry (LCT.3)";
+    case 0xc: return "a reserved bit is set in the last second-stage entry "
+                     "above (LSS.2)";
+    case 0xd: return "the context entry's TT allows untranslated requests "
+                     "only (LCT.5)";
+    case 0xe: return "the output address is in the interrupt range "
+                     "FEEx_xxxxh (LGN.4)";
+    default: return NULL;
+    }
+}
+
 bool explain_event(const struct vtd_event *ev, char *buf, size_t buflen)
 {
     if (!buf || !buflen)
@@ -139,14 +177,18 @@ bool explain_event(const struct vtd_event *ev, char *buf, size_t buflen)
         if (ev->msg)
             put(&o, " - %s", ev->msg);
         return true;
-    case VTD_EV_FAULT:
-        put(&o, "fault %#x (%s) for %s, %s", ev->fault,
-            vtd_fault_reason_str(ev->fault), sid,
+    case VTD_EV_FAULT: {
+        const char *name = vtd_fault_reason_str(ev->fault);
+        const char *why = fault_hint(ev->fault);
+        put(&o, "fault %#x (%s) for %s, %s", ev->fault, name, sid,
             ev->recorded ? "recorded in a fault recording register"
-                         : "not recorded");
-        if (ev->msg)
+                         : "not recorded (FPD, collapsed or overflow)");
+        if (why)
+            put(&o, "; decided by: %s", why);
+        if (ev->msg && strcmp(ev->msg, name) != 0)
             put(&o, " - %s", ev->msg);
         return true;
+    }
     case VTD_EV_INTERRUPT:
         put(&o, "interrupt request from %s", sid);
         if (ev->msg)

@@ -446,11 +446,11 @@ START_TEST(test_explain_names_entry_fields)
     /* VT-d 9.3: context entry lo P=1, TT=10b (pass-through), hi AW=001b,
      * DID 0x8. */
     struct vtd_event ev = { .kind = VTD_EV_WALK, .what = "context",
-                            .addr = 0x101200, .nval = 2,
+                            .sid = 0x20, .addr = 0x101200, .nval = 2,
                             .val = { 0x102009, 0x801 } };
     char buf[256];
     ck_assert(explain_event(&ev, buf, sizeof(buf)));
-    ck_assert_ptr_nonnull(strstr(buf, "context entry at 0x101200"));
+    ck_assert_ptr_nonnull(strstr(buf, "context entry for 00:04.0 at 0x101200"));
     ck_assert_ptr_nonnull(strstr(buf, "TT=10b"));
     ck_assert_ptr_nonnull(strstr(buf, "DID=0x8"));
     struct vtd_event f = { .kind = VTD_EV_FAULT, .sid = 0x20, .fault = 5,
@@ -458,6 +458,15 @@ START_TEST(test_explain_names_entry_fields)
     ck_assert(explain_event(&f, buf, sizeof(buf)));
     ck_assert_ptr_nonnull(strstr(buf, "fault 0x5"));
     ck_assert_ptr_nonnull(strstr(buf, "00:04.0"));
+    ck_assert_ptr_nonnull(strstr(buf, "W=0"));
+    /* A level-2 second-stage entry at table offset 0x18 is index 3, IOVA
+     * bits 29:21 (VT-d 3.6). */
+    struct vtd_event sl = { .kind = VTD_EV_WALK, .what = "sl", .level = 2,
+                            .addr = 0x103018, .nval = 1,
+                            .val = { 0x400083 } };
+    ck_assert(explain_event(&sl, buf, sizeof(buf)));
+    ck_assert_ptr_nonnull(strstr(buf, "[index 3 = IOVA bits 29:21]"));
+    ck_assert_ptr_nonnull(strstr(buf, "2 MiB"));
     /* Truncation is safe. */
     ck_assert(explain_event(&ev, buf, 8));
     ck_assert_uint_eq(strlen(buf), 7);
