@@ -195,7 +195,7 @@ static bool matches(const struct lapic *c, const struct apic_msg *m)
     if (d == 0xff)
         return true; /* broadcast in both physical and logical modes */
     if (!m->dm)
-        return (uint8_t)c->id == d;
+        return c->id == d; /* an id above 0xff is not addressable */
     if (!c->cluster)
         return (c->ldr & d) != 0; /* flat: 8-bit mask */
     /* cluster: 7:4 cluster id must match, 3:0 member mask must hit */

@@ -106,6 +106,9 @@ START_TEST(test_x2apic_physical_and_logical)
     ck_assert_uint_eq(who(0x62), 0x8);
     m = msg(0xffffffffu, 0x63, 0, APIC_DLM_FIXED, true);
     ck_assert_int_eq(apic_deliver(s, &m), 4);
+    /* an 8-bit xAPIC-form destination 0x00 does not reach id 0x100 */
+    m = msg(0x00, 0x64, 0, APIC_DLM_FIXED, false);
+    ck_assert_int_eq(apic_deliver(s, &m), 0);
 }
 END_TEST
 
