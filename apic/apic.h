@@ -97,6 +97,13 @@ int apic_set_guest_mode(struct apic_sys *s, unsigned cpu, bool on,
  * (0 when no destination matched or the vector is illegal), or -EINVAL. */
 int apic_deliver(struct apic_sys *s, const struct apic_msg *msg);
 
+/* Deliver what vtd_interrupt() produced: a passthrough or remapped
+ * interrupt as is; for a posted one, the notification event when the
+ * unit reported one (vector nv, fixed, physical, edge, to APIC id ndst,
+ * VT-d 5.2.3); nothing for a blocked one.  Returns the number of CPUs
+ * that accepted a message, or -EINVAL. */
+int apic_deliver_vtd(struct apic_sys *s, const struct vtd_irq *irq);
+
 /* State of one CPU (read under the lock, copied out). */
 struct apic_cpu_state {
     uint32_t id;

@@ -349,6 +349,29 @@ int apic_deliver(struct apic_sys *s, const struct apic_msg *m)
     return n;
 }
 
+int apic_deliver_vtd(struct apic_sys *s, const struct vtd_irq *irq)
+{
+    if (!s || !irq)
+        return -EINVAL;
+    struct apic_msg m;
+    switch (irq->outcome) {
+    case VTD_IRQ_PASSTHROUGH:
+    case VTD_IRQ_REMAPPED:
+        apic_msg_from_irq(&m, irq);
+        return apic_deliver(s, &m);
+    case VTD_IRQ_POSTED:
+        if (!irq->notify)
+            return 0;
+        memset(&m, 0, sizeof(m));
+        m.dest = irq->ndst;
+        m.vector = irq->nv;
+        m.x2apic = irq->x2apic;
+        return apic_deliver(s, &m);
+    default:
+        return 0;
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* State, acknowledge, EOI                                             */
 /* ------------------------------------------------------------------ */

@@ -258,11 +258,19 @@ START_TEST(test_posted_irte_to_virtual_irr)
     ck_assert_int_eq(vtd_interrupt(u, &r, &o), 0);
     ck_assert_int_eq(o.outcome, VTD_IRQ_POSTED);
     ck_assert(o.notify);
-    struct apic_msg m = { .dest = o.ndst, .vector = o.nv,
-                          .x2apic = o.x2apic };
-    ck_assert_int_eq(apic_deliver(s, &m), 1);
+    ck_assert_int_eq(apic_deliver_vtd(s, &o), 1);
     ck_assert(apic_virr_test(s, 1, 0x45));
     ck_assert_uint_eq(fake_rq(h, pid + 32) & 1, 0);
+    /* ON was cleared by the CPU: the next post notifies again */
+    ck_assert_int_eq(vtd_interrupt(u, &r, &o), 0);
+    ck_assert(o.notify);
+    /* while ON stays set, a post does not notify and nothing is sent */
+    ck_assert_int_eq(vtd_interrupt(u, &r, &o), 0);
+    ck_assert(!o.notify);
+    ck_assert_int_eq(apic_deliver_vtd(s, &o), 0);
+    /* blocked: nothing delivered */
+    o.outcome = VTD_IRQ_BLOCKED;
+    ck_assert_int_eq(apic_deliver_vtd(s, &o), 0);
 
     vtd_iommu_free(u);
     apic_sys_free(s);
