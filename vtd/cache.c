@@ -509,7 +509,7 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
         szc = 2;
     else
         return;
-    atomic_fetch_or_explicit(&c->sizes, 1u << szc, memory_order_relaxed);
+    atomic_fetch_or(&c->sizes, 1u << szc); /* before the gen check */
     uint64_t pfn = iova >> size_shift[szc];
     uint64_t v[2] = { e->page & ~(e->page_size - 1), e->perm };
     set_fill(c, iotlb_set(c, szc, did, pfn), gen, iotlb_k0(szc, did, pasid),
