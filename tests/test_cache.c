@@ -303,6 +303,14 @@ START_TEST(test_lint_reports_missing_invalidation)
     ck_assert_ptr_nonnull(strstr(t.msg,
                                  "missing IOTLB invalidation for DID 4, "
                                  "IOVA 0x1000"));
+    /* A context entry made not present without a context-cache
+     * invalidation: the cached answer stands, lint names the SID. */
+    vtd_cache_inv_iotlb_(e.u, VTD_INV_GLOBAL, 0, 0, 0, false);
+    fake_wq(e.h, CTP + 16 * DEV1, 0);
+    ck_assert_uint_eq(xl(&e, DEV1, 0x1000, RD).fault, 0);
+    ck_assert_uint_eq(t.stale, 2);
+    ck_assert_ptr_nonnull(strstr(t.msg, "context/PASID-cache invalidation "
+                                        "for SID 00:01.0"));
     env_free(&e);
 }
 END_TEST

@@ -301,6 +301,37 @@ START_TEST(test_pasid_width_fault)
 }
 END_TEST
 
+/* Table 30: a translation request completes successfully with R=W=0
+ * where an untranslated request faults SSS.2; translated requests with
+ * DTE=1 bypass translation (VT-d 9.4), with PASID they need EPTR
+ * (SCT.10); SGN.8 for a second-stage output in the interrupt range. */
+START_TEST(test_scalable_request_types)
+{
+    struct env e = env_full();
+    uint64_t root = pt_alloc(&e);
+    pt_map(&e, root, 4, 0x1000, 0xfee00000ULL, 1, SS_RW, SS_RW);
+    sm_dev(&e, DEV, 0, pte_q0(2, 2, root), 1, 0);
+    env_enable(&e, VTD_TTM_SCALABLE);
+    ck_assert_uint_eq(xl(&e, DEV, 0x1000, WR).fault, VTD_FR_SGN_INTR_ADDR);
+
+    struct vtd_dma_req r = dreq(DEV, 0x5000, RD);
+    ck_assert_uint_eq(xlr(&e, &r).fault, VTD_FR_SSS_NO_PERM);
+    r.at = VTD_AT_TRANSLATION;
+    struct vtd_xlate o = xlr(&e, &r);
+    ck_assert_uint_eq(o.fault, 0);
+    ck_assert_uint_eq(o.perm, 0);
+
+    r.at = VTD_AT_TRANSLATED;
+    r.iova = 0x77000;
+    o = xlr(&e, &r);
+    ck_assert_uint_eq(o.fault, 0);
+    ck_assert_uint_eq(o.addr, 0x77000);
+    r.pasid = 1;
+    ck_assert_uint_eq(xlr(&e, &r).fault, VTD_FR_SCT_EPTR);
+    env_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("scalable");
@@ -315,6 +346,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_pasid_table_faults);
     tcase_add_test(t, test_scalable_fpd);
     tcase_add_test(t, test_pasid_width_fault);
+    tcase_add_test(t, test_scalable_request_types);
     suite_add_tcase(s, t);
     return s;
 }

@@ -270,6 +270,51 @@ START_TEST(test_nested_translation_and_attribution)
 }
 END_TEST
 
+/* Table 30 SSS.6 / SFS.10: the A/D update itself fails (the host's
+ * compare-exchange reports an error). */
+static int bad_read(void *op, uint64_t gpa, void *buf, size_t len)
+{
+    return fake_host_ops()->read(op, gpa, buf, len);
+}
+
+static int bad_write(void *op, uint64_t gpa, const void *buf, size_t len)
+{
+    return fake_host_ops()->write(op, gpa, buf, len);
+}
+
+static int bad_cmpxchg(void *op, uint64_t gpa, uint64_t *exp, uint64_t d)
+{
+    (void)op; (void)gpa; (void)exp; (void)d;
+    return -EIO;
+}
+
+START_TEST(test_ad_update_failure)
+{
+    static const struct vtd_host_ops ops = {
+        .version = VTD_HOST_OPS_VERSION, .read = bad_read,
+        .write = bad_write, .cmpxchg64 = bad_cmpxchg,
+    };
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    struct fake_host *h = fake_host_new(RAM_SIZE);
+    struct vtd_iommu *u = NULL;
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
+    struct env e;
+    env_init(&e, u, h);
+    uint64_t sroot = pt_alloc(&e), froot = pt_alloc(&e);
+    pt_map(&e, sroot, 4, 0x1000, 0x5000, 1, SS_RW, SS_RW);
+    pt_map(&e, froot, 4, 0x1000, 0x5000, 1, FS_P | FS_RW | FS_US,
+           FS_P | FS_RW | FS_US);
+    struct vtd_ss_params sp = { .root = sroot, .levels = 4,
+                                .scalable = true, .ssade = true,
+                                .pwsnp = true };
+    struct vtd_fs_params fp = { .root = froot, .levels = 4, .pwsnp = true };
+    ck_assert_uint_eq(ss(&e, &sp, 0x1000, RD).fault, VTD_FR_SSS_AD_FAILED);
+    ck_assert_uint_eq(fs(&e, &fp, 0x1000, RD).fault, VTD_FR_SFS_AD_FAILED);
+    env_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("walk");
@@ -281,6 +326,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_fs_access_rights);
     tcase_add_test(t, test_fs_accessed_dirty_updates);
     tcase_add_test(t, test_nested_translation_and_attribution);
+    tcase_add_test(t, test_ad_update_failure);
     suite_add_tcase(s, t);
     return s;
 }
