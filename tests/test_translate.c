@@ -5,7 +5,9 @@
  * Tables are built by hand in fake memory (xlate_util.h); expected
  * addresses are the hand-chosen mapping plus the page offset.
  */
+#include <glib.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "xlate_util.h"
 
@@ -559,10 +561,62 @@ START_TEST(test_walk_events_emitted)
 }
 END_TEST
 
+/* DESIGN.md rule 8: hostile tables never crash or hang the unit.  Guest
+ * memory full of random bytes, both root-table modes, random requests:
+ * every call returns 0, and every success keeps the page offset and
+ * reports a page size of 4 KiB, 2 MiB or 1 GiB. */
+START_TEST(test_random_tables_never_crash)
+{
+    struct fake_host *h = fake_host_new(1 << 20);
+    struct vtd_iommu *u = fake_unit_profile(h, "full");
+    GRand *rnd = g_rand_new_with_seed(12345);
+    for (unsigned round = 0; round < 40; round++) {
+        for (uint64_t a = 0; a < h->size; a += 4) {
+            uint32_t v = g_rand_int(rnd);
+            /* Keep many pointers inside the 1 MiB of RAM. */
+            if ((a & 7) == 4 && (v & 1))
+                v = 0;
+            else if ((a & 7) == 0 && (v & 2))
+                v = (v & 0xfffff00fu) | 0x3;
+            memcpy(h->ram + a, &v, 4);
+        }
+        vtd_cache_flush_all_(u);
+        atomic_store(&u->root_latched,
+                     (g_rand_int(rnd) & 0xff000ULL) |
+                     (uint64_t)(round & 1) << 10);
+        atomic_store(&u->te, true);
+        for (unsigned i = 0; i < 500; i++) {
+            struct vtd_dma_req r = {
+                .sid = (uint16_t)g_rand_int(rnd),
+                .pasid = (g_rand_int(rnd) & 3) ? VTD_NO_PASID
+                                               : g_rand_int(rnd) & 0xfffff,
+                .iova = ((uint64_t)g_rand_int(rnd) << 32 |
+                         g_rand_int(rnd)) & ~7ULL,
+                .size = 8,
+                .access = 1 + g_rand_int_range(rnd, 0, 15),
+                .at = (enum vtd_at)g_rand_int_range(rnd, 0, 3),
+            };
+            struct vtd_xlate o;
+            ck_assert_int_eq(vtd_translate(u, &r, &o), 0);
+            if (!o.fault) {
+                ck_assert_uint_eq(o.addr & 0xfff, r.iova & 0xfff);
+                ck_assert(o.page_size == 1ULL << 12 ||
+                          o.page_size == 1ULL << 21 ||
+                          o.page_size == 1ULL << 30);
+            }
+        }
+    }
+    g_rand_free(rnd);
+    vtd_iommu_free(u);
+    fake_host_free(h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("translate");
     TCase *t = tcase_create("legacy");
+    tcase_set_timeout(t, 60);
     tcase_add_test(t, test_te_off_passes_through);
     tcase_add_test(t, test_levels_3_4_5_translate_4k);
     tcase_add_test(t, test_large_pages_2m_1g);
@@ -586,6 +640,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_rta_mode_faults);
     tcase_add_test(t, test_bad_request_einval);
     tcase_add_test(t, test_walk_events_emitted);
+    tcase_add_test(t, test_random_tables_never_crash);
     suite_add_tcase(s, t);
     return s;
 }
