@@ -49,17 +49,8 @@ struct ctable {
     struct cset *sets;
 };
 
-#define FAST_ENTRIES 4096
-
-struct fslot {
-    _Atomic uint32_t seq;
-    _Atomic uint64_t key, pfn;
-    _Atomic uint64_t v;       /* page | perm (bits 3:0) | size code 5:4 */
-    _Atomic uint64_t w;       /* generation << 16 | did */
-};
-
 struct cache_impl {
-    struct fslot *fast;
+    struct vtd_fast_slot *fast;
     struct ctable ctx, pasid, iotlb;
     _Atomic uint64_t gen;
     _Atomic uint32_t sizes;   /* bit n: an IOTLB entry of size code n */
@@ -237,7 +228,7 @@ int vtd_cache_init_(struct vtd_iommu *u)
     struct cache_impl *c = g_try_new0(struct cache_impl, 1);
     if (!c)
         return -ENOMEM;
-    c->fast = g_try_new0(struct fslot, FAST_ENTRIES);
+    c->fast = g_try_new0(struct vtd_fast_slot, VTD_FAST_ENTRIES);
     if (!c->fast || table_init(&c->ctx, CTX_SETS) < 0 ||
         table_init(&c->pasid, PASID_SETS) < 0 ||
         table_init(&c->iotlb, IOTLB_SETS) < 0) {
@@ -249,6 +240,10 @@ int vtd_cache_init_(struct vtd_iommu *u)
         return -ENOMEM;
     }
     u->cache.impl = c;
+    u->cache.fast = c->fast;
+    u->cache.gen = &c->gen;
+    u->cache.fast_ok = u->cfg.cache != VTD_CACHE_NONE && !u->cfg.lint &&
+                       !u->ops.trace;
     return 0;
 }
 
@@ -262,7 +257,7 @@ void vtd_cache_free_(struct vtd_iommu *u)
     g_free(c->pasid.sets);
     g_free(c->iotlb.sets);
     g_free(c);
-    u->cache.impl = NULL;
+    memset(&u->cache, 0, sizeof(u->cache));
 }
 
 void vtd_cache_flush_all_(struct vtd_iommu *u)
@@ -285,40 +280,6 @@ uint64_t vtd_cache_gen_(struct vtd_iommu *u)
 /* Front cache                                                         */
 /* ------------------------------------------------------------------ */
 
-#define GEN_MASK ((1ULL << 48) - 1)
-
-static struct fslot *fast_slot(struct cache_impl *c, uint64_t key,
-                               uint64_t pfn)
-{
-    uint64_t h = (key * 0x9e3779b97f4a7c15ULL) ^ pfn;
-    h ^= h >> 29;
-    return &c->fast[h & (FAST_ENTRIES - 1)];
-}
-
-bool vtd_cache_fast_lookup_(struct vtd_iommu *u, uint64_t key,
-                            uint64_t iova, struct vtd_fast_hit *out)
-{
-    struct cache_impl *c = impl(u);
-    uint64_t pfn = iova >> 12;
-    uint64_t gen = atomic_load_explicit(&c->gen, memory_order_acquire);
-    struct fslot *f = fast_slot(c, key, pfn);
-    uint32_t s1 = atomic_load_explicit(&f->seq, memory_order_acquire);
-    uint64_t k = atomic_load_explicit(&f->key, memory_order_relaxed);
-    uint64_t p = atomic_load_explicit(&f->pfn, memory_order_relaxed);
-    uint64_t v = atomic_load_explicit(&f->v, memory_order_relaxed);
-    uint64_t w = atomic_load_explicit(&f->w, memory_order_relaxed);
-    atomic_thread_fence(memory_order_acquire);
-    if ((s1 & 1) || atomic_load_explicit(&f->seq, memory_order_relaxed) != s1)
-        return false;
-    if (k != (key | K_VALID) || p != pfn || (w >> 16) != (gen & GEN_MASK))
-        return false;
-    out->page = v & ~0xfffULL;
-    out->perm = (uint32_t)(v & 0xf);
-    out->page_size = 1ULL << size_shift[(v >> 4) & 3];
-    out->did = (uint16_t)w;
-    return true;
-}
-
 void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                           const struct vtd_fast_hit *e, uint64_t gen)
 {
@@ -326,7 +287,7 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
     unsigned szc = e->page_size >= (1ULL << 30) ? 2
                    : e->page_size >= (1ULL << 21) ? 1 : 0;
     uint64_t pfn = iova >> 12;
-    struct fslot *f = fast_slot(c, key, pfn);
+    struct vtd_fast_slot *f = vtd_fast_slot_(&u->cache, key, pfn);
     uint32_t s = atomic_load_explicit(&f->seq, memory_order_relaxed);
     if ((s & 1) ||
         !atomic_compare_exchange_strong_explicit(&f->seq, &s, s + 1,
@@ -335,12 +296,13 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
         return;
     atomic_thread_fence(memory_order_release);
     if (atomic_load(&c->gen) == gen) {
-        atomic_store_explicit(&f->key, key | K_VALID, memory_order_relaxed);
+        atomic_store_explicit(&f->key, key | VTD_FAST_VALID,
+                              memory_order_relaxed);
         atomic_store_explicit(&f->pfn, pfn, memory_order_relaxed);
         atomic_store_explicit(&f->v, (e->page & ~0xfffULL) | (e->perm & 0xf) |
                                      (uint64_t)szc << 4,
                               memory_order_relaxed);
-        atomic_store_explicit(&f->w, (gen & GEN_MASK) << 16 | e->did,
+        atomic_store_explicit(&f->w, (gen & VTD_FAST_GEN_MASK) << 16 | e->did,
                               memory_order_relaxed);
     }
     atomic_fetch_add_explicit(&f->seq, 1, memory_order_release);

@@ -3,13 +3,28 @@
 #ifndef VTD_CACHE_H
 #define VTD_CACHE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 struct vtd_iommu;
 
+/* One front-cache slot (see "Front cache" below); read without a lock. */
+struct vtd_fast_slot {
+    _Atomic uint32_t seq;     /* odd while a fill writes the slot */
+    _Atomic uint64_t key;     /* VALID | TTM | SID | PASID (or none) */
+    _Atomic uint64_t pfn;     /* iova >> 12 */
+    _Atomic uint64_t v;       /* page | perm (bits 3:0) | size code 5:4 */
+    _Atomic uint64_t w;       /* generation << 16 | did */
+};
+
+#define VTD_FAST_ENTRIES 4096u
+
 struct vtd_cache_state {
-    void *impl;        /* owned by cache.c */
+    void *impl;                   /* owned by cache.c */
+    struct vtd_fast_slot *fast;   /* VTD_FAST_ENTRIES slots (in impl) */
+    _Atomic uint64_t *gen;        /* invalidation generation (in impl) */
+    bool fast_ok;                 /* cache on, no lint, no trace hook */
 };
 
 enum vtd_inv_gran {
@@ -86,11 +101,47 @@ struct vtd_fast_hit {
     uint32_t perm;       /* effective enum vtd_perm for this requester */
     uint16_t did;
 };
-bool vtd_cache_fast_lookup_(struct vtd_iommu *u, uint64_t key,
-                            uint64_t iova, struct vtd_fast_hit *out);
 void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                           const struct vtd_fast_hit *e, uint64_t gen);
 
+#define VTD_FAST_VALID (1ULL << 63)
+#define VTD_FAST_GEN_MASK ((1ULL << 48) - 1)
+
+static inline struct vtd_fast_slot *
+vtd_fast_slot_(const struct vtd_cache_state *cs, uint64_t key, uint64_t pfn)
+{
+    uint64_t h = (key * 0x9e3779b97f4a7c15ULL) ^ pfn;
+    h ^= h >> 29;
+    return &cs->fast[h & (VTD_FAST_ENTRIES - 1)];
+}
+
+/* Front-cache lookup: inline, no lock, no allocation.  True with *out
+ * filled when (key, page of iova) is cached since the last invalidation. */
+static inline bool vtd_cache_fast_lookup_(const struct vtd_cache_state *cs,
+                                          uint64_t key, uint64_t iova,
+                                          struct vtd_fast_hit *out)
+{
+    static const unsigned shift[4] = { 12, 21, 30, 12 };
+    uint64_t pfn = iova >> 12;
+    uint64_t gen = atomic_load_explicit(cs->gen, memory_order_acquire);
+    struct vtd_fast_slot *f = vtd_fast_slot_(cs, key, pfn);
+    uint32_t s1 = atomic_load_explicit(&f->seq, memory_order_acquire);
+    uint64_t k = atomic_load_explicit(&f->key, memory_order_relaxed);
+    uint64_t p = atomic_load_explicit(&f->pfn, memory_order_relaxed);
+    uint64_t v = atomic_load_explicit(&f->v, memory_order_relaxed);
+    uint64_t w = atomic_load_explicit(&f->w, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if ((s1 & 1) ||
+        atomic_load_explicit(&f->seq, memory_order_relaxed) != s1 ||
+        k != (key | VTD_FAST_VALID) || p != pfn ||
+        (w >> 16) != (gen & VTD_FAST_GEN_MASK))
+        return false;
+    out->page = v & ~0xfffULL;
+    out->perm = (uint32_t)(v & 0xf);
+    out->page_size = 1ULL << shift[(v >> 4) & 3];
+    out->did = (uint16_t)w;
+    return true;
+}
 uint64_t vtd_cache_gen_(struct vtd_iommu *u);
 bool vtd_cache_ctx_lookup_(struct vtd_iommu *u, uint16_t sid,
                            struct vtd_ctx *out);

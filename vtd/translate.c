@@ -532,15 +532,14 @@ int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
 
     /* Front cache (cache.h): plain untranslated requests, when nothing
      * asks to see the walk. */
-    const bool fast = u->cfg.cache != VTD_CACHE_NONE && !u->cfg.lint &&
-                      !vtd_tracing_(u) && req->at == VTD_AT_UNTRANSLATED &&
+    const bool fast = u->cache.fast_ok && req->at == VTD_AT_UNTRANSLATED &&
                       !(req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV));
     uint64_t fkey = 0, gen0 = 0;
     if (fast) {
         fkey = field_get(root, RTADDR, TTM) << 37 | (uint64_t)req->sid << 21 |
                (req->pasid == VTD_NO_PASID ? 1ULL << 20 : req->pasid);
         struct vtd_fast_hit fh;
-        if (vtd_cache_fast_lookup_(u, fkey, req->iova, &fh)) {
+        if (vtd_cache_fast_lookup_(&u->cache, fkey, req->iova, &fh)) {
             bool ok = (!(req->access & VTD_ACC_WRITE) ||
                        (fh.perm & VTD_PERM_W)) &&
                       (!(req->access & VTD_ACC_READ) ||
