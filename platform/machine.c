@@ -362,9 +362,12 @@ static int get_dev_list(struct loader *l, int node, const char *name,
             if (target < 0)
                 return lerr(l, node, name, "entry %u: phandle 0x%x names "
                             "no node", i, ph);
-            return lerr(l, node, name, "entry %u: %s is not a PCI device, "
-                        "bridge, IOAPIC, HPET or ACPI device", i,
-                        node_path(l, target));
+            char *tp = node_path(l, target);
+            int rc = lerr(l, node, name, "entry %u: %s is not a PCI "
+                          "device, bridge, IOAPIC, HPET or ACPI device", i,
+                          tp);
+            g_free(tp);
+            return rc;
         }
         v[i] = dev;
     }

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz/fuzz_tables.c: random guest memory around valid structures (issue
+ * 8).  A valid machine state is built first - legacy or scalable root and
+ * context tables, PASID directory and table, 4-level second-stage and
+ * first-stage tables, an interrupt remapping table with remapped and
+ * posted entries, an invalidation queue - and the input then mutates
+ * bytes of those structures and issues DMA, interrupt and invalidation
+ * requests.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+
+#define RT 0x10000u     /* root table */
+#define CT 0x11000u     /* context table (legacy) / lower (scalable) */
+#define PD 0x12000u     /* PASID directory */
+#define PT 0x13000u     /* PASID table */
+#define S4 0x20000u     /* second stage: PML4, PDPT, PD, PT pages */
+#define F4 0x30000u     /* first stage: PML4, PDPT, PD, PT pages */
+#define IRT 0x40000u    /* interrupt remapping table, 256 entries */
+#define IQ 0x50000u     /* invalidation queue, 4 KiB */
+#define PID 0x60000u    /* posted-interrupt descriptors */
+#define REGION_LO RT
+#define REGION_HI 0x61000u
+
+static void wq(struct fz_mem *m, uint64_t a, uint64_t v)
+{
+    memcpy(m->ram + a, &v, 8);
+}
+
+static void build_state(struct fz_mem *m, bool scalable)
+{
+    /* VT-d 9.1/9.2 root entry for bus 0. */
+    wq(m, RT, CT | 1);
+    for (unsigned devfn = 0; devfn < 8; devfn++) {
+        if (!scalable) {
+            /* 9.3: P, TT=00 (devfn 7: TT=10 pass-through), AW=2 4-level */
+            uint64_t lo = S4 | 1 | (devfn == 7 ? 2u << 2 : 0);
+            wq(m, CT + 16 * devfn, lo);
+            wq(m, CT + 16 * devfn + 8, 2 | ((uint64_t)(devfn + 1) << 8));
+        } else {
+            /* 9.4: P, PASIDE, PDTS=0, PASID dir; RID_PASID = devfn. */
+            wq(m, CT + 32 * devfn, PD | 1 | 8);
+            wq(m, CT + 32 * devfn + 8, devfn);
+        }
+    }
+    if (scalable) {
+        wq(m, PD, PT | 1); /* 9.5: PASIDs 0-63 */
+        for (unsigned p = 0; p < 8; p++) {
+            /* 9.6: P, AW=2, PGTT: 1 FS, 2 SS, 3 nested, 4 PT. */
+            unsigned pgtt = 1 + p % 4;
+            uint64_t q0 = 1 | (2u << 2) | ((uint64_t)pgtt << 6) | S4;
+            wq(m, PT + 64 * p, q0);
+            wq(m, PT + 64 * p + 8, p + 1);            /* DID */
+            wq(m, PT + 64 * p + 16, F4 | 1);          /* SRE, FSPTPTR */
+        }
+    }
+    /* Second stage: PML4[0] -> PDPT[0] -> PD[0] -> PT[0..15], RW. */
+    wq(m, S4, (S4 + 0x1000) | 3);
+    wq(m, S4 + 0x1000, (S4 + 0x2000) | 3);
+    wq(m, S4 + 0x2000, (S4 + 0x3000) | 3);
+    wq(m, S4 + 0x2000 + 8, 0x200000 | 0x80 | 3);      /* 2 MiB leaf */
+    for (unsigned i = 0; i < 16; i++)
+        wq(m, S4 + 0x3000 + 8 * i, (0x80000 + 0x1000 * i) | (i % 4));
+    /* First stage (x86-64): P|RW|US at each level. */
+    wq(m, F4, (F4 + 0x1000) | 7);
+    wq(m, F4 + 0x1000, (F4 + 0x2000) | 7);
+    wq(m, F4 + 0x2000, (F4 + 0x3000) | 7);
+    for (unsigned i = 0; i < 16; i++)
+        wq(m, F4 + 0x3000 + 8 * i, (0x1000 * i) | 7);
+    /* 9.10 IRTEs: even entries remapped, odd posted (IM=1). */
+    for (unsigned i = 0; i < 32; i++) {
+        uint64_t lo, hi = 0;
+        if (i & 1) {
+            lo = 1 | (1ULL << 15) | ((uint64_t)(0x30 + i) << 16) |
+                 ((uint64_t)((PID + 64 * i) >> 6) << 38);
+            hi = (uint64_t)(PID + 64 * i) >> 32 << 32;
+        } else {
+            lo = 1 | ((uint64_t)(0x40 + i) << 16) | ((uint64_t)i << 40);
+        }
+        wq(m, IRT + 16 * i, lo);
+        wq(m, IRT + 16 * i + 8, hi);
+    }
+    for (unsigned i = 0; i < 32; i++)
+        wq(m, PID + 64 * i + 32, (uint64_t)(0xf0 + (i & 7)) << 16);
+}
+
+static void program(struct vtd_iommu *u, bool scalable)
+{
+    /* 11.4.6 RTADDR (TTM=01 scalable), 11.4.4 GCMD one command at a time. */
+    vtd_mmio_write(u, 0x20, 8, RT | (scalable ? 1u << 10 : 0));
+    vtd_mmio_write(u, 0x18, 4, 1u << 30);                 /* SRTP */
+    vtd_mmio_write(u, 0x90, 8, IQ | (scalable ? 1u << 11 : 0)); /* IQA */
+    vtd_mmio_write(u, 0x18, 4, 1u << 26);                 /* QIE */
+    vtd_mmio_write(u, 0xb8, 8, IRT | 7);                  /* IRTA 256 */
+    vtd_mmio_write(u, 0x18, 4, (1u << 26) | (1u << 24));  /* SIRTP */
+    vtd_mmio_write(u, 0x18, 4, (1u << 26) | (1u << 25));  /* IRE */
+    vtd_mmio_write(u, 0x18, 4, (1u << 26) | (1u << 25) | (1u << 31)); /* TE */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct fz f = { data, size };
+    struct fz_mem mem = { .ram = calloc(1, FZ_MEM_SIZE) };
+    if (!mem.ram)
+        return 0;
+    unsigned sel = (unsigned)fz_take(&f, 1);
+    bool scalable = sel & 1;
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full",
+                              .cache = (sel & 2) ? VTD_CACHE_NONE
+                                                 : VTD_CACHE_HARDWARE,
+                              .lint = (sel & 4) != 0 };
+    struct vtd_iommu *u = NULL;
+    if (vtd_iommu_new(&cfg, fz_mem_ops(), &mem, &u, NULL, 0) < 0) {
+        free(mem.ram);
+        return 0;
+    }
+    build_state(&mem, scalable);
+    program(u, scalable);
+    uint32_t tail = 0;
+    for (unsigned op = 0; op < 1024 && f.n; op++) {
+        unsigned kind = (unsigned)fz_take(&f, 1);
+        switch (kind % 6) {
+        case 0:
+        case 1: { /* mutate a byte of the structures */
+            uint32_t a = REGION_LO +
+                         (uint32_t)(fz_take(&f, 3) % (REGION_HI - REGION_LO));
+            mem.ram[a] = (uint8_t)fz_take(&f, 1);
+            break;
+        }
+        case 2: {
+            struct vtd_dma_req r = {
+                .sid = (uint16_t)(fz_take(&f, 1) & 0x0f),
+                .pasid = (kind & 0x80) ? (uint32_t)fz_take(&f, 1) % 70
+                                       : VTD_NO_PASID,
+                .iova = fz_take(&f, 1) & 0x80 ? fz_take(&f, 8)
+                                              : fz_take(&f, 3) & 0x2fffff,
+                .size = 1 + (uint32_t)fz_take(&f, 1) % 64,
+                .access = 1 + (uint32_t)fz_take(&f, 1) % 15,
+                .at = (enum vtd_at)(fz_take(&f, 1) % 3),
+            };
+            struct vtd_xlate x;
+            vtd_translate(u, &r, &x);
+            break;
+        }
+        case 3: {
+            uint32_t idx = (uint32_t)fz_take(&f, 1) % 40;
+            struct vtd_msi_req r = {
+                .sid = (uint16_t)fz_take(&f, 2),
+                .sid_valid = !(kind & 0x80),
+                .addr = 0xfee00000ULL | ((idx & 0x7fff) << 5) | 0x10 |
+                        (fz_take(&f, 1) & 0xc),
+                .data = (uint32_t)fz_take(&f, 2),
+            };
+            struct vtd_irq o;
+            vtd_interrupt(u, &r, &o);
+            break;
+        }
+        case 4: { /* one queued-invalidation descriptor, then the tail */
+            unsigned dsz = scalable ? 32 : 16;
+            uint64_t q0 = fz_take(&f, 8), q1 = fz_take(&f, 8);
+            q0 = (q0 & ~0xfULL) | (1 + (kind >> 4) % 8); /* types 1-8 */
+            wq(&mem, IQ + tail, q0);
+            wq(&mem, IQ + tail + 8, q1);
+            tail = (tail + dsz) % 4096;
+            vtd_mmio_write(u, 0x88, 8, tail);
+            break;
+        }
+        default: { /* register-based invalidation or a GCMD write */
+            if (kind & 0x80)
+                vtd_mmio_write(u, 0x28, 8, fz_take(&f, 8) | (1ULL << 63));
+            else
+                vtd_mmio_write(u, 0x18, 4, (uint32_t)fz_take(&f, 4));
+            break;
+        }
+        }
+    }
+    fz_check_fault_accounting(u);
+    vtd_iommu_free(u);
+    free(mem.ram);
+    return 0;
+}
