@@ -428,7 +428,8 @@ START_TEST(test_pass_through_tt10)
 {
     struct env e = env_full();
     legacy_root(&e, 0, CTP);
-    legacy_ctx(&e, CTP, DEV, 0, 2, 3, 9, false);
+    /* VT-d 9.3: SSPTPTR is ignored with TT=10b, even bits above HAW. */
+    legacy_ctx(&e, CTP, DEV, 1ULL << 60, 2, 3, 9, false);
     env_enable(&e, VTD_TTM_LEGACY);
     struct vtd_xlate o = xl(&e, DEV, 0x123456789abcULL, WR);
     ck_assert_uint_eq(o.fault, 0);

@@ -37,7 +37,9 @@ static bool did_rsvd(const struct vtd_iommu *u, uint64_t did)
 /* VT-d 9.3: reserved fields of a present legacy context entry. */
 static bool legacy_ctx_rsvd(const struct vtd_iommu *u, const uint64_t *q)
 {
-    if (field_get(q[0], CE_LO, RSVD) || above_haw(u, q[0]))
+    /* SSPTPTR (and so its bits above HAW) is ignored with TT=10b. */
+    bool pt = field_get(q[0], CE_LO, TT) == VTD_TT_PT;
+    if (field_get(q[0], CE_LO, RSVD) || (!pt && above_haw(u, q[0])))
         return true;
     if (field_get(q[1], CE_HI, RSVD7) || field_get(q[1], CE_HI, RSVD))
         return true;
