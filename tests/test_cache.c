@@ -179,6 +179,31 @@ START_TEST(test_cached_permission_checked_on_hit)
 }
 END_TEST
 
+/* VT-d 6.1 caching mode: with CAP.CM=1 a not-present translation may
+ * be cached, so mapping the page without an IOTLB invalidation keeps
+ * faulting; with CM=0 the new mapping is seen at once. */
+START_TEST(test_caching_mode_caches_not_present)
+{
+    for (unsigned cm = 0; cm <= 1; cm++) {
+        uint64_t c, x;
+        vtd_profile_lookup("full", &c, &x);
+        struct env e = env_caps(field_set(c, CAP, CM, cm), x);
+        uint64_t root = legacy_dev(&e, DEV1, 4, 1);
+        pt_map(&e, root, 4, 0x2000, 0x52000, 1, SS_RW, SS_RW);
+        env_enable(&e, VTD_TTM_LEGACY);
+        ck_assert_uint_eq(xl(&e, DEV1, 0x1000, RD).fault, VTD_FR_READ);
+        pt_map(&e, root, 4, 0x1000, 0x51000, 1, SS_RW, SS_RW);
+        struct vtd_xlate o = xl(&e, DEV1, 0x1000, WR);
+        ck_assert_uint_eq(o.fault, cm ? VTD_FR_WRITE : 0);
+        vtd_cache_inv_iotlb_(e.u, VTD_INV_PAGE, 1, 0x1000, 0, false);
+        o = xl(&e, DEV1, 0x1000, WR);
+        ck_assert_uint_eq(o.fault, 0);
+        ck_assert_uint_eq(o.addr, 0x51000);
+        env_free(&e);
+    }
+}
+END_TEST
+
 /* Scalable mode: PASID-cache and PASID-based IOTLB invalidations. */
 START_TEST(test_pasid_cache_and_piotlb_invalidation)
 {
@@ -427,6 +452,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_context_invalidation_granularities);
     tcase_add_test(t, test_cached_permission_checked_on_hit);
     tcase_add_test(t, test_pasid_cache_and_piotlb_invalidation);
+    tcase_add_test(t, test_caching_mode_caches_not_present);
     tcase_add_test(t, test_cache_none_always_walks);
     tcase_add_test(t, test_lint_reports_missing_invalidation);
     tcase_add_test(t, test_full_cache_replaces_per_set);

@@ -58,6 +58,11 @@ static uint32_t eff_perm(uint32_t perm, int kind, bool priv, bool wpe)
 
 /* Permission check of a cached translation against the request; same
  * rules as the walks (VT-d 3.6.1, 3.7.1, Table 30 LGN.2/3, SGN.2/6/7). */
+/* Internal IOTLB permission bit: a not-present translation cached under
+ * CAP.CM=1 (VT-d 6.1: with caching mode, hardware may cache not-present
+ * entries, so software must invalidate after making them present). */
+#define PERM_NP_ (1u << 17)
+
 static unsigned hit_perm_fault(uint32_t eff, uint32_t access, bool sm,
                                int kind, bool priv)
 {
@@ -84,6 +89,14 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
         vtd_cache_iotlb_lookup_(u, did, pasid_key, req->iova, &hit)) {
         vtd_count_(u, iotlb_hits);
         x->iotlb_hit = true;
+        if (hit.perm & PERM_NP_) {
+            /* Same reason the walk gave (LGN.2/3, SSS.2, SFS.2). */
+            x->fault = !sm ? ((access & VTD_ACC_WRITE) ? VTD_FR_WRITE
+                                                       : VTD_FR_READ)
+                           : kind == KIND_FS ? VTD_FR_SFS_NOT_PRESENT
+                                             : VTD_FR_SSS_NO_PERM;
+            return;
+        }
         uint32_t eff = eff_perm(hit.perm, kind, priv, wpe);
         x->fault = hit_perm_fault(eff, access, sm, kind, priv);
         x->addr = hit.page | (req->iova & (hit.page_size - 1));
@@ -106,6 +119,12 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
         vtd_ss_walk_(u, ssp, &wc, req->iova, access, &r);
     if (r.fault) {
         x->fault = r.fault;
+        if (r.not_present && x->use_cache && field_get(u->cap, CAP, CM) &&
+            !(kind == KIND_FS && fsp->nested)) {
+            struct vtd_iotlb_hit neg = { .page = 0, .page_size = 4096,
+                                         .perm = PERM_NP_ };
+            vtd_cache_iotlb_fill_(u, did, pasid_key, req->iova, &neg, gen);
+        }
         return;
     }
     x->addr = r.addr;

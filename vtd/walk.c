@@ -97,6 +97,7 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
                  * only the permission faults LGN.2 / LGN.3. */
                 r->fault = sm ? VTD_FR_SSS_NO_PERM
                               : (wr_req ? VTD_FR_WRITE : VTD_FR_READ);
+                r->not_present = true;
                 return;
             }
             leaf = level == 1;
@@ -257,6 +258,7 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
                                 &e, 1);
             if (!field_get(e, FSE, P)) {
                 r->fault = VTD_FR_SFS_NOT_PRESENT;       /* SFS.2 */
+                r->not_present = true;
                 return;
             }
             leaf = level == 1;

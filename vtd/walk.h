@@ -65,6 +65,8 @@ struct vtd_walk_res {
     uint64_t page_size;  /* bytes mapped by the leaf */
     uint32_t perm;       /* enum vtd_perm granted (cumulative) */
     unsigned fault;
+    bool not_present;    /* fault: the walk stopped at a not-present
+                            entry (SS R=W=0, FS P=0) of its own tables */
 };
 
 /* Identification used for walk events only. */
