@@ -62,9 +62,11 @@ void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned gran,
  *    cumulative FPD of the directory and table entries, and the DID;
  *  - IOTLB: tag (DID, PASID, page number, page size 4K/2M/1G); holds the
  *    output page address and the permissions the walk granted.
- * Only valid, present entries that passed every check are filled (the
- * spec allows but does not require caching not-present entries with
- * CAP.CM=1; this model never caches them).
+ * Only valid, present entries that passed every check are filled into
+ * the context and PASID caches.  The IOTLB also keeps not-present
+ * translations (a walk that stopped at an SS R=W=0 or FS P=0 entry) when
+ * CAP.CM=1, as VT-d 6.1 allows, so a driver that maps a page without the
+ * invalidation caching mode requires keeps seeing the fault.
  *
  * Threading: lookups take no lock and allocate nothing: a reader copies
  * the set's slots between two reads of the set's sequence number and
