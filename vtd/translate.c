@@ -22,6 +22,7 @@ struct xl {
     bool trace;          /* emit walk events */
     bool use_cache;
     bool update_ad;      /* write A/D bits */
+    uint64_t gen;        /* cache generation before any structure read */
     /* results */
     uint64_t addr, page_size;
     uint32_t perm;       /* vtd_perm bits (plus internal walk bits) */
@@ -32,7 +33,7 @@ struct xl {
     bool struct_hit;     /* context or PASID cache entry used */
 };
 
-enum { KIND_SS, KIND_FS, KIND_PT };
+enum { KIND_SS, KIND_FS };
 
 /* Output in the interrupt address range FEEx_xxxxh (Table 30 LGN.4,
  * SGN.8). */
@@ -56,13 +57,13 @@ static uint32_t eff_perm(uint32_t perm, int kind, bool priv, bool wpe)
     return perm & (VTD_PERM_R | VTD_PERM_W | VTD_PERM_X | VTD_PERM_U);
 }
 
-/* Permission check of a cached translation against the request; same
- * rules as the walks (VT-d 3.6.1, 3.7.1, Table 30 LGN.2/3, SGN.2/6/7). */
 /* Internal IOTLB permission bit: a not-present translation cached under
  * CAP.CM=1 (VT-d 6.1: with caching mode, hardware may cache not-present
  * entries, so software must invalidate after making them present). */
 #define PERM_NP_ (1u << 17)
 
+/* Permission check of a cached translation against the request; same
+ * rules as the walks (VT-d 3.6.1, 3.7.1, Table 30 LGN.2/3, SGN.2/6/7). */
 static unsigned hit_perm_fault(uint32_t eff, uint32_t access, bool sm,
                                int kind, bool priv)
 {
@@ -107,7 +108,7 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
     if (x->use_cache)
         vtd_count_(u, iotlb_misses);
 
-    uint64_t gen = vtd_cache_gen_(u);
+    uint64_t gen = x->gen;
     struct vtd_walk_ctx wc = {
         .sid = req->sid, .pasid = req->pasid, .trace = x->trace,
         .update_ad = x->update_ad,
@@ -157,7 +158,7 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
 {
     const struct vtd_dma_req *req = x->req;
     struct vtd_ctx ctx;
-    uint64_t gen = vtd_cache_gen_(u);
+    uint64_t gen = x->gen;
 
     if (req->pasid != VTD_NO_PASID) {
         x->fault = VTD_FR_RTA_LEGACY_PASID;            /* RTA.2 */
@@ -225,7 +226,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
     const struct vtd_dma_req *req = x->req;
     const bool has_pasid = req->pasid != VTD_NO_PASID;
     struct vtd_ctx ctx;
-    uint64_t gen = vtd_cache_gen_(u);
+    uint64_t gen = x->gen;
 
     if (x->use_cache && vtd_cache_ctx_lookup_(u, req->sid, &ctx) &&
         ctx.scalable) {
@@ -403,6 +404,8 @@ static void run(struct vtd_iommu *u, uint64_t root, struct xl *x)
     uint64_t rta = field_get(root, RTADDR, RTA) << 12;
 
     x->page_size = 4096;
+    if (x->use_cache)
+        x->gen = vtd_cache_gen_(u);
     switch (ttm) {
     case VTD_TTM_LEGACY:
         legacy(u, rta, x);
