@@ -123,8 +123,8 @@ static bool set_read(struct cset *s, uint64_t k0, uint64_t k1,
 /* Insert or replace (k0, k1) -> v, unless an invalidation happened since
  * gen.  Best effort: a busy set skips the fill. */
 static void set_fill(struct cache_impl *c, struct cset *s, uint64_t gen,
-                     uint64_t k0, uint64_t k1, const uint64_t *v,
-                     unsigned nv)
+                     uint64_t k0, uint64_t k1, bool k0_only,
+                     const uint64_t *v, unsigned nv)
 {
     if (!set_trylock(s))
         return;
@@ -136,8 +136,9 @@ static void set_fill(struct cache_impl *c, struct cset *s, uint64_t gen,
     for (unsigned w = 0; w < WAYS; w++) {
         struct slot *sl = &s->s[w];
         uint64_t sk0 = atomic_load_explicit(&sl->k0, memory_order_relaxed);
-        if (sk0 == k0 &&
-            atomic_load_explicit(&sl->k1, memory_order_relaxed) == k1) {
+        if (sk0 == k0 && (k0_only ||
+                          atomic_load_explicit(&sl->k1,
+                                               memory_order_relaxed) == k1)) {
             victim = sl;
             break;
         }
@@ -355,7 +356,9 @@ void vtd_cache_ctx_fill_(struct vtd_iommu *u, uint16_t sid,
         return;
     struct cache_impl *c = impl(u);
     uint64_t k1 = ctx->scalable ? NO_DID : field_get(ctx->q[1], CE_HI, DID);
-    set_fill(c, set_of(&c->ctx, sid), gen, K_VALID | sid, k1, ctx->q, 4);
+    /* Tagged by SID alone for lookups: replace any entry of the SID. */
+    set_fill(c, set_of(&c->ctx, sid), gen, K_VALID | sid, k1, true, ctx->q,
+             4);
 }
 
 /* ------------------------------------------------------------------ */
@@ -411,7 +414,7 @@ void vtd_cache_pasid_fill_(struct vtd_iommu *u, uint16_t sid,
     uint64_t k0 = pasid_k0(sid, pasid);
     uint64_t v[4] = { pe->q[0], pe->q[1], pe->q[2], pe->fpd };
     set_fill(c, set_of(&c->pasid, k0), gen, k0,
-             field_get(pe->q[1], PTE1, DID), v, 4);
+             field_get(pe->q[1], PTE1, DID), true, v, 4);
 }
 
 /* ------------------------------------------------------------------ */
@@ -475,7 +478,7 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
     uint64_t pfn = iova >> size_shift[szc];
     uint64_t v[2] = { e->page & ~(e->page_size - 1), e->perm };
     set_fill(c, iotlb_set(c, szc, did, pfn), gen, iotlb_k0(szc, did, pasid),
-             pfn, v, 2);
+             pfn, false, v, 2);
 }
 
 /* ------------------------------------------------------------------ */
