@@ -1,0 +1,99 @@
+#!/bin/sh
+# scripts/cli-test.sh VTDEMU SRCDIR: the command-line contract of docs/cli.md
+# (exit status, closing line, per-file verdicts, TAP, JUnit, --help).
+set -u
+vtdemu=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+check() { # description, condition result
+    if [ "$2" -eq 0 ]; then
+        echo "ok - $1"
+    else
+        echo "not ok - $1"
+        fails=$((fails + 1))
+    fi
+}
+
+good="$src/traces/examples/01-legacy-translation.vtdt"
+# A trace with one wrong expectation (VER reads 0x10 by default).
+cat > "$tmp/bad.vtdt" <<'T'
+vtdtrace 1
+iommu base=0xfed90000 cap=0xd2008c22260206 ecap=0xf00f4a
+mmio read 0xfed90000 4 expect=0x10
+mmio read 0xfed90000 4 expect=0x11
+T
+printf 'vtdtrace 1\nbogus line\n' > "$tmp/parse.vtdt"
+
+"$vtdemu" replay "$good" > "$tmp/out" 2>&1
+check "all pass: exit 0" $?
+tail -n 1 "$tmp/out" | grep -qx '4 passed, 0 failed'
+check "closing line 'N passed, M failed'" $?
+grep -q "^PASS $good (4 expectations)\$" "$tmp/out"
+check "per-file PASS line" $?
+
+"$vtdemu" replay "$good" "$tmp/bad.vtdt" > "$tmp/out" 2>&1
+check "mismatch: exit 1" $([ $? -eq 1 ]; echo $?)
+grep -q "bad.vtdt:4: FAIL mmio read: expected 0x11, got 0x10" "$tmp/out"
+check "failing line names file:line, expected and actual" $?
+grep -q "^FAIL $tmp/bad.vtdt (1 of 2 expectations failed)\$" "$tmp/out"
+check "per-file FAIL line" $?
+tail -n 1 "$tmp/out" | grep -qx '5 passed, 1 failed'
+check "closing line counts all files" $?
+
+"$vtdemu" replay "$tmp/parse.vtdt" "$good" > "$tmp/out" 2>&1
+check "parse error: exit 2" $([ $? -eq 2 ]; echo $?)
+grep -q "parse.vtdt:2: unknown command 'bogus'" "$tmp/out"
+check "parse error names file:line" $?
+grep -q "^PASS $good" "$tmp/out"
+check "other files still run after a parse error" $?
+
+"$vtdemu" replay "$tmp/nonesuch" > /dev/null 2>&1
+check "missing file: exit 2" $([ $? -eq 2 ]; echo $?)
+"$vtdemu" replay --frobnicate "$good" > /dev/null 2>&1
+check "unknown option: exit 2" $([ $? -eq 2 ]; echo $?)
+"$vtdemu" nonesuch > /dev/null 2>&1
+check "unknown command: exit 2" $([ $? -eq 2 ]; echo $?)
+
+"$vtdemu" replay --quiet "$good" "$tmp/bad.vtdt" > "$tmp/out" 2>&1
+! grep -q "^PASS" "$tmp/out"
+check "--quiet drops PASS lines" $?
+
+"$vtdemu" replay --tap --junit="$tmp/j.xml" "$good" "$tmp/bad.vtdt" > "$tmp/out" 2>&1
+check "--tap exit 1 on mismatch" $([ $? -eq 1 ]; echo $?)
+head -n 1 "$tmp/out" | grep -qx 'TAP version 13'
+check "TAP header" $?
+grep -qx '1\.\.6' "$tmp/out"
+check "TAP plan counts expectations" $?
+grep -q "^not ok 6 - $tmp/bad.vtdt:4 mmio read\$" "$tmp/out"
+check "TAP failing point" $?
+grep -q '    expected: "0x11"' "$tmp/out"
+check "TAP YAML block" $?
+grep -q '<testsuite name="'"$tmp"'/bad.vtdt" tests="2" failures="1"' "$tmp/j.xml"
+check "JUnit report" $?
+
+"$vtdemu" replay --explain "$good" > "$tmp/out" 2>&1
+grep -q "context entry for 00:04.0 at 0x101200: P=1" "$tmp/out"
+check "--explain shows the walk" $?
+
+"$vtdemu" record -o "$tmp/rec.vtdt" "$tmp/bad.vtdt"
+check "record: exit 0" $?
+"$vtdemu" replay "$tmp/rec.vtdt" > /dev/null 2>&1
+check "recording replays clean" $?
+
+for c in replay record bench; do
+    "$vtdemu" "$c" --help > "$tmp/out" 2>&1
+    check "$c --help exits 0" $?
+    grep -qi "usage" "$tmp/out"
+    check "$c --help prints usage" $?
+done
+"$vtdemu" --help > /dev/null 2>&1
+check "vtdemu --help exits 0" $?
+"$vtdemu" help replay | grep -q -- "--explain"
+check "vtdemu help replay" $?
+
+"$vtdemu" bench nonesuch > /dev/null 2>&1
+check "bench unknown case: exit 2" $([ $? -eq 2 ]; echo $?)
+
+exit $fails
