@@ -7,6 +7,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "platform/machine.h"
 
 /* ------------------------------------------------------------------ */
 /* Registers by name (VT-d 11.4)                                       */
@@ -585,6 +588,108 @@ bad:
     return false;
 }
 
+/* Largest machine description file accepted (a .dtb is a few KiB). */
+#define MACHINE_FILE_MAX (64u << 20)
+
+static void scope_add(GArray *a, uint16_t first, uint16_t last)
+{
+    struct trace_scope sc = { first, last };
+    g_array_append_val(a, sc);
+}
+
+/* machine FILE (v2): RAM and units from a device tree
+ * (docs/machine-binding.md).  Scope items become SID ranges: an endpoint,
+ * IOAPIC, HPET or ACPI device its source-id; a bridge itself and its
+ * subordinate buses; a host bridge its bus range (VT-d 8.3.1). */
+static bool cmd_machine(struct parser *p)
+{
+    if (!setup_ok(p, "machine") || !need_version(p, 2, "'machine'") ||
+        !npos(p, 2, 2, "machine FILE.dtb") || !check_leftovers(p, "machine"))
+        return false;
+    if (p->seen_ram || p->seen_iommu)
+        return fail(p, "'machine' replaces the ram and unit lines: give it "
+                    "alone");
+    const char *file = posn(p, 1);
+    char *path;
+    if (g_path_is_absolute(file)) {
+        path = g_strdup(file);
+    } else {
+        char *dir = g_path_get_dirname(p->path);
+        path = g_build_filename(dir, file, NULL);
+        g_free(dir);
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        fail(p, "machine file '%s' is not a readable regular file",
+             shown(path));
+        g_free(path);
+        return false;
+    }
+    if ((uint64_t)st.st_size > MACHINE_FILE_MAX) {
+        fail(p, "machine file is larger than %u MiB", MACHINE_FILE_MAX >> 20);
+        g_free(path);
+        return false;
+    }
+    struct machine_desc m;
+    char err[512] = "";
+    int rc = machine_load_file(path, &m, err, sizeof(err));
+    g_free(path);
+    if (rc < 0)
+        return fail(p, "%s", err);
+    bool ok = true;
+    for (unsigned i = 0; i < m.nram; i++) {
+        struct trace_ram r = { m.ram[i].base, m.ram[i].size };
+        if (r.size)
+            g_array_append_val(p->ram, r);
+    }
+    bool have_all = false;
+    for (unsigned i = 0; ok && i < m.nunit; i++) {
+        const struct machine_unit *mu = &m.units[i];
+        struct trace_unit u;
+        memset(&u, 0, sizeof(u));
+        u.line = p->line;
+        u.name = g_strdup_printf("dmar%u", i);
+        u.base = mu->base;
+        u.has_cap = u.has_ecap = true;
+        u.cap = mu->cap;
+        u.ecap = mu->ecap;
+        u.haw = m.haw;
+        u.cache = VTD_CACHE_HARDWARE;
+        u.scope_all = mu->include_all;
+        if (mu->include_all && have_all)
+            ok = fail(p, "machine has two INCLUDE_PCI_ALL units");
+        have_all |= mu->include_all;
+        GArray *sc = g_array_new(FALSE, FALSE, sizeof(struct trace_scope));
+        for (unsigned k = 0; k < mu->nscope; k++) {
+            int di = mu->scope[k];
+            if (di < 0 || (unsigned)di >= m.ndev)
+                continue;
+            const struct machine_dev *d = &m.devs[di];
+            switch (d->kind) {
+            case MDEV_PCI_HOST:
+                scope_add(sc, (uint16_t)(d->sec_bus << 8),
+                          (uint16_t)(d->sub_bus << 8 | 0xff));
+                break;
+            case MDEV_PCI_BRIDGE:
+                scope_add(sc, d->sid, d->sid);
+                if (d->sub_bus >= d->sec_bus)
+                    scope_add(sc, (uint16_t)(d->sec_bus << 8),
+                              (uint16_t)(d->sub_bus << 8 | 0xff));
+                break;
+            default:
+                scope_add(sc, d->sid, d->sid);
+                break;
+            }
+        }
+        u.nscope = sc->len;
+        u.scope = (struct trace_scope *)(void *)g_array_free(sc, FALSE);
+        g_array_append_val(p->units, u);
+    }
+    machine_desc_free(&m);
+    p->seen_ram = p->seen_iommu = true;
+    return ok;
+}
+
 static bool cmd_mem(struct parser *p, const char *text)
 {
     if (!npos(p, 4, 4, "mem write|expect ADDR HEX"))
@@ -1084,6 +1189,8 @@ static bool parse_line(struct parser *p, char *line)
             ok = cmd_unit(p, false);
         else if (strcmp(cmd, "unit") == 0)
             ok = cmd_unit(p, true);
+        else if (strcmp(cmd, "machine") == 0)
+            ok = cmd_machine(p);
         else if (strcmp(cmd, "mem") == 0)
             ok = cmd_mem(p, text);
         else if (strcmp(cmd, "mmio") == 0)

@@ -475,6 +475,51 @@ START_TEST(test_explain_names_entry_fields)
 }
 END_TEST
 
+#ifdef MACHINES_DIR
+/* machine FILE (v2): RAM and units from q35.dts (one unit at 0xfed90000,
+ * profile qemu-7.2, 512 MiB, explicit device scopes; VT-d 8.3.1). */
+START_TEST(test_machine_line_builds_units_from_a_device_tree)
+{
+    char *text = g_strdup_printf(
+        "vtdtrace 2\nmachine %s/q35.dtb\n"
+        "mmio read 0xfed90008 8 expect=0xd2008c22260206\n"
+        "dma 00:04.0 read 0x1000 expect=ok gpa=0x1000\n", MACHINES_DIR);
+    struct trace *t = parse_ok(text);
+    ck_assert_uint_eq(t->nunits, 1);
+    ck_assert_str_eq(t->units[0].name, "dmar0");
+    ck_assert_uint_eq(t->units[0].base, 0xfed90000);
+    ck_assert(!t->units[0].scope_all);
+    ck_assert_uint_eq(t->nram, 1);
+    ck_assert_uint_eq(t->ram[0].size, 0x20000000);
+    bool edu = false, ioapic = false, other = false;
+    for (size_t i = 0; i < t->units[0].nscope; i++) {
+        const struct trace_scope *sc = &t->units[0].scope[i];
+        edu |= sc->first <= 0x20 && 0x20 <= sc->last;
+        ioapic |= sc->first <= 0xff00 && 0xff00 <= sc->last;
+        other |= sc->first <= 0x28 && 0x28 <= sc->last;
+    }
+    ck_assert(edu && ioapic && !other);
+    struct replay_summary sum = { 0, 0 };
+    char err[256];
+    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)), 0);
+    ck_assert_uint_eq(sum.passed, 2);
+    trace_free(t);
+    g_free(text);
+    /* 00:05.0 is in no scope: the trace cannot be run. */
+    text = g_strdup_printf("vtdtrace 2\nmachine %s/q35.dtb\n"
+                           "dma 00:05.0 read 0x0\n", MACHINES_DIR);
+    t = parse_ok(text);
+    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)),
+                     -EINVAL);
+    trace_free(t);
+    g_free(text);
+    parse_err("vtdtrace 1\nmachine q35.dtb\n");
+    parse_err("vtdtrace 2\nmachine /nonexistent.dtb\n");
+    parse_err("vtdtrace 2\nmachine /dev/zero\n");
+}
+END_TEST
+#endif
+
 int main(void)
 {
     Suite *s = suite_create("trace");
@@ -492,6 +537,9 @@ int main(void)
     tcase_add_test(tc, test_record_then_replay_round_trips);
     tcase_add_test(tc, test_mutated_traces_never_crash);
     tcase_add_test(tc, test_explain_names_entry_fields);
+#ifdef MACHINES_DIR
+    tcase_add_test(tc, test_machine_line_builds_units_from_a_device_tree);
+#endif
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
