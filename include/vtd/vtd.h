@@ -318,6 +318,17 @@ VTD_API const char *vtd_fault_reason_str(unsigned reason);
 /* True when FPD may suppress the reason (the spec's "qualified"). */
 VTD_API bool vtd_fault_reason_qualified(unsigned reason);
 
+/*
+ * Describe CAP and ECAP field by field (VT-d 11.4.2, 11.4.3), one line of
+ * text per call of line(), then the line Linux prints at boot for a unit
+ * with version ver (0 = 0x10) at register base `base` named dmar<index>.
+ * Needs no unit.  Returns 0, or -EINVAL when line is NULL.
+ */
+VTD_API int vtd_describe_caps(uint64_t cap, uint64_t ecap, uint32_t ver,
+                              uint64_t base, unsigned index,
+                              void (*line)(void *opaque, const char *text),
+                              void *opaque);
+
 /* ------------------------------------------------------------------ */
 /* Statistics                                                          */
 /* ------------------------------------------------------------------ */
