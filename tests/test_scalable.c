@@ -34,7 +34,7 @@ static struct vtd_xlate xlp(struct env *e, uint16_t sid, uint32_t pasid,
  * PASID use RID_PASID (VT-d 9.4); the DID comes from the PASID entry. */
 START_TEST(test_pgtt_second_stage)
 {
-    for (unsigned levels = 3; levels <= 4; levels++) {
+    for (unsigned levels = 3; levels <= 5; levels++) {
         struct env e = env_full();
         uint64_t root = pt_alloc(&e);
         pt_map(&e, root, levels, 0x4000, 0x123000, 1, SS_RW, SS_RW);
@@ -44,7 +44,8 @@ START_TEST(test_pgtt_second_stage)
         ck_assert_uint_eq(o.fault, 0);
         ck_assert_uint_eq(o.addr, 0x123010);
         ck_assert_uint_eq(o.did, 42);
-        /* Table 30 SGN.5: above 2^AGAW - 1 -> 84h. */
+        /* Table 30 SGN.5: above 2^min(MGAW, AGAW) - 1 -> 84h (the full
+         * profile's MGAW is 57). */
         ck_assert_uint_eq(xl(&e, DEV, 1ULL << (30 + 9 * (levels - 2)),
                              RD).fault, VTD_FR_SGN_AW);
         /* SSS.2 (79h) for an R=W=0 leaf (linux-6.1 oracle README). */
@@ -332,6 +333,42 @@ START_TEST(test_scalable_request_types)
 }
 END_TEST
 
+/* VT-d 9.6 wiring: SSADE and PWSNP from the PASID entry enable
+ * second-stage A/D updates (VT-d 3.7.2); SRE and WPE govern supervisor
+ * requests with PASID in first-stage translation (VT-d 3.6.1). */
+START_TEST(test_pasid_entry_controls)
+{
+    struct env e = env_full();
+    uint64_t sroot = pt_alloc(&e), froot = pt_alloc(&e);
+    uint64_t leaf = pt_map(&e, sroot, 4, 0x1000, 0x51000, 1, SS_RW, SS_RW);
+    uint64_t f = FS_P | FS_US | FS_A | FS_D;
+    pt_map(&e, froot, 4, 0x2000, 0x52000, 1, f, f | FS_RW);
+    sm_root(&e);
+    sm_ctx(&e, DEV, sm_ctx_q0(true, true, 0), 0);
+    sm_pdir(&e, 0, PTBL);
+    /* PASID 0 (RID_PASID): second stage with SSADE (bit 9) and PWSNP. */
+    sm_pte(&e, PTBL, 0, pte_q0(2, 2, sroot) | (1ULL << 9), 1 | PTE_PWSNP, 0);
+    /* PASID 1: first stage, SRE, WPE clear; PASID 2: SRE and WPE. */
+    sm_pte(&e, PTBL, 1, pte_q0(1, 0, 0), 2 | PTE_PWSNP, froot | 1);
+    sm_pte(&e, PTBL, 2, pte_q0(1, 0, 0), 3 | PTE_PWSNP, froot | 1 | 0x10);
+    env_enable(&e, VTD_TTM_SCALABLE);
+
+    ck_assert_uint_eq(xl(&e, DEV, 0x1000, WR).fault, 0);
+    ck_assert_uint_eq(fake_rq(e.h, leaf), 0x51000 | SS_RW | SS_A | SS_D);
+
+    /* Read-only user page: a supervisor write passes with WPE=0 and
+     * faults SGN.6 with WPE=1; a user write faults SGN.6. */
+    ck_assert_uint_eq(xlp(&e, DEV, 1, 0x2000, WR | VTD_ACC_PRIV).fault, 0);
+    ck_assert_uint_eq(xlp(&e, DEV, 1, 0x2000, WR).fault, VTD_FR_SGN_WRITE);
+    ck_assert_uint_eq(xlp(&e, DEV, 2, 0x2000, WR | VTD_ACC_PRIV).fault,
+                      VTD_FR_SGN_WRITE);
+    struct vtd_xlate o = xlp(&e, DEV, 2, 0x2000, RD | VTD_ACC_PRIV);
+    ck_assert_uint_eq(o.fault, 0);
+    ck_assert_uint_eq(o.addr, 0x52000);
+    env_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("scalable");
@@ -347,6 +384,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_scalable_fpd);
     tcase_add_test(t, test_pasid_width_fault);
     tcase_add_test(t, test_scalable_request_types);
+    tcase_add_test(t, test_pasid_entry_controls);
     suite_add_tcase(s, t);
     return s;
 }
