@@ -16,7 +16,10 @@
  * except guestmem_free() and guestmem_add_ram(), which must not race with
  * anything else on the same memory.  Reads of pages already written take a
  * shared lock and allocate nothing.  guestmem_cmpxchg64() is atomic with
- * respect to other guestmem_cmpxchg64() calls on the same word.
+ * respect to other guestmem_cmpxchg64() calls on the same word.  Plain
+ * reads and writes of the same bytes from different threads are not
+ * ordered with each other (as on real memory without locks): a reader may
+ * see a mix of old and new bytes.
  */
 #ifndef MEM_GUESTMEM_H
 #define MEM_GUESTMEM_H
