@@ -228,14 +228,14 @@ START_TEST(test_device_invalidation_respects_function_mask)
     vtd_notifier_replay(u, nt);
     emb.maps = emb.unmaps = 0;
     ctx_write(SID, 0, 0);
-    /* 00:03.1 with FM=0 does not cover 00:03.0 ... */
-    struct vtd_notify_inv i = { .scope = VTD_NOTIFY_DEVICE, .sid = 0x19,
+    /* 00:03.4 with FM=0 does not cover 00:03.0 ... */
+    struct vtd_notify_inv i = { .scope = VTD_NOTIFY_DEVICE, .sid = 0x1c,
                                 .fm = 0 };
     g_mutex_lock(&u->lock);
     vtd_notify_inv_(u, &i);
     g_mutex_unlock(&u->lock);
     ck_assert_uint_eq(emb.unmaps, 0);
-    /* ... with FM=1 (function bit 0 masked) it does (VT-d 6.5.1.1). */
+    /* ... with FM=01b (SID bit 2 masked) it does (VT-d 11.4.6.1). */
     i.fm = 1;
     g_mutex_lock(&u->lock);
     vtd_notify_inv_(u, &i);
@@ -273,6 +273,30 @@ START_TEST(test_remove_stops_events)
 }
 END_TEST
 
+
+/* End to end: a guest programming the unit through its registers.  An
+ * IOTLB page-selective invalidation (VT-d 11.4.6.3/4; IRO 0xf0: IVA at
+ * 0xf0, IOTLB_REG at 0xf8) reaches the subscriber; CCMD global (11.4.6.1)
+ * resyncs the whole space. */
+START_TEST(test_register_invalidations_reach_subscribers)
+{
+    wr64(u, VTD_REG_RTADDR, RT);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE);
+    vtd_notifier_replay(u, nt);
+    emb.maps = emb.unmaps = 0;
+    fake_wq(h, L1 + 8 * 4, 0x304000 | 3);            /* map 0x4000 */
+    wr64(u, 0xf0, 0x4000);                            /* IVA, AM=0 */
+    wr64(u, 0xf8, (1ULL << 63) | (3ULL << 60) | ((uint64_t)DID << 32));
+    ck_assert_uint_eq(emb.maps, 1);
+    ck_assert_uint_eq(emb.unmaps, 0);
+    ck_assert_ptr_nonnull(g_hash_table_lookup(emb.shadow, &(uint64_t){ 0x4000 }));
+    ctx_write(SID, 0, 0);
+    wr64(u, VTD_REG_CCMD, (1ULL << 63) | (1ULL << 61)); /* ICC, global */
+    expect_shadow(&emb, NULL, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("notify");
@@ -287,6 +311,7 @@ int main(void)
     tcase_add_test(tc, test_device_invalidation_respects_function_mask);
     tcase_add_test(tc, test_self_referencing_tables_are_bounded);
     tcase_add_test(tc, test_remove_stops_events);
+    tcase_add_test(tc, test_register_invalidations_reach_subscribers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -532,6 +532,20 @@ static bool iotlb_match(uint64_t k0, uint64_t k1, const uint64_t *v,
     return lo <= a->hi && hi >= a->lo;
 }
 
+/* Caching mode (VT-d 6.1): tell map/unmap subscribers what the
+ * invalidation covered, after the cache entries are gone. */
+static void notify(struct vtd_iommu *u, enum vtd_notify_scope scope,
+                   uint16_t did, uint16_t sid, unsigned fm, uint32_t pasid,
+                   uint64_t addr, unsigned am)
+{
+    if (!atomic_load_explicit(&u->notify.count, memory_order_relaxed))
+        return;
+    struct vtd_notify_inv n = { .scope = scope, .did = did, .sid = sid,
+                                .fm = fm, .pasid = pasid, .addr = addr,
+                                .am = am };
+    vtd_notify_inv_(u, &n);
+}
+
 void vtd_cache_inv_context_(struct vtd_iommu *u, unsigned gran,
                             uint16_t did, uint16_t sid, unsigned fm)
 {
@@ -542,6 +556,7 @@ void vtd_cache_inv_context_(struct vtd_iommu *u, unsigned gran,
     if (gran == VTD_INV_GLOBAL) {
         table_drop(&c->ctx, match_all, NULL);
         table_drop(&c->pasid, match_all, NULL);
+        notify(u, VTD_NOTIFY_ALL, 0, 0, 0, 0, 0, 0);
         return;
     }
     struct inv_arg a = { .did = did };
@@ -559,10 +574,12 @@ void vtd_cache_inv_context_(struct vtd_iommu *u, unsigned gran,
         /* PASID-cache entries of those SIDs: sets are hashed by PASID
          * too, so scan. */
         table_drop(&c->pasid, pasidc_match, &a);
+        notify(u, VTD_NOTIFY_DEVICE, did, sid, fm, 0, 0, 0);
         return;
     }
     table_drop(&c->ctx, ctx_match, &a);
     table_drop(&c->pasid, pasidc_match, &a);
+    notify(u, VTD_NOTIFY_DOMAIN, did, 0, 0, 0, 0, 0);
 }
 
 static void iotlb_inv(struct cache_impl *c, unsigned gran, uint16_t did,
@@ -610,6 +627,9 @@ void vtd_cache_inv_iotlb_(struct vtd_iommu *u, unsigned gran, uint16_t did,
     (void)ih; /* no paging-structure caches to keep */
     if (c)
         iotlb_inv(c, gran, did, false, 0, addr, am);
+    notify(u, gran == VTD_INV_GLOBAL ? VTD_NOTIFY_ALL
+              : gran == VTD_INV_PAGE ? VTD_NOTIFY_PAGES : VTD_NOTIFY_DOMAIN,
+           did, 0, 0, 0, addr, am);
 }
 
 void vtd_cache_inv_pasid_(struct vtd_iommu *u, unsigned gran, uint16_t did,
@@ -621,11 +641,14 @@ void vtd_cache_inv_pasid_(struct vtd_iommu *u, unsigned gran, uint16_t did,
     gen_bump(c);
     if (gran == VTD_INV_GLOBAL) {
         table_drop(&c->pasid, match_all, NULL);
+        notify(u, VTD_NOTIFY_ALL, 0, 0, 0, 0, 0, 0);
         return;
     }
     struct inv_arg a = { .did = did, .pasid = pasid,
                          .by_pasid = gran == VTD_INV_PASID };
     table_drop(&c->pasid, pasidc_match, &a);
+    notify(u, gran == VTD_INV_PASID ? VTD_NOTIFY_PASID : VTD_NOTIFY_DOMAIN,
+           did, 0, 0, pasid, 0, 0);
 }
 
 void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned gran,
@@ -636,8 +659,15 @@ void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned gran,
     (void)ih;
     if (!c)
         return;
-    if (gran == VTD_INV_GLOBAL || gran == VTD_INV_DOMAIN)
+    if (gran == VTD_INV_GLOBAL || gran == VTD_INV_DOMAIN) {
         iotlb_inv(c, gran, did, false, 0, 0, 0);
-    else
+        notify(u, gran == VTD_INV_GLOBAL ? VTD_NOTIFY_ALL
+                                         : VTD_NOTIFY_DOMAIN,
+               did, 0, 0, 0, 0, 0);
+    } else {
         iotlb_inv(c, gran, did, true, pasid, addr, am);
+        notify(u, gran == VTD_INV_PAGE ? VTD_NOTIFY_PASID_PAGES
+                                       : VTD_NOTIFY_PASID,
+               did, 0, 0, pasid, addr, am);
+    }
 }

@@ -390,9 +390,10 @@ static bool covers(const struct vtd_notifier *s, const struct space *sp,
     case VTD_NOTIFY_PAGES:
         return did_match;
     case VTD_NOTIFY_DEVICE: {
-        /* VT-d 6.5.1.1: FM masks 0, 1, 2 or 3 low function bits. */
+        /* VT-d 11.4.6.1 FM: 01b masks SID bit 2, 10b bits 2:1, 11b
+         * bits 2:0 (the function number, from its top bit down). */
         unsigned fm = MIN(inv->fm, 3u);
-        uint16_t mask = (uint16_t)~((1u << fm) - 1);
+        uint16_t mask = (uint16_t)~(((1u << fm) - 1) << (3 - fm));
         return (s->sid & mask) == (inv->sid & mask);
     }
     case VTD_NOTIFY_PASID:
