@@ -294,9 +294,24 @@ void vtd_get_stats(struct vtd_iommu *u, struct vtd_stats *out)
     out->faults_suppressed = atomic_load(&u->count.faults_suppressed);
     out->faults_collapsed = atomic_load(&u->count.faults_collapsed);
     out->faults_overflow = atomic_load(&u->count.faults_overflow);
-    out->iotlb_hits = atomic_load(&u->count.iotlb_hits);
-    out->iotlb_misses = atomic_load(&u->count.iotlb_misses);
+    out->iotlb_hits = out->iotlb_misses = 0;
+    for (unsigned i = 0; i < VTD_SHARDS; i++) {
+        out->iotlb_hits += atomic_load(&u->shard[i].iotlb_hits);
+        out->iotlb_misses += atomic_load(&u->shard[i].iotlb_misses);
+    }
     out->invalidations = atomic_load(&u->count.invalidations);
+}
+
+/* Shard of the calling thread for the hot-path counters (internal.h):
+ * threads get shards round-robin on first use, 1-based so 0 means
+ * unassigned. */
+_Thread_local unsigned vtd_tls_shard_;
+static atomic_uint next_shard;
+
+unsigned vtd_shard_assign_(void)
+{
+    vtd_tls_shard_ = atomic_fetch_add(&next_shard, 1) % VTD_SHARDS + 1;
+    return vtd_tls_shard_;
 }
 
 /* ------------------------------------------------------------------ */

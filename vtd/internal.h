@@ -225,13 +225,33 @@ struct vtd_counters {
     _Atomic uint64_t faults_suppressed;
     _Atomic uint64_t faults_collapsed;
     _Atomic uint64_t faults_overflow;
-    _Atomic uint64_t iotlb_hits;
-    _Atomic uint64_t iotlb_misses;
     _Atomic uint64_t invalidations;
 };
 
 #define vtd_count_(u, name)                                                \
     atomic_fetch_add_explicit(&(u)->count.name, 1, memory_order_relaxed)
+
+/* Hot-path counters (IOTLB hits and misses) are sharded so that threads
+ * translating at once do not bounce one cache line: each thread adds to
+ * its own shard (64 bytes apart), vtd_get_stats() sums them. */
+#define VTD_SHARDS 16
+struct vtd_shard {
+    _Atomic uint64_t iotlb_hits;
+    _Atomic uint64_t iotlb_misses;
+    char pad[48];
+};
+extern _Thread_local unsigned vtd_tls_shard_;
+unsigned vtd_shard_assign_(void);
+static inline unsigned vtd_shard_(void)
+{
+    unsigned s = vtd_tls_shard_;
+    if (G_UNLIKELY(s == 0))
+        s = vtd_shard_assign_();
+    return (s - 1) & (VTD_SHARDS - 1);
+}
+#define vtd_count_shard_(u, name)                                          \
+    atomic_fetch_add_explicit(&(u)->shard[vtd_shard_()].name, 1,           \
+                              memory_order_relaxed)
 
 struct vtd_iommu {
     struct vtd_config cfg;
@@ -265,6 +285,7 @@ struct vtd_iommu {
     struct vtd_ir_state ir;
     struct vtd_notify_state notify;
     struct vtd_counters count;
+    struct vtd_shard shard[VTD_SHARDS];
 };
 
 /* ------------------------------------------------------------------ */

@@ -88,7 +88,7 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
 
     if (x->use_cache &&
         vtd_cache_iotlb_lookup_(u, did, pasid_key, req->iova, &hit)) {
-        vtd_count_(u, iotlb_hits);
+        vtd_count_shard_(u, iotlb_hits);
         x->iotlb_hit = true;
         if (hit.perm & PERM_NP_) {
             /* Same reason the walk gave (LGN.2/3, SSS.2, SFS.2). */
@@ -106,7 +106,7 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
         return;
     }
     if (x->use_cache)
-        vtd_count_(u, iotlb_misses);
+        vtd_count_shard_(u, iotlb_misses);
 
     uint64_t gen = x->gen;
     struct vtd_walk_ctx wc = {
@@ -567,7 +567,7 @@ int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
                       (!(req->access & VTD_ACC_READ) ||
                        (fh.perm & VTD_PERM_R));
             if (ok) {
-                vtd_count_(u, iotlb_hits);
+                vtd_count_shard_(u, iotlb_hits);
                 out->addr = fh.page | (req->iova & 0xfff);
                 out->page_size = fh.page_size;
                 out->perm = fh.perm;
