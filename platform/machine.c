@@ -218,6 +218,36 @@ static int get_bus_range(struct loader *l, int node, uint8_t *first,
     return 0;
 }
 
+/* vtdemu,segment (default 0), at most 0xffff. */
+static int get_segment(struct loader *l, int node, uint16_t *seg)
+{
+    uint32_t v;
+    int rc = get_u32(l, node, "vtdemu,segment", 0, false, &v);
+    if (rc < 0)
+        return rc;
+    if (v > 0xffff)
+        return lerr(l, node, "vtdemu,segment", "%u is above 0xffff", v);
+    *seg = (uint16_t)v;
+    return 0;
+}
+
+/* vtdemu,sidp-flags: the SIDP device scope flags (VT-d 8.3.1 bits 4:0). */
+static int get_sidp(struct loader *l, int node, struct machine_dev *d)
+{
+    if (!has_prop(l, node, "vtdemu,sidp-flags"))
+        return 0;
+    uint32_t f;
+    int rc = get_u32(l, node, "vtdemu,sidp-flags", 0, true, &f);
+    if (rc < 0)
+        return rc;
+    if (f > 0x1f)
+        return lerr(l, node, "vtdemu,sidp-flags",
+                    "0x%x sets reserved bits 7:5", f);
+    d->has_sidp = true;
+    d->sidp_flags = (uint8_t)f;
+    return 0;
+}
+
 static int load_pci_child(struct loader *l, int node, int parent_dev)
 {
     struct machine_dev *parent = &l->m->devs[parent_dev];
@@ -253,15 +283,8 @@ static int load_pci_child(struct loader *l, int node, int parent_dev)
     if (v > 2048)
         return lerr(l, node, "vtdemu,msix-vectors", "%u is above 2048", v);
     d->msix_vectors = v;
-    if (has_prop(l, node, "vtdemu,sidp-flags")) {
-        if ((rc = get_u32(l, node, "vtdemu,sidp-flags", 0, true, &v)) < 0)
-            return rc;
-        if (v > 0x1f)
-            return lerr(l, node, "vtdemu,sidp-flags",
-                        "0x%x sets reserved bits 7:5", v);
-        d->has_sidp = true;
-        d->sidp_flags = (uint8_t)v;
-    }
+    if ((rc = get_sidp(l, node, d)) < 0)
+        return rc;
     if (bridge) {
         if ((rc = get_bus_range(l, node, &d->sec_bus, &d->sub_bus)) < 0)
             return rc;
@@ -284,7 +307,8 @@ static int load_pci_child(struct loader *l, int node, int parent_dev)
 static int load_sid_device(struct loader *l, int node,
                            enum machine_dev_kind kind, const char *idprop)
 {
-    uint32_t sid, id, seg;
+    uint32_t sid, id;
+    uint16_t seg;
     int rc;
     if ((rc = get_u32(l, node, "vtdemu,source-id", 0, true, &sid)) < 0)
         return rc;
@@ -295,14 +319,12 @@ static int load_sid_device(struct loader *l, int node,
         return rc;
     if (id > 255)
         return lerr(l, node, idprop, "%u is above 255", id);
-    if ((rc = get_u32(l, node, "vtdemu,segment", 0, false, &seg)) < 0)
+    if ((rc = get_segment(l, node, &seg)) < 0)
         return rc;
-    if (seg > 0xffff)
-        return lerr(l, node, "vtdemu,segment", "%u is above 0xffff", seg);
     struct machine_dev *d = add_dev(l, node, kind);
     d->sid = (uint16_t)sid;
     d->enum_id = (uint8_t)id;
-    d->segment = (uint16_t)seg;
+    d->segment = seg;
     if (kind == MDEV_ACPI) {
         const char *name;
         if ((rc = get_str(l, node, "vtdemu,acpi-name", &name)) < 0)
@@ -311,16 +333,8 @@ static int load_sid_device(struct loader *l, int node,
             return lerr(l, node, "vtdemu,acpi-name", "missing, empty or "
                         "longer than %d characters", DMAR_NAME_MAX);
         d->acpi_name = g_strdup(name);
-        d->has_sidp = has_prop(l, node, "vtdemu,sidp-flags");
-        if (d->has_sidp) {
-            uint32_t f;
-            if ((rc = get_u32(l, node, "vtdemu,sidp-flags", 0, true, &f)) < 0)
-                return rc;
-            if (f > 0x1f)
-                return lerr(l, node, "vtdemu,sidp-flags",
-                            "0x%x sets reserved bits 7:5", f);
-            d->sidp_flags = (uint8_t)f;
-        }
+        if ((rc = get_sidp(l, node, d)) < 0)
+            return rc;
         for (unsigned i = 0; i + 1 < l->m->ndev; i++)
             if (l->m->devs[i].kind == MDEV_ACPI &&
                 l->m->devs[i].enum_id == d->enum_id)
@@ -402,12 +416,8 @@ static int load_unit(struct loader *l, int node)
     u->path = node_path(l, node);
     u->base = a[0];
     u->size = size;
-    uint32_t seg;
-    if ((rc = get_u32(l, node, "vtdemu,segment", 0, false, &seg)) < 0)
+    if ((rc = get_segment(l, node, &u->segment)) < 0)
         return rc;
-    if (seg > 0xffff)
-        return lerr(l, node, "vtdemu,segment", "%u is above 0xffff", seg);
-    u->segment = (uint16_t)seg;
     const char *prof;
     if ((rc = get_str(l, node, "vtdemu,profile", &prof)) < 0)
         return rc;
@@ -559,14 +569,11 @@ static int load_all(struct loader *l)
                           l->m->devs[pdev].kind == MDEV_PCI_BRIDGE)) {
             rc = load_pci_child(l, node, pdev);
         } else if (is_compat(l, node, "vtdemu,pci-host")) {
-            uint32_t seg;
-            if ((rc = get_u32(l, node, "vtdemu,segment", 0, false, &seg)) < 0)
+            uint16_t seg;
+            if ((rc = get_segment(l, node, &seg)) < 0)
                 return rc;
-            if (seg > 0xffff)
-                return lerr(l, node, "vtdemu,segment", "%u is above 0xffff",
-                            seg);
             struct machine_dev *d = add_dev(l, node, MDEV_PCI_HOST);
-            d->segment = (uint16_t)seg;
+            d->segment = seg;
             d->ats_all_ports = has_prop(l, node, "vtdemu,ats-all-ports");
             rc = get_bus_range(l, node, &d->sec_bus, &d->sub_bus);
         } else if (is_compat(l, node, "intel,ioapic")) {
