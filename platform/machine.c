@@ -221,7 +221,7 @@ static int get_bus_range(struct loader *l, int node, uint8_t *first,
 /* vtdemu,segment (default 0), at most 0xffff. */
 static int get_segment(struct loader *l, int node, uint16_t *seg)
 {
-    uint32_t v;
+    uint32_t v = 0;
     int rc = get_u32(l, node, "vtdemu,segment", 0, false, &v);
     if (rc < 0)
         return rc;
@@ -236,7 +236,7 @@ static int get_sidp(struct loader *l, int node, struct machine_dev *d)
 {
     if (!has_prop(l, node, "vtdemu,sidp-flags"))
         return 0;
-    uint32_t f;
+    uint32_t f = 0;
     int rc = get_u32(l, node, "vtdemu,sidp-flags", 0, true, &f);
     if (rc < 0)
         return rc;
