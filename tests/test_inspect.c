@@ -357,6 +357,44 @@ START_TEST(test_unreadable_root_is_reported)
 }
 END_TEST
 
+/* Random bytes everywhere (root, context, PASID and page tables, IRT,
+ * queue): every format finishes within its budget. */
+START_TEST(test_random_tables_never_crash)
+{
+    const char *fmts[] = {
+        "text", "json", "dot", "linux-debugfs:iommu_regset",
+        "linux-debugfs:dmar_translation_struct",
+        "linux-debugfs:domain_translation_struct",
+        "linux-debugfs:ir_translation_struct",
+        "linux-debugfs:invalidation_queue",
+    };
+    GRand *r = g_rand_new_with_seed(9);
+    for (int round = 0; round < 6; round++) {
+        struct fixture f;
+        fx_init(&f, "full");
+        for (uint64_t a = 0; a < 0x100000; a += 8)
+            fake_wq(f.h, a, ((uint64_t)g_rand_int(r) << 32 | g_rand_int(r)) &
+                                (round & 1 ? 0x00000000000fffffULL
+                                           : ~0ULL));
+        wr64(f.u, RTADDR, (round & 2 ? 1 << 10 : 0) | 0x10000);
+        wr32(f.u, GCMD, 0x40000000);
+        wr64(f.u, IRTA, 0x30000 | 15);
+        wr32(f.u, GCMD, 0x01000000);
+        for (size_t k = 0; k < G_N_ELEMENTS(fmts); k++) {
+            struct inspect_opts o;
+            inspect_opts_init(&o);
+            ck_assert(inspect_format_parse(fmts[k], &o));
+            o.budget = 50000;
+            GString *s = g_string_new(NULL);
+            ck_assert_int_eq(inspect_render(&f.src, &o, s), 0);
+            g_string_free(s, TRUE);
+        }
+        fx_free(&f);
+    }
+    g_rand_free(r);
+}
+END_TEST
+
 START_TEST(test_format_names)
 {
     struct inspect_opts o;
@@ -434,6 +472,7 @@ int main(void)
     tcase_add_test(tc, test_debugfs_scalable_pasid_rows);
     tcase_add_test(tc, test_cyclic_tables_are_bounded);
     tcase_add_test(tc, test_unreadable_root_is_reported);
+    tcase_add_test(tc, test_random_tables_never_crash);
     tcase_add_test(tc, test_format_names);
 #ifdef ORACLE_DIR
     tcase_add_test(tc, test_linux61_ir_translation_struct);
