@@ -1096,7 +1096,8 @@ static void dot_pt(struct dot *d, const struct unit_view *v, uint64_t table,
 
 static void dot_node_begin(struct dot *d, uint64_t gpa, const char *title)
 {
-    g_string_append_printf(d->nodes, "  t%" PRIx64 " [label=\"{", gpa);
+    /* rankdir=LR: a record without outer braces stacks its rows. */
+    g_string_append_printf(d->nodes, "  t%" PRIx64 " [label=\"", gpa);
     dot_esc(d->nodes, title);
 }
 
@@ -1111,7 +1112,7 @@ static void dot_row(struct dot *d, int port, const char *text)
 
 static void dot_node_end(struct dot *d)
 {
-    g_string_append(d->nodes, "}\"];\n");
+    g_string_append(d->nodes, "\"];\n");
 }
 
 static void dot_edge(struct dot *d, uint64_t from, int port, uint64_t to)
@@ -1336,8 +1337,8 @@ static void render_dot(struct ictx *c)
         struct unit_view v;
         unit_view_init(&v, &c->src->units[i], (unsigned)i);
         uint64_t rta = v.rtaddr & v.addr_mask;
-        g_string_append_printf(d.nodes, "  u%zu [label=\"{%s @0x%" PRIx64
-                               "|RTADDR 0x%" PRIx64 " %s}\"];\n", i, v.name,
+        g_string_append_printf(d.nodes, "  u%zu [label=\"%s @0x%" PRIx64
+                               "|RTADDR 0x%" PRIx64 " %s\"];\n", i, v.name,
                                v.base, v.rtaddr, ttm_str(v.rtaddr));
         if (!(v.gsts & VTD_GSTS_RTPS))
             continue;

@@ -156,10 +156,10 @@ START_TEST(test_dot_one_node_per_table_runs_collapsed)
     build_legacy(&f);
     char *t = render(&f, "dot", LINUX_6_1);
     HAS(t, "digraph vtd {");
-    HAS(t, "t20000 [label=\"{second-stage L3 @0x20000|<p0> [0] -\\> L2 "
-           "0x21000}\"];");
+    HAS(t, "t20000 [label=\"second-stage L3 @0x20000|<p0> [0] -\\> L2 "
+           "0x21000\"];");
     /* Slots 1-3 are one row; slot 5 its own. */
-    HAS(t, "|[1-3] 3 x 4K rw -\\> 0x80000|[5] 4K r- -\\> 0x90000}");
+    HAS(t, "|[1-3] 3 x 4K rw -\\> 0x80000|[5] 4K r- -\\> 0x90000\"];");
     HAS(t, "t21000:p0 -> t22000;");
     HAS(t, "t11000:p24 -> t20000;");
     g_free(t);
