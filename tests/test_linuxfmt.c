@@ -152,6 +152,22 @@ START_TEST(test_new_prints_segment)
 }
 END_TEST
 
+/* A line captured from a real machine's dmesg (an ACPI-enumerated
+ * device f0:1f.0 sending a compatibility-format MSI with IR on): fault
+ * reason 25h, interrupt index 0. */
+START_TEST(test_matches_captured_dmesg_line)
+{
+    struct linuxfmt_fault f = { .sid = 0xf0f8, .reason = 0x25, .addr = 0 };
+    LINE_EQ(&f, LINUX_6_1, "DMAR: [INTR-REMAP] Request device [f0:1f.0] "
+                           "fault index 0x0 [fault reason 0x25] Blocked a "
+                           "compatibility format interrupt request");
+    GString *s = g_string_new(NULL);
+    linuxfmt_fsts_line(s, 3);
+    ck_assert_str_eq(s->str, "DMAR: DRHD: handling fault status reg 3");
+    g_string_free(s, TRUE);
+}
+END_TEST
+
 START_TEST(test_version_names)
 {
     enum linux_ver v;
@@ -179,6 +195,7 @@ int main(void)
     tcase_add_test(tc, test_spec_name_where_linux_has_none);
     tcase_add_test(tc, test_reason_table_spot_checks);
     tcase_add_test(tc, test_new_prints_segment);
+    tcase_add_test(tc, test_matches_captured_dmesg_line);
     tcase_add_test(tc, test_version_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
