@@ -188,6 +188,72 @@ START_TEST(test_debugfs_ir_translation_struct)
 }
 END_TEST
 
+/* Posted IRTE (VT-d 9.11: IM=1, PDA 63:6 split into PDA_L bits 63:38 of
+ * the low half and PDA_H bits 127:96): PDA 0x1_12345640, vector 0x55.
+ * Linux lists it only in the posted section (CAP.PI=1 in "full"):
+ * " %-5d %02x:%02x.%01x %08x %08x %02x  %016llx\t%016llx". */
+START_TEST(test_debugfs_posted_section)
+{
+    struct fixture f;
+    fx_init(&f, "full");
+    fake_wq(f.h, 0x30000 + 16 * 2, 1 | 1 << 15 | 0x55 << 16 |
+                                       (0x12345640ULL >> 6) << 38);
+    fake_wq(f.h, 0x30000 + 16 * 2 + 8, 0x18 | 1 << 18 | 1ULL << 32);
+    wr64(f.u, IRTA, 0x30000 | 7);
+    wr32(f.u, GCMD, 0x01000000);
+    wr32(f.u, GCMD, 0x02000000);
+    char *t = render(&f, "linux-debugfs:ir_translation_struct", LINUX_6_1);
+    ck_assert_str_eq(t, "Remapped Interrupt supported on IOMMU: dmar0\n"
+                        " IR table address:30000\n"
+                        " Entry SrcID   DstID    Vct IRTE_high\t\tIRTE_low\n"
+                        "\n"
+                        "****\n"
+                        "\n"
+                        "Posted Interrupt supported on IOMMU: dmar0\n"
+                        " IR table address:30000\n"
+                        " Entry SrcID   PDA_high PDA_low  Vct IRTE_high\t\t"
+                        "IRTE_low\n"
+                        " 2     00:03.0 00000001 12345640 55  "
+                        "0000000100040018\t1234564000558001\n"
+                        "\n");
+    g_free(t);
+    fx_free(&f);
+}
+END_TEST
+
+/* Queued invalidation (VT-d 6.5.2): IQA 0x7000 (128-bit, 256 slots), an
+ * IOTLB global invalidation (type 2h, G 01b: 0x12) and a wait descriptor
+ * with status write (type 5h, SW: 0x25, data 1 in 63:32, address 0x8000),
+ * IQT 0x20: the unit runs both and IQH reaches 0x20 (index 2). */
+START_TEST(test_debugfs_invalidation_queue)
+{
+    struct fixture f;
+    fx_init(&f, "qemu-7.2");
+    wr64(f.u, 0x90, 0x7000);
+    wr32(f.u, GCMD, 0x04000000);
+    fake_wq(f.h, 0x7000, 0x12);
+    fake_wq(f.h, 0x7010, 0x100000025ULL);
+    fake_wq(f.h, 0x7018, 0x8000);
+    wr64(f.u, 0x88, 0x20);
+    ck_assert_uint_eq(fake_rl(f.h, 0x8000), 1);
+    char *t = render(&f, "linux-debugfs:invalidation_queue", LINUX_6_1);
+    const char *want =
+        "Invalidation queue on IOMMU: dmar0\n"
+        " Base: 0x7000\tHead: 2\tTail: 2\n"
+        "Index\t\tqw0\t\t\tqw1\t\t\tstatus\n"
+        "    0\t0000000000000012\t0000000000000000\t0000000000000000\n"
+        "    1\t0000000100000025\t0000000000008000\t0000000000000000\n"
+        "    2\t0000000000000000\t0000000000000000\t0000000000000000\n";
+    ck_assert_int_eq(strncmp(t, want, strlen(want)), 0);
+    HAS(t, "\n  255\t0000000000000000\t0000000000000000\t0000000000000000"
+           "\n\n");
+    /* 253 more rows of "%5d\t%016llx\t%016llx\t%016x\n" (57 bytes). */
+    ck_assert_uint_eq(strlen(t), strlen(want) + 253 * 57 + 1);
+    g_free(t);
+    fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_debugfs_iommu_regset_versions)
 {
     struct fixture f;
@@ -466,6 +532,8 @@ int main(void)
     tcase_add_test(tc, test_json_has_ranges);
     tcase_add_test(tc, test_dot_one_node_per_table_runs_collapsed);
     tcase_add_test(tc, test_debugfs_ir_translation_struct);
+    tcase_add_test(tc, test_debugfs_posted_section);
+    tcase_add_test(tc, test_debugfs_invalidation_queue);
     tcase_add_test(tc, test_debugfs_iommu_regset_versions);
     tcase_add_test(tc, test_debugfs_dmar_translation_struct_legacy);
     tcase_add_test(tc, test_debugfs_domain_translation_struct_61_and_67);
