@@ -810,6 +810,34 @@ static void text_irt(struct ictx *c, const struct unit_view *v)
         g_string_append(s, "  (no present entries)\n");
 }
 
+/* Present root entries (9.1 legacy CTP; 9.2 scalable LCTP/UCTP). */
+static void text_root(struct ictx *c, const struct unit_view *v)
+{
+    uint64_t rta = v->rtaddr & v->addr_mask;
+    uint8_t root[4096];
+    if (!rd(c, rta, root, sizeof(root)))
+        return;
+    for (unsigned bus = 0; bus < 256; bus++) {
+        if (c->o->has_dev && (c->o->dev >> 8) != bus)
+            continue;
+        uint64_t lo = ldq_le(root + 16 * bus), hi = ldq_le(root + 16 * bus + 8);
+        if (!(lo & 1) && !(v->scalable && (hi & 1)))
+            continue;
+        g_string_append_printf(c->out, "  bus %02x root @0x%" PRIx64 " = %016"
+                               PRIx64 ":%016" PRIx64, bus, rta + 16 * bus, hi,
+                               lo);
+        if (!v->scalable)
+            g_string_append_printf(c->out, ": context table 0x%" PRIx64 "\n",
+                                   lo & v->addr_mask);
+        else
+            g_string_append_printf(c->out, ": lower 0x%" PRIx64 "%s, upper 0x%"
+                                   PRIx64 "%s\n", lo & v->addr_mask,
+                                   (lo & 1) ? "" : " (not present)",
+                                   hi & v->addr_mask,
+                                   (hi & 1) ? "" : " (not present)");
+    }
+}
+
 static void render_text(struct ictx *c)
 {
     for (size_t i = 0; i < c->src->nunits; i++) {
@@ -824,8 +852,10 @@ static void render_text(struct ictx *c)
                                v.rtaddr & v.addr_mask,
                                (v.gsts & VTD_GSTS_TES) ? "enabled"
                                                        : "disabled");
-        if (v.gsts & VTD_GSTS_RTPS)
+        if (v.gsts & VTD_GSTS_RTPS) {
+            text_root(c, &v);
             foreach_device(c, &v, false, text_device, NULL);
+        }
         else
             g_string_append(c->out, "  (root table pointer not set)\n");
         text_irt(c, &v);

@@ -105,6 +105,8 @@ START_TEST(test_text_coalesces_mappings_into_ranges)
     /* CAP of QEMU 7.2: SAGAW bits 12:8 of 0x0206 = 0x2. */
     HAS(t, "SAGAW    [12:8]   = 0x2    39-bit 3-level");
     HAS(t, "GSTS   = 0xc3000000 (TES RTPS IRES IRTPS)");
+    HAS(t, "  bus 00 root @0x10000 = 0000000000000000:0000000000011001: "
+           "context table 0x11000\n");
     HAS(t, "3: remapped vector 0x30 dest 0x1 logical edge fixed RH 1 sid "
            "00:03.0 SQ 0 SVT 1");
     g_free(t);
@@ -461,6 +463,46 @@ START_TEST(test_random_tables_never_crash)
 }
 END_TEST
 
+/* `--at LINE`: the state after the last command on or before LINE.  Line
+ * 6 latches the root table; translation is enabled only on line 7. */
+START_TEST(test_state_at_line)
+{
+    static const char text[] =
+        "vtdtrace 1\n"
+        "ram 0x100000\n"
+        "iommu base=0xfed90000 cap=0x00d2008c22260206 ecap=0xf00f4a\n"
+        "mem write 0x10000 0110010000000000\n"
+        "mmio write 0xfed90020 8 0x10000\n"
+        "mmio write 0xfed90018 4 0x40000000\n"
+        "mmio write 0xfed90018 4 0x80000000\n";
+    struct trace *tr = NULL;
+    char err[256] = "";
+    ck_assert_msg(trace_parse("at.vtdt", text, strlen(text), &tr, err,
+                              sizeof(err)) == 0, "%s", err);
+    struct inspect_opts o;
+    inspect_opts_init(&o);
+    ck_assert(inspect_format_parse("linux-debugfs:dmar_translation_struct",
+                                   &o));
+    for (unsigned at = 6; at <= 7; at++) {
+        struct people_state st;
+        ck_assert_int_eq(people_state_run(tr, at, &st, err, sizeof(err)), 0);
+        ck_assert_uint_eq(st.last_line, at);
+        struct inspect_src src;
+        people_state_src(&st, &src);
+        GString *s = g_string_new(NULL);
+        ck_assert_int_eq(inspect_render(&src, &o, s), 0);
+        if (at == 6)
+            ck_assert_str_eq(s->str, "DMA Remapping is not enabled on "
+                                     "dmar0\n");
+        else
+            HAS(s->str, "IOMMU dmar0: Root Table Address: 0x10000\n");
+        g_string_free(s, TRUE);
+        people_state_free(&st);
+    }
+    trace_free(tr);
+}
+END_TEST
+
 START_TEST(test_format_names)
 {
     struct inspect_opts o;
@@ -541,6 +583,7 @@ int main(void)
     tcase_add_test(tc, test_cyclic_tables_are_bounded);
     tcase_add_test(tc, test_unreadable_root_is_reported);
     tcase_add_test(tc, test_random_tables_never_crash);
+    tcase_add_test(tc, test_state_at_line);
     tcase_add_test(tc, test_format_names);
 #ifdef ORACLE_DIR
     tcase_add_test(tc, test_linux61_ir_translation_struct);
