@@ -604,6 +604,30 @@ static int setup(struct replay *rp)
     return 0;
 }
 
+/* hooks->state with the units and memory; false: stop. */
+static bool call_state(struct replay *rp, unsigned line)
+{
+    struct vtd_iommu *units[16];
+    uint64_t bases[16];
+    struct vtd_iommu **u = units;
+    uint64_t *b = bases;
+    if (rp->nunits > G_N_ELEMENTS(units)) {
+        u = g_new(struct vtd_iommu *, rp->nunits);
+        b = g_new(uint64_t, rp->nunits);
+    }
+    for (size_t i = 0; i < rp->nunits; i++) {
+        u[i] = rp->units[i].u;
+        b[i] = rp->units[i].decl->base;
+    }
+    bool go_on = rp->hooks->state(rp->hooks->ctx, line, u, b, rp->nunits,
+                                  rp->mem);
+    if (u != units) {
+        g_free(u);
+        g_free(b);
+    }
+    return go_on;
+}
+
 int replay_trace(const struct trace *t, const struct replay_opts *opts,
                  const struct replay_hooks *hooks, struct replay_summary *sum,
                  char *errbuf, size_t errlen)
@@ -640,6 +664,8 @@ int replay_trace(const struct trace *t, const struct replay_opts *opts,
             rc = do_msi(&rp, c);
             break;
         }
+        if (rc == 0 && hooks && hooks->state && !call_state(&rp, c->line))
+            break;
     }
     if (rc == 0 && rp.rec) {
         fflush(opts->record);

@@ -16,6 +16,8 @@
 
 #include "trace.h"
 
+struct guestmem;
+
 /* One checked expectation. */
 struct replay_result {
     const char *file;
@@ -36,6 +38,15 @@ struct replay_hooks {
      * file:line (several per request).  Optional. */
     void (*explain)(void *ctx, const char *file, unsigned line,
                     const char *text);
+    /* Optional.  Called after each command with the units (in trace
+     * order, with their register bases) and the guest memory, which stay
+     * owned by the replay and valid only during the call (a caller may
+     * read them and make MMIO reads; it must not free them).  Return false
+     * to stop the replay there, as if the trace ended (replay_trace()
+     * then returns 0). */
+    bool (*state)(void *ctx, unsigned line, struct vtd_iommu *const *units,
+                  const uint64_t *bases, size_t nunits,
+                  struct guestmem *mem);
 };
 
 struct replay_opts {

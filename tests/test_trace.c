@@ -475,6 +475,52 @@ START_TEST(test_explain_names_entry_fields)
 }
 END_TEST
 
+struct state_seen {
+    unsigned calls, stop_at;
+    uint64_t gsts_at_stop;
+    size_t nunits;
+    uint64_t base;
+};
+
+static bool on_state(void *ctx, unsigned line, struct vtd_iommu *const *units,
+                     const uint64_t *bases, size_t nunits,
+                     struct guestmem *mem)
+{
+    struct state_seen *s = ctx;
+    (void)mem;
+    s->calls++;
+    s->nunits = nunits;
+    s->base = bases[0];
+    if (line == s->stop_at) {
+        vtd_mmio_read(units[0], 0x1c, 4, &s->gsts_at_stop);
+        return false;
+    }
+    return true;
+}
+
+/* The state hook sees the units after each command and can stop the
+ * replay; GSTS after GCMD.SRTP has RTPS set (VT-d 11.4.5). */
+START_TEST(test_state_hook_sees_units_and_stops)
+{
+    struct trace *t = parse_ok(HDR
+        "mmio write 0xfed90020 8 0x100000\n"               /* 4 */
+        "mmio write 0xfed90018 4 0x40000000\n"             /* 5 */
+        "mmio read 0xfed9001c 4 expect=0x40000000\n"       /* 6 */
+        "mmio read 0xfed90000 4 expect=0x10\n");           /* 7 */
+    struct state_seen st = { .stop_at = 5 };
+    struct replay_hooks h = { .ctx = &st, .state = on_state };
+    struct replay_summary sum = { 0, 0 };
+    char err[256];
+    ck_assert_int_eq(replay_trace(t, NULL, &h, &sum, err, sizeof(err)), 0);
+    ck_assert_uint_eq(st.calls, 2);
+    ck_assert_uint_eq(st.nunits, 1);
+    ck_assert_uint_eq(st.base, 0xfed90000);
+    ck_assert_uint_eq(st.gsts_at_stop, 0x40000000);
+    ck_assert_uint_eq(sum.passed + sum.failed, 0);
+    trace_free(t);
+}
+END_TEST
+
 #ifdef MACHINES_DIR
 /* machine FILE (v2): RAM and units from q35.dts (one unit at 0xfed90000,
  * profile qemu-7.2, 512 MiB, explicit device scopes; VT-d 8.3.1). */
@@ -537,6 +583,7 @@ int main(void)
     tcase_add_test(tc, test_record_then_replay_round_trips);
     tcase_add_test(tc, test_mutated_traces_never_crash);
     tcase_add_test(tc, test_explain_names_entry_fields);
+    tcase_add_test(tc, test_state_hook_sees_units_and_stops);
 #ifdef MACHINES_DIR
     tcase_add_test(tc, test_machine_line_builds_units_from_a_device_tree);
 #endif

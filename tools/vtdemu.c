@@ -15,6 +15,8 @@
 #include "platform/trace.h"
 #include "tools/bench.h"
 #include "tools/dmar_cmd.h"
+#include "people/import_cmd.h"
+#include "people/inspect_cmd.h"
 
 enum { EXIT_PASS = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2 };
 
@@ -27,6 +29,8 @@ static const char *const main_usage =
     "                       replayable trace\n"
     "  bench CASE           micro-benchmarks (hit, miss, inval)\n"
     "  dmar build|check|dump  ACPI DMAR tables (docs/machine-binding.md)\n"
+    "  inspect TRACE        the unit state a trace builds (docs/tools.md)\n"
+    "  import-qemu-log LOG  a QEMU 7.2 vtd_* trace log as a vtdtrace\n"
     "  help [COMMAND]       this text, or a command's --help\n"
     "\n"
     "Every command takes --help.  See docs/cli.md.\n";
@@ -441,6 +445,10 @@ int main(int argc, char **argv)
         return bench_main(argc - 1, argv + 1);
     if (strcmp(cmd, "dmar") == 0)
         return vtdemu_cmd_dmar(argc - 1, argv + 1);
+    if (strcmp(cmd, "inspect") == 0)
+        return vtdemu_cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "import-qemu-log") == 0)
+        return vtdemu_cmd_import_qemu_log(argc - 1, argv + 1);
     fprintf(stderr, "vtdemu: unknown command '%s'\n\n%s", cmd, main_usage);
     return EXIT_USAGE;
 }
