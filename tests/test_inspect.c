@@ -376,6 +376,35 @@ START_TEST(test_debugfs_scalable_pasid_rows)
 }
 END_TEST
 
+/* First stage (VT-d 9.7, PASID entry PGTT 001b, FLPM 00b: 4-level):
+ * PASID 1 maps IOVA 0x2000 to 0xa0000 present, read-only, supervisor,
+ * execute-disable (XD, bit 63), and IOVA 0x200000 with a 2 MiB page (PS
+ * in the level-2 entry) read/write, executable, supervisor (U/S clear in
+ * the leaf).  Rights shown as r, w, x, u. */
+START_TEST(test_text_first_stage_rights)
+{
+    struct fixture f;
+    fx_init(&f, "full");
+    build_scalable(&f);
+    fake_wq(f.h, 0x51000 + 64, 1 | 1 << 6);            /* P, PGTT 001b */
+    fake_wq(f.h, 0x51000 + 64 + 8, 8);                  /* DID 8 */
+    fake_wq(f.h, 0x51000 + 64 + 16, 0x60000);           /* FLPTR */
+    fake_wq(f.h, 0x60000, 0x61000 | 7);
+    fake_wq(f.h, 0x61000, 0x62000 | 7);
+    fake_wq(f.h, 0x62000, 0x63000 | 7);
+    fake_wq(f.h, 0x62000 + 8, 0x200000 | 0x83);
+    fake_wq(f.h, 0x63000 + 8 * 2, 0xa0000 | 1 | 1ULL << 63);
+    char *t = render(&f, "text", LINUX_6_1);
+    HAS(t, "PASID 0x1 @0x51040:");
+    HAS(t, "PGTT first-stage DID 8");
+    HAS(t, "first-stage 4-level table at 0x60000:\n"
+           "        0x2000-0x2fff 4K r--- -> 0xa0000\n"
+           "        0x200000-0x3fffff 2M rwx- -> 0x200000\n");
+    g_free(t);
+    fx_free(&f);
+}
+END_TEST
+
 /* A page table whose every entry points to itself (4-level, AW 2) would
  * be 512^4 leaves: the walk stops at the budget and says so. */
 START_TEST(test_cyclic_tables_are_bounded)
@@ -580,6 +609,7 @@ int main(void)
     tcase_add_test(tc, test_debugfs_dmar_translation_struct_legacy);
     tcase_add_test(tc, test_debugfs_domain_translation_struct_61_and_67);
     tcase_add_test(tc, test_debugfs_scalable_pasid_rows);
+    tcase_add_test(tc, test_text_first_stage_rights);
     tcase_add_test(tc, test_cyclic_tables_are_bounded);
     tcase_add_test(tc, test_unreadable_root_is_reported);
     tcase_add_test(tc, test_random_tables_never_crash);
