@@ -1167,8 +1167,7 @@ static void dot_pt(struct dot *d, const struct unit_view *v, uint64_t table,
         dot_node_end(d);
         return;
     }
-    uint64_t children[512];
-    int child_port[512];
+    uint64_t children[DOT_ROWS_MAX];
     unsigned nchild = 0, rows = 0;
     for (int i = 0; i < 512;) {
         uint64_t e = ldq_le(raw + 8 * i);
@@ -1213,8 +1212,7 @@ static void dot_pt(struct dot *d, const struct unit_view *v, uint64_t table,
         if (rows++ < DOT_ROWS_MAX) {
             dot_row(d, i, row);
             dot_edge(d, table, i, addr);
-            children[nchild] = addr;
-            child_port[nchild++] = i;
+            children[nchild++] = addr;
         }
         i++;
     }
@@ -1225,7 +1223,6 @@ static void dot_pt(struct dot *d, const struct unit_view *v, uint64_t table,
     dot_node_end(d);
     for (unsigned k = 0; k < nchild && !c->truncated; k++)
         dot_pt(d, v, children[k], level - 1, fl);
-    (void)child_port;
 }
 
 struct dot_pasid_arg {
