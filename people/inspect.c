@@ -1599,6 +1599,20 @@ static void dbg_domain_device(struct ictx *c, const struct unit_view *v,
         if (!lookup_pasid(c, v, d, pasid, pe))
             return;
         pasid_xlate(v, pe, &x);
+        if (c->o->linux_ver != LINUX_6_1 && x.valid && !x.passthrough) {
+            /* 6.7 takes the level count from the PASID entry's AW field
+             * (bits 4:2) whatever PGTT says, and walks nothing outside
+             * 1-5 levels. */
+            x.levels = (int)field_get(pe[0], PE, AW) + 2;
+        }
+    }
+    if (c->o->linux_ver != LINUX_6_1 && !v->scalable) {
+        /* 6.7 reads SLPTPTR and AW from any present context entry, TT
+         * not considered. */
+        memset(&x, 0, sizeof(x));
+        x.valid = true;
+        x.table = d->ctx[0] & v->addr_mask;
+        x.levels = (int)field_get(d->ctx[1], CEH, AW) + 2;
     }
     if (!x.valid || x.passthrough)
         return;

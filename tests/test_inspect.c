@@ -334,6 +334,37 @@ START_TEST(test_debugfs_domain_translation_struct_61_and_67)
 }
 END_TEST
 
+/* A pass-through context entry (TT 10b, 00:05.0, AW 1, SLPTPTR 0): Linux
+ * 6.1 lists devices by domain and has no table for it; 6.7's walker reads
+ * SLPTPTR and AW from any present context entry and prints its (empty)
+ * table. */
+START_TEST(test_debugfs_domain_passthrough_versions)
+{
+    struct fixture f;
+    fx_init(&f, "qemu-7.2");
+    build_legacy(&f);
+    fake_wq(f.h, 0x11000 + 0x28 * 16, 1 | 2 << 2);
+    fake_wq(f.h, 0x11000 + 0x28 * 16 + 8, 1 | 9 << 8);
+    struct inspect_opts o;
+    inspect_opts_init(&o);
+    ck_assert(inspect_format_parse("linux-debugfs:domain_translation_struct",
+                                   &o));
+    o.has_dev = true;
+    o.dev = 0x0028;
+    GString *s = g_string_new(NULL);
+    ck_assert_int_eq(inspect_render(&f.src, &o, s), 0);
+    ck_assert_str_eq(s->str, "");
+    o.linux_ver = LINUX_6_7;
+    ck_assert_int_eq(inspect_render(&f.src, &o, s), 0);
+    ck_assert_str_eq(s->str, "Device 0000:00:05.0 @0x0\n"
+                             "IOVA_PFN         \tPML5E             \t"
+                             "PML4E             \tPDPE              \t"
+                             "PDE               \tPTE\n");
+    g_string_free(s, TRUE);
+    fx_free(&f);
+}
+END_TEST
+
 /* Scalable mode (RTADDR.TTM 01b): 00:03.0's scalable context entry points
  * to a PASID directory (PDTS 0: 128 entries) whose entry 0 points to a
  * PASID table; PASID 0 is second-stage only (PGTT 010b), AW 1, DID 7,
@@ -608,6 +639,7 @@ int main(void)
     tcase_add_test(tc, test_debugfs_iommu_regset_versions);
     tcase_add_test(tc, test_debugfs_dmar_translation_struct_legacy);
     tcase_add_test(tc, test_debugfs_domain_translation_struct_61_and_67);
+    tcase_add_test(tc, test_debugfs_domain_passthrough_versions);
     tcase_add_test(tc, test_debugfs_scalable_pasid_rows);
     tcase_add_test(tc, test_text_first_stage_rights);
     tcase_add_test(tc, test_cyclic_tables_are_bounded);
