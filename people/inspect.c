@@ -1777,6 +1777,38 @@ static void dbg_invalidation_queue(struct ictx *c)
     }
 }
 
+/* Linux's dmar_fault(): print FSTS when non-zero; with PPF, walk the
+ * records from FSTS.FRI, wrapping at CAP.NFR + 1, until one without F
+ * (VT-d 7.2.1, 11.4.7.1, 11.4.14). */
+static void render_dmesg(struct ictx *c)
+{
+    for (size_t i = 0; i < c->src->nunits; i++) {
+        struct unit_view v;
+        unit_view_init(&v, &c->src->units[i], (unsigned)i);
+        if (!v.fsts)
+            continue;
+        linuxfmt_fsts_line(c->out, v.fsts);
+        g_string_append_c(c->out, '\n');
+        if (!(v.fsts & 2))
+            continue;
+        unsigned fro = (unsigned)field_get(v.cap, CAP, FRO) * 16;
+        unsigned nfr = (unsigned)field_get(v.cap, CAP, NFR) + 1;
+        unsigned idx = (v.fsts >> 8) & 0xff;
+        if (idx >= nfr)
+            idx = 0;
+        for (unsigned n = 0; n < nfr; n++) {
+            uint64_t lo = reg64(v.u, fro + 16 * idx);
+            uint64_t hi = reg64(v.u, fro + 16 * idx + 8);
+            struct linuxfmt_fault f;
+            if (!linuxfmt_from_frcd(lo, hi, &f))
+                break;
+            linuxfmt_fault_line(c->out, &f, c->o->linux_ver);
+            g_string_append_c(c->out, '\n');
+            idx = (idx + 1) % nfr;
+        }
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Entry points                                                        */
 /* ------------------------------------------------------------------ */
@@ -1812,6 +1844,10 @@ bool inspect_format_parse(const char *s, struct inspect_opts *o)
         o->format = INSPECT_DOT;
         return true;
     }
+    if (!strcmp(s, "linux-dmesg")) {
+        o->format = INSPECT_DMESG;
+        return true;
+    }
     const char *pfx = "linux-debugfs:";
     if (strncmp(s, pfx, strlen(pfx)))
         return false;
@@ -1840,6 +1876,9 @@ int inspect_render(const struct inspect_src *src,
         return 0;
     case INSPECT_DOT:
         render_dot(&c);
+        return 0;
+    case INSPECT_DMESG:
+        render_dmesg(&c);
         return 0;
     case INSPECT_DEBUGFS:
         switch (o->file) {

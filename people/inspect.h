@@ -17,7 +17,9 @@
  *  - dot: Graphviz, root -> context -> PASID -> page tables, one node per
  *    table, present slots only, runs of similar slots collapsed;
  *  - debugfs: one of Linux's /sys/kernel/debug/iommu/intel files, byte for
- *    byte, in the layout of the chosen Linux version.
+ *    byte, in the layout of the chosen Linux version;
+ *  - linux-dmesg: the pending fault records as Linux's dmar_fault() would
+ *    print them now (FSTS line, then records from FSTS.FRI while F is set).
  *
  * Threading: the caller must keep the units and memory alive and not run
  * requests on them concurrently if it wants a consistent picture (the
@@ -58,6 +60,7 @@ enum inspect_format {
     INSPECT_JSON,
     INSPECT_DOT,
     INSPECT_DEBUGFS,
+    INSPECT_DMESG,    /* pending faults as Linux's fault handler prints */
 };
 
 enum inspect_debugfs {
@@ -80,7 +83,7 @@ struct inspect_opts {
     unsigned long budget;        /* entries a render may visit; 0: 4M */
 };
 
-/* Parse a --format value ("text", "json", "dot",
+/* Parse a --format value ("text", "json", "dot", "linux-dmesg",
  * "linux-debugfs:FILE").  Returns false for an unknown one. */
 bool inspect_format_parse(const char *s, struct inspect_opts *o);
 

@@ -131,6 +131,13 @@ START_TEST(test_text_shows_pending_fault_in_linux_words)
     HAS(t, "DMAR: [DMA Read NO_PASID] Request device [00:03.0] fault addr "
            "0x7000 [fault reason 0x06] PTE Read access is not set\n");
     g_free(t);
+    /* As dmar_fault() prints it: FSTS = PPF (2h), FRI 0, then record 0. */
+    t = render(&f, "linux-dmesg", LINUX_6_1);
+    ck_assert_str_eq(t, "DMAR: DRHD: handling fault status reg 2\n"
+                        "DMAR: [DMA Read NO_PASID] Request device [00:03.0] "
+                        "fault addr 0x7000 [fault reason 0x06] PTE Read "
+                        "access is not set\n");
+    g_free(t);
     fx_free(&f);
 }
 END_TEST
