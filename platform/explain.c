@@ -92,7 +92,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
         else if (ev->level == 1)
             put(o, " (leaf: 4 KiB page)");
     } else if (strcmp(what, "irte") == 0) {
-        /* VT-d 9.10: P 0, FPD 1, DM 2, RH 3, TM 4, DLM 7:5, IM 15, V
+        /* VT-d 9.9 (9.10 when IM=1): P 0, FPD 1, DM 2, RH 3, TM 4, DLM 7:5, IM 15, V
          * 23:16, DST 63:32; hi: SID 15:0, SQ 17:16, SVT 19:18. */
         if (bits(q0, 15, 1)) {
             put(o, "IRTE (posted, IM=1) at 0x%" PRIx64 ": P=%u FPD=%u "

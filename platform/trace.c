@@ -73,7 +73,7 @@ bool trace_reg_lookup(const char *name, uint64_t cap, uint64_t ecap,
         }
     }
     /* VT-d 11.4.3: ECAP.IRO (bits 17:8) is the IVA offset in 16-byte
-     * units; the IOTLB register follows at +8 (11.4.8). */
+     * units; the IOTLB register follows at +8 (11.4.6.2). */
     uint64_t iro = ((ecap >> 8) & 0x3ff) * 16;
     if (strcmp(name, "IVA") == 0) {
         *off = iro;
@@ -87,7 +87,7 @@ bool trace_reg_lookup(const char *name, uint64_t cap, uint64_t ecap,
     }
     /* VT-d 11.4.2: CAP.FRO (bits 33:24) in 16-byte units, CAP.NFR (bits
      * 47:40) is the number of fault recording registers minus one;
-     * 11.4.14: each record is 128 bits, low qword then high qword. */
+     * 11.4.7.6: each record is 128 bits, low qword then high qword. */
     bool hi = false;
     long n = frcd_index(name, &hi);
     if (n < 0)

@@ -460,7 +460,7 @@ START_TEST(test_explain_names_entry_fields)
     ck_assert_ptr_nonnull(strstr(buf, "00:04.0"));
     ck_assert_ptr_nonnull(strstr(buf, "W=0"));
     /* A level-2 second-stage entry at table offset 0x18 is index 3, IOVA
-     * bits 29:21 (VT-d 3.6). */
+     * bits 29:21 (VT-d 3.7). */
     struct vtd_event sl = { .kind = VTD_EV_WALK, .what = "sl", .level = 2,
                             .addr = 0x103018, .nval = 1,
                             .val = { 0x400083 } };
@@ -499,7 +499,7 @@ static bool on_state(void *ctx, unsigned line, struct vtd_iommu *const *units,
 }
 
 /* The state hook sees the units after each command and can stop the
- * replay; GSTS after GCMD.SRTP has RTPS set (VT-d 11.4.5). */
+ * replay; GSTS after GCMD.SRTP has RTPS set (VT-d 11.4.4.2). */
 START_TEST(test_state_hook_sees_units_and_stops)
 {
     struct trace *t = parse_ok(HDR

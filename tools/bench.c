@@ -76,7 +76,7 @@ static void build_tables(struct guestmem *m)
 
 static int program_unit(struct vtd_iommu *u)
 {
-    /* VT-d 10.4.6 / 11.4.4: set the root table pointer, then enable
+    /* VT-d 6.6, 11.4.4.1, 11.4.5: set the root table pointer, then enable
      * translation; each GCMD write keeps the bits already set. */
     if (vtd_mmio_write(u, R_RTADDR, 8, B_ROOT) < 0)
         return -EIO;
