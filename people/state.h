@@ -5,9 +5,9 @@
  * A small state-only runner over a parsed trace (platform/trace.h): it
  * creates the trace's units on sparse guest memory and applies its actions
  * (memory writes, register writes and reads, DMA and MSI requests, which
- * may record faults) up to a line, without checking expectations.  It
- * exists because platform/replay.h does not hand out its units; see
- * docs/tools.md for the hook that would replace it.
+ * may record faults) up to a line, without checking expectations.
+ * `vtdemu inspect` uses replay's state hook; this runner serves traces
+ * with no command and tests that want the units after the run.
  *
  * Threading: one state per thread.
  */

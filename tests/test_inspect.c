@@ -10,12 +10,17 @@
  */
 #include <check.h>
 #include <glib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <vtd/vtd.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "people/inspect.h"
+#include "people/inspect_cmd.h"
 #include "people/state.h"
 #include "tests/fakemem.h"
 
@@ -629,6 +634,39 @@ START_TEST(test_linux61_ir_translation_struct)
     trace_free(tr);
 }
 END_TEST
+
+/* The same check through the command (`vtdemu inspect`, which renders
+ * from replay's state hook), its stdout captured in a file. */
+START_TEST(test_linux61_ir_translation_struct_command)
+{
+    char tmpl[] = "/tmp/test_inspect_XXXXXX";
+    int fd = mkstemp(tmpl);
+    ck_assert_int_ge(fd, 0);
+    fflush(stdout);
+    int saved = dup(1);
+    ck_assert_int_ge(saved, 0);
+    ck_assert_int_ge(dup2(fd, 1), 0);
+    char a0[] = "inspect";
+    char a1[] = "--format=linux-debugfs:ir_translation_struct";
+    char a2[] = ORACLE_DIR "/linux-6.1/linux-6.1-legacy.vtdt";
+    char *argv[] = { a0, a1, a2, NULL };
+    int rc = vtdemu_cmd_inspect(3, argv);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    close(fd);
+    ck_assert_int_eq(rc, 0);
+    gchar *t = NULL;
+    ck_assert(g_file_get_contents(tmpl, &t, NULL, NULL));
+    unlink(tmpl);
+    HAS(t, " IR table address:4a00000\n");
+    HAS(t, "\n 25    00:03.0 00000100 25  0000000000040018\t"
+           "000001000025000d\n");
+    HAS(t, "\n 17    00:01.0 00000100 27  0000000000040008\t"
+           "000001000027000d\n");
+    g_free(t);
+}
+END_TEST
 #endif
 
 int main(void)
@@ -656,6 +694,7 @@ int main(void)
     tcase_add_test(tc, test_format_names);
 #ifdef ORACLE_DIR
     tcase_add_test(tc, test_linux61_ir_translation_struct);
+    tcase_add_test(tc, test_linux61_ir_translation_struct_command);
 #endif
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
