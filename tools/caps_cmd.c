@@ -47,7 +47,8 @@ int vtdemu_cmd_caps(int argc, char **argv)
     const char *pos[2] = { NULL, NULL };
     unsigned npos = 0;
     uint64_t base = 0xfed90000, ver = 0x10;
-    for (int i = 0; i < argc; i++) {
+    /* argv[0] is the command name ("caps"). */
+    for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(caps_usage, stdout);
             return 0;

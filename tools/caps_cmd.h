@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tools/caps_cmd.h: `vtdemu caps ...` (arguments after "caps"). */
+/* tools/caps_cmd.h: `vtdemu caps ...`; argv[0] is "caps". */
 #ifndef TOOLS_CAPS_CMD_H
 #define TOOLS_CAPS_CMD_H
 

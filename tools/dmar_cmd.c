@@ -190,6 +190,9 @@ static int cmd_dump(int argc, char **argv)
 
 int vtdemu_cmd_dmar(int argc, char **argv)
 {
+    /* argv[0] is the command name ("dmar"), as for every subcommand. */
+    argc--;
+    argv++;
     if (argc < 1)
         return usage_error("missing subcommand");
     if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||

@@ -14,6 +14,7 @@
 #include "platform/replay.h"
 #include "platform/trace.h"
 #include "tools/bench.h"
+#include "tools/caps_cmd.h"
 #include "tools/dmar_cmd.h"
 #include "people/import_cmd.h"
 #include "people/inspect_cmd.h"
@@ -29,6 +30,8 @@ static const char *const main_usage =
     "                       replayable trace\n"
     "  bench CASE           micro-benchmarks (hit, miss, inval)\n"
     "  dmar build|check|dump  ACPI DMAR tables (docs/machine-binding.md)\n"
+    "  caps CAP ECAP|PROFILE  every capability field decoded, and the\n"
+    "                       line Linux prints at boot for such a unit\n"
     "  inspect TRACE        the unit state a trace builds (docs/tools.md)\n"
     "  import-qemu-log LOG  a QEMU 7.2 vtd_* trace log as a vtdtrace\n"
     "  help [COMMAND]       this text, or a command's --help\n"
@@ -447,6 +450,8 @@ int main(int argc, char **argv)
         return vtdemu_cmd_dmar(argc - 1, argv + 1);
     if (strcmp(cmd, "inspect") == 0)
         return vtdemu_cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "caps") == 0)
+        return vtdemu_cmd_caps(argc - 1, argv + 1);
     if (strcmp(cmd, "import-qemu-log") == 0)
         return vtdemu_cmd_import_qemu_log(argc - 1, argv + 1);
     fprintf(stderr, "vtdemu: unknown command '%s'\n\n%s", cmd, main_usage);
