@@ -1,9 +1,11 @@
 #!/bin/sh
-# scripts/cli-test.sh VTDEMU SRCDIR: the command-line contract of docs/cli.md
-# (exit status, closing line, per-file verdicts, TAP, JUnit, --help).
+# scripts/cli-test.sh VTDEMU SRCDIR [MACHINES]: the command-line contract of
+# docs/cli.md (exit status, closing line, per-file verdicts, TAP, JUnit,
+# --help; dmar and caps with the compiled example machines in MACHINES).
 set -u
 vtdemu=$1
 src=$2
+machines=${3:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -95,5 +97,37 @@ check "vtdemu help replay" $?
 
 "$vtdemu" bench nonesuch > /dev/null 2>&1
 check "bench unknown case: exit 2" $([ $? -eq 2 ]; echo $?)
+
+for c in dmar caps inspect import-qemu-log; do
+    "$vtdemu" "$c" --help > "$tmp/out" 2>&1
+    check "$c --help exits 0" $?
+    grep -qi "usage" "$tmp/out"
+    check "$c --help prints usage" $?
+done
+
+# caps: QEMU 7.2's CAP has MGAW field 0x26 (VT-d 11.4.2 bits 21:16).
+"$vtdemu" caps 0x00d2008c22260206 0xf00f4a > "$tmp/out" 2>&1
+check "caps CAP ECAP: exit 0" $?
+grep -q "MGAW     \[21:16\]  = 0x26   39 bits" "$tmp/out"
+check "caps decodes MGAW" $?
+"$vtdemu" caps nonesuch > /dev/null 2>&1
+check "caps unknown profile: exit 2" $([ $? -eq 2 ]; echo $?)
+
+if [ -n "$machines" ]; then
+    "$vtdemu" dmar build "$machines/rich.dtb" -o "$tmp/dmar.bin" 2> /dev/null
+    check "dmar build: exit 0" $?
+    "$vtdemu" dmar check "$tmp/dmar.bin" --machine "$machines/rich.dtb" \
+        > "$tmp/out" 2>&1
+    check "dmar check of a built table: exit 0" $?
+    "$vtdemu" dmar dump "$tmp/dmar.bin" | grep -q "INCLUDE_PCI_ALL"
+    check "dmar dump shows the INCLUDE_PCI_ALL unit" $?
+    printf '\377' | dd of="$tmp/dmar.bin" bs=1 seek=9 conv=notrunc 2> /dev/null
+    "$vtdemu" dmar check "$tmp/dmar.bin" > "$tmp/out" 2>&1
+    check "dmar check of a broken checksum: exit 1" $([ $? -eq 1 ]; echo $?)
+    grep -q "dmar.bin:0x009: error: checksum" "$tmp/out"
+    check "dmar check names the offset" $?
+    "$vtdemu" dmar build "$tmp/nonesuch.dtb" -o "$tmp/x.bin" > /dev/null 2>&1
+    check "dmar build of a missing file: exit 2" $([ $? -eq 2 ]; echo $?)
+fi
 
 exit $fails
