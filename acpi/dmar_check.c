@@ -279,14 +279,19 @@ int dmar_check(const uint8_t *buf, size_t len,
                     }
                 }
             }
+            /* HAW (8.1) is the platform's physical address width; a unit
+             * whose MGAW (11.4.2) is smaller cannot map all of it, e.g.
+             * an identity map of memory above 2^MGAW. */
             if (m) {
                 for (unsigned k = 0; k < m->nunits; k++)
                     if (m->units[k].base == s->base &&
-                        m->units[k].mgaw > d.haw)
+                        m->units[k].mgaw < d.haw)
                         say(&c, DMAR_WARN, 36,
-                            "HAW %u bits is below the %u-bit MGAW of the "
-                            "unit at 0x%llx", d.haw, m->units[k].mgaw,
-                            (unsigned long long)s->base);
+                            "the unit at 0x%llx translates %u-bit "
+                            "addresses (CAP.MGAW), fewer than the %u-bit "
+                            "HAW: memory above 2^%u cannot be mapped 1:1",
+                            (unsigned long long)s->base, m->units[k].mgaw,
+                            d.haw, m->units[k].mgaw);
             }
             break;
         }
