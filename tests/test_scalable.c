@@ -369,6 +369,84 @@ START_TEST(test_pasid_entry_controls)
 }
 END_TEST
 
+/* A first-stage device for execute tests: PASID 1 maps IOVA 0x3000 ->
+ * 0x53000 through a user read/write PTE with bit 63 set (9.7 Table 40:
+ * bits 63:52 ignored). */
+static void exec_dev(struct env *e)
+{
+    uint64_t froot = pt_alloc(e);
+    uint64_t f = FS_P | FS_RW | FS_US | FS_A | FS_D;
+    pt_map(e, froot, 4, 0x3000, 0x53000, 1, f | (1ULL << 63), f);
+    sm_root(e);
+    sm_ctx(e, DEV, sm_ctx_q0(true, true, 0), 0);
+    sm_pdir(e, 0, PTBL);
+    sm_pte(e, PTBL, 1, pte_q0(1, 0, 0), 4 | PTE_PWSNP, froot);
+    env_enable(e, VTD_TTM_SCALABLE);
+}
+
+/* Table 30 SPT.5: an untranslated request with PASID and ER=1 on a unit
+ * with ECAP.ERS=0 and VER major version 1 (<= 7) faults 5Ch; without
+ * PASID there is no ER and the same read translates; a translation
+ * request completes with R=W=0 instead (SPT.5 translation column). */
+START_TEST(test_exec_without_ers_faults_spt5)
+{
+    struct env e = env_full();         /* ERS=0, VER 1.0 */
+    exec_dev(&e);
+    ck_assert_uint_eq(xlp(&e, DEV, 1, 0x3000, RD | VTD_ACC_EXEC).fault,
+                      VTD_FR_SPT_EXEC);
+    struct vtd_dma_req r = dreq(DEV, 0x3000, RD | VTD_ACC_EXEC);
+    r.pasid = 1;
+    r.at = VTD_AT_TRANSLATION;
+    struct vtd_xlate o = xlr(&e, &r);
+    ck_assert_uint_eq(o.fault, 0);
+    ck_assert_uint_eq(o.perm, 0);
+    /* ER belongs to the PASID prefix: without PASID it is not seen, and
+     * RID_PASID 0 has no entry here (SPT.2), not SPT.5. */
+    ck_assert_uint_eq(xl(&e, DEV, 0x3000, RD | VTD_ACC_EXEC).fault,
+                      VTD_FR_SPT_NOT_PRESENT);
+    struct vtd_xlate ok = xlp(&e, DEV, 1, 0x3008, RD);
+    ck_assert_uint_eq(ok.fault, 0);
+    ck_assert_uint_eq(ok.addr, 0x53008);
+    env_free(&e);
+}
+END_TEST
+
+/* Rev. 5.10 has no execute permission: 3.6.1 grants rights by R/W and
+ * U/S only and first-stage bit 63 is ignored (9.7 Table 40), so with
+ * ERS=1 an execute request through a PTE with bit 63 set translates. */
+START_TEST(test_exec_with_ers_ignores_bit63)
+{
+    uint64_t cap, ecap;
+    ck_assert_int_eq(vtd_profile_lookup("full", &cap, &ecap), 0);
+    struct env e = env_caps(cap, ecap | (1ULL << 30));   /* ECAP.ERS */
+    exec_dev(&e);
+    struct vtd_xlate o = xlp(&e, DEV, 1, 0x3010, RD | VTD_ACC_EXEC);
+    ck_assert_uint_eq(o.fault, 0);
+    ck_assert_uint_eq(o.addr, 0x53010);
+    env_free(&e);
+}
+END_TEST
+
+/* Table 30 SPT.5 names units of major version 7 and below only; a
+ * version 8.0 unit (VER 0x80) ignores ER and checks the read. */
+START_TEST(test_exec_major_version_8_not_spt5)
+{
+    struct fake_host *h = fake_host_new(RAM_SIZE);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full", .ver = 0x80 };
+    struct vtd_iommu *u = NULL;
+    ck_assert_int_eq(vtd_iommu_new(&cfg, fake_host_ops(), h, &u, NULL, 0),
+                     0);
+    struct env e;
+    env_init(&e, u, h);
+    exec_dev(&e);
+    struct vtd_xlate o = xlp(&e, DEV, 1, 0x3000, RD | VTD_ACC_EXEC);
+    ck_assert_uint_eq(o.fault, 0);
+    ck_assert_uint_eq(o.addr, 0x53000);
+    env_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("scalable");
@@ -385,6 +463,9 @@ static Suite *suite(void)
     tcase_add_test(t, test_pasid_width_fault);
     tcase_add_test(t, test_scalable_request_types);
     tcase_add_test(t, test_pasid_entry_controls);
+    tcase_add_test(t, test_exec_without_ers_faults_spt5);
+    tcase_add_test(t, test_exec_with_ers_ignores_bit63);
+    tcase_add_test(t, test_exec_major_version_8_not_spt5);
     suite_add_tcase(s, t);
     return s;
 }

@@ -35,6 +35,12 @@ struct xl {
 
 enum { KIND_SS, KIND_FS };
 
+/* VER_REG bits 7:4 (VT-d 11.4.1); the unit reads 0x10 when unset. */
+static unsigned ver_major(const struct vtd_iommu *u)
+{
+    return ((u->cfg.ver ? u->cfg.ver : 0x10) >> 4) & 0xf;
+}
+
 /* Output in the interrupt address range FEEx_xxxxh (Table 30 LGN.4,
  * SGN.8). */
 static bool intr_range(uint64_t a)
@@ -292,6 +298,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
                                                      RID_PASID);
     bool priv = has_pasid ? (req->access & VTD_ACC_PRIV) != 0
                           : field_get(ctx.q[1], SCE1, RID_PRIV) != 0;
+    /* Execute-Requested is carried only by requests with PASID. */
     bool exec = has_pasid && (req->access & VTD_ACC_EXEC);
 
     struct vtd_pasid_ent pe;
@@ -312,7 +319,14 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
     x->fpd = x->fpd || pe.fpd;
     x->did = (uint16_t)field_get(pe.q[1], PTE1, DID);
 
-    if (exec && !field_get(u->ecap, ECAP, ERS)) {
+    /* Table 30 SPT.5: ER=1 with ECAP.ERS=0 faults 5Ch on units whose
+     * VER major version is 7 or below.  Rev. 5.10 defines no execute
+     * permission beyond that: 3.6.1 grants rights by R/W and U/S only,
+     * first-stage bit 63 is ignored (9.7 Tables 34-40; there is no XD)
+     * and ERS is RO 0 (11.4.3).  So on a later major version, or with an
+     * ERS=1 unit, ER changes nothing and the request is checked as the
+     * read or write it is. */
+    if (exec && !field_get(u->ecap, ECAP, ERS) && ver_major(u) <= 7) {
         x->fault = VTD_FR_SPT_EXEC;                    /* SPT.5 */
         return;
     }

@@ -29,6 +29,8 @@ FIELD(FSE, A, 5, 1);
 FIELD(FSE, D, 6, 1);
 FIELD(FSE, PS, 7, 1);
 FIELD(FSE, EA, 10, 1);
+/* Bits 63:52 are ignored in every first-stage entry (VT-d rev. 5.10,
+ * 9.7 Tables 34-40): there is no execute-disable bit to check. */
 
 /* Parameters of a second-stage walk. */
 struct vtd_ss_params {
