@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "apic/apic.h"
 #include "explain.h"
 #include "mem/guestmem.h"
 #include "record.h"
@@ -19,6 +20,12 @@ struct unit_rt {
     const struct trace_unit *decl;
     struct vtd_iommu *u;
     uint64_t size;          /* register window bytes */
+};
+
+struct ioapic_rt {
+    struct replay *rp;
+    const struct trace_ioapic *decl;
+    struct ioapic *io;
 };
 
 struct replay {
@@ -33,6 +40,10 @@ struct replay {
     const struct trace_cmd *cur;
     bool explaining;        /* inside a dma/msi with opts->explain */
     bool stale_seen;        /* VTD_EV_CACHE_STALE during this request */
+    struct apic_sys *apics; /* one local APIC per trace CPU, or NULL */
+    struct ioapic_rt *ioapics;
+    size_t nioapics;
+    unsigned long delivered; /* messages CPUs accepted (for explain) */
     char *err;
     size_t errlen;
 };
@@ -109,6 +120,14 @@ static void host_msi(void *opaque, uint64_t addr, uint32_t data)
 {
     struct unit_rt *ur = opaque;
     struct replay *rp = ur->rp;
+    /* The unit's own interrupts (fault and invalidation events, VT-d
+     * 7.3, 6.5.2.10) are compatibility-format MSIs: they reach the CPUs
+     * directly, not through remapping. */
+    if (rp->apics) {
+        struct apic_msg m;
+        apic_msg_from_msi(&m, addr, data);
+        (void)apic_deliver(rp->apics, &m);
+    }
     if (rp->explaining && rp->hooks && rp->hooks->explain && rp->cur) {
         char buf[128];
         snprintf(buf, sizeof(buf), "unit sent its own MSI: address "
@@ -388,6 +407,8 @@ static int do_dma(struct replay *rp, const struct trace_cmd *c)
     return 0;
 }
 
+static void deliver(struct replay *rp, const struct vtd_irq *out);
+
 static char *irq_text(const struct vtd_irq *o)
 {
     switch (o->outcome) {
@@ -489,6 +510,8 @@ static int do_msi(struct replay *rp, const struct trace_cmd *c)
                      rp->hooks->explain;
     explain_head(rp, c);
     int rc = vtd_interrupt(ur->u, &req, &out);
+    if (rc == 0)
+        deliver(rp, &out);
     rp->explaining = false;
     if (rp->rec)
         trace_recorder_msi(rp->rec, unit_name_for_record(ur, c), &req,
@@ -504,6 +527,317 @@ static int do_msi(struct replay *rp, const struct trace_cmd *c)
     }
     check_stale(rp, c);
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The machine around the units: CPUs and IOAPICs (v2)                 */
+/* ------------------------------------------------------------------ */
+
+/* Deliver what the unit made of an interrupt request to the CPUs: a
+ * passthrough or remapped interrupt as is, the notification event of a
+ * posted one (VT-d 5.2.3), nothing for a blocked one. */
+static void deliver(struct replay *rp, const struct vtd_irq *out)
+{
+    if (!rp->apics)
+        return;
+    int n = apic_deliver_vtd(rp->apics, out);
+    if (n > 0)
+        rp->delivered += (unsigned long)n;
+    if (rp->explaining && (out->outcome != VTD_IRQ_BLOCKED)) {
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%d CPU(s) accepted the %s", n < 0 ? 0 : n,
+                 out->outcome == VTD_IRQ_POSTED
+                     ? (out->notify ? "notification event"
+                                    : "posting (no notification)")
+                     : "interrupt");
+        rp->hooks->explain(rp->hooks->ctx, rp->t->path, rp->cur->line, buf);
+    }
+}
+
+/* Memory for the CPUs' posted-interrupt processing (PIR harvest, ON
+ * clear).  These are guest writes, not the unit's: the recorder is not
+ * told, so it describes them (mem write) before the unit next reads
+ * them. */
+static int cpu_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+    struct replay *rp = opaque;
+    return guestmem_read(rp->mem, gpa, buf, len);
+}
+
+static int cpu_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
+{
+    struct replay *rp = opaque;
+    return guestmem_write(rp->mem, gpa, buf, len);
+}
+
+static int cpu_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
+                         uint64_t desired)
+{
+    struct replay *rp = opaque;
+    return guestmem_cmpxchg64(rp->mem, gpa, expected, desired);
+}
+
+/* The IOAPIC's message: a DWORD write to 0xFEExxxxx with its source-id,
+ * which the unit whose scope holds that source-id remaps (VT-d 5.1.5.1);
+ * with no such unit it reaches the CPUs as a compatibility MSI. */
+static void ioapic_send(void *opaque, uint16_t sid, uint64_t addr,
+                        uint32_t data)
+{
+    struct ioapic_rt *ir = opaque;
+    struct replay *rp = ir->rp;
+    struct unit_rt *ur = NULL;
+    struct unit_rt *all = NULL;
+    for (size_t i = 0; i < rp->nunits && !ur; i++) {
+        const struct trace_unit *d = rp->units[i].decl;
+        if (d->scope_all)
+            all = &rp->units[i];
+        for (size_t k = 0; !d->scope_all && k < d->nscope; k++)
+            if (sid >= d->scope[k].first && sid <= d->scope[k].last)
+                ur = &rp->units[i];
+    }
+    if (!ur)
+        ur = all;
+    if (!ur) {
+        if (rp->apics) {
+            struct apic_msg m;
+            apic_msg_from_msi(&m, addr, data);
+            (void)apic_deliver(rp->apics, &m);
+        }
+        return;
+    }
+    struct vtd_msi_req req = { .sid = sid, .sid_valid = true, .addr = addr,
+                               .data = data };
+    struct vtd_irq out;
+    memset(&out, 0, sizeof(out));
+    int rc = vtd_interrupt(ur->u, &req, &out);
+    /* A recording shows the IOAPIC's message as the msi line it is. */
+    if (rp->rec)
+        trace_recorder_msi(rp->rec, NULL, &req, rc == 0 ? &out : NULL);
+    if (rc == 0)
+        deliver(rp, &out);
+}
+
+/* EOI broadcast (SDM 11.8.5): every IOAPIC sees a level-triggered EOI. */
+static void eoi_broadcast(void *opaque, uint8_t vector)
+{
+    struct replay *rp = opaque;
+    for (size_t i = 0; i < rp->nioapics; i++)
+        ioapic_eoi(rp->ioapics[i].io, vector);
+}
+
+static int machine_setup(struct replay *rp)
+{
+    const struct trace *t = rp->t;
+    if (t->ncpus) {
+        struct vtd_host_ops ops = {
+            .version = VTD_HOST_OPS_VERSION, .read = cpu_read,
+            .write = cpu_write, .cmpxchg64 = cpu_cmpxchg64,
+        };
+        rp->apics = apic_sys_new((unsigned)t->ncpus, &ops, rp);
+        if (!rp->apics)
+            return rt_error(rp, NULL, "cannot create %zu local APICs",
+                            t->ncpus);
+        for (size_t i = 0; i < t->ncpus; i++) {
+            const struct trace_cpu *c = &t->cpus[i];
+            (void)apic_set_id(rp->apics, (unsigned)i, c->apic_id);
+            (void)apic_set_x2apic(rp->apics, (unsigned)i, c->x2apic);
+            if (!c->x2apic)
+                (void)apic_set_logical(rp->apics, (unsigned)i, c->ldr,
+                                       c->cluster);
+        }
+        apic_set_eoi_hook(rp->apics, eoi_broadcast, rp);
+    }
+    rp->ioapics = g_new0(struct ioapic_rt, t->nioapics ? t->nioapics : 1);
+    for (size_t i = 0; i < t->nioapics; i++) {
+        struct ioapic_rt *ir = &rp->ioapics[i];
+        ir->rp = rp;
+        ir->decl = &t->ioapics[i];
+        ir->io = ioapic_new(ir->decl->id, ir->decl->sid, ioapic_send, ir);
+        if (!ir->io) {
+            struct trace_cmd at = { .line = ir->decl->line };
+            return rt_error(rp, &at, "cannot create IOAPIC %u", ir->decl->id);
+        }
+        rp->nioapics = i + 1;
+    }
+    return 0;
+}
+
+static void machine_free(struct replay *rp)
+{
+    for (size_t i = 0; i < rp->nioapics; i++)
+        ioapic_free(rp->ioapics[i].io);
+    g_free(rp->ioapics);
+    apic_sys_free(rp->apics);
+}
+
+static unsigned cpu_index(const struct replay *rp, uint32_t apic_id)
+{
+    for (size_t i = 0; i < rp->t->ncpus; i++)
+        if (rp->t->cpus[i].apic_id == apic_id)
+            return (unsigned)i;
+    return UINT_MAX; /* the parser only lets known ids through */
+}
+
+static char *vset_text(const uint64_t v[4])
+{
+    GString *s = g_string_new(NULL);
+    for (unsigned n = 0; n < 256; n++)
+        if (v[n / 64] >> (n % 64) & 1)
+            g_string_append_printf(s, "%s0x%x", s->len ? "," : "", n);
+    if (!s->len)
+        g_string_append(s, "none");
+    return g_string_free(s, FALSE);
+}
+
+static const char *const vset_names[TRACE_VSET_N] = {
+    "irr", "isr", "tmr", "virr", "pir",
+};
+
+/* Compare the sets c->vset_mask selects; append "key=..." texts. */
+static bool vsets_match(const struct trace_cmd *c,
+                        uint64_t got[TRACE_VSET_N][4], GString *exp,
+                        GString *act)
+{
+    bool pass = true;
+    for (unsigned k = 0; k < TRACE_VSET_N; k++) {
+        if (!(c->vset_mask & (1u << k)))
+            continue;
+        char *e = vset_text(c->vset[k]), *a = vset_text(got[k]);
+        g_string_append_printf(exp, "%s%s=%s", exp->len ? " " : "",
+                               vset_names[k], e);
+        g_string_append_printf(act, "%s%s=%s", act->len ? " " : "",
+                               vset_names[k], a);
+        pass &= memcmp(c->vset[k], got[k], sizeof(got[k])) == 0;
+        g_free(e);
+        g_free(a);
+    }
+    return pass;
+}
+
+static char *ack_text(int v)
+{
+    return v < 0 ? g_strdup("none") : g_strdup_printf("0x%x", (unsigned)v);
+}
+
+static int do_machine(struct replay *rp, const struct trace_cmd *c)
+{
+    unsigned cpu = cpu_index(rp, c->apic_id);
+    struct ioapic *io = c->ioapic >= 0 && (size_t)c->ioapic < rp->nioapics
+                            ? rp->ioapics[c->ioapic].io : NULL;
+    switch (c->mop) {
+    case TRACE_M_CPU_EXPECT: {
+        struct apic_cpu_state st;
+        if (apic_get_state(rp->apics, cpu, &st) < 0)
+            return rt_error(rp, c, "no such CPU");
+        uint64_t got[TRACE_VSET_N][4];
+        memset(got, 0, sizeof(got));
+        memcpy(got[TRACE_VSET_IRR], st.irr, sizeof(st.irr));
+        memcpy(got[TRACE_VSET_ISR], st.isr, sizeof(st.isr));
+        memcpy(got[TRACE_VSET_TMR], st.tmr, sizeof(st.tmr));
+        memcpy(got[TRACE_VSET_VIRR], st.virr, sizeof(st.virr));
+        GString *exp = g_string_new(NULL), *act = g_string_new(NULL);
+        bool pass = vsets_match(c, got, exp, act);
+        report(rp, c, "cpu", pass, exp->str, act->str);
+        g_string_free(exp, TRUE);
+        g_string_free(act, TRUE);
+        return 0;
+    }
+    case TRACE_M_CPU_ACK:
+    case TRACE_M_CPU_EOI: {
+        int v = c->mop == TRACE_M_CPU_ACK ? apic_ack(rp->apics, cpu)
+                                          : apic_eoi(rp->apics, cpu);
+        if (v == -EINVAL)
+            return rt_error(rp, c, "no such CPU");
+        if (c->ack_vector != -2) {
+            char *e = ack_text(c->ack_vector), *a = ack_text(v);
+            report(rp, c, c->mop == TRACE_M_CPU_ACK ? "cpu ack" : "cpu eoi",
+                   (v < 0 ? -1 : v) == c->ack_vector, e, a);
+            g_free(e);
+            g_free(a);
+        }
+        return 0;
+    }
+    case TRACE_M_CPU_GUEST:
+        if (apic_set_guest_mode(rp->apics, cpu, c->guest_on, c->nv,
+                                c->addr) < 0)
+            return rt_error(rp, c, "no such CPU");
+        return 0;
+    case TRACE_M_PID_EXPECT: {
+        /* VT-d 9.11: PIR bits 255:0, ON bit 256, SN bit 257. */
+        uint8_t b[40] = { 0 };
+        uint64_t got[TRACE_VSET_N][4];
+        memset(got, 0, sizeof(got));
+        GString *exp = g_string_new(NULL), *act = g_string_new(NULL);
+        bool pass;
+        if (guestmem_read(rp->mem, c->addr, b, sizeof(b)) < 0) {
+            g_string_append(act, "outside RAM (cannot be checked)");
+            pass = false;
+            if (c->vset_mask) {
+                GString *ignored = g_string_new(NULL);
+                (void)vsets_match(c, got, exp, ignored);
+                g_string_free(ignored, TRUE);
+            }
+        } else {
+            for (unsigned i = 0; i < 32; i++)
+                got[TRACE_VSET_PIR][i / 8] |= (uint64_t)b[i] << (8 * (i % 8));
+            pass = vsets_match(c, got, exp, act);
+        }
+        bool on = b[32] & 1, sn = b[32] >> 1 & 1;
+        if (c->on != TRACE_UNSET) {
+            g_string_append_printf(exp, "%son=%d", exp->len ? " " : "",
+                                   c->on == TRACE_YES);
+            g_string_append_printf(act, "%son=%d", act->len ? " " : "", on);
+            pass &= on == (c->on == TRACE_YES);
+        }
+        if (c->sn != TRACE_UNSET) {
+            g_string_append_printf(exp, "%ssn=%d", exp->len ? " " : "",
+                                   c->sn == TRACE_YES);
+            g_string_append_printf(act, "%ssn=%d", act->len ? " " : "", sn);
+            pass &= sn == (c->sn == TRACE_YES);
+        }
+        report(rp, c, "pid", pass, exp->str, act->str);
+        g_string_free(exp, TRUE);
+        g_string_free(act, TRUE);
+        return 0;
+    }
+    case TRACE_M_IOAPIC_WRITE:
+        if (!io)
+            return rt_error(rp, c, "no such IOAPIC");
+        (void)ioapic_mmio_write(io, IOAPIC_IOREGSEL, (uint32_t)c->addr);
+        (void)ioapic_mmio_write(io, IOAPIC_IOWIN, (uint32_t)c->value);
+        return 0;
+    case TRACE_M_IOAPIC_READ: {
+        if (!io)
+            return rt_error(rp, c, "no such IOAPIC");
+        uint32_t v = 0;
+        (void)ioapic_mmio_write(io, IOAPIC_IOREGSEL, (uint32_t)c->addr);
+        (void)ioapic_mmio_read(io, IOAPIC_IOWIN, &v);
+        if (c->has_expect) {
+            char *e = g_strdup_printf("0x%" PRIx64 " (mask 0x%" PRIx64 ")",
+                                      c->expect, c->mask);
+            char *a = g_strdup_printf("0x%" PRIx64 " (read 0x%x)",
+                                      (uint64_t)v & c->mask, v);
+            report(rp, c, "ioapic read", ((uint64_t)v & c->mask) == c->expect,
+                   e, a);
+            g_free(e);
+            g_free(a);
+        }
+        return 0;
+    }
+    case TRACE_M_IOAPIC_ASSERT:
+    case TRACE_M_IOAPIC_DEASSERT:
+        if (!io)
+            return rt_error(rp, c, "no such IOAPIC");
+        rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
+                         rp->hooks->explain;
+        explain_head(rp, c);
+        (void)ioapic_set_irq(io, (unsigned)c->addr,
+                             c->mop == TRACE_M_IOAPIC_ASSERT);
+        rp->explaining = false;
+        return 0;
+    default:
+        return rt_error(rp, c, "unknown machine command");
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -607,8 +941,8 @@ static int setup(struct replay *rp)
 /* hooks->state with the units and memory; false: stop. */
 static bool call_state(struct replay *rp, unsigned line)
 {
-    struct vtd_iommu *units[16];
-    uint64_t bases[16];
+    struct vtd_iommu *units[16] = { 0 };
+    uint64_t bases[16] = { 0 };
     struct vtd_iommu **u = units;
     uint64_t *b = bases;
     if (rp->nunits > G_N_ELEMENTS(units)) {
@@ -643,9 +977,18 @@ int replay_trace(const struct trace *t, const struct replay_opts *opts,
     if (opts && opts->record)
         rp.rec = trace_recorder_new(opts->record, t->version);
     int rc = setup(&rp);
+    if (rc == 0)
+        rc = machine_setup(&rp);
     for (size_t i = 0; rc == 0 && i < t->ncmds; i++) {
         const struct trace_cmd *c = &t->cmds[i];
         rp.cur = c;
+        if (c->mop != TRACE_M_NONE) {
+            rc = do_machine(&rp, c);
+            if (rc == 0 && hooks && hooks->state &&
+                !call_state(&rp, c->line))
+                break;
+            continue;
+        }
         switch (c->op) {
         case TRACE_MEM_WRITE:
         case TRACE_MEM_EXPECT:
@@ -672,6 +1015,7 @@ int replay_trace(const struct trace *t, const struct replay_opts *opts,
         if (ferror(opts->record))
             rc = rt_error(&rp, NULL, "writing the recorded trace failed");
     }
+    machine_free(&rp);
     for (size_t i = 0; i < rp.nunits; i++)
         vtd_iommu_free(rp.units[i].u);
     g_free(rp.units);

@@ -125,8 +125,9 @@ struct parser {
     size_t errlen;
     bool failed;
     struct trace *t;
-    GArray *cmds, *units, *ram;
+    GArray *cmds, *units, *ram, *cpus, *ioapics;
     bool seen_header, seen_action, seen_ram, seen_iommu;
+    const char *run_machine; /* vtdemu run: the preset machine file */
     /* tokens of the current line */
     GPtrArray *pos;        /* positional tokens */
     GArray *kvs;           /* struct kv */
@@ -588,6 +589,9 @@ bad:
     return false;
 }
 
+/* At most this many CPUs (apic_sys_new's limit). */
+#define TRACE_CPUS_MAX 1024u
+
 /* Largest machine description file accepted (a .dtb is a few KiB). */
 #define MACHINE_FILE_MAX (64u << 20)
 
@@ -601,6 +605,10 @@ static void scope_add(GArray *a, uint16_t first, uint16_t last)
  * (docs/machine-binding.md).  Scope items become SID ranges: an endpoint,
  * IOAPIC, HPET or ACPI device its source-id; a bridge itself and its
  * subordinate buses; a host bridge its bus range (VT-d 8.3.1). */
+static bool load_machine(struct parser *p, char *path);
+static bool add_cpu(struct parser *p, const struct trace_cpu *cpu);
+static bool add_ioapic(struct parser *p, const struct trace_ioapic *io);
+
 static bool cmd_machine(struct parser *p)
 {
     if (!setup_ok(p, "machine") || !need_version(p, 2, "'machine'") ||
@@ -618,6 +626,13 @@ static bool cmd_machine(struct parser *p)
         path = g_build_filename(dir, file, NULL);
         g_free(dir);
     }
+    return load_machine(p, path);
+}
+
+/* Load the machine file at path (freed here) into the parser's RAM,
+ * units, CPUs and IOAPICs. */
+static bool load_machine(struct parser *p, char *path)
+{
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
         fail(p, "machine file '%s' is not a readable regular file",
@@ -684,6 +699,22 @@ static bool cmd_machine(struct parser *p)
         u.nscope = sc->len;
         u.scope = (struct trace_scope *)(void *)g_array_free(sc, FALSE);
         g_array_append_val(p->units, u);
+    }
+    /* CPUs: their APIC ids and x2APIC mode (docs/machine-binding.md). */
+    for (unsigned i = 0; ok && i < m.ncpu; i++) {
+        struct trace_cpu cpu = { .line = p->line,
+                                 .apic_id = m.cpus[i].apic_id,
+                                 .x2apic = m.cpus[i].x2apic };
+        ok = add_cpu(p, &cpu);
+    }
+    /* IOAPICs with the source-id the platform gives them. */
+    for (unsigned i = 0; ok && i < m.ndev; i++) {
+        const struct machine_dev *d = &m.devs[i];
+        if (d->kind != MDEV_IOAPIC)
+            continue;
+        struct trace_ioapic io = { .line = p->line, .base = d->base,
+                                   .id = d->enum_id, .sid = d->sid };
+        ok = add_ioapic(p, &io);
     }
     machine_desc_free(&m);
     p->seen_ram = p->seen_iommu = true;
@@ -1098,6 +1129,312 @@ static bool cmd_msi(struct parser *p, const char *text)
 }
 
 /* ------------------------------------------------------------------ */
+/* Machine commands (v2): CPUs, IOAPICs, posted-interrupt descriptors   */
+/* ------------------------------------------------------------------ */
+
+static bool add_cpu(struct parser *p, const struct trace_cpu *cpu)
+{
+    for (guint i = 0; i < p->cpus->len; i++)
+        if (g_array_index(p->cpus, struct trace_cpu, i).apic_id ==
+            cpu->apic_id)
+            return fail(p, "a CPU with APIC id 0x%x already exists",
+                        cpu->apic_id);
+    if (p->cpus->len >= TRACE_CPUS_MAX)
+        return fail(p, "more than %u CPUs", TRACE_CPUS_MAX);
+    g_array_append_val(p->cpus, *cpu);
+    return true;
+}
+
+static bool add_ioapic(struct parser *p, const struct trace_ioapic *io)
+{
+    for (guint i = 0; i < p->ioapics->len; i++) {
+        const struct trace_ioapic *o =
+            &g_array_index(p->ioapics, struct trace_ioapic, i);
+        if (o->id == io->id)
+            return fail(p, "an IOAPIC with id %u already exists", io->id);
+        /* The IOAPIC register window is 0x100 bytes here (82093AA
+         * IOREGSEL/IOWIN, ICH9 EOI at 0x40). */
+        if (io->base < o->base + 0x100 && o->base < io->base + 0x100)
+            return fail(p, "IOAPIC window at 0x%" G_GINT64_MODIFIER "x "
+                        "overlaps IOAPIC %u", (guint64)io->base, o->id);
+    }
+    if (io->base > UINT64_MAX - 0x100)
+        return fail(p, "IOAPIC base too high");
+    g_array_append_val(p->ioapics, *io);
+    return true;
+}
+
+/* A comma list of vectors 0-255, or "none" (the empty set). */
+static bool parse_vset(struct parser *p, const char *key, const char *s,
+                       uint64_t set[4])
+{
+    memset(set, 0, 4 * sizeof(set[0]));
+    if (strcmp(s, "none") == 0)
+        return true;
+    char **parts = g_strsplit(s, ",", -1);
+    bool ok = true;
+    for (char **q = parts; ok && *q; q++) {
+        uint64_t v;
+        char what[32];
+        snprintf(what, sizeof(what), "%s vector", key);
+        ok = parse_num_max(p, what, *q, 255, &v);
+        if (ok)
+            set[v / 64] |= 1ull << (v % 64);
+    }
+    g_strfreev(parts);
+    return ok;
+}
+
+static bool parse_apic_id(struct parser *p, const char *s, uint32_t *id)
+{
+    uint64_t v;
+    if (!parse_num_max(p, "APIC id", s, UINT32_MAX, &v))
+        return false;
+    *id = (uint32_t)v;
+    return true;
+}
+
+static bool parse_bit(struct parser *p, const char *key, enum trace_tri *out)
+{
+    const char *v = kv_get(p, key);
+    if (!v)
+        return true;
+    if (strcmp(v, "0") == 0)
+        *out = TRACE_NO;
+    else if (strcmp(v, "1") == 0)
+        *out = TRACE_YES;
+    else
+        return fail(p, "%s= must be 0 or 1, not '%s'", key, shown(v));
+    return true;
+}
+
+/* expect=VEC|none for ack and eoi. */
+static bool parse_ack_expect(struct parser *p, struct trace_cmd *c)
+{
+    const char *v = kv_get(p, "expect");
+    c->ack_vector = -2;
+    if (!v)
+        return true;
+    if (strcmp(v, "none") == 0) {
+        c->ack_vector = -1;
+        return true;
+    }
+    uint64_t n;
+    if (!parse_num_max(p, "expect vector", v, 255, &n))
+        return false;
+    c->ack_vector = (int)n;
+    return true;
+}
+
+/* cpu APICID [x2apic] [ldr=] [dfr=flat|cluster] (set-up), or an action:
+ * cpu APICID expect|ack|eoi|guest-mode ... */
+static bool cmd_cpu(struct parser *p, const char *text)
+{
+    if (!need_version(p, 2, "'cpu'"))
+        return false;
+    if (p->pos->len < 2)
+        return fail(p, "usage: cpu APICID [x2apic] | cpu APICID expect|ack|"
+                    "eoi|guest-mode ...");
+    uint32_t id;
+    if (!parse_apic_id(p, posn(p, 1), &id))
+        return false;
+    const char *sub = p->pos->len > 2 ? posn(p, 2) : NULL;
+    if (!sub || strcmp(sub, "x2apic") == 0) {
+        if (!setup_ok(p, "cpu") ||
+            !npos(p, 2, 3, "cpu APICID [x2apic] [ldr=ID] [dfr=flat|cluster]"))
+            return false;
+        struct trace_cpu cpu = { .line = p->line, .apic_id = id,
+                                 .x2apic = sub != NULL };
+        const char *ldr = kv_get(p, "ldr"), *dfr = kv_get(p, "dfr");
+        uint64_t v;
+        if (ldr) {
+            if (cpu.x2apic)
+                return fail(p, "ldr= is for xAPIC mode (x2APIC derives the "
+                            "logical id from the APIC id)");
+            if (!parse_num_max(p, "ldr", ldr, 255, &v))
+                return false;
+            cpu.ldr = (uint8_t)v;
+        }
+        if (dfr) {
+            if (cpu.x2apic)
+                return fail(p, "dfr= is for xAPIC mode");
+            if (strcmp(dfr, "cluster") == 0)
+                cpu.cluster = true;
+            else if (strcmp(dfr, "flat") != 0)
+                return fail(p, "dfr= must be flat or cluster, not '%s'",
+                            shown(dfr));
+        }
+        if (!cpu.x2apic && id > 0xff)
+            return fail(p, "APIC id 0x%x needs x2apic", id);
+        return check_leftovers(p, "cpu") && add_cpu(p, &cpu);
+    }
+    bool known = false;
+    for (guint i = 0; i < p->cpus->len; i++)
+        known |= g_array_index(p->cpus, struct trace_cpu, i).apic_id == id;
+    if (!known)
+        return fail(p, "no CPU with APIC id 0x%x (give a 'cpu' set-up line "
+                    "or a machine with CPUs)", id);
+    struct trace_cmd *c;
+    if (strcmp(sub, "expect") == 0) {
+        if (!npos(p, 3, 3, "cpu APICID expect [irr=] [isr=] [tmr=] [virr=]"))
+            return false;
+        c = new_cmd(p, 0, text);
+        c->mop = TRACE_M_CPU_EXPECT;
+        static const char *const keys[] = { "irr", "isr", "tmr", "virr" };
+        for (unsigned k = 0; k < 4; k++) {
+            const char *v = kv_get(p, keys[k]);
+            if (!v)
+                continue;
+            if (!parse_vset(p, keys[k], v, c->vset[k]))
+                return false;
+            c->vset_mask |= 1u << k;
+        }
+        if (!c->vset_mask)
+            return fail(p, "cpu expect needs irr=, isr=, tmr= or virr=");
+    } else if (strcmp(sub, "ack") == 0 || strcmp(sub, "eoi") == 0) {
+        bool ack = sub[0] == 'a';
+        if (!npos(p, 3, 3, ack ? "cpu APICID ack [expect=VEC|none]"
+                               : "cpu APICID eoi [expect=VEC|none]"))
+            return false;
+        c = new_cmd(p, 0, text);
+        c->mop = ack ? TRACE_M_CPU_ACK : TRACE_M_CPU_EOI;
+        if (!parse_ack_expect(p, c))
+            return false;
+    } else if (strcmp(sub, "guest-mode") == 0) {
+        if (!npos(p, 4, 4, "cpu APICID guest-mode on nv=VEC pid=ADDR | off"))
+            return false;
+        c = new_cmd(p, 0, text);
+        c->mop = TRACE_M_CPU_GUEST;
+        const char *onoff = posn(p, 3);
+        if (strcmp(onoff, "on") == 0) {
+            const char *nv = kv_get(p, "nv"), *pid = kv_get(p, "pid");
+            uint64_t v;
+            if (!nv || !pid)
+                return fail(p, "guest-mode on needs nv= and pid=");
+            if (!parse_num_max(p, "nv", nv, 255, &v))
+                return false;
+            c->nv = (uint8_t)v;
+            if (!parse_u64(p, "pid", pid, &c->addr))
+                return false;
+            if (c->addr & 63)
+                return fail(p, "pid= must be 64-byte aligned (VT-d 9.11)");
+            c->guest_on = true;
+        } else if (strcmp(onoff, "off") != 0) {
+            return fail(p, "guest-mode must be on or off, not '%s'",
+                        shown(onoff));
+        }
+    } else {
+        return fail(p, "unknown cpu action '%s' (expect, ack, eoi, "
+                    "guest-mode)", shown(sub));
+    }
+    c->apic_id = id;
+    return check_leftovers(p, "cpu");
+}
+
+/* pid ADDR expect [on=0|1] [sn=0|1] [pir=VEC,...|none] */
+static bool cmd_pid(struct parser *p, const char *text)
+{
+    if (!need_version(p, 2, "'pid'") ||
+        !npos(p, 3, 3, "pid ADDR expect [on=0|1] [sn=0|1] [pir=VEC,...|none]"))
+        return false;
+    if (strcmp(posn(p, 2), "expect") != 0)
+        return fail(p, "usage: pid ADDR expect [on=] [sn=] [pir=]");
+    struct trace_cmd *c = new_cmd(p, 0, text);
+    c->mop = TRACE_M_PID_EXPECT;
+    if (!parse_u64(p, "pid address", posn(p, 1), &c->addr))
+        return false;
+    if (c->addr & 63)
+        return fail(p, "a posted-interrupt descriptor is 64-byte aligned "
+                    "(VT-d 9.11)");
+    if (!parse_bit(p, "on", &c->on) || !parse_bit(p, "sn", &c->sn))
+        return false;
+    const char *pir = kv_get(p, "pir");
+    if (pir) {
+        if (!parse_vset(p, "pir", pir, c->vset[TRACE_VSET_PIR]))
+            return false;
+        c->vset_mask |= 1u << TRACE_VSET_PIR;
+    }
+    if (c->on == TRACE_UNSET && c->sn == TRACE_UNSET && !c->vset_mask)
+        return fail(p, "pid expect needs on=, sn= or pir=");
+    return check_leftovers(p, "pid");
+}
+
+/* ioapic base=ADDR id=N sid=BB:DD.F (set-up), or
+ * ioapic write REG VALUE | read REG [expect=] | assert PIN | deassert PIN,
+ * each with [id=N] when there are several. */
+static bool cmd_ioapic(struct parser *p, const char *text)
+{
+    if (!need_version(p, 2, "'ioapic'"))
+        return false;
+    uint64_t v;
+    if (p->pos->len == 1) {
+        if (!setup_ok(p, "ioapic"))
+            return false;
+        const char *b = kv_get(p, "base"), *id = kv_get(p, "id"),
+                   *sid = kv_get(p, "sid");
+        if (!b || !id || !sid)
+            return fail(p, "usage: ioapic base=ADDR id=N sid=BB:DD.F");
+        struct trace_ioapic io = { .line = p->line };
+        bool valid;
+        if (!parse_u64(p, "base", b, &io.base) ||
+            !parse_num_max(p, "id", id, 255, &v) ||
+            !parse_sid(p, sid, false, &io.sid, &valid))
+            return false;
+        io.id = (uint8_t)v;
+        return check_leftovers(p, "ioapic") && add_ioapic(p, &io);
+    }
+    const char *sub = posn(p, 1);
+    struct trace_cmd *c;
+    if (strcmp(sub, "write") == 0) {
+        if (!npos(p, 4, 4, "ioapic write REG VALUE [id=N]"))
+            return false;
+        c = new_cmd(p, 0, text);
+        c->mop = TRACE_M_IOAPIC_WRITE;
+        if (!parse_num_max(p, "register", posn(p, 2), 255, &c->addr) ||
+            !parse_num_max(p, "value", posn(p, 3), UINT32_MAX, &c->value))
+            return false;
+    } else if (strcmp(sub, "read") == 0) {
+        if (!npos(p, 3, 3, "ioapic read REG [expect=V [mask=M]] [id=N]"))
+            return false;
+        c = new_cmd(p, 0, text);
+        c->mop = TRACE_M_IOAPIC_READ;
+        if (!parse_num_max(p, "register", posn(p, 2), 255, &c->addr) ||
+            !read_expect(p, c))
+            return false;
+    } else if (strcmp(sub, "assert") == 0 || strcmp(sub, "deassert") == 0) {
+        if (!npos(p, 3, 3, "ioapic assert|deassert PIN [id=N]"))
+            return false;
+        c = new_cmd(p, 0, text);
+        c->mop = sub[0] == 'a' ? TRACE_M_IOAPIC_ASSERT
+                               : TRACE_M_IOAPIC_DEASSERT;
+        if (!parse_num_max(p, "pin", posn(p, 2), 23, &c->addr))
+            return false;
+    } else {
+        return fail(p, "unknown ioapic action '%s' (write, read, assert, "
+                    "deassert)", shown(sub));
+    }
+    const char *id = kv_get(p, "id");
+    c->ioapic = -1;
+    if (id) {
+        if (!parse_num_max(p, "id", id, 255, &v))
+            return false;
+        for (guint i = 0; i < p->ioapics->len; i++)
+            if (g_array_index(p->ioapics, struct trace_ioapic, i).id == v)
+                c->ioapic = (int)i;
+        if (c->ioapic < 0)
+            return fail(p, "no IOAPIC with id %s", shown(id));
+    } else if (p->ioapics->len == 1) {
+        c->ioapic = 0;
+    } else {
+        return fail(p, p->ioapics->len ? "several IOAPICs: give id=N"
+                                        : "no IOAPIC (give an 'ioapic' "
+                                          "set-up line or a machine with "
+                                          "one)");
+    }
+    return check_leftovers(p, "ioapic");
+}
+
+/* ------------------------------------------------------------------ */
 /* Lines                                                               */
 /* ------------------------------------------------------------------ */
 
@@ -1175,6 +1512,9 @@ static bool parse_line(struct parser *p, char *line)
                 p->t->version = (unsigned)v;
                 p->seen_header = true;
             }
+            /* vtdemu run: the machine comes right after the header. */
+            if (ok && p->run_machine)
+                ok = load_machine(p, g_strdup(p->run_machine));
         }
         g_free(text);
         return ok;
@@ -1183,6 +1523,12 @@ static bool parse_line(struct parser *p, char *line)
         const char *cmd = p->pos->len ? posn(p, 0) : "";
         if (!p->pos->len)
             ok = fail(p, "line starts with a key=value");
+        else if (p->run_machine &&
+                 (strcmp(cmd, "ram") == 0 || strcmp(cmd, "iommu") == 0 ||
+                  strcmp(cmd, "unit") == 0 || strcmp(cmd, "machine") == 0))
+            ok = fail(p, "'%s': this trace is run on the machine %s, so it "
+                      "may not set up its own RAM or units", cmd,
+                      shown(p->run_machine));
         else if (strcmp(cmd, "ram") == 0)
             ok = cmd_ram(p);
         else if (strcmp(cmd, "iommu") == 0)
@@ -1201,6 +1547,12 @@ static bool parse_line(struct parser *p, char *line)
             ok = cmd_dma(p, text);
         else if (strcmp(cmd, "msi") == 0)
             ok = cmd_msi(p, text);
+        else if (strcmp(cmd, "cpu") == 0)
+            ok = cmd_cpu(p, text);
+        else if (strcmp(cmd, "pid") == 0)
+            ok = cmd_pid(p, text);
+        else if (strcmp(cmd, "ioapic") == 0)
+            ok = cmd_ioapic(p, text);
         else if (strcmp(cmd, "vtdtrace") == 0)
             ok = fail(p, "'vtdtrace' may only be the first line");
         else
@@ -1213,6 +1565,18 @@ static bool parse_line(struct parser *p, char *line)
 unsigned trace_cmd_expectations(const struct trace_cmd *c)
 {
     unsigned n = c->stale != TRACE_UNSET ? 1 : 0;
+    switch (c->mop) {
+    case TRACE_M_CPU_EXPECT:
+    case TRACE_M_PID_EXPECT:
+        return 1;
+    case TRACE_M_CPU_ACK:
+    case TRACE_M_CPU_EOI:
+        return c->ack_vector != -2 ? 1 : 0;
+    case TRACE_M_IOAPIC_READ:
+        return c->has_expect ? 1 : 0;
+    default:
+        break;
+    }
     switch (c->op) {
     case TRACE_MEM_EXPECT:
         return 1;
@@ -1252,12 +1616,22 @@ void trace_free(struct trace *t)
     g_free(t->cmds);
     g_free(t->units);
     g_free(t->ram);
+    g_free(t->cpus);
+    g_free(t->ioapics);
     g_free((char *)t->path);
     g_free(t);
 }
 
 int trace_parse(const char *path, const char *text, size_t len,
                 struct trace **out, char *errbuf, size_t errlen)
+{
+    return trace_parse_on_machine(path, text, len, NULL, out, errbuf,
+                                  errlen);
+}
+
+int trace_parse_on_machine(const char *path, const char *text, size_t len,
+                           const char *machine, struct trace **out,
+                           char *errbuf, size_t errlen)
 {
     if (!out)
         return -EINVAL;
@@ -1276,6 +1650,9 @@ int trace_parse(const char *path, const char *text, size_t len,
     p.cmds = g_array_new(FALSE, FALSE, sizeof(struct trace_cmd));
     p.units = g_array_new(FALSE, FALSE, sizeof(struct trace_unit));
     p.ram = g_array_new(FALSE, FALSE, sizeof(struct trace_ram));
+    p.cpus = g_array_new(FALSE, FALSE, sizeof(struct trace_cpu));
+    p.ioapics = g_array_new(FALSE, FALSE, sizeof(struct trace_ioapic));
+    p.run_machine = machine;
     p.pos = g_ptr_array_new();
     p.kvs = g_array_new(FALSE, FALSE, sizeof(struct kv));
 
@@ -1315,6 +1692,11 @@ int trace_parse(const char *path, const char *text, size_t len,
     }
     t->nram = p.ram->len;
     t->ram = (struct trace_ram *)(void *)g_array_free(p.ram, FALSE);
+    t->ncpus = p.cpus->len;
+    t->cpus = (struct trace_cpu *)(void *)g_array_free(p.cpus, FALSE);
+    t->nioapics = p.ioapics->len;
+    t->ioapics = (struct trace_ioapic *)(void *)g_array_free(p.ioapics,
+                                                             FALSE);
     g_ptr_array_free(p.pos, TRUE);
     g_array_free(p.kvs, TRUE);
     if (!ok) {
@@ -1329,6 +1711,12 @@ int trace_parse(const char *path, const char *text, size_t len,
 
 int trace_load(const char *path, struct trace **out, char *errbuf,
                size_t errlen)
+{
+    return trace_load_on_machine(path, NULL, out, errbuf, errlen);
+}
+
+int trace_load_on_machine(const char *path, const char *machine,
+                          struct trace **out, char *errbuf, size_t errlen)
 {
     gchar *data = NULL;
     gsize len = 0;
@@ -1351,7 +1739,8 @@ int trace_load(const char *path, struct trace **out, char *errbuf,
         g_error_free(err);
         return rc;
     }
-    int rc = trace_parse(path, data, len, out, errbuf, errlen);
+    int rc = trace_parse_on_machine(path, data, len, machine, out, errbuf,
+                                    errlen);
     g_free(data);
     return rc;
 }

@@ -34,6 +34,32 @@ enum trace_op {
     TRACE_MSI,           /* msi SID|- ADDR DATA ... */
 };
 
+/* Commands on the machine around the units (v2): CPUs (local APICs),
+ * IOAPICs and posted-interrupt descriptors.  Such a command has op 0 and
+ * mop set (so that code switching on op ignores them). */
+enum trace_mop {
+    TRACE_M_NONE = 0,
+    TRACE_M_CPU_EXPECT,   /* cpu ID expect irr= isr= tmr= virr= */
+    TRACE_M_CPU_ACK,      /* cpu ID ack [expect=VEC|none] */
+    TRACE_M_CPU_EOI,      /* cpu ID eoi [expect=VEC|none] */
+    TRACE_M_CPU_GUEST,    /* cpu ID guest-mode on nv= pid= | off */
+    TRACE_M_PID_EXPECT,   /* pid ADDR expect on= sn= pir= */
+    TRACE_M_IOAPIC_WRITE, /* ioapic write REG VALUE [id=] */
+    TRACE_M_IOAPIC_READ,  /* ioapic read REG [expect= [mask=]] [id=] */
+    TRACE_M_IOAPIC_ASSERT,   /* ioapic assert PIN [id=] */
+    TRACE_M_IOAPIC_DEASSERT, /* ioapic deassert PIN [id=] */
+};
+
+/* cpu expect / pid expect: which vector sets are checked. */
+enum {
+    TRACE_VSET_IRR = 0,
+    TRACE_VSET_ISR,
+    TRACE_VSET_TMR,
+    TRACE_VSET_VIRR,
+    TRACE_VSET_PIR,
+    TRACE_VSET_N
+};
+
 enum trace_expect {
     TRACE_EXP_NONE = 0,
     TRACE_EXP_OK,          /* dma */
@@ -84,6 +110,17 @@ struct trace_cmd {
     uint8_t vector, dm, tm, dlm, rh;
     enum trace_tri notify;  /* posted */
     enum trace_tri stale;   /* lint: a stale cache hit was reported */
+
+    /* machine commands (v2): op is 0 and mop says which */
+    enum trace_mop mop;
+    uint32_t apic_id;       /* cpu: the CPU's APIC id */
+    int ioapic;             /* ioapic: index into trace.ioapics */
+    unsigned vset_mask;     /* 1 << TRACE_VSET_*: sets checked */
+    uint64_t vset[TRACE_VSET_N][4];  /* expected 256-bit vector sets */
+    enum trace_tri on, sn;  /* pid expect */
+    bool guest_on;          /* cpu guest-mode */
+    uint8_t nv;             /* cpu guest-mode on: notification vector */
+    int ack_vector;         /* ack/eoi expect: vector, -1 none, -2 unset */
 };
 
 enum {
@@ -119,6 +156,23 @@ struct trace_ram {
     uint64_t base, size;
 };
 
+/* A CPU (v2 `cpu APICID [x2apic] [ldr=] [dfr=]` or the machine's cpus). */
+struct trace_cpu {
+    unsigned line;
+    uint32_t apic_id;
+    bool x2apic;
+    uint8_t ldr;            /* xAPIC logical id (LDR 31:24) */
+    bool cluster;           /* xAPIC DFR cluster model (default flat) */
+};
+
+/* An IOAPIC (v2 `ioapic base= id= sid=` or the machine's IOAPICs). */
+struct trace_ioapic {
+    unsigned line;
+    uint64_t base;
+    uint8_t id;
+    uint16_t sid;
+};
+
 struct trace {
     const char *path;       /* owned */
     unsigned version;
@@ -129,6 +183,10 @@ struct trace {
     struct trace_cmd *cmds;
     size_t ncmds;
     size_t nexpect;         /* expectations in the file */
+    struct trace_cpu *cpus; /* v2: none unless given */
+    size_t ncpus;
+    struct trace_ioapic *ioapics;
+    size_t nioapics;
 };
 
 /*
@@ -143,6 +201,15 @@ int trace_parse(const char *path, const char *text, size_t len,
  * errbuf), or the negative errno of the failed read (message too). */
 int trace_load(const char *path, struct trace **out, char *errbuf,
                size_t errlen);
+
+/* `vtdemu run`: parse as if the trace began with `machine MACHINE`
+ * (MACHINE relative to the working directory).  A trace with its own
+ * ram, iommu, unit or machine line is an error naming that line. */
+int trace_parse_on_machine(const char *path, const char *text, size_t len,
+                           const char *machine, struct trace **out,
+                           char *errbuf, size_t errlen);
+int trace_load_on_machine(const char *path, const char *machine,
+                          struct trace **out, char *errbuf, size_t errlen);
 
 void trace_free(struct trace *t);
 
