@@ -84,7 +84,7 @@ check "record: exit 0" $?
 "$vtdemu" replay "$tmp/rec.vtdt" > /dev/null 2>&1
 check "recording replays clean" $?
 
-for c in replay record bench; do
+for c in replay run record bench; do
     "$vtdemu" "$c" --help > "$tmp/out" 2>&1
     check "$c --help exits 0" $?
     grep -qi "usage" "$tmp/out"
@@ -128,6 +128,27 @@ if [ -n "$machines" ]; then
     check "dmar check names the offset" $?
     "$vtdemu" dmar build "$tmp/nonesuch.dtb" -o "$tmp/x.bin" > /dev/null 2>&1
     check "dmar build of a missing file: exit 2" $([ $? -eq 2 ]; echo $?)
+
+    # vtdemu run MACHINE.dtb TRACE...: the trace on the machine's RAM,
+    # units, CPUs and IOAPIC (docs/cli.md).
+    "$vtdemu" run "$machines/q35.dtb" "$src/traces/run-q35" > "$tmp/out" 2>&1
+    check "run q35 traces: exit 0" $?
+    grep -q "^PASS .*ioapic-to-cpu.vtdt" "$tmp/out"
+    check "run prints PASS per file" $?
+    printf 'vtdtrace 2\ncpu 1 expect irr=0x99\n' > "$tmp/runfail.vtdt"
+    "$vtdemu" run "$machines/q35.dtb" "$tmp/runfail.vtdt" > "$tmp/out" 2>&1
+    check "run with a failing expectation: exit 1" $([ $? -eq 1 ]; echo $?)
+    grep -q "runfail.vtdt:2: FAIL cpu: expected irr=0x99, got irr=none" "$tmp/out"
+    check "run names the failing line" $?
+    printf 'vtdtrace 2\n\nram 0x1000\n' > "$tmp/runram.vtdt"
+    "$vtdemu" run "$machines/q35.dtb" "$tmp/runram.vtdt" > "$tmp/out" 2>&1
+    check "run of a trace with its own ram line: exit 2" $([ $? -eq 2 ]; echo $?)
+    grep -q "runram.vtdt:3: 'ram'" "$tmp/out"
+    check "run names the ram line" $?
+    "$vtdemu" run "$tmp/nonesuch.dtb" "$tmp/runfail.vtdt" > "$tmp/out" 2>&1
+    check "run on a missing machine: exit 2" $([ $? -eq 2 ]; echo $?)
+    "$vtdemu" run > /dev/null 2>&1
+    check "run without arguments: exit 2" $([ $? -eq 2 ]; echo $?)
 fi
 
 exit $fails

@@ -26,9 +26,11 @@ static const char *const main_usage =
     "\n"
     "Commands:\n"
     "  replay FILE|DIR...   replay vtdtrace files and check expectations\n"
+    "  run MACHINE.dtb FILE|DIR...  replay traces on a machine description\n"
     "  record FILE          replay FILE and write what happened as a new\n"
     "                       replayable trace\n"
-    "  bench CASE           micro-benchmarks (hit, miss, inval)\n"
+    "  bench CASE           micro-benchmarks (hit, miss, inval, remap,\n"
+    "                       post)\n"
     "  dmar build|check|dump  ACPI DMAR tables (docs/machine-binding.md)\n"
     "  caps CAP ECAP|PROFILE  every capability field decoded, and the\n"
     "                       line Linux prints at boot for such a unit\n"
@@ -225,8 +227,10 @@ static void progress(bool tty, gint64 start, size_t i, size_t n,
     fflush(stderr);
 }
 
-static int cmd_replay(int argc, char **argv)
+/* replay, or with run: the same on the machine argv[1] (vtdemu run). */
+static int replay_main(int argc, char **argv, bool run)
 {
+    const char *cmd = run ? "run" : "replay";
     gboolean explain = FALSE, tap = FALSE, quiet = FALSE;
     gchar *junit = NULL;
     GOptionEntry entries[] = {
@@ -240,9 +244,19 @@ static int cmd_replay(int argc, char **argv)
           "Print only failures and the closing line", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    GOptionContext *oc = g_option_context_new("FILE|DIR... - replay vtdtrace "
-                                              "files");
-    g_option_context_set_summary(oc,
+    GOptionContext *oc = g_option_context_new(
+        run ? "MACHINE.dtb FILE|DIR... - replay vtdtrace files on a machine"
+            : "FILE|DIR... - replay vtdtrace files");
+    if (run)
+        g_option_context_set_summary(oc,
+            "Replays each trace on the machine MACHINE.dtb (its RAM, units,\n"
+            "CPUs and IOAPICs, docs/machine-binding.md), as if the trace\n"
+            "began with a 'machine' line; a trace with its own ram, iommu,\n"
+            "unit or machine line is an error.  Output and exit status as\n"
+            "for replay: 0 all passed, 1 an expectation failed, 2 usage,\n"
+            "parse or trace error.");
+    else
+        g_option_context_set_summary(oc,
         "Replays each trace against fresh VT-d units and checks every\n"
         "expectation.  Directories are searched for *.vtdt files.  Prints a\n"
         "verdict per failing expectation (file:line, expected, actual), a\n"
@@ -252,27 +266,38 @@ static int cmd_replay(int argc, char **argv)
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(oc, &argc, &argv, &err)) {
-        fprintf(stderr, "vtdemu replay: %s\n", err->message);
+        fprintf(stderr, "vtdemu %s: %s\n", cmd, err->message);
         g_error_free(err);
         g_option_context_free(oc);
         return EXIT_USAGE;
     }
     g_option_context_free(oc);
+    const char *machine = NULL;
+    if (run) {
+        if (argc < 2) {
+            fprintf(stderr, "vtdemu run: no machine given (see --help)\n");
+            g_free(junit);
+            return EXIT_USAGE;
+        }
+        machine = argv[1];
+        argc--;
+        argv++;
+    }
     if (argc < 2) {
-        fprintf(stderr, "vtdemu replay: no trace given (see --help)\n");
+        fprintf(stderr, "vtdemu %s: no trace given (see --help)\n", cmd);
         g_free(junit);
         return EXIT_USAGE;
     }
     char msg[1024];
     char **files = replay_collect_files(argv + 1, argc - 1, msg, sizeof(msg));
     if (!files) {
-        fprintf(stderr, "vtdemu replay: %s\n", msg);
+        fprintf(stderr, "vtdemu %s: %s\n", cmd, msg);
         g_free(junit);
         return EXIT_USAGE;
     }
     size_t nfiles = g_strv_length(files);
     if (nfiles == 0) {
-        fprintf(stderr, "vtdemu replay: no .vtdt files found\n");
+        fprintf(stderr, "vtdemu %s: no .vtdt files found\n", cmd);
         g_strfreev(files);
         g_free(junit);
         return EXIT_USAGE;
@@ -300,7 +325,7 @@ static int cmd_replay(int argc, char **argv)
         }
         o.file_failed = o.file_total = 0;
         struct trace *t = NULL;
-        int rc = trace_load(path, &t, msg, sizeof(msg));
+        int rc = trace_load_on_machine(path, machine, &t, msg, sizeof(msg));
         if (rc == 0)
             rc = replay_trace(t, &opts, &hooks, &sum, msg, sizeof(msg));
         trace_free(t);
@@ -343,6 +368,16 @@ static int cmd_replay(int argc, char **argv)
     g_free(junit);
     g_strfreev(files);
     return status;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+    return replay_main(argc, argv, false);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    return replay_main(argc, argv, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -442,6 +477,8 @@ int main(int argc, char **argv)
     /* Subcommands see argv[0] = the command name. */
     if (strcmp(cmd, "replay") == 0)
         return cmd_replay(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "record") == 0)
         return cmd_record(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
