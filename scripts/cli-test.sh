@@ -97,6 +97,17 @@ check "vtdemu help replay" $?
 
 "$vtdemu" bench nonesuch > /dev/null 2>&1
 check "bench unknown case: exit 2" $([ $? -eq 2 ]; echo $?)
+for c in remap post; do
+    "$vtdemu" bench "$c" --iterations 1000 --threads 2 > "$tmp/out" 2>&1
+    check "bench $c: exit 0" $?
+    grep -q "^$c: [0-9.]* ns/op, [0-9.]* Mops/s, 2 threads$" "$tmp/out"
+    check "bench $c: one result line" $?
+    "$vtdemu" bench "$c" --iterations 0 > /dev/null 2>&1
+    check "bench $c --iterations 0: exit 0" $?
+done
+"$vtdemu" bench remap --iterations 100 --stats > /dev/null 2> "$tmp/out"
+grep -q "^irte cache hits 85 of 100 requests (15 IRTE reads)$" "$tmp/out"
+check "bench remap --stats: 16 handles, one set-up check, 15 cache fills" $?
 
 for c in dmar caps inspect import-qemu-log; do
     "$vtdemu" "$c" --help > "$tmp/out" 2>&1
