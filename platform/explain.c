@@ -39,6 +39,93 @@ static void sid_str(uint16_t sid, char *b, size_t n)
     snprintf(b, n, "%02x:%02x.%x", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
 }
 
+static const char *pgtt_name(unsigned pgtt)
+{
+    switch (pgtt) {
+    case 1: return "first-stage";
+    case 2: return "second-stage";
+    case 3: return "nested";
+    case 4: return "pass-through";
+    default: return "reserved";
+    }
+}
+
+/* VT-d 9.2: lower half LP 0, LCTP 63:12 (devfn 0-127); upper half UP 64,
+ * UCTP 127:76 (devfn 128-255). */
+static void scalable_root(struct out *o, const struct vtd_event *ev,
+                          uint64_t q0, uint64_t q1)
+{
+    put(o, "scalable-mode root entry for bus %02x at 0x%" PRIx64
+        ": LP=%u LCTP=0x%" PRIx64 " UP=%u UCTP=0x%" PRIx64
+        " (devfn %02x uses the %s half)", ev->sid >> 8, ev->addr,
+        (unsigned)bits(q0, 0, 1), (uint64_t)(q0 & ~(uint64_t)0xfff),
+        (unsigned)bits(q1, 0, 1), (uint64_t)(q1 & ~(uint64_t)0xfff),
+        ev->sid & 0xff, (ev->sid & 0x80) ? "upper" : "lower");
+}
+
+/* VT-d 9.4: q0 P 0, FPD 1, DTE 2, PASIDE 3, PRE 4, PDTS 11:9,
+ * PASIDDIRPTR 63:12; q1 RID_PASID 19:0, RID_PRIV 20. */
+static void scalable_context(struct out *o, const struct vtd_event *ev)
+{
+    uint64_t q0 = ev->val[0], q1 = ev->nval > 1 ? ev->val[1] : 0;
+    char sid[16];
+    unsigned pdts = (unsigned)bits(q0, 9, 3);
+    sid_str(ev->sid, sid, sizeof(sid));
+    put(o, "scalable-mode context entry for %s at 0x%" PRIx64
+        ": P=%u FPD=%u DTE=%u PASIDE=%u PRE=%u PDTS=%u (%u directory "
+        "entries, PASIDs below 0x%x) PASIDDIRPTR=0x%" PRIx64
+        " RID_PASID=0x%x RID_PRIV=%u", sid, ev->addr,
+        (unsigned)bits(q0, 0, 1), (unsigned)bits(q0, 1, 1),
+        (unsigned)bits(q0, 2, 1), (unsigned)bits(q0, 3, 1),
+        (unsigned)bits(q0, 4, 1), pdts, 1u << (pdts + 7),
+        1u << (pdts + 13), (uint64_t)(q0 & ~(uint64_t)0xfff),
+        (unsigned)bits(q1, 0, 20), (unsigned)bits(q1, 20, 1));
+}
+
+/* VT-d 9.5: P 0, FPD 1, SMPTBLPTR 63:12; indexed by PASID[19:6]. */
+static void pasid_dir(struct out *o, const struct vtd_event *ev, uint64_t q0)
+{
+    put(o, "PASID-directory entry %u (PASIDs 0x%x-0x%x) at 0x%" PRIx64
+        ": P=%u FPD=%u SMPTBLPTR=0x%" PRIx64, ev->pasid >> 6,
+        ev->pasid & ~0x3fu, ev->pasid | 0x3fu, ev->addr,
+        (unsigned)bits(q0, 0, 1), (unsigned)bits(q0, 1, 1),
+        (uint64_t)(q0 & ~(uint64_t)0xfff));
+}
+
+/* VT-d 9.6: q0 P 0, FPD 1, AW 4:2, PGTT 8:6, SSADE 9, SSPTPTR 63:12;
+ * q1 DID 15:0, PWSNP 23, PGSNP 24; q2 SRE 0, FSPM 3:2, WPE 4, EAFE 7,
+ * FSPTPTR 63:12.  Fields of the stages PGTT does not use are left out. */
+static void pasid_entry(struct out *o, const struct vtd_event *ev)
+{
+    uint64_t q0 = ev->val[0];
+    uint64_t q1 = ev->nval > 1 ? ev->val[1] : 0;
+    uint64_t q2 = ev->nval > 2 ? ev->val[2] : 0;
+    unsigned pgtt = (unsigned)bits(q0, 6, 3);
+    put(o, "PASID-table entry %u for PASID 0x%x at 0x%" PRIx64
+        ": P=%u FPD=%u PGTT=%u%u%ub (%s) DID=0x%x PWSNP=%u PGSNP=%u",
+        ev->pasid & 0x3f, ev->pasid, ev->addr, (unsigned)bits(q0, 0, 1),
+        (unsigned)bits(q0, 1, 1), (unsigned)bits(q0, 8, 1),
+        (unsigned)bits(q0, 7, 1), (unsigned)bits(q0, 6, 1),
+        pgtt_name(pgtt), (unsigned)bits(q1, 0, 16),
+        (unsigned)bits(q1, 23, 1), (unsigned)bits(q1, 24, 1));
+    if (pgtt == 2 || pgtt == 3) {
+        unsigned aw = (unsigned)bits(q0, 2, 3);
+        put(o, " AW=%u%u%ub (%u-bit, %u-level) SSADE=%u SSPTPTR=0x%" PRIx64,
+            (aw >> 2) & 1, (aw >> 1) & 1, aw & 1, 30 + 9 * aw, aw + 2,
+            (unsigned)bits(q0, 9, 1), (uint64_t)(q0 & ~(uint64_t)0xfff));
+    }
+    if (pgtt == 1 || pgtt == 3) {
+        unsigned fspm = (unsigned)bits(q2, 2, 2);
+        put(o, " SRE=%u WPE=%u EAFE=%u FSPM=%u%ub (%s) FSPTPTR=0x%" PRIx64
+            "%s", (unsigned)bits(q2, 0, 1), (unsigned)bits(q2, 4, 1),
+            (unsigned)bits(q2, 7, 1), (fspm >> 1) & 1, fspm & 1,
+            fspm == 0 ? "4-level" : fspm == 1 ? "5-level" : "reserved",
+            (uint64_t)(q2 & ~(uint64_t)0xfff), pgtt == 3 ? " (a GPA)" : "");
+    } else if (bits(q2, 0, 1)) {
+        put(o, " SRE=1");
+    }
+}
+
 static void walk_entry(struct out *o, const struct vtd_event *ev)
 {
     const char *what = ev->what ? ev->what : "entry";
@@ -62,30 +149,63 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
             (unsigned)bits(q0, 3, 1), (unsigned)bits(q0, 2, 1),
             (uint64_t)(q0 & ~(uint64_t)0xfff), (unsigned)bits(q1, 0, 3),
             (unsigned)bits(q1, 8, 16));
-    } else if (strcmp(what, "sl") == 0 || strcmp(what, "fl") == 0) {
+    } else if (strcmp(what, "sm-root") == 0) {
+        scalable_root(o, ev, q0, q1);
+    } else if (strcmp(what, "sm-context") == 0) {
+        scalable_context(o, ev);
+    } else if (strcmp(what, "pasid-dir") == 0) {
+        pasid_dir(o, ev, q0);
+    } else if (strcmp(what, "pasid") == 0) {
+        pasid_entry(o, ev);
+    } else if (strcmp(what, "nested-gpa") == 0) {
+        /* VT-d 3.8: every first-stage table address and the first-stage
+         * output are guest-physical, translated by the second stage. */
+        if (ev->level > 0)
+            put(o, "nested: the first-stage level-%d entry's GPA 0x%" PRIx64
+                " goes through the second stage:", ev->level, ev->addr);
+        else
+            put(o, "nested: the first-stage output GPA 0x%" PRIx64
+                " goes through the second stage:", ev->addr);
+    } else if (strcmp(what, "sl") == 0 || strcmp(what, "fl") == 0 ||
+               strcmp(what, "nested-sl") == 0) {
         /* VT-d 9.8 (second stage) / 9.7 (first stage): R/P bit 0, W bit
          * 1, PS bit 7, address bits 51:12. */
-        bool sl = what[0] == 's';
-        put(o, "%s-stage level-%d entry at 0x%" PRIx64, sl ? "second" :
-            "first", ev->level, ev->addr);
+        bool nested = what[0] == 'n';
+        bool sl = nested || what[0] == 's';
+        put(o, "%s%s-stage level-%d entry at 0x%" PRIx64,
+            nested ? "  | " : "", sl ? "second" : "first", ev->level,
+            ev->addr);
+        if (!sl && ev->nval > 1)
+            put(o, " (GPA 0x%" PRIx64 ")", q1);
         if (ev->level >= 1 && ev->level <= 5) {
-            /* VT-d 3.6/3.7: level L is indexed by IOVA bits
-             * 12+9L-1 : 12+9(L-1). */
+            /* VT-d 3.6/3.7: level L is indexed by input-address bits
+             * 12+9L-1 : 12+9(L-1); a nested second stage's input is a
+             * GPA. */
             unsigned lo = 12 + 9 * (unsigned)(ev->level - 1);
-            put(o, " [index %u = IOVA bits %u:%u]",
-                (unsigned)((ev->addr & 0xfff) / 8), lo + 8, lo);
+            put(o, " [index %u = %s bits %u:%u]",
+                (unsigned)((ev->addr & 0xfff) / 8), nested ? "GPA" : "IOVA",
+                lo + 8, lo);
         }
-        put(o, ": %s=%u W=%u", sl ? "R" : "P", (unsigned)bits(q0, 0, 1),
-            (unsigned)bits(q0, 1, 1));
-        if (sl)
-            put(o, " X=%u", (unsigned)bits(q0, 2, 1));
-        else
-            put(o, " U=%u XD=%u", (unsigned)bits(q0, 2, 1),
-                (unsigned)bits(q0, 63, 1));
+        if (sl) {
+            put(o, ": R=%u W=%u X=%u", (unsigned)bits(q0, 0, 1),
+                (unsigned)bits(q0, 1, 1), (unsigned)bits(q0, 2, 1));
+        } else {
+            /* VT-d 9.7 Tables 34-40: P 0, R/W 1, U/S 2, A 5, D 6 (leaf),
+             * EA 10; bits 63:52 ignored. */
+            put(o, ": P=%u R/W=%u U/S=%u A=%u", (unsigned)bits(q0, 0, 1),
+                (unsigned)bits(q0, 1, 1), (unsigned)bits(q0, 2, 1),
+                (unsigned)bits(q0, 5, 1));
+            if (ev->level == 1 || bits(q0, 7, 1))
+                put(o, " D=%u", (unsigned)bits(q0, 6, 1));
+        }
         put(o, " PS=%u ADDR=0x%" PRIx64, (unsigned)bits(q0, 7, 1),
             (uint64_t)(q0 & (uint64_t)0x000ffffffffff000));
+        if (!sl && ev->nval > 1 && bits(q0, 0, 1))
+            put(o, " (a GPA)");
         if (bits(q0, 0, 2) == 0 && sl)
             put(o, " (not present: R=W=0)");
+        else if (!sl && !bits(q0, 0, 1))
+            put(o, " (not present: P=0)");
         else if (bits(q0, 7, 1) && ev->level > 1)
             put(o, " (leaf: %s page)", ev->level == 2 ? "2 MiB" :
                 ev->level == 3 ? "1 GiB" : "large");
@@ -113,7 +233,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
         put(o, " SVT=%u SQ=%u SID=%s", (unsigned)bits(q1, 18, 2),
             (unsigned)bits(q1, 16, 2), sid);
     } else {
-        /* pasid-dir, pasid, pid and anything newer: P and raw qwords. */
+        /* pid and anything newer: P and raw qwords. */
         put(o, "%s entry at 0x%" PRIx64 ": P=%u", what, ev->addr,
             (unsigned)bits(q0, 0, 1));
         for (unsigned i = 0; i < ev->nval && i < 8; i++)
@@ -123,7 +243,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
         put(o, " - %s", ev->msg);
 }
 
-/* What decided a legacy-mode fault, in the terms of VT-d 7.1.3 Table 30. */
+/* What decided a DMA fault, in the terms of VT-d 7.1.3 Table 30. */
 static const char *fault_hint(unsigned reason)
 {
     switch (reason) {
@@ -146,6 +266,83 @@ static const char *fault_hint(unsigned reason)
                      "only (LCT.5)";
     case 0xe: return "the output address is in the interrupt range "
                      "FEEx_xxxxh (LGN.4)";
+    /* Scalable mode: the stage that failed is named (VT-d 3.8). */
+    case 0x38: return "RTADDR points outside memory (SRT.1)";
+    case 0x39: return "the root entry half for this devfn has its present "
+                      "bit (LP/UP) 0 (SRT.2)";
+    case 0x3a: return "a reserved bit is set in the scalable-mode root entry "
+                      "(SRT.3)";
+    case 0x40: return "the root entry's context-table pointer leads outside "
+                      "memory (SCT.1)";
+    case 0x41: return "the scalable-mode context entry's P bit is 0 (SCT.2)";
+    case 0x42: return "a reserved bit is set in the scalable-mode context "
+                      "entry (SCT.3)";
+    case 0x44: return "a translation or translated request and DTE=0 in the "
+                      "context entry (SCT.5)";
+    case 0x45: return "a request with PASID and PASIDE=0 in the context "
+                      "entry (SCT.6)";
+    case 0x46: return "the PASID is beyond the directory size PDTS allows "
+                      "(SCT.7)";
+    case 0x48: return "the request's PASID equals RID_PASID (SCT.9)";
+    case 0x49: return "a translated request with PASID and EPTR=0 (SCT.10)";
+    case 0x50: return "PASIDDIRPTR leads outside memory (SPD.1)";
+    case 0x51: return "the PASID-directory entry's P bit is 0 (SPD.2)";
+    case 0x52: return "a reserved bit is set in the PASID-directory entry "
+                      "(SPD.3)";
+    case 0x58: return "the directory's SMPTBLPTR leads outside memory "
+                      "(SPT.1)";
+    case 0x59: return "the PASID-table entry's P bit is 0 (SPT.2)";
+    case 0x5a: return "a reserved bit is set in the PASID-table entry "
+                      "(SPT.3)";
+    case 0x5b: return "the PASID-table entry programs an unsupported AW, PGTT "
+                      "or FSPM, or a nested FSPTPTR above the AW (SPT.4)";
+    case 0x5c: return "an execute request and ECAP.ERS=0 (SPT.5)";
+    case 0x5d: return "a privileged request and SRE=0 in the PASID-table "
+                      "entry (SPT.6)";
+    case 0x70: return "first stage: a table pointer leads outside memory "
+                      "(SFS.1)";
+    case 0x71: return "first stage: the last first-stage entry above has "
+                      "P=0 (SFS.2)";
+    case 0x72: return "first stage: a reserved bit is set in the last "
+                      "first-stage entry above (SFS.3)";
+    case 0x73: return "first stage: FSPTPTR leads outside memory (SFS.4)";
+    case 0x74: return "nested: a first-stage entry points above the "
+                      "second stage's address width (SFS.5)";
+    case 0x75: return "nested: the second stage gives no read permission "
+                      "for the first-stage root table (SFS.6)";
+    case 0x76: return "nested: the second stage gives no read permission "
+                      "for a first-stage table (SFS.7)";
+    case 0x77: return "nested: setting a first-stage A/D bit needs write "
+                      "permission the second stage does not give (SFS.8)";
+    case 0x78: return "second stage: a table pointer leads outside memory "
+                      "(SSS.1)";
+    case 0x79: return "second stage: an entry above has R=W=0, or no "
+                      "cumulative permission is left (SSS.2)";
+    case 0x7a: return "second stage: a reserved bit is set in the last "
+                      "second-stage entry above (SSS.3)";
+    case 0x7b: return "second stage: SSPTPTR leads outside memory (SSS.4)";
+    case 0x7c: return "second stage: an A/D bit needs setting but page walks "
+                      "do not snoop (SSS.5)";
+    case 0x7d: return "second stage: the A/D update failed (SSS.6)";
+    case 0x80: return "first stage: the input address is not canonical "
+                      "(SGN.1)";
+    case 0x81: return "first stage: a user request met U/S=0 in an entry "
+                      "above (SGN.2)";
+    case 0x83: return "the address is above the host address width "
+                      "(SGN.4)";
+    case 0x84: return "the address is above 2^min(MGAW, AW) - 1 of the "
+                      "second stage (SGN.5)";
+    case 0x85: return "a write without write permission: R/W=0 in a "
+                      "first-stage entry (user request, or WPE=1) or W=0 in "
+                      "a second-stage entry above (SGN.6)";
+    case 0x86: return "a read without read permission: R=0 in a "
+                      "second-stage entry above (SGN.7)";
+    case 0x87: return "the output address is in the interrupt range "
+                      "FEEx_xxxxh (SGN.8)";
+    case 0x89: return "the PASID is wider than ECAP.PSS allows (SGN.10)";
+    case 0x90: return "first stage: an A/D bit needs setting but page walks "
+                      "do not snoop (SFS.9)";
+    case 0x91: return "first stage: the A/D update failed (SFS.10)";
     default: return NULL;
     }
 }

@@ -115,7 +115,8 @@ void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
     re[0] = ldq_le(buf);
     re[1] = ldq_le(buf + 8);
     if (trace)
-        vtd_walk_event_(u, "root", 0, sid, VTD_NO_PASID, re_addr, re, 2);
+        vtd_walk_event_(u, scalable ? "sm-root" : "root", 0, sid,
+                        VTD_NO_PASID, re_addr, re, 2);
 
     uint64_t ctp, ce_addr;
     unsigned ce_len;
@@ -154,8 +155,8 @@ void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
     for (unsigned i = 0; i < ce_len / 8; i++)
         ctx->q[i] = ldq_le(buf + 8 * i);
     if (trace)
-        vtd_walk_event_(u, "context", 0, sid, VTD_NO_PASID, ce_addr, ctx->q,
-                        ce_len / 8);
+        vtd_walk_event_(u, scalable ? "sm-context" : "context", 0, sid,
+                        VTD_NO_PASID, ce_addr, ctx->q, ce_len / 8);
 
     if (!scalable) {
         /* VT-d 9.3: FPD is evaluated whatever P says. */

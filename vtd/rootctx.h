@@ -90,7 +90,8 @@ static inline uint32_t vtd_ctx_max_pasid_(const struct vtd_ctx *c)
  * LRT/LCT or SRT/SCT rows of Table 30).  On a fault *fault holds the
  * reason and *fpd the FPD bit of the context entry when one was read
  * (FPD is evaluated even when P is clear).  Emits VTD_EV_WALK events
- * when tracing and trace is true.  Never fails otherwise; returns nothing.
+ * when tracing and trace is true: "root" and "context" in legacy mode,
+ * "sm-root" (both halves) and "sm-context" (4 qwords) in scalable mode.  Never fails otherwise; returns nothing.
  */
 void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
                     uint16_t sid, bool trace, struct vtd_ctx *ctx,

@@ -86,8 +86,8 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
                 return;
             }
             if (wc->trace)
-                vtd_walk_event_(u, "sl", (int)level, wc->sid, wc->pasid, ea,
-                                &e, 1);
+                vtd_walk_event_(u, wc->nested_ss ? "nested-sl" : "sl",
+                                (int)level, wc->sid, wc->pasid, ea, &e, 1);
             path_addr[n] = ea;
             path[n++] = e;
 
@@ -181,9 +181,10 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
  * second-stage faults keep their SSS reason. */
 static bool fs_entry_hpa(struct vtd_iommu *u, const struct vtd_fs_params *p,
                          const struct vtd_walk_ctx *wc, uint64_t gpa,
-                         bool root, uint64_t *hpa, uint32_t *ssperm,
+                         unsigned level, uint64_t *hpa, uint32_t *ssperm,
                          unsigned *fault)
 {
+    const bool root = level == p->levels;
     if (!p->nested) {
         *hpa = gpa;
         *ssperm = VTD_PERM_R | VTD_PERM_W;
@@ -193,8 +194,13 @@ static bool fs_entry_hpa(struct vtd_iommu *u, const struct vtd_fs_params *p,
         *fault = VTD_FR_SFS_NESTED_AW;
         return false;
     }
+    struct vtd_walk_ctx nwc = *wc;
+    nwc.nested_ss = true;
+    if (wc->trace)
+        vtd_walk_event_(u, "nested-gpa", (int)level, wc->sid, wc->pasid, gpa,
+                        NULL, 0);
     struct vtd_walk_res sr;
-    vtd_ss_walk_(u, p->nested, wc, gpa, VTD_ACC_READ, &sr);
+    vtd_ss_walk_(u, p->nested, &nwc, gpa, VTD_ACC_READ, &sr);
     if (sr.fault) {
         if (sr.fault == VTD_FR_SGN_READ)
             *fault = root ? VTD_FR_SFS_NESTED_ROOT_READ
@@ -246,16 +252,19 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
             uint64_t hpa, e;
             uint32_t ssperm;
             bool top = level == p->levels;
-            if (!fs_entry_hpa(u, p, wc, gpa, top, &hpa, &ssperm, &r->fault))
+            if (!fs_entry_hpa(u, p, wc, gpa, level, &hpa, &ssperm,
+                              &r->fault))
                 return;
             if (vtd_mem_ldq_(u, hpa, &e) < 0) {
                 r->fault = top ? VTD_FR_SFS_ROOT_ACCESS  /* SFS.4 */
                                : VTD_FR_SFS_ACCESS;      /* SFS.1 */
                 return;
             }
-            if (wc->trace)
+            if (wc->trace) {
+                const uint64_t ev[2] = { e, gpa };
                 vtd_walk_event_(u, "fl", (int)level, wc->sid, wc->pasid, hpa,
-                                &e, 1);
+                                ev, p->nested ? 2 : 1);
+            }
             if (!field_get(e, FSE, P)) {
                 r->fault = VTD_FR_SFS_NOT_PRESENT;       /* SFS.2 */
                 r->not_present = true;
@@ -348,8 +357,13 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
             r->fault = VTD_FR_SGN_AW;
             return;
         }
+        struct vtd_walk_ctx nwc = *wc;
+        nwc.nested_ss = true;
+        if (wc->trace)
+            vtd_walk_event_(u, "nested-gpa", 0, wc->sid, wc->pasid, out,
+                            NULL, 0);
         struct vtd_walk_res sr;
-        vtd_ss_walk_(u, p->nested, wc, out, access, &sr);
+        vtd_ss_walk_(u, p->nested, &nwc, out, access, &sr);
         if (sr.fault) {
             r->fault = sr.fault;
             return;

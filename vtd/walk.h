@@ -77,7 +77,20 @@ struct vtd_walk_ctx {
     uint32_t pasid;
     bool trace;          /* emit VTD_EV_WALK events */
     bool update_ad;      /* write A/D bits (false for lint re-walks) */
+    bool nested_ss;      /* second-stage walk of a nested translation:
+                            events are "nested-sl" instead of "sl" */
 };
+
+/*
+ * Walk events (VTD_EV_WALK, when wc->trace): "sl" per second-stage entry
+ * (val[0] the entry, level its level, addr its address); "fl" per
+ * first-stage entry (val[0] the entry; for nested walks val[1] is the
+ * entry's guest-physical address and addr the host-physical one).  A
+ * nested walk emits, before each second-stage walk, "nested-gpa" (addr
+ * the guest-physical address to translate; level the first-stage level
+ * of the entry it holds, 0 for the final output address) and then that
+ * walk's entries as "nested-sl".
+ */
 
 /*
  * Second-stage walk of iova for access (enum vtd_access bits: READ and/or
