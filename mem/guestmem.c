@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct gm_page {
-    uint64_t pfn;                      /* hash key: gpa >> 12 */
+    uint64_t pfn;                      /* gpa >> 12 */
+    bool all_ram;                      /* every byte of the page is RAM */
     _Alignas(8) uint8_t data[GUESTMEM_PAGE_SIZE];
 };
 
@@ -16,20 +18,116 @@ struct gm_range {
     uint64_t base, size;
 };
 
-struct guestmem {
-    GArray *ranges;         /* struct gm_range, sorted by base */
-    GHashTable *pages;      /* &pfn -> struct gm_page */
-    GRWLock lock;           /* pages: shared for lookup, exclusive to add */
-    uint64_t allocated;     /* updated under the exclusive lock */
+/*
+ * Page index: an open-addressing hash table of page pointers that readers
+ * search without a lock.  Slots only ever go from NULL to a page (pages
+ * are never removed before guestmem_free()), and a slot's page is stored
+ * with release order after the page is filled in, so a reader that loads
+ * it with acquire order sees its pfn.  When the table is half full the
+ * adder builds a table twice the size and publishes it; the old one stays
+ * allocated (on the retired list) until guestmem_free(), so a reader still
+ * searching it is safe and at worst misses a page added at the same
+ * moment, which is the "not ordered" case of concurrent read and write.
+ */
+struct gm_table {
+    unsigned bits;                     /* 1 << bits slots */
+    struct gm_table *retired;          /* older tables, for freeing */
+    _Atomic(struct gm_page *) slot[];
 };
+
+#define GM_TABLE_BITS0 10u
+
+struct guestmem {
+    GArray *ranges;                    /* struct gm_range, sorted by base */
+    _Atomic(struct gm_table *) table;  /* current page index */
+    GMutex add_lock;                   /* serialises page additions */
+    unsigned npages;                   /* under add_lock */
+    _Atomic uint64_t allocated;
+};
+
+static struct gm_table *table_new(unsigned bits)
+{
+    struct gm_table *t = g_malloc0(sizeof(*t) +
+                                   (sizeof(t->slot[0]) << bits));
+    t->bits = bits;
+    return t;
+}
+
+static inline size_t slot_of(uint64_t pfn, unsigned bits)
+{
+    return (size_t)((pfn * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
+}
+
+/* Lock-free lookup; the probe is bounded by the table size. */
+static inline struct gm_page *page_lookup(struct guestmem *m, uint64_t pfn)
+{
+    struct gm_table *t = atomic_load_explicit(&m->table,
+                                              memory_order_acquire);
+    size_t mask = ((size_t)1 << t->bits) - 1;
+    size_t i = slot_of(pfn, t->bits);
+    for (size_t n = 0; n <= mask; n++, i = (i + 1) & mask) {
+        struct gm_page *pg = atomic_load_explicit(&t->slot[i],
+                                                  memory_order_acquire);
+        if (!pg)
+            return NULL;
+        if (pg->pfn == pfn)
+            return pg;
+    }
+    return NULL;
+}
+
+/* Caller holds add_lock; the table has a free slot. */
+static void table_put(struct gm_table *t, struct gm_page *pg)
+{
+    size_t mask = ((size_t)1 << t->bits) - 1;
+    size_t i = slot_of(pg->pfn, t->bits);
+    while (atomic_load_explicit(&t->slot[i], memory_order_relaxed))
+        i = (i + 1) & mask;
+    atomic_store_explicit(&t->slot[i], pg, memory_order_release);
+}
+
+static struct gm_page *page_get_or_alloc(struct guestmem *m, uint64_t pfn)
+{
+    struct gm_page *pg = page_lookup(m, pfn);
+    if (pg)
+        return pg;
+    g_mutex_lock(&m->add_lock);
+    pg = page_lookup(m, pfn);
+    if (!pg) {
+        struct gm_table *t = atomic_load_explicit(&m->table,
+                                                  memory_order_relaxed);
+        if ((size_t)(m->npages + 1) * 2 > ((size_t)1 << t->bits)) {
+            struct gm_table *nt = table_new(t->bits + 1);
+            for (size_t i = 0; i < ((size_t)1 << t->bits); i++) {
+                struct gm_page *old = atomic_load_explicit(
+                    &t->slot[i], memory_order_relaxed);
+                if (old)
+                    table_put(nt, old);
+            }
+            nt->retired = t;
+            atomic_store_explicit(&m->table, nt, memory_order_release);
+            t = nt;
+        }
+        pg = g_new0(struct gm_page, 1);
+        pg->pfn = pfn;
+        /* RAM ranges are never removed, so this stays true. */
+        pg->all_ram = guestmem_is_ram(m, pfn * GUESTMEM_PAGE_SIZE,
+                                      GUESTMEM_PAGE_SIZE);
+        table_put(t, pg);
+        m->npages++;
+        atomic_fetch_add(&m->allocated, GUESTMEM_PAGE_SIZE);
+    }
+    g_mutex_unlock(&m->add_lock);
+    return pg;
+}
 
 struct guestmem *guestmem_new(void)
 {
     struct guestmem *m = g_new0(struct guestmem, 1);
     m->ranges = g_array_new(FALSE, FALSE, sizeof(struct gm_range));
-    m->pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
-                                     g_free);
-    g_rw_lock_init(&m->lock);
+    atomic_init(&m->table, table_new(GM_TABLE_BITS0));
+    atomic_init(&m->allocated, 0);
+    g_mutex_init(&m->add_lock);
     return m;
 }
 
@@ -47,9 +145,16 @@ void guestmem_free(struct guestmem *m)
 {
     if (!m)
         return;
-    g_hash_table_destroy(m->pages);
+    struct gm_table *t = atomic_load(&m->table);
+    for (size_t i = 0; i < ((size_t)1 << t->bits); i++)
+        g_free(atomic_load_explicit(&t->slot[i], memory_order_relaxed));
+    while (t) {
+        struct gm_table *older = t->retired;
+        g_free(t);
+        t = older;
+    }
     g_array_free(m->ranges, TRUE);
-    g_rw_lock_clear(&m->lock);
+    g_mutex_clear(&m->add_lock);
     g_free(m);
 }
 
@@ -211,46 +316,17 @@ uint64_t guestmem_allocated(const struct guestmem *m)
 {
     if (!m)
         return 0;
-    struct guestmem *mm = (struct guestmem *)m;
-    g_rw_lock_reader_lock(&mm->lock);
-    uint64_t v = m->allocated;
-    g_rw_lock_reader_unlock(&mm->lock);
-    return v;
-}
-
-static struct gm_page *page_lookup(struct guestmem *m, uint64_t pfn)
-{
-    g_rw_lock_reader_lock(&m->lock);
-    struct gm_page *pg = g_hash_table_lookup(m->pages, &pfn);
-    g_rw_lock_reader_unlock(&m->lock);
-    return pg;
-}
-
-static struct gm_page *page_get_or_alloc(struct guestmem *m, uint64_t pfn)
-{
-    struct gm_page *pg = page_lookup(m, pfn);
-    if (pg)
-        return pg;
-    g_rw_lock_writer_lock(&m->lock);
-    pg = g_hash_table_lookup(m->pages, &pfn);
-    if (!pg) {
-        pg = g_new0(struct gm_page, 1);
-        pg->pfn = pfn;
-        g_hash_table_insert(m->pages, &pg->pfn, pg);
-        m->allocated += GUESTMEM_PAGE_SIZE;
-    }
-    g_rw_lock_writer_unlock(&m->lock);
-    return pg;
+    return atomic_load(&((struct guestmem *)m)->allocated);
 }
 
 /* Pages are never freed before guestmem_free(), so a page pointer stays
- * valid after the lock is dropped. */
+ * valid once found. */
 int guestmem_read(void *opaque, uint64_t gpa, void *buf, size_t len)
 {
     struct guestmem *m = opaque;
     if (len == 0)
         return 0;
-    if (!m || !buf || !guestmem_is_ram(m, gpa, len))
+    if (!m || !buf || gpa + (len - 1) < gpa)
         return -EFAULT;
     uint8_t *out = buf;
     while (len) {
@@ -258,7 +334,10 @@ int guestmem_read(void *opaque, uint64_t gpa, void *buf, size_t len)
         size_t n = GUESTMEM_PAGE_SIZE - off;
         if (n > len)
             n = len;
+        /* A page wholly inside RAM needs no range check. */
         const struct gm_page *pg = page_lookup(m, gpa / GUESTMEM_PAGE_SIZE);
+        if (!(pg && pg->all_ram) && !guestmem_is_ram(m, gpa, n))
+            return -EFAULT;
         if (pg)
             memcpy(out, pg->data + off, n);
         else
@@ -324,6 +403,21 @@ int guestmem_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
     return -EAGAIN;
 }
 
+/* Read-only zeros for pages never written (guestmem_map). */
+static const _Alignas(8) uint8_t zero_page[GUESTMEM_PAGE_SIZE];
+
+const void *guestmem_map(void *opaque, uint64_t gpa, size_t len)
+{
+    struct guestmem *m = opaque;
+    uint64_t off = gpa & (GUESTMEM_PAGE_SIZE - 1);
+    if (!m || len == 0 || len > GUESTMEM_PAGE_SIZE - off)
+        return NULL;
+    const struct gm_page *pg = page_lookup(m, gpa / GUESTMEM_PAGE_SIZE);
+    if (!(pg && pg->all_ram) && !guestmem_is_ram(m, gpa, len))
+        return NULL;
+    return pg ? pg->data + off : zero_page + off;
+}
+
 void guestmem_host_ops(struct vtd_host_ops *ops)
 {
     if (!ops)
@@ -332,4 +426,5 @@ void guestmem_host_ops(struct vtd_host_ops *ops)
     ops->read = guestmem_read;
     ops->write = guestmem_write;
     ops->cmpxchg64 = guestmem_cmpxchg64;
+    ops->map = guestmem_map;
 }

@@ -14,8 +14,8 @@
  *
  * Threading: every function may be called concurrently from any thread,
  * except guestmem_free() and guestmem_add_ram(), which must not race with
- * anything else on the same memory.  Reads of pages already written take a
- * shared lock and allocate nothing.  guestmem_cmpxchg64() is atomic with
+ * anything else on the same memory.  Reads and guestmem_map() take no lock
+ * and allocate nothing; the first write to a page takes a lock to add it.  guestmem_cmpxchg64() is atomic with
  * respect to other guestmem_cmpxchg64() calls on the same word.  Plain
  * reads and writes of the same bytes from different threads are not
  * ordered with each other (as on real memory without locks): a reader may
@@ -76,8 +76,19 @@ int guestmem_write(void *opaque, uint64_t gpa, const void *buf, size_t len);
 int guestmem_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
                        uint64_t desired);
 
-/* Fill ops->read, ops->write and ops->cmpxchg64 with the functions above
- * (version set too; the other members are left as they are). */
+/* The vtd_host_ops map callback (vtd.h): a pointer to the bytes
+ * [gpa, gpa + len), which must lie inside one 4 KiB page of RAM, or NULL
+ * (len 0, crossing a page, outside RAM).  A page never written maps to a
+ * shared read-only page of zeros, so the pointer shows the memory as it
+ * was at the call: a later first write to that page is not seen through
+ * it.  Otherwise the pointer stays valid until guestmem_free().  Never
+ * write through it.  Lock-free; allocates nothing.  8-byte aligned gpa
+ * gives an 8-byte aligned pointer. */
+const void *guestmem_map(void *opaque, uint64_t gpa, size_t len);
+
+/* Fill ops->read, ops->write, ops->cmpxchg64 and ops->map with the
+ * functions above (version set too; the other members are left as they
+ * are). */
 void guestmem_host_ops(struct vtd_host_ops *ops);
 
 #endif

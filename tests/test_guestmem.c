@@ -3,6 +3,7 @@
 #include <check.h>
 #include <errno.h>
 #include <glib.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,6 +214,121 @@ START_TEST(test_host_ops_serve_a_unit_walk)
 }
 END_TEST
 
+/* guestmem_map (the vtd_host_ops map contract, vtd.h): a pointer to the
+ * written bytes, a zero page for RAM never written, NULL outside RAM or
+ * across a page; mapping allocates nothing. */
+START_TEST(test_map_points_at_written_bytes_zeros_or_null)
+{
+    struct guestmem *m = guestmem_new();
+    ck_assert_int_eq(guestmem_add_ram(m, 0, 0x3000), 0);
+    ck_assert_int_eq(guestmem_add_ram(m, 0x10000, 0x800), 0); /* half page */
+    const uint8_t pat[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    ck_assert_int_eq(guestmem_write(m, 0x1008, pat, 8), 0);
+    uint64_t before = guestmem_allocated(m);
+
+    const uint8_t *p = guestmem_map(m, 0x1008, 8);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_mem_eq(p, pat, 8);
+    ck_assert_uint_eq((uintptr_t)p & 7, 0);       /* aligned like gpa */
+    /* Later writes to an existing page are seen through the pointer. */
+    const uint8_t pat2[2] = { 0xaa, 0xbb };
+    ck_assert_int_eq(guestmem_write(m, 0x100a, pat2, 2), 0);
+    ck_assert_uint_eq(p[2], 0xaa);
+    ck_assert_uint_eq(p[3], 0xbb);
+
+    const uint8_t *z = guestmem_map(m, 0x2ff8, 8); /* never written */
+    ck_assert_ptr_nonnull(z);
+    for (int i = 0; i < 8; i++)
+        ck_assert_uint_eq(z[i], 0);
+    ck_assert_uint_eq(guestmem_allocated(m), before);
+
+    ck_assert_ptr_null(guestmem_map(m, 0x3000, 8));     /* past RAM */
+    ck_assert_ptr_null(guestmem_map(m, 0xffc, 8));      /* across pages */
+    ck_assert_ptr_null(guestmem_map(m, 0x1000, 0));
+    ck_assert_ptr_null(guestmem_map(NULL, 0x1000, 8));
+    /* A page only partly RAM: the RAM half maps, the rest does not, also
+     * once the page has storage. */
+    ck_assert_ptr_nonnull(guestmem_map(m, 0x107f8, 8));
+    ck_assert_ptr_null(guestmem_map(m, 0x10800, 8));
+    ck_assert_int_eq(guestmem_write(m, 0x10000, pat, 8), 0);
+    ck_assert_ptr_nonnull(guestmem_map(m, 0x10000, 8));
+    ck_assert_ptr_null(guestmem_map(m, 0x10800, 8));
+    ck_assert_ptr_null(guestmem_map(m, 0x107fc, 8));
+    uint8_t out[8];
+    ck_assert_int_eq(guestmem_read(m, 0x10800, out, 8), -EFAULT);
+    ck_assert_int_eq(guestmem_read(m, 0x107f8, out, 8), 0);
+    guestmem_free(m);
+}
+END_TEST
+
+/* The page index grows (many pages written) while other threads look
+ * pages up without a lock: every page written before a lookup starts is
+ * found with its contents (run under ThreadSanitizer too). */
+#define GROW_PAGES 5000
+
+struct grow_ctx {
+    struct guestmem *m;
+    atomic_int written;    /* pages [0, written) hold their pattern */
+};
+
+static gpointer grow_reader(gpointer p)
+{
+    struct grow_ctx *c = p;
+    int bad = 0;
+    for (int round = 0; round < 200000; round++) {
+        int n = atomic_load(&c->written);
+        if (n == GROW_PAGES)
+            break;
+        if (n == 0)
+            continue;
+        int i = round % n;
+        const uint8_t *q = guestmem_map(c->m, (uint64_t)i * 4096 * 3, 4);
+        uint8_t rb[4];
+        if (!q || guestmem_read(c->m, (uint64_t)i * 4096 * 3, rb, 4) != 0)
+            bad++;
+        else if (q[0] != (uint8_t)i || rb[0] != (uint8_t)i ||
+                 rb[1] != (uint8_t)(i >> 8))
+            bad++;
+    }
+    return GINT_TO_POINTER(bad);
+}
+
+START_TEST(test_lookups_during_index_growth_find_every_page)
+{
+    struct grow_ctx c = { .m = guestmem_new_ram(64ULL << 20) };
+    atomic_init(&c.written, 0);
+    GThread *t[2];
+    for (int i = 0; i < 2; i++)
+        t[i] = g_thread_new("grow-reader", grow_reader, &c);
+    for (int i = 0; i < GROW_PAGES; i++) {
+        uint8_t b[2] = { (uint8_t)i, (uint8_t)(i >> 8) };
+        ck_assert_int_eq(guestmem_write(c.m, (uint64_t)i * 4096 * 3, b, 2),
+                         0);
+        atomic_store(&c.written, i + 1);
+    }
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(GPOINTER_TO_INT(g_thread_join(t[i])), 0);
+    ck_assert_uint_eq(guestmem_allocated(c.m), GROW_PAGES * 4096ULL);
+    for (int i = 0; i < GROW_PAGES; i++) {
+        const uint8_t *q = guestmem_map(c.m, (uint64_t)i * 4096 * 3, 2);
+        ck_assert_ptr_nonnull(q);
+        ck_assert_uint_eq(q[0], (uint8_t)i);
+        ck_assert_uint_eq(q[1], (uint8_t)(i >> 8));
+    }
+    guestmem_free(c.m);
+}
+END_TEST
+
+START_TEST(test_host_ops_fill_map)
+{
+    struct vtd_host_ops ops;
+    memset(&ops, 0, sizeof(ops));
+    guestmem_host_ops(&ops);
+    ck_assert_uint_eq(ops.version, 2);
+    ck_assert(ops.map == guestmem_map);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("guestmem");
@@ -227,6 +343,9 @@ int main(void)
     tcase_add_test(tc, test_ram_description_ranges);
     tcase_add_test(tc, test_adjacent_ranges_cover_one_access);
     tcase_add_test(tc, test_host_ops_serve_a_unit_walk);
+    tcase_add_test(tc, test_map_points_at_written_bytes_zeros_or_null);
+    tcase_add_test(tc, test_lookups_during_index_growth_find_every_page);
+    tcase_add_test(tc, test_host_ops_fill_map);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

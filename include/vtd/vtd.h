@@ -45,7 +45,17 @@ extern "C" {
 /* Host callbacks                                                      */
 /* ------------------------------------------------------------------ */
 
-#define VTD_HOST_OPS_VERSION 1
+/*
+ * Version 2 added the optional map callback at the end of struct
+ * vtd_host_ops.  Version 1 stays valid: for a version-1 struct the unit
+ * copies only the members before map (a caller built against the older
+ * header has a shorter struct) and walks through read().  The version is
+ * bumped rather than reusing 1 because a version-1 caller's struct has no
+ * map member to read, so the unit needs the version to know the member is
+ * there.
+ */
+#define VTD_HOST_OPS_VERSION 2
+#define VTD_HOST_OPS_VERSION_MIN 1
 
 /* Severity for the optional log hook. */
 enum vtd_log_level {
@@ -121,6 +131,30 @@ struct vtd_host_ops {
     /* Optional diagnostics.  The library never prints on its own. */
     void (*log)(void *opaque, enum vtd_log_level level, const char *msg);
     void (*trace)(void *opaque, const struct vtd_event *ev);
+
+    /* --- version 2 and later --- */
+
+    /* Optional direct access for reads, the fast path of table walks:
+     * return a host pointer to the guest bytes [gpa, gpa + len), or NULL
+     * when the host cannot (or prefers not to) give one, for example for
+     * MMIO, memory not yet backed or any address outside RAM; the unit
+     * then uses read(), whose result decides (so a NULL here is never a
+     * fault by itself).  The unit asks only for ranges inside one 4 KiB
+     * page, with len at most 64.
+     * Lifetime: the unit reads through the pointer only during the
+     * operation (translation, descriptor fetch, ...) that asked for it,
+     * and never keeps it afterwards; the host must keep the bytes mapped
+     * at least that long.
+     * Threading: called concurrently from any thread that calls into the
+     * unit, possibly with the unit's internal lock held; it must not call
+     * back into the unit and should not block.  The unit reads 8-byte
+     * aligned words through the pointer with single 64-bit loads (memory
+     * order relaxed), so a concurrent aligned 64-bit store by the guest is
+     * seen whole or not at all; longer entries (root, context, PASID) are
+     * copied word by word with no ordering between the words, as read()
+     * may.  The unit never writes through the pointer: writes and A/D
+     * updates use write() and cmpxchg64(). */
+    const void *(*map)(void *opaque, uint64_t gpa, size_t len);
 };
 
 /* ------------------------------------------------------------------ */
