@@ -1341,6 +1341,7 @@ static bool cmd_pid(struct parser *p, const char *text)
         return fail(p, "usage: pid ADDR expect [on=] [sn=] [pir=]");
     struct trace_cmd *c = new_cmd(p, 0, text);
     c->mop = TRACE_M_PID_EXPECT;
+    c->on = c->sn = TRACE_UNSET;
     if (!parse_u64(p, "pid address", posn(p, 1), &c->addr))
         return false;
     if (c->addr & 63)

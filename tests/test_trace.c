@@ -521,7 +521,291 @@ START_TEST(test_state_hook_sees_units_and_stops)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* v2 machine commands: cpu, pid, ioapic (traces/FORMAT.md)            */
+/* ------------------------------------------------------------------ */
+
+/* A unit with interrupt remapping (ECAP.IR) and posting (CAP.PI). */
+#define HDR2 "vtdtrace 2\nram 0x10000000\n" \
+    "unit dmar0 base=0xfed90000 profile=full\n"
+
+/* VT-d 9.10 remapped IRTE 0 at 0x300000: P=1, fixed, physical, vector
+ * 0x31, xAPIC destination 1 (bits 47:40), no source check; IRTA with 16
+ * entries (11.4.10), then SIRTP and IRE (11.4.4.1). */
+#define IRT \
+    "mem write 0x300000 01003100000100000000000000000000\n" \
+    "reg write IRTA 0x300003\n" \
+    "reg write GCMD 0x1000000\n" \
+    "reg write GCMD 0x2000000\n"
+
+START_TEST(test_cpu_and_ioapic_setup_lines_parse)
+{
+    struct trace *t = parse_ok(HDR2
+        "cpu 0\n"
+        "cpu 1 ldr=0x12 dfr=cluster\n"
+        "cpu 0x100 x2apic\n"
+        "ioapic base=0xfec00000 id=2 sid=ff:00.0\n"
+        "cpu 1 expect irr=0x31,0xff isr=none\n"
+        "cpu 0x100 eoi expect=none\n"
+        "cpu 0 guest-mode on nv=0xf2 pid=0x400040\n"
+        "pid 0x400040 expect on=1 sn=0 pir=0x61\n"
+        "ioapic write 0x10 0x8041\n"
+        "ioapic assert 23 id=2\n");
+    ck_assert_uint_eq(t->ncpus, 3);
+    ck_assert_uint_eq(t->cpus[1].apic_id, 1);
+    ck_assert_uint_eq(t->cpus[1].ldr, 0x12);
+    ck_assert(t->cpus[1].cluster);
+    ck_assert(!t->cpus[0].cluster);
+    ck_assert(t->cpus[2].x2apic);
+    ck_assert_uint_eq(t->nioapics, 1);
+    ck_assert_uint_eq(t->ioapics[0].base, 0xfec00000);
+    ck_assert_uint_eq(t->ioapics[0].id, 2);
+    ck_assert_uint_eq(t->ioapics[0].sid, 0xff00);
+    ck_assert_uint_eq(t->ncmds, 6);
+    const struct trace_cmd *c = t->cmds;
+    ck_assert_int_eq(c[0].mop, TRACE_M_CPU_EXPECT);
+    ck_assert_uint_eq(c[0].vset_mask, 1u << TRACE_VSET_IRR |
+                                      1u << TRACE_VSET_ISR);
+    /* Vectors 0x31 (word 0, bit 49) and 0xff (word 3, bit 63). */
+    ck_assert_uint_eq(c[0].vset[TRACE_VSET_IRR][0], 1ull << 49);
+    ck_assert_uint_eq(c[0].vset[TRACE_VSET_IRR][3], 1ull << 63);
+    ck_assert_uint_eq(c[0].vset[TRACE_VSET_ISR][0], 0);
+    ck_assert_int_eq(c[1].mop, TRACE_M_CPU_EOI);
+    ck_assert_int_eq(c[1].ack_vector, -1);
+    ck_assert_uint_eq(c[1].apic_id, 0x100);
+    ck_assert_int_eq(c[2].mop, TRACE_M_CPU_GUEST);
+    ck_assert(c[2].guest_on);
+    ck_assert_uint_eq(c[2].nv, 0xf2);
+    ck_assert_uint_eq(c[2].addr, 0x400040);
+    ck_assert_int_eq(c[3].mop, TRACE_M_PID_EXPECT);
+    ck_assert_int_eq(c[3].on, TRACE_YES);
+    ck_assert_int_eq(c[3].sn, TRACE_NO);
+    ck_assert_uint_eq(c[3].vset[TRACE_VSET_PIR][1], 1ull << 33);
+    ck_assert_int_eq(c[4].mop, TRACE_M_IOAPIC_WRITE);
+    ck_assert_uint_eq(c[4].addr, 0x10);
+    ck_assert_uint_eq(c[4].value, 0x8041);
+    ck_assert_int_eq(c[4].ioapic, 0);
+    ck_assert_int_eq(c[5].mop, TRACE_M_IOAPIC_ASSERT);
+    ck_assert_uint_eq(c[5].addr, 23);
+    /* Machine commands are not v1/v2 unit commands: op stays 0. */
+    ck_assert_int_eq((int)c[0].op, 0);
+    /* cpu expect, pid expect and eoi expect= are expectations; an
+     * ioapic write and guest-mode are not. */
+    ck_assert_uint_eq(t->nexpect, 3);
+    trace_free(t);
+}
+END_TEST
+
+START_TEST(test_bad_machine_commands_are_rejected)
+{
+    /* Each error names the line (FORMAT.md: unknown keys are errors). */
+    const char *e = parse_err(HDR2 "cpu 0\ncpu 0 expect irr=0x31 foo=1\n");
+    ck_assert_msg(strncmp(e, "t.vtdt:5: ", 10) == 0, "%s", e);
+    ck_assert_ptr_nonnull(strstr(e, "foo"));
+    e = parse_err(HDR2 "cpu 0\ncpu 0\n");
+    ck_assert_ptr_nonnull(strstr(e, "t.vtdt:5: "));
+    ck_assert_ptr_nonnull(strstr(e, "already"));
+    e = parse_err(HDR2 "cpu 3 expect irr=none\n");
+    ck_assert_ptr_nonnull(strstr(e, "no CPU with APIC id 0x3"));
+    e = parse_err("vtdtrace 1\nram 0x1000\n"
+                  "iommu base=0xfed90000 cap=0xd2008c22260206 "
+                  "ecap=0xf00f4a\ncpu 0\n");
+    ck_assert_ptr_nonnull(strstr(e, "vtdtrace 2"));
+    parse_err(HDR2 "cpu 0\ncpu 0 expect\n");            /* nothing checked */
+    parse_err(HDR2 "cpu 0\ncpu 0 expect irr=0x100\n");  /* vector > 255 */
+    parse_err(HDR2 "cpu 0\ncpu 0 expect irr=0x31,\n");  /* empty item */
+    parse_err(HDR2 "cpu 0\ncpu 0 ack expect=0x1ff\n");
+    parse_err(HDR2 "cpu 0\ncpu 0 fly\n");
+    parse_err(HDR2 "cpu 0\ncpu 0 guest-mode on nv=0xf2\n");  /* no pid= */
+    parse_err(HDR2 "cpu 0\ncpu 0 guest-mode on nv=0xf2 pid=0x400020\n");
+    parse_err(HDR2 "cpu 0\ncpu 0 guest-mode maybe\n");
+    parse_err(HDR2 "cpu 0x100\n");                   /* xAPIC id > 0xff */
+    parse_err(HDR2 "cpu 1 x2apic ldr=0x1\n");
+    parse_err(HDR2 "cpu 1 dfr=tree\n");
+    parse_err(HDR2 "cpu 0\nmem write 0x0 00\ncpu 1\n");  /* after action */
+    parse_err(HDR2 "pid 0x400040 expect\n");
+    parse_err(HDR2 "pid 0x400048 expect on=1\n");     /* not 64-aligned */
+    parse_err(HDR2 "pid 0x400040 expect on=2\n");
+    parse_err(HDR2 "pid 0x400040 check on=1\n");
+    parse_err(HDR2 "ioapic base=0xfec00000 id=0\n");   /* no sid= */
+    parse_err(HDR2 "ioapic base=0xfec00000 id=0 sid=ff:00.0\n"
+              "ioapic base=0xfec00080 id=1 sid=ff:00.1\n");  /* overlap */
+    parse_err(HDR2 "ioapic base=0xfec00000 id=0 sid=ff:00.0\n"
+              "ioapic base=0xfec10000 id=0 sid=ff:00.1\n");  /* same id */
+    parse_err(HDR2 "ioapic assert 1\n");               /* no IOAPIC */
+    parse_err(HDR2 "ioapic base=0xfec00000 id=0 sid=ff:00.0\n"
+              "ioapic assert 24\n");                   /* 24 pins */
+    parse_err(HDR2 "ioapic base=0xfec00000 id=0 sid=ff:00.0\n"
+              "ioapic write 0x10 0x100000000\n");      /* 32-bit register */
+    parse_err(HDR2 "ioapic base=0xfec00000 id=0 sid=ff:00.0\n"
+              "ioapic assert 1 id=5\n");
+    parse_err(HDR2 "ioapic base=0xfec00000 id=0 sid=ff:00.0\n"
+              "ioapic base=0xfec10000 id=1 sid=ff:00.1\n"
+              "ioapic assert 1\n");                    /* which one? */
+}
+END_TEST
+
+/* SDM vol. 3 11.6.2: physical destination 1 reaches the CPU with APIC id 1
+ * only; 11.8.4: acknowledge moves the vector from IRR to ISR; 11.8.5: EOI
+ * clears it. */
+START_TEST(test_remapped_interrupt_reaches_its_cpu)
+{
+    struct trace *t = parse_ok(HDR2 "cpu 0\ncpu 1\n" IRT
+        "msi 00:04.0 0xfee00010 0x0 expect=remapped dest=0x1 vector=0x31\n"
+        "cpu 1 expect irr=0x31 isr=none\n"                       /* 11 */
+        "cpu 0 expect irr=none\n"                                /* 12 */
+        "cpu 1 ack expect=0x31\n"                                /* 13 */
+        "cpu 1 expect irr=none isr=0x31\n"                       /* 14 */
+        "cpu 1 eoi expect=0x31\n"                                /* 15 */
+        "cpu 1 expect isr=none\n"                                /* 16 */
+        "cpu 0 expect irr=0x31\n"                                /* 17 */
+        "cpu 1 ack expect=0x31\n");                              /* 18 */
+    struct seen s;
+    memset(&s, 0, sizeof(s));
+    struct replay_hooks h = { .ctx = &s, .result = on_result };
+    struct replay_summary sum = { 0, 0 };
+    char err[256] = "";
+    ck_assert_int_eq(replay_trace(t, NULL, &h, &sum, err, sizeof(err)), 0);
+    ck_assert_uint_eq(sum.passed, 7);
+    ck_assert_uint_eq(sum.failed, 2);
+    ck_assert_uint_eq(s.fail_line[0], 17);
+    ck_assert_str_eq(s.actual[0], "irr=none");
+    ck_assert_uint_eq(s.fail_line[1], 18);
+    ck_assert_str_eq(s.actual[1], "none");
+    trace_free(t);
+}
+END_TEST
+
+/* Without CPUs a v2 trace behaves as before: nothing is delivered and
+ * nothing fails. */
+START_TEST(test_trace_without_cpus_is_unchanged)
+{
+    struct trace *t = parse_ok(HDR2 IRT
+        "msi 00:04.0 0xfee00010 0x0 expect=remapped dest=0x1\n");
+    ck_assert_uint_eq(t->ncpus, 0);
+    struct replay_summary sum = { 0, 0 };
+    char err[256] = "";
+    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)), 0);
+    ck_assert_uint_eq(sum.passed, 1);
+    ck_assert_uint_eq(sum.failed, 0);
+    trace_free(t);
+}
+END_TEST
+
+/* VT-d 5.2.3: the first posting sets PIR bit 0x61 and ON and sends NV
+ * (0xf2) to NDST (APIC 3); SDM 29.6: a CPU in guest mode moves PIR to its
+ * virtual IRR and clears ON; outside guest mode NV lands in IRR. */
+START_TEST(test_posted_notification_is_harvested_in_guest_mode)
+{
+    struct trace *t = parse_ok(HDR2 "cpu 3\n"
+        "mem write 0x300020 01806100400040000000000000000000\n"
+        "mem write 0x400060 0000f20000030000\n"
+        "reg write IRTA 0x300003\nreg write GCMD 0x1000000\n"
+        "reg write GCMD 0x2000000\n"
+        "cpu 3 guest-mode on nv=0xf2 pid=0x400040\n"
+        "msi 00:04.0 0xfee00050 0x0 expect=posted notify=yes\n"
+        "cpu 3 expect irr=none virr=0x61\n"
+        "pid 0x400040 expect on=0 pir=none\n"
+        "cpu 3 guest-mode off\n"
+        "msi 00:04.0 0xfee00050 0x0 expect=posted notify=yes\n"
+        "cpu 3 expect irr=0xf2\n"
+        "pid 0x400040 expect on=1 sn=0 pir=0x61\n"
+        "pid 0x400040 expect on=0\n");                  /* line 18 fails */
+    struct seen s;
+    memset(&s, 0, sizeof(s));
+    struct replay_hooks h = { .ctx = &s, .result = on_result };
+    struct replay_summary sum = { 0, 0 };
+    char err[256] = "";
+    ck_assert_int_eq(replay_trace(t, NULL, &h, &sum, err, sizeof(err)), 0);
+    ck_assert_uint_eq(sum.failed, 1);
+    ck_assert_uint_eq(sum.passed, 6);
+    ck_assert_uint_eq(s.fail_line[0], 18);
+    ck_assert_str_eq(s.actual[0], "on=1");
+    trace_free(t);
+}
+END_TEST
+
+/* VT-d 5.1.5.1: an IOAPIC RTE in remappable format (bit 48, index in
+ * 63:49) is sent with the IOAPIC's source-id; IRTE 0 is level (TM=1) and
+ * requires SID ff:00.0 (SVT=01b).  SDM 11.8.5: the level EOI is
+ * broadcast and the IOAPIC re-sends while the line is asserted
+ * (82093AA remote IRR). */
+START_TEST(test_ioapic_level_interrupt_and_eoi_broadcast)
+{
+    struct trace *t = parse_ok(HDR2 "cpu 0\n"
+        "ioapic base=0xfec00000 id=0 sid=ff:00.0\n"
+        "mem write 0x300000 110041000000000000ff040000000000\n"
+        "reg write IRTA 0x300003\nreg write GCMD 0x1000000\n"
+        "reg write GCMD 0x2000000\n"
+        "ioapic write 0x11 0x10000\n"      /* RTE 0 high: remappable, idx 0 */
+        "ioapic write 0x10 0x8041\n"       /* level, vector 0x41 */
+        "ioapic assert 0\n"
+        "cpu 0 expect irr=0x41 tmr=0x41\n"
+        "cpu 0 ack expect=0x41\n"
+        "cpu 0 eoi expect=0x41\n"
+        "cpu 0 expect irr=0x41 isr=none\n"  /* re-sent: still asserted */
+        "ioapic read 0x10 expect=0x4000 mask=0x4000\n"
+        "ioapic deassert 0\n"
+        "cpu 0 ack expect=0x41\n"
+        "cpu 0 eoi expect=0x41\n"
+        "cpu 0 expect irr=none isr=none\n"
+        "ioapic read 0x10 expect=0x0 mask=0x4000\n");
+    struct replay_summary sum = { 0, 0 };
+    char err[256] = "";
+    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)), 0);
+    ck_assert_uint_eq(sum.failed, 0);
+    ck_assert_uint_eq(sum.passed, 9);
+    trace_free(t);
+    /* The same IRTE from another requester id: blocked (26h), nothing
+     * delivered. */
+    t = parse_ok(HDR2 "cpu 0\n"
+        "ioapic base=0xfec00000 id=0 sid=ff:00.1\n"
+        "mem write 0x300000 110041000000000000ff040000000000\n"
+        "reg write IRTA 0x300003\nreg write GCMD 0x1000000\n"
+        "reg write GCMD 0x2000000\n"
+        "ioapic write 0x11 0x10000\nioapic write 0x10 0x8041\n"
+        "ioapic assert 0\n"
+        "cpu 0 expect irr=none\n"
+        "reg read FSTS expect=0x2 mask=0x2\n");
+    memset(&sum, 0, sizeof(sum));
+    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)), 0);
+    ck_assert_uint_eq(sum.failed, 0);
+    ck_assert_uint_eq(sum.passed, 2);
+    trace_free(t);
+}
+END_TEST
+
 #ifdef MACHINES_DIR
+/* vtdemu run: the machine is loaded after the header; a trace with its
+ * own set-up is an error naming the line. */
+START_TEST(test_run_on_machine_gives_units_cpus_and_ioapic)
+{
+    char *dtb = g_strdup_printf("%s/q35.dtb", MACHINES_DIR);
+    const char *text = "vtdtrace 2\ncpu 1 expect irr=none\n";
+    struct trace *t = NULL;
+    char err[512] = "";
+    ck_assert_int_eq(trace_parse_on_machine("t.vtdt", text, strlen(text),
+                                            dtb, &t, err, sizeof(err)), 0);
+    /* q35.dts: one unit, CPUs 0 and 1, IOAPIC 0 at 0xfec00000 with
+     * source-id ff:00.0. */
+    ck_assert_uint_eq(t->nunits, 1);
+    ck_assert_uint_eq(t->ncpus, 2);
+    ck_assert_uint_eq(t->cpus[1].apic_id, 1);
+    ck_assert_uint_eq(t->nioapics, 1);
+    ck_assert_uint_eq(t->ioapics[0].base, 0xfec00000);
+    ck_assert_uint_eq(t->ioapics[0].sid, 0xff00);
+    trace_free(t);
+    const char *bad = "vtdtrace 2\n# set-up\nunit u base=0x0 profile=full\n";
+    ck_assert_int_eq(trace_parse_on_machine("t.vtdt", bad, strlen(bad), dtb,
+                                            &t, err, sizeof(err)), -EINVAL);
+    ck_assert_msg(strncmp(err, "t.vtdt:3: 'unit'", 16) == 0, "%s", err);
+    ck_assert_int_eq(trace_parse_on_machine("t.vtdt", text, strlen(text),
+                                            "/nonexistent.dtb", &t, err,
+                                            sizeof(err)), -EINVAL);
+    g_free(dtb);
+}
+END_TEST
+
 /* machine FILE (v2): RAM and units from q35.dts (one unit at 0xfed90000,
  * profile qemu-7.2, 512 MiB, explicit device scopes; VT-d 8.3.1). */
 START_TEST(test_machine_line_builds_units_from_a_device_tree)
@@ -584,8 +868,15 @@ int main(void)
     tcase_add_test(tc, test_mutated_traces_never_crash);
     tcase_add_test(tc, test_explain_names_entry_fields);
     tcase_add_test(tc, test_state_hook_sees_units_and_stops);
+    tcase_add_test(tc, test_cpu_and_ioapic_setup_lines_parse);
+    tcase_add_test(tc, test_bad_machine_commands_are_rejected);
+    tcase_add_test(tc, test_remapped_interrupt_reaches_its_cpu);
+    tcase_add_test(tc, test_trace_without_cpus_is_unchanged);
+    tcase_add_test(tc, test_posted_notification_is_harvested_in_guest_mode);
+    tcase_add_test(tc, test_ioapic_level_interrupt_and_eoi_broadcast);
 #ifdef MACHINES_DIR
     tcase_add_test(tc, test_machine_line_builds_units_from_a_device_tree);
+    tcase_add_test(tc, test_run_on_machine_gives_units_cpus_and_ioapic);
 #endif
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
