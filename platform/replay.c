@@ -264,6 +264,45 @@ static int do_mem(struct replay *rp, const struct trace_cmd *c)
     return 0;
 }
 
+/* The IOAPIC whose register window (0x100 bytes) holds addr (v2). */
+static struct ioapic *ioapic_by_addr(struct replay *rp, uint64_t addr,
+                                     uint64_t *off)
+{
+    for (size_t i = 0; i < rp->nioapics; i++) {
+        uint64_t base = rp->ioapics[i].decl->base;
+        if (addr >= base && addr - base < 0x100) {
+            *off = addr - base;
+            return rp->ioapics[i].io;
+        }
+    }
+    return NULL;
+}
+
+/* mmio read/write in an IOAPIC window: 32-bit registers only (82093AA);
+ * other sizes are ignored (reads give 0), as the IOAPIC model does. */
+static int do_ioapic_mmio(struct replay *rp, const struct trace_cmd *c,
+                          struct ioapic *io, uint64_t off)
+{
+    if (c->op == TRACE_MMIO_WRITE) {
+        if (c->size == 4)
+            (void)ioapic_mmio_write(io, off, (uint32_t)c->value);
+        return 0;
+    }
+    uint32_t v = 0;
+    if (c->size == 4)
+        (void)ioapic_mmio_read(io, off, &v);
+    if (c->has_expect) {
+        char *e = g_strdup_printf("0x%" PRIx64, c->expect);
+        char *a = g_strdup_printf("0x%" PRIx64 " (read 0x%x)",
+                                  (uint64_t)v & c->mask, v);
+        report(rp, c, "mmio read", ((uint64_t)v & c->mask) == c->expect, e,
+               a);
+        g_free(e);
+        g_free(a);
+    }
+    return 0;
+}
+
 static int do_register(struct replay *rp, const struct trace_cmd *c)
 {
     struct unit_rt *ur;
@@ -277,6 +316,9 @@ static int do_register(struct replay *rp, const struct trace_cmd *c)
         what = "mmio read";
         addr = c->addr;
         ur = unit_by_addr(rp, addr, &off);
+        if (!ur && ioapic_by_addr(rp, addr, &off))
+            return do_ioapic_mmio(rp, c, ioapic_by_addr(rp, addr, &off),
+                                  off);
         if (!ur)
             return rt_error(rp, c, "mmio address 0x%" PRIx64 " is in no "
                             "unit's register window", addr);
