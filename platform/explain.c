@@ -167,23 +167,25 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
             put(o, "nested: the first-stage output GPA 0x%" PRIx64
                 " goes through the second stage:", ev->addr);
     } else if (strcmp(what, "sl") == 0 || strcmp(what, "fl") == 0 ||
-               strcmp(what, "nested-sl") == 0) {
+               strcmp(what, "nested-sl") == 0 ||
+               strcmp(what, "nested-fl") == 0) {
         /* VT-d 9.8 (second stage) / 9.7 (first stage): R/P bit 0, W bit
          * 1, PS bit 7, address bits 51:12. */
         bool nested = what[0] == 'n';
-        bool sl = nested || what[0] == 's';
+        bool sl = strcmp(what + (nested ? 7 : 0), "sl") == 0;
         put(o, "%s%s-stage level-%d entry at 0x%" PRIx64,
-            nested ? "  | " : "", sl ? "second" : "first", ev->level,
+            nested && sl ? "  | " : "", sl ? "second" : "first", ev->level,
             ev->addr);
-        if (!sl && ev->nval > 1)
-            put(o, " (GPA 0x%" PRIx64 ")", q1);
+        if (!sl && nested)
+            put(o, " (HPA)");
         if (ev->level >= 1 && ev->level <= 5) {
             /* VT-d 3.6/3.7: level L is indexed by input-address bits
              * 12+9L-1 : 12+9(L-1); a nested second stage's input is a
              * GPA. */
             unsigned lo = 12 + 9 * (unsigned)(ev->level - 1);
             put(o, " [index %u = %s bits %u:%u]",
-                (unsigned)((ev->addr & 0xfff) / 8), nested ? "GPA" : "IOVA",
+                (unsigned)((ev->addr & 0xfff) / 8),
+                nested && sl ? "GPA" : "IOVA",
                 lo + 8, lo);
         }
         if (sl) {
@@ -200,7 +202,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
         }
         put(o, " PS=%u ADDR=0x%" PRIx64, (unsigned)bits(q0, 7, 1),
             (uint64_t)(q0 & (uint64_t)0x000ffffffffff000));
-        if (!sl && ev->nval > 1 && bits(q0, 0, 1))
+        if (!sl && nested && bits(q0, 0, 1))
             put(o, " (a GPA)");
         if (bits(q0, 0, 2) == 0 && sl)
             put(o, " (not present: R=W=0)");

@@ -190,8 +190,8 @@ static unsigned find(const struct lines *l, unsigned from, const char *sub)
 
 /* VT-d 3.8: with PGTT=011b the GPA of each of the 4 first-stage entries
  * and the first-stage output GPA each go through a 4-level second-stage
- * walk: 5 "nested" headers, each followed by 4 second-stage entries,
- * and each first-stage entry shown with its HPA and GPA. */
+ * walk: 5 "nested" headers (with the GPA), each followed by 4
+ * second-stage entries, and each first-stage entry at its HPA. */
 START_TEST(test_nested_walk_shows_both_stages)
 {
     struct lines l = { .h = fake_host_new(RAM_SIZE) };
@@ -236,10 +236,10 @@ START_TEST(test_nested_walk_shows_both_stages)
     i = find(&l, i, "PGTT=011b (nested)");
     ck_assert_uint_lt(i, l.n);
     static const char *const fs[4] = {
-        "first-stage level-4 entry at 0x600000 (GPA 0x200000)",
-        "first-stage level-3 entry at 0x601000 (GPA 0x201000)",
-        "first-stage level-2 entry at 0x602000 (GPA 0x202000)",
-        "first-stage level-1 entry at 0x603008 (GPA 0x203008)",
+        "first-stage level-4 entry at 0x600000 (HPA)",
+        "first-stage level-3 entry at 0x601000 (HPA)",
+        "first-stage level-2 entry at 0x602000 (HPA)",
+        "first-stage level-1 entry at 0x603008 (HPA)",
     };
     static const char *const head[4] = {
         "nested: the first-stage level-4 entry's GPA 0x200000",

@@ -260,11 +260,9 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
                                : VTD_FR_SFS_ACCESS;      /* SFS.1 */
                 return;
             }
-            if (wc->trace) {
-                const uint64_t ev[2] = { e, gpa };
-                vtd_walk_event_(u, "fl", (int)level, wc->sid, wc->pasid, hpa,
-                                ev, p->nested ? 2 : 1);
-            }
+            if (wc->trace)
+                vtd_walk_event_(u, p->nested ? "nested-fl" : "fl", (int)level,
+                                wc->sid, wc->pasid, hpa, &e, 1);
             if (!field_get(e, FSE, P)) {
                 r->fault = VTD_FR_SFS_NOT_PRESENT;       /* SFS.2 */
                 r->not_present = true;

@@ -83,13 +83,12 @@ struct vtd_walk_ctx {
 
 /*
  * Walk events (VTD_EV_WALK, when wc->trace): "sl" per second-stage entry
- * (val[0] the entry, level its level, addr its address); "fl" per
- * first-stage entry (val[0] the entry; for nested walks val[1] is the
- * entry's guest-physical address and addr the host-physical one).  A
- * nested walk emits, before each second-stage walk, "nested-gpa" (addr
- * the guest-physical address to translate; level the first-stage level
- * of the entry it holds, 0 for the final output address) and then that
- * walk's entries as "nested-sl".
+ * and "fl" per first-stage entry (val[0] the entry, level its level,
+ * addr its address).  A nested walk emits, before each second-stage walk,
+ * "nested-gpa" (no entry: addr the guest-physical address to translate;
+ * level the first-stage level of the entry there, 0 for the final output
+ * address), then that walk's entries as "nested-sl", and its first-stage
+ * entries as "nested-fl" (addr host-physical, their ADDR fields GPAs).
  */
 
 /*
