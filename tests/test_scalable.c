@@ -447,6 +447,40 @@ START_TEST(test_exec_major_version_8_not_spt5)
 }
 END_TEST
 
+/* VT-d 3.8.1: with SSADE=1 in the PASID entry, reading a first-stage
+ * paging structure needs read and write permission in the second stage
+ * (SGN.6 without write); with SSADE=0 read permission is enough.  The
+ * first-stage entries have A/D preset, so no A/D update is needed. */
+START_TEST(test_nested_ssade_fs_table_needs_write)
+{
+    for (unsigned ssade = 0; ssade <= 1; ssade++) {
+        struct env e = env_full();
+        uint64_t sroot = pt_alloc(&e);
+        uint64_t froot = pt_alloc(&e);
+        uint64_t f = FS_P | FS_RW | FS_US | FS_A | FS_D;
+        pt_map(&e, froot, 4, 0x1000, 0x40000000ULL, 1, f, f);
+        uint64_t last = e.next;
+        /* The first-stage tables: identity, read-only in the second
+         * stage; the data page read/write. */
+        for (uint64_t a = froot; a < last; a += 0x1000)
+            pt_map(&e, sroot, 4, a, a, 1, SS_R | SS_A, SS_RW | SS_A);
+        pt_map(&e, sroot, 4, 0x40000000ULL, 0x1900000, 1,
+               SS_RW | SS_A | SS_D, SS_RW | SS_A);
+        sm_dev(&e, DEV, 0, pte_q0(3, 2, sroot) | (uint64_t)ssade << 9,
+               9 | PTE_PWSNP, froot);
+        env_enable(&e, VTD_TTM_SCALABLE);
+        struct vtd_xlate o = xl(&e, DEV, 0x1008, RD);
+        if (ssade) {
+            ck_assert_uint_eq(o.fault, VTD_FR_SGN_WRITE);
+        } else {
+            ck_assert_uint_eq(o.fault, 0);
+            ck_assert_uint_eq(o.addr, 0x1900008);
+        }
+        env_free(&e);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("scalable");
@@ -466,6 +500,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_exec_without_ers_faults_spt5);
     tcase_add_test(t, test_exec_with_ers_ignores_bit63);
     tcase_add_test(t, test_exec_major_version_8_not_spt5);
+    tcase_add_test(t, test_nested_ssade_fs_table_needs_write);
     suite_add_tcase(s, t);
     return s;
 }

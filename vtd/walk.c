@@ -209,6 +209,14 @@ static bool fs_entry_hpa(struct vtd_iommu *u, const struct vtd_fs_params *p,
             *fault = sr.fault;
         return false;
     }
+    /* VT-d 3.8.1: with SSADE=1, reads of first-stage paging structures
+     * need read and write permission in the second stage; the missing
+     * write permission is SGN.6 (Table 30 SFS.1 note: nested second-stage
+     * faults on first-stage entries are SSS.x, SGN.5, SGN.6 or SGN.7). */
+    if (p->nested->ssade && !(sr.perm & VTD_PERM_W)) {
+        *fault = VTD_FR_SGN_WRITE;
+        return false;
+    }
     *hpa = sr.addr;
     *ssperm = sr.perm;
     return true;
