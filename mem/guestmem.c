@@ -31,6 +31,8 @@ struct gm_range {
  */
 struct gm_table {
     unsigned bits;                     /* 1 << bits slots */
+    unsigned shift;                    /* 64 - bits, for slot_of() */
+    size_t mask;                       /* (1 << bits) - 1 */
     struct gm_table *retired;          /* older tables, for freeing */
     _Atomic(struct gm_page *) slot[];
 };
@@ -50,12 +52,14 @@ static struct gm_table *table_new(unsigned bits)
     struct gm_table *t = g_malloc0(sizeof(*t) +
                                    (sizeof(t->slot[0]) << bits));
     t->bits = bits;
+    t->shift = 64 - bits;
+    t->mask = ((size_t)1 << bits) - 1;
     return t;
 }
 
-static inline size_t slot_of(uint64_t pfn, unsigned bits)
+static inline size_t slot_of(const struct gm_table *t, uint64_t pfn)
 {
-    return (size_t)((pfn * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
+    return (size_t)((pfn * 0x9e3779b97f4a7c15ULL) >> t->shift);
 }
 
 /* Lock-free lookup; the probe is bounded by the table size. */
@@ -63,8 +67,8 @@ static inline struct gm_page *page_lookup(struct guestmem *m, uint64_t pfn)
 {
     struct gm_table *t = atomic_load_explicit(&m->table,
                                               memory_order_acquire);
-    size_t mask = ((size_t)1 << t->bits) - 1;
-    size_t i = slot_of(pfn, t->bits);
+    size_t mask = t->mask;
+    size_t i = slot_of(t, pfn);
     for (size_t n = 0; n <= mask; n++, i = (i + 1) & mask) {
         struct gm_page *pg = atomic_load_explicit(&t->slot[i],
                                                   memory_order_acquire);
@@ -79,8 +83,8 @@ static inline struct gm_page *page_lookup(struct guestmem *m, uint64_t pfn)
 /* Caller holds add_lock; the table has a free slot. */
 static void table_put(struct gm_table *t, struct gm_page *pg)
 {
-    size_t mask = ((size_t)1 << t->bits) - 1;
-    size_t i = slot_of(pg->pfn, t->bits);
+    size_t mask = t->mask;
+    size_t i = slot_of(t, pg->pfn);
     while (atomic_load_explicit(&t->slot[i], memory_order_relaxed))
         i = (i + 1) & mask;
     atomic_store_explicit(&t->slot[i], pg, memory_order_release);
