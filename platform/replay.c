@@ -683,6 +683,7 @@ static int machine_setup(struct replay *rp)
             const struct trace_cpu *c = &t->cpus[i];
             (void)apic_set_id(rp->apics, (unsigned)i, c->apic_id);
             (void)apic_set_x2apic(rp->apics, (unsigned)i, c->x2apic);
+            (void)apic_set_tpr(rp->apics, (unsigned)i, c->tpr);
             if (!c->x2apic)
                 (void)apic_set_logical(rp->apics, (unsigned)i, c->ldr,
                                        c->cluster);

@@ -1241,12 +1241,19 @@ static bool cmd_cpu(struct parser *p, const char *text)
     const char *sub = p->pos->len > 2 ? posn(p, 2) : NULL;
     if (!sub || strcmp(sub, "x2apic") == 0) {
         if (!setup_ok(p, "cpu") ||
-            !npos(p, 2, 3, "cpu APICID [x2apic] [ldr=ID] [dfr=flat|cluster]"))
+            !npos(p, 2, 3, "cpu APICID [x2apic] [ldr=ID] [dfr=flat|cluster] "
+                  "[tpr=N]"))
             return false;
         struct trace_cpu cpu = { .line = p->line, .apic_id = id,
                                  .x2apic = sub != NULL };
-        const char *ldr = kv_get(p, "ldr"), *dfr = kv_get(p, "dfr");
+        const char *ldr = kv_get(p, "ldr"), *dfr = kv_get(p, "dfr"),
+                   *tpr = kv_get(p, "tpr");
         uint64_t v;
+        if (tpr) {
+            if (!parse_num_max(p, "tpr", tpr, 255, &v))
+                return false;
+            cpu.tpr = (uint8_t)v;
+        }
         if (ldr) {
             if (cpu.x2apic)
                 return fail(p, "ldr= is for xAPIC mode (x2APIC derives the "

@@ -156,13 +156,15 @@ struct trace_ram {
     uint64_t base, size;
 };
 
-/* A CPU (v2 `cpu APICID [x2apic] [ldr=] [dfr=]` or the machine's cpus). */
+/* A CPU (v2 `cpu APICID [x2apic] [ldr=] [dfr=] [tpr=]` or the machine's
+ * cpus). */
 struct trace_cpu {
     unsigned line;
     uint32_t apic_id;
     bool x2apic;
     uint8_t ldr;            /* xAPIC logical id (LDR 31:24) */
     bool cluster;           /* xAPIC DFR cluster model (default flat) */
+    uint8_t tpr;            /* task priority (default 0) */
 };
 
 /* An IOAPIC (v2 `ioapic base= id= sid=` or the machine's IOAPICs). */

@@ -542,7 +542,7 @@ START_TEST(test_cpu_and_ioapic_setup_lines_parse)
 {
     struct trace *t = parse_ok(HDR2
         "cpu 0\n"
-        "cpu 1 ldr=0x12 dfr=cluster\n"
+        "cpu 1 ldr=0x12 dfr=cluster tpr=0x30\n"
         "cpu 0x100 x2apic\n"
         "ioapic base=0xfec00000 id=2 sid=ff:00.0\n"
         "cpu 1 expect irr=0x31,0xff isr=none\n"
@@ -555,6 +555,8 @@ START_TEST(test_cpu_and_ioapic_setup_lines_parse)
     ck_assert_uint_eq(t->cpus[1].apic_id, 1);
     ck_assert_uint_eq(t->cpus[1].ldr, 0x12);
     ck_assert(t->cpus[1].cluster);
+    ck_assert_uint_eq(t->cpus[1].tpr, 0x30);
+    ck_assert_uint_eq(t->cpus[0].tpr, 0);
     ck_assert(!t->cpus[0].cluster);
     ck_assert(t->cpus[2].x2apic);
     ck_assert_uint_eq(t->nioapics, 1);
@@ -622,6 +624,7 @@ START_TEST(test_bad_machine_commands_are_rejected)
     parse_err(HDR2 "cpu 0x100\n");                   /* xAPIC id > 0xff */
     parse_err(HDR2 "cpu 1 x2apic ldr=0x1\n");
     parse_err(HDR2 "cpu 1 dfr=tree\n");
+    parse_err(HDR2 "cpu 1 tpr=0x100\n");
     parse_err(HDR2 "cpu 0\nmem write 0x0 00\ncpu 1\n");  /* after action */
     parse_err(HDR2 "pid 0x400040 expect\n");
     parse_err(HDR2 "pid 0x400048 expect on=1\n");     /* not 64-aligned */
