@@ -188,7 +188,14 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
                 nested && sl ? "GPA" : "IOVA",
                 lo + 8, lo);
         }
-        if (sl) {
+        if (sl && nested) {
+            /* Scalable mode, VT-d 9.8 Tables 41-47: A bit 8, D bit 9 in
+             * leaves (used with SSADE=1); bits 6:2 are not permissions. */
+            put(o, ": R=%u W=%u A=%u", (unsigned)bits(q0, 0, 1),
+                (unsigned)bits(q0, 1, 1), (unsigned)bits(q0, 8, 1));
+            if (ev->level == 1 || bits(q0, 7, 1))
+                put(o, " D=%u", (unsigned)bits(q0, 9, 1));
+        } else if (sl) {
             put(o, ": R=%u W=%u X=%u", (unsigned)bits(q0, 0, 1),
                 (unsigned)bits(q0, 1, 1), (unsigned)bits(q0, 2, 1));
         } else {

@@ -260,6 +260,9 @@ START_TEST(test_nested_walk_shows_both_stages)
     ck_assert_uint_eq(count_prefix(&l, i + 2, i + 6,
                                    "  | second-stage level-"), 4);
     HAS(l.line[i + 5], "ADDR=0x604000");
+    /* VT-d 9.8 Table 47: the SS-PTE's A (bit 8) and D (bit 9) as mapped
+     * by pt_map (SS_RW only: both 0). */
+    HAS(l.line[i + 5], "R=1 W=1 A=0 D=0 PS=0");
     ck_assert_uint_eq(l.n, i + 6);
 
     for (unsigned k = 0; k < l.n; k++)
