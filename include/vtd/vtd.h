@@ -71,9 +71,18 @@ enum vtd_event_kind {
     VTD_EV_MMIO_WRITE,     /* addr = offset, val[0] = value, size */
     VTD_EV_MEM_READ,       /* addr = gpa, size, data (the bytes read) */
     VTD_EV_WALK,           /* one structure entry used by a walk:
-                              what = "root", "context", "pasid-dir", "pasid",
-                              "sl", "fl", "irte", "pid"; level; addr = entry
-                              gpa; val[] = entry qwords; nval = count */
+                              what = "root", "context" (legacy),
+                              "sm-root", "sm-context" (scalable; the
+                              context entry has 4 qwords), "pasid-dir",
+                              "pasid", "sl", "fl", "irte", "pid"; for
+                              nested walks "nested-sl" and "nested-fl"
+                              (entries, as "sl"/"fl") and "nested-gpa"
+                              (no entry: addr is the guest-physical
+                              address about to be translated by the
+                              second stage, level the first-stage level
+                              or 0 for the final output); level; addr =
+                              entry gpa; val[] = entry qwords; nval =
+                              count */
     VTD_EV_DMA,            /* a translation finished: sid, pasid, addr =
                               iova, val[0] = output address, fault */
     VTD_EV_INTERRUPT,      /* an interrupt request finished */
