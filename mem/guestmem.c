@@ -392,11 +392,15 @@ int guestmem_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
         return -EINVAL;
     if (gpa & 7)
         return -EINVAL;
-    if (!guestmem_is_ram(m, gpa, 8))
-        return -EFAULT;
-    /* The page must exist to hold an atomic word: allocate it (a zero
-     * page compares like the zeros a read returns). */
-    struct gm_page *pg = page_get_or_alloc(m, gpa / GUESTMEM_PAGE_SIZE);
+    /* A page wholly inside RAM needs no range check. */
+    struct gm_page *pg = page_lookup(m, gpa / GUESTMEM_PAGE_SIZE);
+    if (!(pg && pg->all_ram)) {
+        if (!guestmem_is_ram(m, gpa, 8))
+            return -EFAULT;
+        /* The page must exist to hold an atomic word: allocate it (a
+         * zero page compares like the zeros a read returns). */
+        pg = page_get_or_alloc(m, gpa / GUESTMEM_PAGE_SIZE);
+    }
     uint64_t *word = (uint64_t *)(void *)(pg->data +
                                           (gpa & (GUESTMEM_PAGE_SIZE - 1)));
     uint64_t e = to_le64(*expected);

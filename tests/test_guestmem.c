@@ -257,6 +257,15 @@ START_TEST(test_map_points_at_written_bytes_zeros_or_null)
     uint8_t out[8];
     ck_assert_int_eq(guestmem_read(m, 0x10800, out, 8), -EFAULT);
     ck_assert_int_eq(guestmem_read(m, 0x107f8, out, 8), 0);
+    /* cmpxchg64 on that page: the RAM half works, the rest is -EFAULT
+     * although the page has storage. */
+    uint64_t exp = 0;
+    ck_assert_int_eq(guestmem_cmpxchg64(m, 0x107f8, &exp, 5), 0);
+    exp = 0;
+    ck_assert_int_eq(guestmem_cmpxchg64(m, 0x10800, &exp, 5), -EFAULT);
+    ck_assert_int_eq(guestmem_cmpxchg64(m, 0x2ff8, &exp, 7), 0);
+    ck_assert_uint_eq(guestmem_map(m, 0x2ff8, 1) != z, 1); /* own page now */
+    ck_assert_uint_eq(*(const uint8_t *)guestmem_map(m, 0x2ff8, 1), 7);
     guestmem_free(m);
 }
 END_TEST
