@@ -65,13 +65,12 @@ static inline uint64_t bits_set(uint64_t v, unsigned shift, unsigned len,
 #define field_set(v, reg, name, x)                                         \
     bits_set((v), reg##_##name##_SHIFT, reg##_##name##_LEN, (x))
 
+/* Little-endian 64-bit load from any alignment: one load on x86. */
 static inline uint64_t ldq_le(const void *p)
 {
-    const uint8_t *b = p;
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | b[i];
-    return v;
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return GUINT64_FROM_LE(v);
 }
 
 static inline void stq_le(void *p, uint64_t v)
