@@ -114,26 +114,46 @@ int trace_recorder_unit(struct trace_recorder *r, const char *name,
     return status(r);
 }
 
+void trace_recorder_read(struct trace_recorder *r, uint64_t gpa,
+                         const void *buf, size_t len)
+{
+    if (!r || !buf || !len)
+        return;
+    uint8_t *cur = g_malloc(len);
+    if (guestmem_read(r->shadow, gpa, cur, len) < 0) {
+        /* Not RAM as far as the recording knows: nothing to describe. */
+        g_free(cur);
+        return;
+    }
+    if (memcmp(cur, buf, len) != 0) {
+        g_string_append_printf(r->pending, "mem write 0x%" PRIx64 " ", gpa);
+        hex_bytes(r->pending, buf, len);
+        g_string_append_c(r->pending, '\n');
+        guestmem_write(r->shadow, gpa, buf, len);
+    }
+    g_free(cur);
+}
+
 void trace_recorder_event(struct trace_recorder *r,
                           const struct vtd_event *ev)
 {
     if (!r || !ev || ev->kind != VTD_EV_MEM_READ || !ev->data || !ev->size)
         return;
-    const uint8_t *data = ev->data;
-    uint8_t *cur = g_malloc(ev->size);
-    if (guestmem_read(r->shadow, ev->addr, cur, ev->size) < 0) {
-        /* Not RAM as far as the recording knows: nothing to describe. */
-        g_free(cur);
-        return;
-    }
-    if (memcmp(cur, data, ev->size) != 0) {
-        g_string_append_printf(r->pending, "mem write 0x%" PRIx64 " ",
-                               ev->addr);
-        hex_bytes(r->pending, data, ev->size);
-        g_string_append_c(r->pending, '\n');
-        guestmem_write(r->shadow, ev->addr, data, ev->size);
-    }
-    g_free(cur);
+    trace_recorder_read(r, ev->addr, ev->data, ev->size);
+}
+
+int trace_recorder_line(struct trace_recorder *r, const char *fmt, ...)
+{
+    if (!r || !fmt)
+        return -EINVAL;
+    flush_pending(r);
+    va_list ap;
+    va_start(ap, fmt);
+    if (vfprintf(r->out, fmt, ap) < 0)
+        r->io_error = true;
+    va_end(ap);
+    emit(r, "\n");
+    return status(r);
 }
 
 void trace_recorder_unit_wrote(struct trace_recorder *r, uint64_t gpa,
@@ -169,9 +189,15 @@ static void sid_text(char *b, size_t n, uint16_t sid)
     snprintf(b, n, "%02x:%02x.%x", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
 }
 
+static void emit_stale(struct trace_recorder *r, int stale)
+{
+    if (stale >= 0)
+        emit(r, " stale=%s", stale ? "yes" : "no");
+}
+
 int trace_recorder_dma(struct trace_recorder *r, const char *unit,
                        const struct vtd_dma_req *req,
-                       const struct vtd_xlate *out)
+                       const struct vtd_xlate *out, int stale)
 {
     if (!r || !req)
         return -EINVAL;
@@ -200,13 +226,14 @@ int trace_recorder_dma(struct trace_recorder *r, const char *unit,
         else
             emit(r, " expect=ok gpa=0x%" PRIx64, out->addr);
     }
+    emit_stale(r, stale);
     emit(r, "\n");
     return status(r);
 }
 
 int trace_recorder_msi(struct trace_recorder *r, const char *unit,
                        const struct vtd_msi_req *req,
-                       const struct vtd_irq *out)
+                       const struct vtd_irq *out, int stale)
 {
     if (!r || !req)
         return -EINVAL;
@@ -237,6 +264,7 @@ int trace_recorder_msi(struct trace_recorder *r, const char *unit,
             break;
         }
     }
+    emit_stale(r, stale);
     emit(r, "\n");
     return status(r);
 }
@@ -246,6 +274,9 @@ int trace_recorder_mem_expect(struct trace_recorder *r, uint64_t gpa,
 {
     if (!r || !buf || !len)
         return -EINVAL;
+    /* Bytes the guest wrote that no request read are described first, so
+     * the expectation holds when the recording is replayed. */
+    trace_recorder_read(r, gpa, buf, len);
     flush_pending(r);
     GString *s = g_string_new(NULL);
     hex_bytes(s, buf, len);

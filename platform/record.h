@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <glib.h>
+
 #include <vtd/vtd.h>
 
 struct trace_recorder;
@@ -56,14 +58,27 @@ int trace_recorder_mmio_write(struct trace_recorder *r, uint64_t addr,
                               unsigned size, uint64_t val);
 int trace_recorder_mmio_read(struct trace_recorder *r, uint64_t addr,
                              unsigned size, uint64_t val);
-/* unit: the unit= name to write, or NULL. */
+/* unit: the unit= name to write, or NULL.  stale: -1 no `stale=` key,
+ * else whether the unit reported a stale cache hit (lint, v2). */
 int trace_recorder_dma(struct trace_recorder *r, const char *unit,
                        const struct vtd_dma_req *req,
-                       const struct vtd_xlate *out);
+                       const struct vtd_xlate *out, int stale);
 int trace_recorder_msi(struct trace_recorder *r, const char *unit,
                        const struct vtd_msi_req *req,
-                       const struct vtd_irq *out);
-/* Guest memory as it is now (a `mem expect` line). */
+                       const struct vtd_irq *out, int stale);
+/* Memory something other than the unit read (a CPU harvesting a
+ * posted-interrupt descriptor, an expectation about to be written):
+ * bytes that differ from what the recording has described become `mem
+ * write` lines before the next line. */
+void trace_recorder_read(struct trace_recorder *r, uint64_t gpa,
+                         const void *buf, size_t len);
+/* Any other line (v2 `cpu`, `ioapic`, `pid` set-up, actions and
+ * expectations), formatted without its newline; pending `mem write`
+ * lines go first (unless it is a set-up line, given before any). */
+int trace_recorder_line(struct trace_recorder *r, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+/* Guest memory as it is now (a `mem expect` line); bytes the recording
+ * had not described are written first (trace_recorder_read). */
 int trace_recorder_mem_expect(struct trace_recorder *r, uint64_t gpa,
                               const void *buf, size_t len);
 /* A comment line. */

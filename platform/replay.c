@@ -286,11 +286,15 @@ static int do_ioapic_mmio(struct replay *rp, const struct trace_cmd *c,
     if (c->op == TRACE_MMIO_WRITE) {
         if (c->size == 4)
             (void)ioapic_mmio_write(io, off, (uint32_t)c->value);
+        if (rp->rec)
+            trace_recorder_mmio_write(rp->rec, c->addr, c->size, c->value);
         return 0;
     }
     uint32_t v = 0;
     if (c->size == 4)
         (void)ioapic_mmio_read(io, off, &v);
+    if (rp->rec)
+        trace_recorder_mmio_read(rp->rec, c->addr, c->size, v);
     if (c->has_expect) {
         char *e = g_strdup_printf("0x%" PRIx64, c->expect);
         char *a = g_strdup_printf("0x%" PRIx64 " (read 0x%x)",
@@ -390,6 +394,16 @@ static void explain_head(struct replay *rp, const struct trace_cmd *c)
         rp->hooks->explain(rp->hooks->ctx, rp->t->path, c->line, c->text);
 }
 
+/* The stale= a recording carries: whenever the unit lints (or the trace
+ * checked it), what the unit reported during this request. */
+static int record_stale(const struct replay *rp, const struct unit_rt *ur,
+                        const struct trace_cmd *c)
+{
+    if (!ur->decl->lint && c->stale == TRACE_UNSET)
+        return -1;
+    return rp->stale_seen ? 1 : 0;
+}
+
 static int do_dma(struct replay *rp, const struct trace_cmd *c)
 {
     struct unit_rt *ur = unit_by_sid(rp, c, true, c->sid);
@@ -410,7 +424,7 @@ static int do_dma(struct replay *rp, const struct trace_cmd *c)
     rp->explaining = false;
     if (rp->rec)
         trace_recorder_dma(rp->rec, unit_name_for_record(ur, c), &req,
-                           rc == 0 ? &out : NULL);
+                           rc == 0 ? &out : NULL, record_stale(rp, ur, c));
 
     if (c->exp != TRACE_EXP_NONE) {
         char *exp, *act;
@@ -557,7 +571,7 @@ static int do_msi(struct replay *rp, const struct trace_cmd *c)
     rp->explaining = false;
     if (rp->rec)
         trace_recorder_msi(rp->rec, unit_name_for_record(ur, c), &req,
-                           rc == 0 ? &out : NULL);
+                           rc == 0 ? &out : NULL, record_stale(rp, ur, c));
     if (c->exp != TRACE_EXP_NONE) {
         char *exp = irq_expected(c);
         char *act = rc < 0 ? g_strdup_printf("error %d from vtd_interrupt",
@@ -597,26 +611,46 @@ static void deliver(struct replay *rp, const struct vtd_irq *out)
 }
 
 /* Memory for the CPUs' posted-interrupt processing (PIR harvest, ON
- * clear).  These are guest writes, not the unit's: the recorder is not
- * told, so it describes them (mem write) before the unit next reads
- * them. */
+ * clear).  A recording holds the CPU actions, so replaying it repeats
+ * these accesses: the recorder describes what the CPU read that the
+ * recording had not (mem write lines) and learns what it wrote. */
 static int cpu_read(void *opaque, uint64_t gpa, void *buf, size_t len)
 {
     struct replay *rp = opaque;
-    return guestmem_read(rp->mem, gpa, buf, len);
+    int rc = guestmem_read(rp->mem, gpa, buf, len);
+    if (rc == 0 && rp->rec)
+        trace_recorder_read(rp->rec, gpa, buf, len);
+    return rc;
 }
 
 static int cpu_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
 {
     struct replay *rp = opaque;
-    return guestmem_write(rp->mem, gpa, buf, len);
+    int rc = guestmem_write(rp->mem, gpa, buf, len);
+    if (rc == 0 && rp->rec)
+        trace_recorder_unit_wrote(rp->rec, gpa, buf, len);
+    return rc;
 }
 
 static int cpu_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
                          uint64_t desired)
 {
     struct replay *rp = opaque;
-    return guestmem_cmpxchg64(rp->mem, gpa, expected, desired);
+    uint64_t was = *expected;
+    int rc = guestmem_cmpxchg64(rp->mem, gpa, expected, desired);
+    if (rc == 0 && rp->rec) {
+        /* What the CPU read, then (when it matched) what it wrote. */
+        uint8_t b[8];
+        for (int i = 0; i < 8; i++)
+            b[i] = (uint8_t)(*expected >> (8 * i));
+        trace_recorder_read(rp->rec, gpa, b, 8);
+        if (*expected == was) {
+            for (int i = 0; i < 8; i++)
+                b[i] = (uint8_t)(desired >> (8 * i));
+            trace_recorder_unit_wrote(rp->rec, gpa, b, 8);
+        }
+    }
+    return rc;
 }
 
 /* The IOAPIC's message: a DWORD write to 0xFEExxxxx with its source-id,
@@ -651,10 +685,9 @@ static void ioapic_send(void *opaque, uint16_t sid, uint64_t addr,
                                .data = data };
     struct vtd_irq out;
     memset(&out, 0, sizeof(out));
+    /* A recording holds the IOAPIC action that sent this message, which
+     * sends it again on replay: no msi line of its own. */
     int rc = vtd_interrupt(ur->u, &req, &out);
-    /* A recording shows the IOAPIC's message as the msi line it is. */
-    if (rp->rec)
-        trace_recorder_msi(rp->rec, NULL, &req, rc == 0 ? &out : NULL);
     if (rc == 0)
         deliver(rp, &out);
 }
@@ -701,6 +734,23 @@ static int machine_setup(struct replay *rp)
             return rt_error(rp, &at, "cannot create IOAPIC %u", ir->decl->id);
         }
         rp->nioapics = i + 1;
+    }
+    /* A recording sets up the same CPUs and IOAPICs (FORMAT.md). */
+    for (size_t i = 0; rp->rec && i < t->ncpus; i++) {
+        const struct trace_cpu *c = &t->cpus[i];
+        if (c->x2apic)
+            trace_recorder_line(rp->rec, "cpu 0x%x x2apic tpr=%u",
+                                c->apic_id, c->tpr);
+        else
+            trace_recorder_line(rp->rec, "cpu 0x%x ldr=0x%x dfr=%s tpr=%u",
+                                c->apic_id, c->ldr,
+                                c->cluster ? "cluster" : "flat", c->tpr);
+    }
+    for (size_t i = 0; rp->rec && i < t->nioapics; i++) {
+        const struct trace_ioapic *d = &t->ioapics[i];
+        trace_recorder_line(rp->rec, "ioapic base=0x%" PRIx64 " id=%u "
+                            "sid=%02x:%02x.%x", d->base, d->id, d->sid >> 8,
+                            (d->sid >> 3) & 0x1f, d->sid & 7);
     }
     return 0;
 }
@@ -781,6 +831,17 @@ static int do_machine(struct replay *rp, const struct trace_cmd *c)
         GString *exp = g_string_new(NULL), *act = g_string_new(NULL);
         bool pass = vsets_match(c, got, exp, act);
         report(rp, c, "cpu", pass, exp->str, act->str);
+        if (rp->rec) {
+            /* The recording checks all four sets as they are. */
+            char *v[4];
+            for (unsigned k = 0; k < 4; k++)
+                v[k] = vset_text(got[k]);
+            trace_recorder_line(rp->rec, "cpu 0x%x expect irr=%s isr=%s "
+                                "tmr=%s virr=%s", c->apic_id, v[0], v[1],
+                                v[2], v[3]);
+            for (unsigned k = 0; k < 4; k++)
+                g_free(v[k]);
+        }
         g_string_free(exp, TRUE);
         g_string_free(act, TRUE);
         return 0;
@@ -791,6 +852,12 @@ static int do_machine(struct replay *rp, const struct trace_cmd *c)
                                           : apic_eoi(rp->apics, cpu);
         if (v == -EINVAL)
             return rt_error(rp, c, "no such CPU");
+        if (rp->rec) {
+            char *a = ack_text(v);
+            trace_recorder_line(rp->rec, "cpu 0x%x %s expect=%s", c->apic_id,
+                                c->mop == TRACE_M_CPU_ACK ? "ack" : "eoi", a);
+            g_free(a);
+        }
         if (c->ack_vector != -2) {
             char *e = ack_text(c->ack_vector), *a = ack_text(v);
             report(rp, c, c->mop == TRACE_M_CPU_ACK ? "cpu ack" : "cpu eoi",
@@ -804,6 +871,12 @@ static int do_machine(struct replay *rp, const struct trace_cmd *c)
         if (apic_set_guest_mode(rp->apics, cpu, c->guest_on, c->nv,
                                 c->addr) < 0)
             return rt_error(rp, c, "no such CPU");
+        if (rp->rec && c->guest_on)
+            trace_recorder_line(rp->rec, "cpu 0x%x guest-mode on nv=0x%x "
+                                "pid=0x%" PRIx64, c->apic_id, c->nv, c->addr);
+        else if (rp->rec)
+            trace_recorder_line(rp->rec, "cpu 0x%x guest-mode off",
+                                c->apic_id);
         return 0;
     case TRACE_M_PID_EXPECT: {
         /* VT-d 9.11: PIR bits 255:0, ON bit 256, SN bit 257. */
@@ -824,6 +897,15 @@ static int do_machine(struct replay *rp, const struct trace_cmd *c)
             for (unsigned i = 0; i < 32; i++)
                 got[TRACE_VSET_PIR][i / 8] |= (uint64_t)b[i] << (8 * (i % 8));
             pass = vsets_match(c, got, exp, act);
+            if (rp->rec) {
+                /* Descriptor bytes the guest set and nothing read yet. */
+                trace_recorder_read(rp->rec, c->addr, b, sizeof(b));
+                char *pir = vset_text(got[TRACE_VSET_PIR]);
+                trace_recorder_line(rp->rec, "pid 0x%" PRIx64 " expect on=%d "
+                                    "sn=%d pir=%s", c->addr, b[32] & 1,
+                                    b[32] >> 1 & 1, pir);
+                g_free(pir);
+            }
         }
         bool on = b[32] & 1, sn = b[32] >> 1 & 1;
         if (c->on != TRACE_UNSET) {
@@ -848,6 +930,10 @@ static int do_machine(struct replay *rp, const struct trace_cmd *c)
             return rt_error(rp, c, "no such IOAPIC");
         (void)ioapic_mmio_write(io, IOAPIC_IOREGSEL, (uint32_t)c->addr);
         (void)ioapic_mmio_write(io, IOAPIC_IOWIN, (uint32_t)c->value);
+        if (rp->rec)
+            trace_recorder_line(rp->rec, "ioapic write 0x%" PRIx64 " 0x%"
+                                PRIx64 " id=%u", c->addr, c->value,
+                                rp->ioapics[c->ioapic].decl->id);
         return 0;
     case TRACE_M_IOAPIC_READ: {
         if (!io)
@@ -855,6 +941,10 @@ static int do_machine(struct replay *rp, const struct trace_cmd *c)
         uint32_t v = 0;
         (void)ioapic_mmio_write(io, IOAPIC_IOREGSEL, (uint32_t)c->addr);
         (void)ioapic_mmio_read(io, IOAPIC_IOWIN, &v);
+        if (rp->rec)
+            trace_recorder_line(rp->rec, "ioapic read 0x%" PRIx64 " expect="
+                                "0x%x id=%u", c->addr, v,
+                                rp->ioapics[c->ioapic].decl->id);
         if (c->has_expect) {
             char *e = g_strdup_printf("0x%" PRIx64 " (mask 0x%" PRIx64 ")",
                                       c->expect, c->mask);
@@ -877,6 +967,12 @@ static int do_machine(struct replay *rp, const struct trace_cmd *c)
         (void)ioapic_set_irq(io, (unsigned)c->addr,
                              c->mop == TRACE_M_IOAPIC_ASSERT);
         rp->explaining = false;
+        if (rp->rec)
+            trace_recorder_line(rp->rec, "ioapic %s %u id=%u",
+                                c->mop == TRACE_M_IOAPIC_ASSERT ? "assert"
+                                                                : "deassert",
+                                (unsigned)c->addr,
+                                rp->ioapics[c->ioapic].decl->id);
         return 0;
     default:
         return rt_error(rp, c, "unknown machine command");
