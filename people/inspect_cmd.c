@@ -33,34 +33,6 @@ static const char usage[] =
     "Exit status: 0 rendered, 1 the trace could not be run to the line,\n"
     "2 usage or parse error.\n";
 
-struct render_ctx {
-    const struct inspect_opts *o;
-    GString *out;
-    unsigned target;
-    bool done;
-};
-
-/* replay's state hook: render once the target line has run, then stop. */
-static bool render_at(void *ctx, unsigned line, struct vtd_iommu *const *units,
-                      const uint64_t *bases, size_t nunits,
-                      struct guestmem *mem)
-{
-    struct render_ctx *r = ctx;
-    if (line < r->target)
-        return true;
-    struct inspect_unit *iu = g_new0(struct inspect_unit, nunits ? nunits : 1);
-    for (size_t i = 0; i < nunits; i++) {
-        iu[i].unit = units[i];
-        iu[i].base = bases[i];
-    }
-    struct inspect_src src = { .units = iu, .nunits = nunits,
-                               .read = guestmem_read, .opaque = mem };
-    inspect_render(&src, r->o, r->out);
-    g_free(iu);
-    r->done = true;
-    return false;
-}
-
 int vtdemu_cmd_inspect(int argc, char **argv)
 {
     struct inspect_opts o;
@@ -130,34 +102,17 @@ int vtdemu_cmd_inspect(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 2;
     }
-    /* The last command on or before --at: render the state after it. */
-    unsigned target = 0;
-    for (size_t i = 0; i < t->ncmds; i++)
-        if (!at || t->cmds[i].line <= at)
-            target = t->cmds[i].line;
+    /* The state after the last command on or before --at (all commands
+     * without it; none: the units as the set-up lines create them), from
+     * the replay engine: every v2 command has its effect. */
     GString *out = g_string_new(NULL);
-    int rc = 0;
-    if (target) {
-        struct render_ctx rc_ctx = { &o, out, target, false };
-        struct replay_hooks hooks = { .ctx = &rc_ctx, .state = render_at };
-        struct replay_opts ropts = { 0 };
-        struct replay_summary sum = { 0 };
-        rc = replay_trace(t, &ropts, &hooks, &sum, err, sizeof(err));
-        if (rc == 0 && !rc_ctx.done) {
-            snprintf(err, sizeof(err), "%s: the replay stopped before line "
-                     "%u", path, target);
-            rc = -EINVAL;
-        }
-    } else {
-        /* No command to run: the units as the set-up lines create them. */
-        struct people_state st;
-        rc = people_state_run(t, 0, &st, err, sizeof(err));
-        if (rc == 0) {
-            struct inspect_src src;
-            people_state_src(&st, &src);
-            inspect_render(&src, &o, out);
-            people_state_free(&st);
-        }
+    struct people_state st;
+    int rc = people_state_run(t, (unsigned)at, &st, err, sizeof(err));
+    if (rc == 0) {
+        struct inspect_src src;
+        people_state_src(&st, &src);
+        inspect_render(&src, &o, out);
+        people_state_free(&st);
     }
     if (rc < 0) {
         fprintf(stderr, "%s\n", err);

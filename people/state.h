@@ -2,12 +2,12 @@
 /*
  * people/state.h: the machine state a trace leaves behind, for `inspect`.
  *
- * A small state-only runner over a parsed trace (platform/trace.h): it
- * creates the trace's units on sparse guest memory and applies its actions
- * (memory writes, register writes and reads, DMA and MSI requests, which
- * may record faults) up to a line, without checking expectations.
- * `vtdemu inspect` uses replay's state hook; this runner serves traces
- * with no command and tests that want the units after the run.
+ * Runs a parsed trace (platform/trace.h) up to a line with the replay
+ * engine (replay_trace_hold(): no second interpreter), without checking
+ * expectations, and keeps the machine: every command has its effect,
+ * including the v2 CPU and IOAPIC actions (an IOAPIC message the unit
+ * blocks records its fault).  `vtdemu inspect` uses it; so do tests that
+ * want the units after the run.
  *
  * Threading: one state per thread.
  */
@@ -20,7 +20,10 @@
 #include "people/inspect.h"
 #include "platform/trace.h"
 
+struct replay_held;
+
 struct people_state {
+    struct replay_held *held;     /* owns the units, memory and CPUs */
     struct guestmem *mem;
     struct inspect_unit *units;   /* one per trace unit, in order */
     size_t nunits;
@@ -30,8 +33,9 @@ struct people_state {
 /*
  * Run t's commands whose line is <= at_line (0: all).  On success *st
  * holds the units and memory (free with people_state_free()).  Errors:
- * -EINVAL with "file:line: message" in err (a unit rejected its CAP/ECAP,
- * an MMIO address outside every unit, a request no unit translates).
+ * -EINVAL with "file:line: message" in err, as replay_trace() (a unit
+ * rejected its CAP/ECAP, an MMIO address outside every unit and IOAPIC,
+ * a request no unit translates).
  */
 int people_state_run(const struct trace *t, unsigned at_line,
                      struct people_state *st, char *err, size_t errlen);

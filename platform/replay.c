@@ -44,6 +44,7 @@ struct replay {
     struct ioapic_rt *ioapics;
     size_t nioapics;
     unsigned long delivered; /* messages CPUs accepted (for explain) */
+    unsigned last_line;     /* line of the last command run */
     char *err;
     size_t errlen;
 };
@@ -1101,6 +1102,60 @@ static bool call_state(struct replay *rp, unsigned line)
     return go_on;
 }
 
+/* Run t's commands (those on lines <= at_line; 0: all) after set-up. */
+static int run_cmds(struct replay *rp, unsigned at_line)
+{
+    const struct trace *t = rp->t;
+    const struct replay_hooks *hooks = rp->hooks;
+    int rc = setup(rp);
+    if (rc == 0)
+        rc = machine_setup(rp);
+    for (size_t i = 0; rc == 0 && i < t->ncmds; i++) {
+        const struct trace_cmd *c = &t->cmds[i];
+        if (at_line && c->line > at_line)
+            break;
+        rp->cur = c;
+        if (c->mop != TRACE_M_NONE) {
+            rc = do_machine(rp, c);
+        } else {
+            switch (c->op) {
+            case TRACE_MEM_WRITE:
+            case TRACE_MEM_EXPECT:
+                rc = do_mem(rp, c);
+                break;
+            case TRACE_MMIO_WRITE:
+            case TRACE_MMIO_READ:
+            case TRACE_REG_WRITE:
+            case TRACE_REG_READ:
+                rc = do_register(rp, c);
+                break;
+            case TRACE_DMA:
+                rc = do_dma(rp, c);
+                break;
+            case TRACE_MSI:
+                rc = do_msi(rp, c);
+                break;
+            }
+        }
+        if (rc == 0)
+            rp->last_line = c->line;
+        if (rc == 0 && hooks && hooks->state && !call_state(rp, c->line))
+            break;
+    }
+    rp->cur = NULL;
+    return rc;
+}
+
+static void teardown(struct replay *rp)
+{
+    machine_free(rp);
+    for (size_t i = 0; i < rp->nunits; i++)
+        vtd_iommu_free(rp->units[i].u);
+    g_free(rp->units);
+    guestmem_free(rp->mem);
+    trace_recorder_free(rp->rec);
+}
+
 int replay_trace(const struct trace *t, const struct replay_opts *opts,
                  const struct replay_hooks *hooks, struct replay_summary *sum,
                  char *errbuf, size_t errlen)
@@ -1115,52 +1170,93 @@ int replay_trace(const struct trace *t, const struct replay_opts *opts,
         errbuf[0] = 0;
     if (opts && opts->record)
         rp.rec = trace_recorder_new(opts->record, t->version);
-    int rc = setup(&rp);
-    if (rc == 0)
-        rc = machine_setup(&rp);
-    for (size_t i = 0; rc == 0 && i < t->ncmds; i++) {
-        const struct trace_cmd *c = &t->cmds[i];
-        rp.cur = c;
-        if (c->mop != TRACE_M_NONE) {
-            rc = do_machine(&rp, c);
-            if (rc == 0 && hooks && hooks->state &&
-                !call_state(&rp, c->line))
-                break;
-            continue;
-        }
-        switch (c->op) {
-        case TRACE_MEM_WRITE:
-        case TRACE_MEM_EXPECT:
-            rc = do_mem(&rp, c);
-            break;
-        case TRACE_MMIO_WRITE:
-        case TRACE_MMIO_READ:
-        case TRACE_REG_WRITE:
-        case TRACE_REG_READ:
-            rc = do_register(&rp, c);
-            break;
-        case TRACE_DMA:
-            rc = do_dma(&rp, c);
-            break;
-        case TRACE_MSI:
-            rc = do_msi(&rp, c);
-            break;
-        }
-        if (rc == 0 && hooks && hooks->state && !call_state(&rp, c->line))
-            break;
-    }
+    int rc = run_cmds(&rp, 0);
     if (rc == 0 && rp.rec) {
         fflush(opts->record);
         if (ferror(opts->record))
             rc = rt_error(&rp, NULL, "writing the recorded trace failed");
     }
-    machine_free(&rp);
-    for (size_t i = 0; i < rp.nunits; i++)
-        vtd_iommu_free(rp.units[i].u);
-    g_free(rp.units);
-    guestmem_free(rp.mem);
-    trace_recorder_free(rp.rec);
+    teardown(&rp);
     return rc;
+}
+
+struct replay_held {
+    struct replay rp;
+    struct replay_summary sum;
+    struct vtd_iommu **units;
+    uint64_t *bases;
+};
+
+int replay_trace_hold(const struct trace *t, unsigned at_line,
+                      struct replay_held **out, char *errbuf, size_t errlen)
+{
+    if (!t || !out)
+        return -EINVAL;
+    *out = NULL;
+    if (errbuf && errlen)
+        errbuf[0] = 0;
+    struct replay_held *h = g_new0(struct replay_held, 1);
+    h->rp.t = t;
+    h->rp.sum = &h->sum;
+    h->rp.err = errbuf;
+    h->rp.errlen = errlen;
+    int rc = run_cmds(&h->rp, at_line);
+    if (rc < 0) {
+        teardown(&h->rp);
+        g_free(h);
+        return rc;
+    }
+    size_t n = h->rp.nunits;
+    h->units = g_new0(struct vtd_iommu *, n ? n : 1);
+    h->bases = g_new0(uint64_t, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        h->units[i] = h->rp.units[i].u;
+        h->bases[i] = h->rp.units[i].decl->base;
+    }
+    *out = h;
+    return 0;
+}
+
+size_t replay_held_units(const struct replay_held *h,
+                         struct vtd_iommu *const **units,
+                         const uint64_t **bases)
+{
+    if (units)
+        *units = h->units;
+    if (bases)
+        *bases = h->bases;
+    return h->rp.nunits;
+}
+
+struct guestmem *replay_held_mem(const struct replay_held *h)
+{
+    return h->rp.mem;
+}
+
+unsigned replay_held_last_line(const struct replay_held *h)
+{
+    return h->rp.last_line;
+}
+
+int replay_held_cpu(const struct replay_held *h, uint32_t apic_id,
+                    struct apic_cpu_state *st)
+{
+    if (!h->rp.apics)
+        return -ENOENT;
+    unsigned i = cpu_index(&h->rp, apic_id);
+    if (i == UINT_MAX)
+        return -ENOENT;
+    return apic_get_state(h->rp.apics, i, st);
+}
+
+void replay_held_free(struct replay_held *h)
+{
+    if (!h)
+        return;
+    teardown(&h->rp);
+    g_free(h->units);
+    g_free(h->bases);
+    g_free(h);
 }
 
 /* ------------------------------------------------------------------ */

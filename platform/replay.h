@@ -72,6 +72,30 @@ int replay_trace(const struct trace *t, const struct replay_opts *opts,
                  const struct replay_hooks *hooks, struct replay_summary *sum,
                  char *errbuf, size_t errlen);
 
+/*
+ * Run t's set-up and its commands on lines <= at_line (0: all) without
+ * checking anything, and keep the machine (units, guest memory, CPUs,
+ * IOAPICs) for inspection: the state `vtdemu inspect` and tests look at,
+ * from the same engine as replay (every v2 command).  Returns 0 with *out
+ * (free with replay_held_free()), or -EINVAL with "file:line: message" in
+ * errbuf as replay_trace().
+ */
+struct replay_held;
+struct apic_cpu_state;
+int replay_trace_hold(const struct trace *t, unsigned at_line,
+                      struct replay_held **out, char *errbuf, size_t errlen);
+/* The units in trace order and their register bases (owned by h). */
+size_t replay_held_units(const struct replay_held *h,
+                         struct vtd_iommu *const **units,
+                         const uint64_t **bases);
+struct guestmem *replay_held_mem(const struct replay_held *h);
+/* The line of the last command run (0: none). */
+unsigned replay_held_last_line(const struct replay_held *h);
+/* The local APIC of the CPU with this APIC id: 0, or -ENOENT. */
+int replay_held_cpu(const struct replay_held *h, uint32_t apic_id,
+                    struct apic_cpu_state *st);
+void replay_held_free(struct replay_held *h);
+
 /* Expand the command-line arguments: files are kept, directories are
  * searched recursively for *.vtdt files (sorted by path).  Returns a
  * NULL-terminated array to free with g_strfreev(), or NULL with a message
