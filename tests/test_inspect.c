@@ -575,6 +575,59 @@ START_TEST(test_state_at_line)
 }
 END_TEST
 
+/* The state comes from the replay engine, so v2 IOAPIC actions count: an
+ * IOAPIC whose source-id (ff:00.1) fails IRTE 0's source check (SVT=01b,
+ * SID ff:00.0; VT-d 9.10) has its message blocked, and the unit records
+ * fault reason 26h (VT-d 5.1.4.1 Table 15) with that SID in FRCD0
+ * (11.4.14: F bit 127, FR 103:96, SID 79:64) and sets FSTS.PPF (bit 1,
+ * 11.4.9).  Before the assert line nothing is recorded. */
+START_TEST(test_state_has_faults_from_ioapic_messages)
+{
+    static const char text[] =
+        "vtdtrace 2\n"
+        "ram 0x10000000\n"
+        "unit dmar0 base=0xfed90000 profile=full\n"
+        "cpu 0\n"
+        "ioapic base=0xfec00000 id=0 sid=ff:00.1\n"
+        "mem write 0x300000 110041000000000000ff040000000000\n"
+        "reg write IRTA 0x300003\n"
+        "reg write GCMD 0x1000000\n"
+        "reg write GCMD 0x2000000\n"
+        "ioapic write 0x11 0x10000\n"
+        "ioapic write 0x10 0x8041\n"          /* line 11 */
+        "ioapic assert 0\n";                  /* line 12 */
+    struct trace *tr = NULL;
+    char err[256] = "";
+    ck_assert_msg(trace_parse("io.vtdt", text, strlen(text), &tr, err,
+                              sizeof(err)) == 0, "%s", err);
+    for (unsigned at = 11; at <= 12; at++) {
+        struct people_state st;
+        ck_assert_msg(people_state_run(tr, at, &st, err, sizeof(err)) == 0,
+                      "%s", err);
+        ck_assert_uint_eq(st.last_line, at);
+        ck_assert_uint_eq(st.nunits, 1);
+        struct vtd_iommu *u = st.units[0].unit;
+        uint64_t fsts = ~0ULL, hi = ~0ULL, off = 0;
+        unsigned size = 0;
+        ck_assert_int_eq(vtd_mmio_read(u, 0x34, 4, &fsts), 0);
+        ck_assert(trace_reg_lookup("FRCD0_HI", vtd_iommu_cap(u),
+                                   vtd_iommu_ecap(u), &off, &size));
+        ck_assert_int_eq(vtd_mmio_read(u, off, 8, &hi), 0);
+        if (at == 11) {
+            ck_assert_uint_eq(fsts & 2, 0);
+            ck_assert_uint_eq(hi >> 63, 0);
+        } else {
+            ck_assert_uint_eq(fsts & 2, 2);
+            ck_assert_uint_eq(hi >> 63, 1);
+            ck_assert_uint_eq((hi >> 32) & 0xff, 0x26);
+            ck_assert_uint_eq(hi & 0xffff, 0xff01);
+        }
+        people_state_free(&st);
+    }
+    trace_free(tr);
+}
+END_TEST
+
 START_TEST(test_format_names)
 {
     struct inspect_opts o;
@@ -691,6 +744,7 @@ int main(void)
     tcase_add_test(tc, test_unreadable_root_is_reported);
     tcase_add_test(tc, test_random_tables_never_crash);
     tcase_add_test(tc, test_state_at_line);
+    tcase_add_test(tc, test_state_has_faults_from_ioapic_messages);
     tcase_add_test(tc, test_format_names);
 #ifdef ORACLE_DIR
     tcase_add_test(tc, test_linux61_ir_translation_struct);
