@@ -79,6 +79,83 @@ START_TEST(test_large_pages_2m_1g)
 }
 END_TEST
 
+/* The IOTLB-hit path (front cache) repeats what the walk gave: the 2 MiB
+ * and 1 GiB page sizes of VT-d 9.8 Tables 43/45, the output address, the
+ * permissions and the DID, and still applies the write check of
+ * VT-d 3.7.1 to a cached read-only page (Table 30 LGN.3: 5h). */
+START_TEST(test_cached_hit_keeps_large_page_size_perm_and_write_check)
+{
+    struct env e = env_full();
+    uint64_t root = legacy_dev(&e, DEV, 4, 9);
+    pt_map(&e, root, 4, 0x40000000ULL, 0x80000000ULL, 3, SS_RW, SS_RW);
+    pt_map(&e, root, 4, 0x200000ULL, 0x1400000ULL, 2, SS_R, SS_RW);
+    env_enable(&e, VTD_TTM_LEGACY);
+    for (int pass = 0; pass < 2; pass++) {
+        struct vtd_xlate o = xl(&e, DEV, 0x40000000ULL + 0x2345678, WR);
+        ck_assert_uint_eq(o.fault, 0);
+        ck_assert_uint_eq(o.addr, 0x80000000ULL + 0x2345678);
+        ck_assert_uint_eq(o.page_size, 1ULL << 30);
+        ck_assert_uint_eq(o.perm, VTD_PERM_R | VTD_PERM_W);
+        ck_assert_uint_eq(o.did, 9);
+        ck_assert(o.cached == (pass == 1));
+        o = xl(&e, DEV, 0x200000ULL + 0x1abcd, RD);
+        ck_assert_uint_eq(o.fault, 0);
+        ck_assert_uint_eq(o.addr, 0x1400000ULL + 0x1abcd);
+        ck_assert_uint_eq(o.page_size, 2ULL << 20);
+        ck_assert_uint_eq(o.perm, VTD_PERM_R);
+        ck_assert_uint_eq(o.did, 9);
+        ck_assert(o.cached == (pass == 1));
+    }
+    /* Cached read-only 2 MiB page, write request: LGN.3 -> 5h, no
+     * output. */
+    struct vtd_xlate o = xl(&e, DEV, 0x200000ULL + 0x10, WR);
+    ck_assert_uint_eq(o.fault, VTD_FR_WRITE);
+    ck_assert_uint_eq(o.addr, 0);
+    ck_assert(o.recorded);
+    env_free(&e);
+}
+END_TEST
+
+struct hit_thread_arg {
+    struct vtd_iommu *u;
+    struct vtd_xlate out;
+    int rc;
+};
+
+static gpointer hit_thread(gpointer p)
+{
+    struct hit_thread_arg *a = p;
+    struct vtd_dma_req r = dreq(DEV, 0x5010, RD);
+    a->rc = vtd_translate(a->u, &r, &a->out);
+    return NULL;
+}
+
+/* A thread's first request of a page another thread cached: the same
+ * result (VT-d 6.2: the IOTLB is per unit, not per requester thread),
+ * reported as cached, and counted once as an IOTLB hit. */
+START_TEST(test_first_request_of_new_thread_hits_and_counts)
+{
+    struct env e = env_full();
+    uint64_t root = legacy_dev(&e, DEV, 4, 3);
+    pt_map(&e, root, 4, 0x5000, 0x77000, 1, SS_RW, SS_RW);
+    env_enable(&e, VTD_TTM_LEGACY);
+    ck_assert_uint_eq(xl(&e, DEV, 0x5000, RD).fault, 0);
+    struct vtd_stats before, after;
+    vtd_get_stats(e.u, &before);
+    struct hit_thread_arg a = { .u = e.u };
+    GThread *t = g_thread_new("hit", hit_thread, &a);
+    g_thread_join(t);
+    ck_assert_int_eq(a.rc, 0);
+    ck_assert_uint_eq(a.out.fault, 0);
+    ck_assert_uint_eq(a.out.addr, 0x77010);
+    ck_assert(a.out.cached);
+    vtd_get_stats(e.u, &after);
+    ck_assert_uint_eq(after.iotlb_hits, before.iotlb_hits + 1);
+    ck_assert_uint_eq(after.iotlb_misses, before.iotlb_misses);
+    env_free(&e);
+}
+END_TEST
+
 /* Table 30 LRT.2: root entry P=0 -> 1h, recorded (not qualified). */
 START_TEST(test_root_not_present_fault_1)
 {
@@ -640,6 +717,8 @@ static Suite *suite(void)
     tcase_add_test(t, test_fpd_suppresses_qualified_faults);
     tcase_add_test(t, test_rta_mode_faults);
     tcase_add_test(t, test_bad_request_einval);
+    tcase_add_test(t, test_cached_hit_keeps_large_page_size_perm_and_write_check);
+    tcase_add_test(t, test_first_request_of_new_thread_hits_and_counts);
     tcase_add_test(t, test_walk_events_emitted);
     tcase_add_test(t, test_random_tables_never_crash);
     suite_add_tcase(s, t);

@@ -285,8 +285,9 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                           const struct vtd_fast_hit *e, uint64_t gen)
 {
     struct cache_impl *c = impl(u);
-    unsigned szc = e->page_size >= (1ULL << 30) ? 2
-                   : e->page_size >= (1ULL << 21) ? 1 : 0;
+    /* log2 of the page size, kept in bits 11:6 of the value word. */
+    unsigned lg = e->page_size >= (1ULL << 30) ? 30
+                  : e->page_size >= (1ULL << 21) ? 21 : 12;
     uint64_t pfn = iova >> 12;
     struct vtd_fast_slot *f = vtd_fast_slot_(&u->cache, key, pfn);
     uint32_t s = atomic_load_explicit(&f->seq, memory_order_relaxed);
@@ -301,7 +302,7 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                               memory_order_relaxed);
         atomic_store_explicit(&f->pfn, pfn, memory_order_relaxed);
         atomic_store_explicit(&f->v, (e->page & ~0xfffULL) | (e->perm & 0xf) |
-                                     (uint64_t)szc << 4,
+                                     (uint64_t)lg << 6,
                               memory_order_relaxed);
         atomic_store_explicit(&f->w, (gen & VTD_FAST_GEN_MASK) << 16 | e->did,
                               memory_order_relaxed);
@@ -474,7 +475,11 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
         szc = 2;
     else
         return;
-    atomic_fetch_or(&c->sizes, 1u << szc); /* before the gen check */
+    /* Before the gen check, so an invalidation either sees the size or
+     * the fill sees its generation; bits are never cleared, so a set bit
+     * needs no locked write (one per fill on the warm-miss path). */
+    if (!(atomic_load(&c->sizes) & (1u << szc)))
+        atomic_fetch_or(&c->sizes, 1u << szc);
     uint64_t pfn = iova >> size_shift[szc];
     uint64_t v[2] = { e->page & ~(e->page_size - 1), e->perm };
     set_fill(c, iotlb_set(c, szc, did, pfn), gen, iotlb_k0(szc, did, pasid),

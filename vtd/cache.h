@@ -14,7 +14,7 @@ struct vtd_fast_slot {
     _Atomic uint32_t seq;     /* odd while a fill writes the slot */
     _Atomic uint64_t key;     /* VALID | TTM | SID | PASID (or none) */
     _Atomic uint64_t pfn;     /* iova >> 12 */
-    _Atomic uint64_t v;       /* page | perm (bits 3:0) | size code 5:4 */
+    _Atomic uint64_t v;       /* page | perm (bits 3:0) | log2 size 11:6 */
     _Atomic uint64_t w;       /* generation << 16 | did */
 };
 
@@ -118,29 +118,36 @@ vtd_fast_slot_(const struct vtd_cache_state *cs, uint64_t key, uint64_t pfn)
 }
 
 /* Front-cache lookup: inline, no lock, no allocation.  True with *out
- * filled when (key, page of iova) is cached since the last invalidation. */
+ * filled when (key, page of iova) is cached since the last invalidation.
+ * The tag and page are checked as they are read (a torn read can only
+ * make a false miss, which the final sequence check would have made
+ * anyway); the sequence and generation with one branch.  The slot's
+ * value word holds the page address, the permissions in bits 3:0 and
+ * log2 of the page size in bits 11:6, so nothing is looked up in a
+ * table.  Few values are live at once, so the hit path needs no saved
+ * registers. */
 static inline bool vtd_cache_fast_lookup_(const struct vtd_cache_state *cs,
                                           uint64_t key, uint64_t iova,
                                           struct vtd_fast_hit *out)
 {
-    static const unsigned shift[4] = { 12, 21, 30, 12 };
     uint64_t pfn = iova >> 12;
-    uint64_t gen = atomic_load_explicit(cs->gen, memory_order_acquire);
     struct vtd_fast_slot *f = vtd_fast_slot_(cs, key, pfn);
     uint32_t s1 = atomic_load_explicit(&f->seq, memory_order_acquire);
-    uint64_t k = atomic_load_explicit(&f->key, memory_order_relaxed);
-    uint64_t p = atomic_load_explicit(&f->pfn, memory_order_relaxed);
+    if (atomic_load_explicit(&f->key, memory_order_relaxed) !=
+            (key | VTD_FAST_VALID) ||
+        atomic_load_explicit(&f->pfn, memory_order_relaxed) != pfn)
+        return false;
     uint64_t v = atomic_load_explicit(&f->v, memory_order_relaxed);
     uint64_t w = atomic_load_explicit(&f->w, memory_order_relaxed);
     atomic_thread_fence(memory_order_acquire);
-    if ((s1 & 1) ||
-        atomic_load_explicit(&f->seq, memory_order_relaxed) != s1 ||
-        k != (key | VTD_FAST_VALID) || p != pfn ||
-        (w >> 16) != (gen & VTD_FAST_GEN_MASK))
+    uint32_t s2 = atomic_load_explicit(&f->seq, memory_order_relaxed);
+    uint64_t gen = atomic_load_explicit(cs->gen, memory_order_relaxed);
+    if (((w >> 16) ^ (gen & VTD_FAST_GEN_MASK)) |
+        (uint64_t)((s1 & 1) | (s1 ^ s2)))
         return false;
     out->page = v & ~0xfffULL;
     out->perm = (uint32_t)(v & 0xf);
-    out->page_size = 1ULL << shift[(v >> 4) & 3];
+    out->page_size = 1ULL << ((v >> 6) & 63);
     out->did = (uint16_t)w;
     return true;
 }

@@ -543,55 +543,96 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
     }
 }
 
-int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
-                  struct vtd_xlate *out)
+/* Front-cache key of a request (cache.h): TTM, SID, PASID or none. */
+static inline uint64_t fast_key(uint64_t root, const struct vtd_dma_req *req)
 {
-    if (!u || !req || !out)
-        return -EINVAL;
-    uint32_t size = req->size ? req->size : 1;
-    if ((req->iova & 0xfff) + size > 0x1000 ||
-        (req->pasid != VTD_NO_PASID && req->pasid > 0xfffff) ||
-        (unsigned)req->at > VTD_AT_TRANSLATED)
-        return -EINVAL;
-    memset(out, 0, sizeof(*out));
+    return field_get(root, RTADDR, TTM) << 37 | (uint64_t)req->sid << 21 |
+           (req->pasid == VTD_NO_PASID ? 1ULL << 20 : req->pasid);
+}
 
+/* Whether the front cache serves this request: translation enabled,
+ * caching on, a plain untranslated request (AT=00b, no execute or
+ * privilege flag). */
+static inline bool fast_eligible(const struct vtd_iommu *u,
+                                 const struct vtd_dma_req *req, bool te)
+{
+    return te && u->cache.fast_ok &&
+           ((unsigned)req->at |
+            (req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV))) == 0;
+}
+
+/* Everything after the front-cache lookup: translation disabled, a
+ * front-cache miss, or a request the front cache does not serve.  It
+ * reads TE and the root again; either snapshot is one the request may
+ * see (the register writes race with it anyway). */
+static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
+                                           const struct vtd_dma_req *req,
+                                           struct vtd_xlate *out)
+{
+    memset(out, 0, sizeof(*out));
     /* VT-d 11.4.5 GSTS.TES=0: requests are not translated. */
-    if (!atomic_load_explicit(&u->te, memory_order_acquire)) {
+    const bool te = atomic_load_explicit(&u->te, memory_order_acquire);
+    if (!te) {
         out->addr = req->iova;
         out->page_size = 4096;
         out->perm = VTD_PERM_R | VTD_PERM_W;
         return 0;
     }
-
     uint64_t root = atomic_load_explicit(&u->root_latched,
                                          memory_order_acquire);
-
-    /* Front cache (cache.h): plain untranslated requests, when nothing
-     * asks to see the walk. */
-    const bool fast = u->cache.fast_ok && req->at == VTD_AT_UNTRANSLATED &&
-                      !(req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV));
-    uint64_t fkey = 0, gen0 = 0;
-    if (fast) {
-        fkey = field_get(root, RTADDR, TTM) << 37 | (uint64_t)req->sid << 21 |
-               (req->pasid == VTD_NO_PASID ? 1ULL << 20 : req->pasid);
-        struct vtd_fast_hit fh;
-        if (vtd_cache_fast_lookup_(&u->cache, fkey, req->iova, &fh)) {
-            bool ok = (!(req->access & VTD_ACC_WRITE) ||
-                       (fh.perm & VTD_PERM_W)) &&
-                      (!(req->access & VTD_ACC_READ) ||
-                       (fh.perm & VTD_PERM_R));
-            if (ok) {
-                vtd_count_shard_(u, iotlb_hits);
-                out->addr = fh.page | (req->iova & 0xfff);
-                out->page_size = fh.page_size;
-                out->perm = fh.perm;
-                out->did = fh.did;
-                out->cached = true;
-                return 0;
-            }
-        }
-        gen0 = vtd_cache_gen_(u);
-    }
-    translate_slow(u, req, out, root, fast, fkey, gen0);
+    const bool fast = fast_eligible(u, req, te);
+    /* The generation before any structure read (cache.h). */
+    uint64_t gen0 = fast ? vtd_cache_gen_(u) : 0;
+    translate_slow(u, req, out, root, fast, fast ? fast_key(root, req) : 0,
+                   gen0);
     return 0;
+}
+
+/* The IOTLB-hit path: a front-cache hit whose rights cover the request.
+ * Reads and writes only; no lock, no allocation. */
+static inline bool translate_hit(struct vtd_iommu *u,
+                                 const struct vtd_dma_req *req,
+                                 struct vtd_xlate *out)
+{
+    const bool te = atomic_load_explicit(&u->te, memory_order_acquire);
+    /* The thread's counter shard (internal.h); a thread's first request
+     * takes the slow path, which assigns it, so no call can happen here
+     * and the hit path needs no saved registers. */
+    const unsigned shard = vtd_tls_shard_;
+    if (!fast_eligible(u, req, te) || G_UNLIKELY(shard == 0))
+        return false;
+    uint64_t root = atomic_load_explicit(&u->root_latched,
+                                         memory_order_acquire);
+    struct vtd_fast_hit fh;
+    if (!vtd_cache_fast_lookup_(&u->cache, fast_key(root, req), req->iova,
+                                &fh))
+        return false;
+    /* Read and write rights (VT-d 3.6.1); VTD_ACC_READ/WRITE are the
+     * same bits as VTD_PERM_R/W. */
+    if (req->access & ~fh.perm & (VTD_ACC_READ | VTD_ACC_WRITE))
+        return false;
+    atomic_fetch_add_explicit(&u->shard[(shard - 1) & (VTD_SHARDS - 1)]
+                                   .iotlb_hits, 1, memory_order_relaxed);
+    *out = (struct vtd_xlate){
+        .addr = fh.page | (req->iova & 0xfff), .page_size = fh.page_size,
+        .perm = fh.perm, .did = fh.did, .cached = true,
+    };
+    return true;
+}
+
+int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
+                  struct vtd_xlate *out)
+{
+    if (G_UNLIKELY(!u || !req || !out))
+        return -EINVAL;
+    const uint64_t iova = req->iova;
+    const uint32_t pasid = req->pasid;
+    uint32_t size = req->size ? req->size : 1;
+    if (G_UNLIKELY((iova & 0xfff) + size > 0x1000 ||
+                   (pasid != VTD_NO_PASID && pasid > 0xfffff) ||
+                   (unsigned)req->at > VTD_AT_TRANSLATED))
+        return -EINVAL;
+    if (G_LIKELY(translate_hit(u, req, out)))
+        return 0;
+    return translate_miss(u, req, out);
 }

@@ -33,16 +33,16 @@ static uint64_t entry_addr(uint64_t e, unsigned shift)
  * is reserved because this model has no second-stage I/O read/write
  * bits; bit 11 is reserved in non-leaf entries and is SNP (reserved with
  * ECAP.SC=0) in leaves; bit 7 is reserved at levels 4 and 5. */
-static uint64_t ss_rsvd_mask(const struct vtd_iommu *u, unsigned level,
+static uint64_t ss_rsvd_mask(uint64_t base, bool sc, unsigned level,
                              bool leaf)
 {
-    uint64_t m = haw_rsvd(u) | SSE_IW_MASK;
+    uint64_t m = base;
     if (!leaf) {
         m |= 1ULL << 11;
         if (level >= 4)
             m |= SSE_PS_MASK;
     } else {
-        if (!field_get(u->ecap, ECAP, SC))
+        if (!sc)
             m |= SSE_SNP_MASK;
         if (level == 2)
             m |= bits_mask(12, 9);      /* 20:12 */
@@ -59,6 +59,11 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
     const bool sm = p->scalable;
     const bool wr_req = access & VTD_ACC_WRITE;
     const unsigned sllps = (unsigned)field_get(u->cap, CAP, SLLPS);
+    /* Constant over the walk: read once, not after every entry load
+     * (the compiler cannot hoist them past the memory callbacks). */
+    const uint64_t rsvd_base = haw_rsvd(u) | SSE_IW_MASK;
+    const bool sc = field_get(u->ecap, ECAP, SC);
+    const bool trace = wc->trace;
 
     memset(r, 0, sizeof(*r));
     if (p->levels < 3 || p->levels > MAX_LEVELS) {
@@ -85,7 +90,7 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
                     r->fault = sm ? VTD_FR_SSS_ACCESS : VTD_FR_SL_ACCESS;
                 return;
             }
-            if (wc->trace)
+            if (trace)
                 vtd_walk_event_(u, wc->nested_ss ? "nested-sl" : "sl",
                                 (int)level, wc->sid, wc->pasid, ea, &e, 1);
             path_addr[n] = ea;
@@ -111,7 +116,7 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
                     return;
                 }
             }
-            if (e & ss_rsvd_mask(u, level, leaf)) {
+            if (e & ss_rsvd_mask(rsvd_base, sc, level, leaf)) {
                 r->fault = sm ? VTD_FR_SSS_RSVD : VTD_FR_SL_RSVD;  /* LSS.2 */
                 return;
             }
