@@ -31,6 +31,12 @@ struct xl {
     bool fpd;
     bool iotlb_hit;      /* IOTLB entry used */
     bool struct_hit;     /* context or PASID cache entry used */
+    /* A walked translation waiting to enter the IOTLB: filled only once
+     * the request has passed every check (see commit_iotlb()). */
+    bool tlb_pending;
+    uint16_t tlb_did;
+    uint32_t tlb_key;
+    struct vtd_iotlb_hit tlb;
 };
 
 enum { KIND_SS, KIND_FS };
@@ -65,7 +71,25 @@ static uint32_t eff_perm(uint32_t perm, int kind, bool priv, bool wpe)
 
 /* Internal IOTLB permission bit: a not-present translation cached under
  * CAP.CM=1 (VT-d 6.1: with caching mode, hardware may cache not-present
- * entries, so software must invalidate after making them present). */
+ * entries, so software must invalidate after making them present).
+ *
+ * What the caches hold when a request meets a fault (VT-d 6.2.2, 6.2.3,
+ * 6.2.4.1), as vtdemu chooses it (docs/spec-notes.md):
+ *  - CM=0: nothing.  A context entry is filled into the context cache only
+ *    once the request has passed every check that reads it (LCT.x/SCT.x,
+ *    and the address-width checks that use its AW), a PASID-table entry
+ *    only once it has passed the SPT.x checks and the checks that read
+ *    its fields (PGTT, AW, FSPM), and a translation only once the request
+ *    has passed the interrupt-range check (LGN.4, SGN.8) too.
+ *  - CM=1: the same, except that a second-stage walk that stopped at a
+ *    not-present entry (R=W=0) is cached as a not-present translation,
+ *    which 6.2.4.1 allows ("these translation fault conditions may cause
+ *    caching of the faulted translation").  Context and PASID caches never
+ *    hold faulted entries (6.2.2/6.2.3 say "may").  First-stage faults are
+ *    never cached, as 6.2.4.1 requires: "Even when CM is 1, hardware does
+ *    not cache translations in the IOTLB that encountered a fault in
+ *    first-stage mapping"; that includes nested walks and an FS output in
+ *    the interrupt range. */
 #define PERM_NP_ (1u << 17)
 
 /* Permission check of a cached translation against the request; same
@@ -126,8 +150,9 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
         vtd_ss_walk_(u, ssp, &wc, req->iova, access, &r);
     if (r.fault) {
         x->fault = r.fault;
+        /* CM=1 only, second stage only (6.2.4.1). */
         if (r.not_present && x->use_cache && field_get(u->cap, CAP, CM) &&
-            !(kind == KIND_FS && fsp->nested)) {
+            kind == KIND_SS) {
             struct vtd_iotlb_hit neg = { .page = 0, .page_size = 4096,
                                          .perm = PERM_NP_ };
             vtd_cache_iotlb_fill_(u, did, pasid_key, req->iova, &neg, gen);
@@ -138,12 +163,27 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
     x->page_size = r.page_size;
     x->perm = eff_perm(r.perm, kind, priv, wpe);
     if (x->use_cache) {
-        struct vtd_iotlb_hit fill = {
+        /* Filled by commit_iotlb() once the interrupt-range check has
+         * passed too (6.2.4.1). */
+        x->tlb_pending = true;
+        x->tlb_did = did;
+        x->tlb_key = pasid_key;
+        x->tlb = (struct vtd_iotlb_hit){
             .page = r.addr & ~(r.page_size - 1), .page_size = r.page_size,
             .perm = r.perm,
         };
-        vtd_cache_iotlb_fill_(u, did, pasid_key, req->iova, &fill, gen);
     }
+}
+
+/* Fill the translation paged() walked into the IOTLB when the request
+ * ended without a fault (VT-d 6.2.4.1: "IOTLB caches only valid
+ * mappings"). */
+static void commit_iotlb(struct vtd_iommu *u, struct xl *x)
+{
+    if (x->tlb_pending && !x->fault)
+        vtd_cache_iotlb_fill_(u, x->tlb_did, x->tlb_key, x->req->iova,
+                              &x->tlb, x->gen);
+    x->tlb_pending = false;
 }
 
 /* Access bits the walk must check: none for translation requests, which
@@ -170,6 +210,7 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
         x->fault = VTD_FR_RTA_LEGACY_PASID;            /* RTA.2 */
         return;
     }
+    bool ctx_fill = false;
     if (x->use_cache && vtd_cache_ctx_lookup_(u, req->sid, &ctx) &&
         !ctx.scalable) {
         x->struct_hit = true;
@@ -182,8 +223,7 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fpd = fpd;
             return;
         }
-        if (x->use_cache)
-            vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
+        ctx_fill = x->use_cache;
     }
     x->fpd = field_get(ctx.q[0], CE_LO, FPD);
     x->did = (uint16_t)field_get(ctx.q[1], CE_HI, DID);
@@ -200,6 +240,9 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fault = VTD_FR_ADDR_BEYOND_AW;
             return;
         }
+        /* The request passed every check of the entry (6.2.2). */
+        if (ctx_fill)
+            vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
         x->addr = req->iova;
         x->page_size = 4096;
         x->perm = VTD_PERM_R | VTD_PERM_W;
@@ -210,6 +253,8 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fault = VTD_FR_ADDR_BEYOND_AW;
             return;
         }
+        if (ctx_fill)
+            vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
         struct vtd_ss_params ssp = {
             .root = field_get(ctx.q[0], CE_LO, SSPTPTR) << 12,
             .levels = vtd_aw_levels_(aw),
@@ -221,6 +266,7 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
     }
     if (intr_range(x->addr))
         x->fault = VTD_FR_INTR_ADDR;                   /* LGN.4 */
+    commit_iotlb(u, x);
 }
 
 /* ------------------------------------------------------------------ */
@@ -234,6 +280,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
     struct vtd_ctx ctx;
     uint64_t gen = x->gen;
 
+    bool ctx_fill = false;
     if (x->use_cache && vtd_cache_ctx_lookup_(u, req->sid, &ctx) &&
         ctx.scalable) {
         x->struct_hit = true;
@@ -246,8 +293,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fpd = fpd;
             return;
         }
-        if (x->use_cache)
-            vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
+        ctx_fill = x->use_cache;
     }
     x->fpd = field_get(ctx.q[0], SCE0, FPD);
 
@@ -284,6 +330,8 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fault = VTD_FR_SGN_HAW;                 /* SGN.4.1 */
             return;
         }
+        if (ctx_fill)
+            vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
         x->addr = req->iova;
         x->page_size = 4096;
         x->perm = VTD_PERM_R | VTD_PERM_W;
@@ -291,6 +339,9 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fault = VTD_FR_SGN_INTR_ADDR;
         return;
     }
+    /* Every SCT.x check of the request has passed (6.2.2). */
+    if (ctx_fill)
+        vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
 
     /* VT-d 9.4: requests without PASID use RID_PASID and RID_PRIV. */
     uint32_t pasid = has_pasid ? req->pasid
@@ -302,6 +353,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
     bool exec = has_pasid && (req->access & VTD_ACC_EXEC);
 
     struct vtd_pasid_ent pe;
+    bool pe_fill = false;
     if (x->use_cache && vtd_cache_pasid_lookup_(u, req->sid, pasid, &pe)) {
         x->struct_hit = true;
     } else {
@@ -313,8 +365,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fault = f;
             return;
         }
-        if (x->use_cache)
-            vtd_cache_pasid_fill_(u, req->sid, pasid, &pe, gen);
+        pe_fill = x->use_cache;
     }
     x->fpd = x->fpd || pe.fpd;
     x->did = (uint16_t)field_get(pe.q[1], PTE1, DID);
@@ -354,6 +405,9 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fault = VTD_FR_SGN_HAW;                 /* SGN.4.2 */
             return;
         }
+        /* The entry passed every check of the request (6.2.3). */
+        if (pe_fill)
+            vtd_cache_pasid_fill_(u, req->sid, pasid, &pe, gen);
         x->addr = req->iova;
         x->page_size = 4096;
         x->perm = VTD_PERM_R | VTD_PERM_W;
@@ -362,6 +416,8 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fault = VTD_FR_SGN_AW;                  /* SGN.5 */
             return;
         }
+        if (pe_fill)
+            vtd_cache_pasid_fill_(u, req->sid, pasid, &pe, gen);
         paged(u, x, x->did, pasid, KIND_SS, true, priv, wpe, &ssp, NULL,
               walk_access(req));
         if (x->fault)
@@ -375,6 +431,8 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fault = VTD_FR_SGN_CANONICAL;
             return;
         }
+        if (pe_fill)
+            vtd_cache_pasid_fill_(u, req->sid, pasid, &pe, gen);
         struct vtd_fs_params fsp = {
             .root = field_get(pe.q[2], PTE2, FSPTPTR) << 12,
             .levels = levels,
@@ -392,6 +450,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
     }
     if (intr_range(x->addr))
         x->fault = VTD_FR_SGN_INTR_ADDR;               /* SGN.8 */
+    commit_iotlb(u, x);
 }
 
 /* Faults a translation request completes successfully with no
