@@ -152,7 +152,8 @@ static void resolve_space(struct vtd_iommu *u, const struct vtd_notifier *s,
         unsigned aw = (unsigned)field_get(ctx.q[1], CE_HI, AW);
         if (tt == VTD_TT_PT) {
             sp->kind = SPACE_PT;
-            sp->width = u->haw;
+            /* 9.3 AW: pass-through stops at 2^AGAW (translate.c). */
+            sp->width = u->sagaw ? MIN(u->haw, vtd_aw_bits_(aw)) : u->haw;
             return;
         }
         sp->kind = SPACE_SS;

@@ -59,9 +59,19 @@ static bool legacy_ctx_invalid(const struct vtd_iommu *u, const uint64_t *q)
             return true;
         break;
     case VTD_TT_PT:
-        /* AW "must be the largest AGAW supported"; the spec lists no
-         * fault for it (the QEMU oracle leaves it open): not checked. */
-        return !field_get(u->ecap, ECAP, PT);
+        /* 9.3 AW: with TT=10b it "must be programmed to indicate the
+         * largest AGAW value supported by hardware"; requests above
+         * 2^AGAW-1 are blocked (translate.c).  LCT.4.1 (an AW "not
+         * supported by hardware") names no TT, so an AW that SAGAW does
+         * not offer is invalid here too.  A supported AW below the
+         * largest is accepted and limits the requests.  A unit with
+         * SAGAW=0 (no second stage, 11.4.2) has no AGAW to name: AW is
+         * not checked there and only HAW limits the requests. */
+        if (!field_get(u->ecap, ECAP, PT))
+            return true;
+        if (u->sagaw == 0)
+            return false;
+        break;
     default:
         return true;
     }

@@ -240,6 +240,20 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             x->fault = VTD_FR_ADDR_BEYOND_AW;
             return;
         }
+        /* 9.3 AW with TT=10b: untranslated requests "accessing addresses
+         * above 2^X-1 (where X is the AGAW value indicated by this field)
+         * are blocked and treated as translation faults".  Table 30 has
+         * no row for it; vtdemu reports the nearest, LGN.1 (4h), an open
+         * choice (docs/spec-notes.md).  rootctx.c has checked AW against
+         * SAGAW (LCT.4.1) unless SAGAW=0, when no AGAW exists. */
+        if (tt == VTD_TT_PT && req->at == VTD_AT_UNTRANSLATED &&
+            u->sagaw != 0 &&
+            above_bits(req->iova,
+                       vtd_aw_bits_((unsigned)field_get(ctx.q[1], CE_HI,
+                                                        AW)))) {
+            x->fault = VTD_FR_ADDR_BEYOND_AW;
+            return;
+        }
         /* The request passed every check of the entry (6.2.2). */
         if (ctx_fill)
             vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
