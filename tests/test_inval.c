@@ -22,12 +22,12 @@
 #define CCMD_ICC (1ULL << 63)
 #define CCMD_CIRG(g) ((uint64_t)(g) << 61)
 #define CCMD_CAIG(g) ((uint64_t)(g) << 59)
-#define CCMD_CAIG_MASK (3ULL << 59)
+#define CCMD_CAIG_BITS (3ULL << 59)
 /* IOTLB: IVT 63, IIRG 61:60, IAIG 58:57, DR 49, DW 48, DID 47:32 */
 #define IOTLB_IVT (1ULL << 63)
 #define IOTLB_IIRG(g) ((uint64_t)(g) << 60)
 #define IOTLB_IAIG(g) ((uint64_t)(g) << 57)
-#define IOTLB_IAIG_MASK (3ULL << 57)
+#define IOTLB_IAIG_BITS (3ULL << 57)
 #define IOTLB_DID(d) ((uint64_t)(d) << 32)
 
 static struct fake_host *h;
@@ -100,12 +100,12 @@ START_TEST(test_ccmd_domain_and_device)
     struct vtd_iommu *u = unit(QCAP, QECAP, 0, NULL);
     wr64(u, VTD_REG_CCMD, CCMD_ICC | CCMD_CIRG(2) | 0x2a);
     uint64_t v = rd64(u, VTD_REG_CCMD);
-    ck_assert_uint_eq(v & (CCMD_ICC | CCMD_CAIG_MASK), CCMD_CAIG(2));
+    ck_assert_uint_eq(v & (CCMD_ICC | CCMD_CAIG_BITS), CCMD_CAIG(2));
     ck_assert_uint_eq(v & 0xffff, 0x2a);
     wr64(u, VTD_REG_CCMD, CCMD_ICC | CCMD_CIRG(3) | (3ULL << 32) |
                               (0x0018ULL << 16) | 0x2a);
     v = rd64(u, VTD_REG_CCMD);
-    ck_assert_uint_eq(v & (CCMD_ICC | CCMD_CAIG_MASK), CCMD_CAIG(3));
+    ck_assert_uint_eq(v & (CCMD_ICC | CCMD_CAIG_BITS), CCMD_CAIG(3));
     ck_assert_uint_eq(ninval(u), 2);
     vtd_iommu_free(u);
 }
@@ -117,7 +117,7 @@ START_TEST(test_ccmd_reserved_granularity_is_error)
 {
     struct vtd_iommu *u = unit(QCAP, QECAP, 0, NULL);
     wr64(u, VTD_REG_CCMD, CCMD_ICC);
-    ck_assert_uint_eq(rd64(u, VTD_REG_CCMD) & (CCMD_ICC | CCMD_CAIG_MASK),
+    ck_assert_uint_eq(rd64(u, VTD_REG_CCMD) & (CCMD_ICC | CCMD_CAIG_BITS),
                       0);
     ck_assert_uint_eq(ninval(u), 0);
     vtd_iommu_free(u);
@@ -158,11 +158,11 @@ START_TEST(test_iotlb_domain_and_page)
 {
     struct vtd_iommu *u = unit(QCAP, QECAP, 0, NULL);
     wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(2) | IOTLB_DID(7));
-    ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_MASK),
+    ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_BITS),
                       IOTLB_IAIG(2));
     wr64(u, IVA, 0x12345000 | 9); /* AM 9: a 2 MiB region */
     wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(3) | IOTLB_DID(7));
-    ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_MASK),
+    ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_BITS),
                       IOTLB_IAIG(3));
     ck_assert_uint_eq(ninval(u), 2);
     vtd_iommu_free(u);
@@ -176,11 +176,11 @@ START_TEST(test_iotlb_am_above_mamv_is_error)
     struct vtd_iommu *u = unit(QCAP, QECAP, 0, NULL);
     wr64(u, IVA, 19);
     wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(3) | IOTLB_DID(1));
-    ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_MASK), 0);
+    ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_BITS), 0);
     ck_assert_uint_eq(ninval(u), 0);
     /* IIRG 00b reserved: error as well */
     wr64(u, IOTLB, IOTLB_IVT);
-    ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_MASK), 0);
+    ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_BITS), 0);
     ck_assert_uint_eq(ninval(u), 0);
     vtd_iommu_free(u);
 }
@@ -192,7 +192,7 @@ START_TEST(test_iotlb_page_without_psi_done_as_domain)
 {
     struct vtd_iommu *u = unit(QCAP & ~(1ULL << 39), QECAP, 0, NULL);
     wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(3) | IOTLB_DID(1));
-    ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_MASK),
+    ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_BITS),
                       IOTLB_IAIG(2));
     ck_assert_uint_eq(ninval(u), 1);
     vtd_iommu_free(u);
@@ -207,10 +207,10 @@ START_TEST(test_register_invalidation_refused_in_scalable_mode)
     wr64(u, VTD_REG_RTADDR, 0x10000 | (1u << 10)); /* TTM=01 */
     wr32(u, VTD_REG_GCMD, 0x40000000);
     wr64(u, VTD_REG_CCMD, 0xa000000000000000ULL);
-    ck_assert_uint_eq(rd64(u, VTD_REG_CCMD) & (CCMD_ICC | CCMD_CAIG_MASK),
+    ck_assert_uint_eq(rd64(u, VTD_REG_CCMD) & (CCMD_ICC | CCMD_CAIG_BITS),
                       0);
     wr64(u, 0x508, 0x9003000000000000ULL); /* IOTLB at IRO 0x500 + 8 */
-    ck_assert_uint_eq(rd64(u, 0x508) & (IOTLB_IVT | IOTLB_IAIG_MASK), 0);
+    ck_assert_uint_eq(rd64(u, 0x508) & (IOTLB_IVT | IOTLB_IAIG_BITS), 0);
     ck_assert_uint_eq(ninval(u), 0);
     vtd_iommu_free(u);
 }
@@ -222,7 +222,7 @@ START_TEST(test_register_invalidation_refused_from_version_6)
 {
     struct vtd_iommu *u = unit(QCAP, QECAP, 0x60, NULL);
     wr64(u, VTD_REG_CCMD, 0xa000000000000000ULL);
-    ck_assert_uint_eq(rd64(u, VTD_REG_CCMD) & CCMD_CAIG_MASK, 0);
+    ck_assert_uint_eq(rd64(u, VTD_REG_CCMD) & CCMD_CAIG_BITS, 0);
     ck_assert_uint_eq(ninval(u), 0);
     vtd_iommu_free(u);
 }
@@ -273,7 +273,7 @@ START_TEST(test_page_invalidation_refreshes_translation)
         ck_assert_uint_eq(stale, 0x20010);         /* as hardware may */
     wr64(u, IVA, 0);                               /* ADDR 0, AM 0 */
     wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(3) | IOTLB_DID(5));
-    ck_assert_uint_eq(rd64(u, IOTLB) & IOTLB_IAIG_MASK, IOTLB_IAIG(3));
+    ck_assert_uint_eq(rd64(u, IOTLB) & IOTLB_IAIG_BITS, IOTLB_IAIG(3));
     ck_assert_uint_eq(xlate(u, NULL), 0x21010);
     vtd_iommu_free(u);
 }

@@ -31,15 +31,16 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <vtd/layout.h>
 #include <vtd/vtd.h>
 
 /* ------------------------------------------------------------------ */
-/* Bit fields: named once, read with field_get()                       */
+/* Bit fields: named once in <vtd/layout.h>, read with field_get()     */
 /* ------------------------------------------------------------------ */
 
 static inline uint64_t bits_mask(unsigned shift, unsigned len)
 {
-    return (len >= 64 ? ~0ULL : ((1ULL << len) - 1)) << shift;
+    return vtd_field_mask(shift, len);
 }
 
 static inline uint64_t bits_get(uint64_t v, unsigned shift, unsigned len)
@@ -47,6 +48,9 @@ static inline uint64_t bits_get(uint64_t v, unsigned shift, unsigned len)
     return (v >> shift) & (len >= 64 ? ~0ULL : ((1ULL << len) - 1));
 }
 
+/* Internal setter: masks x to the field (hardware-side updates whose
+ * values are known to fit).  Public code uses VTD_FIELD_SET, which
+ * refuses a value wider than the field. */
 static inline uint64_t bits_set(uint64_t v, unsigned shift, unsigned len,
                                 uint64_t f)
 {
@@ -54,16 +58,230 @@ static inline uint64_t bits_set(uint64_t v, unsigned shift, unsigned len,
     return (v & ~m) | ((f << shift) & m);
 }
 
-/* FIELD(CTX_HI, DID, 8, 16) declares CTX_HI_DID_SHIFT / _LEN / _MASK.
- * field_get(v, CTX_HI, DID) reads it; field_set(v, CTX_HI, DID, x) sets. */
-#define FIELD(reg, name, shift, len)                                       \
-    enum { reg##_##name##_SHIFT = (shift), reg##_##name##_LEN = (len) };   \
-    static const uint64_t reg##_##name##_MASK G_GNUC_UNUSED =             \
-        ((len) >= 64 ? ~0ULL : ((1ULL << (len)) - 1)) << (shift)
+/* Every architectural field is declared in <vtd/layout.h> as
+ * VTD_FIELD(CE_HI, DID, 8, 16) (constants VTD_CE_HI_DID_SHIFT / _LEN /
+ * _MASK).  field_get(v, CE_HI, DID) reads it; field_set(v, CE_HI, DID, x)
+ * sets it.  FIELD() declares a field private to the core the same way. */
+#define FIELD(reg, name, shift, len) VTD_FIELD(reg, name, shift, len)
 #define field_get(v, reg, name)                                            \
-    bits_get((v), reg##_##name##_SHIFT, reg##_##name##_LEN)
+    bits_get((v), VTD_##reg##_##name##_SHIFT, VTD_##reg##_##name##_LEN)
 #define field_set(v, reg, name, x)                                         \
-    bits_set((v), reg##_##name##_SHIFT, reg##_##name##_LEN, (x))
+    bits_set((v), VTD_##reg##_##name##_SHIFT, VTD_##reg##_##name##_LEN, (x))
+
+/* The core's short names for the masks of <vtd/layout.h>. */
+#define QD_TYPE_LO_MASK VTD_QD_TYPE_LO_MASK
+#define QD_G_MASK VTD_QD_G_MASK
+#define QD_TYPE_HI_MASK VTD_QD_TYPE_HI_MASK
+#define QD_DID_MASK VTD_QD_DID_MASK
+#define QD_CC_SID_MASK VTD_QD_CC_SID_MASK
+#define QD_CC_FM_MASK VTD_QD_CC_FM_MASK
+#define QD_IOTLB_DW_MASK VTD_QD_IOTLB_DW_MASK
+#define QD_IOTLB_DR_MASK VTD_QD_IOTLB_DR_MASK
+#define QD_HI_AM_MASK VTD_QD_HI_AM_MASK
+#define QD_HI_IH_MASK VTD_QD_HI_IH_MASK
+#define QD_HI_ADDR_MASK VTD_QD_HI_ADDR_MASK
+#define QD_PASID_MASK VTD_QD_PASID_MASK
+#define QD_DEV_SID_MASK VTD_QD_DEV_SID_MASK
+#define QD_PDEV_SID_MASK VTD_QD_PDEV_SID_MASK
+#define QD_IEC_G_MASK VTD_QD_IEC_G_MASK
+#define QD_IEC_IM_MASK VTD_QD_IEC_IM_MASK
+#define QD_IEC_IIDX_MASK VTD_QD_IEC_IIDX_MASK
+#define QD_WAIT_IF_MASK VTD_QD_WAIT_IF_MASK
+#define QD_WAIT_SW_MASK VTD_QD_WAIT_SW_MASK
+#define QD_WAIT_FN_MASK VTD_QD_WAIT_FN_MASK
+#define QD_WAIT_PD_MASK VTD_QD_WAIT_PD_MASK
+#define QD_WAIT_DATA_MASK VTD_QD_WAIT_DATA_MASK
+#define QD_WAIT_HI_ADDR_MASK VTD_QD_WAIT_HI_ADDR_MASK
+#define IRTA_S_MASK VTD_IRTA_S_MASK
+#define IRTA_EIME_MASK VTD_IRTA_EIME_MASK
+#define IRTA_ADDR_MASK VTD_IRTA_ADDR_MASK
+#define IRTE_LO_P_MASK VTD_IRTE_LO_P_MASK
+#define IRTE_LO_FPD_MASK VTD_IRTE_LO_FPD_MASK
+#define IRTE_LO_DM_MASK VTD_IRTE_LO_DM_MASK
+#define IRTE_LO_RH_MASK VTD_IRTE_LO_RH_MASK
+#define IRTE_LO_TM_MASK VTD_IRTE_LO_TM_MASK
+#define IRTE_LO_DLM_MASK VTD_IRTE_LO_DLM_MASK
+#define IRTE_LO_AVAIL_MASK VTD_IRTE_LO_AVAIL_MASK
+#define IRTE_LO_URG_MASK VTD_IRTE_LO_URG_MASK
+#define IRTE_LO_IM_MASK VTD_IRTE_LO_IM_MASK
+#define IRTE_LO_V_MASK VTD_IRTE_LO_V_MASK
+#define IRTE_LO_DST_MASK VTD_IRTE_LO_DST_MASK
+#define IRTE_LO_DST_X_MASK VTD_IRTE_LO_DST_X_MASK
+#define IRTE_LO_PDAL_MASK VTD_IRTE_LO_PDAL_MASK
+#define IRTE_HI_SID_MASK VTD_IRTE_HI_SID_MASK
+#define IRTE_HI_SQ_MASK VTD_IRTE_HI_SQ_MASK
+#define IRTE_HI_SVT_MASK VTD_IRTE_HI_SVT_MASK
+#define IRTE_HI_PDAH_MASK VTD_IRTE_HI_PDAH_MASK
+#define FSTS_PFO_MASK VTD_FSTS_PFO_MASK
+#define FSTS_PPF_MASK VTD_FSTS_PPF_MASK
+#define FSTS_IQE_MASK VTD_FSTS_IQE_MASK
+#define FSTS_ICE_MASK VTD_FSTS_ICE_MASK
+#define FSTS_ITE_MASK VTD_FSTS_ITE_MASK
+#define FSTS_FRI_MASK VTD_FSTS_FRI_MASK
+#define ECTL_IP_MASK VTD_ECTL_IP_MASK
+#define ECTL_IM_MASK VTD_ECTL_IM_MASK
+#define CCMD_DID_MASK VTD_CCMD_DID_MASK
+#define CCMD_SID_MASK VTD_CCMD_SID_MASK
+#define CCMD_FM_MASK VTD_CCMD_FM_MASK
+#define CCMD_CAIG_MASK VTD_CCMD_CAIG_MASK
+#define CCMD_CIRG_MASK VTD_CCMD_CIRG_MASK
+#define CCMD_ICC_MASK VTD_CCMD_ICC_MASK
+#define IOTLB_DID_MASK VTD_IOTLB_DID_MASK
+#define IOTLB_DW_MASK VTD_IOTLB_DW_MASK
+#define IOTLB_DR_MASK VTD_IOTLB_DR_MASK
+#define IOTLB_IAIG_MASK VTD_IOTLB_IAIG_MASK
+#define IOTLB_IIRG_MASK VTD_IOTLB_IIRG_MASK
+#define IOTLB_IVT_MASK VTD_IOTLB_IVT_MASK
+#define IVA_AM_MASK VTD_IVA_AM_MASK
+#define IVA_IH_MASK VTD_IVA_IH_MASK
+#define IVA_ADDR_MASK VTD_IVA_ADDR_MASK
+#define IQA_QS_MASK VTD_IQA_QS_MASK
+#define IQA_DW_MASK VTD_IQA_DW_MASK
+#define IQA_IQA_MASK VTD_IQA_IQA_MASK
+#define IQ_PTR_MASK VTD_IQ_PTR_MASK
+#define IQERCD_IQEI_MASK VTD_IQERCD_IQEI_MASK
+#define IQERCD_ITESID_MASK VTD_IQERCD_ITESID_MASK
+#define IQERCD_ICESID_MASK VTD_IQERCD_ICESID_MASK
+#define ICS_IWC_MASK VTD_ICS_IWC_MASK
+#define PMEN_PRS_MASK VTD_PMEN_PRS_MASK
+#define PMEN_EPM_MASK VTD_PMEN_EPM_MASK
+#define FRCD_HI_SID_MASK VTD_FRCD_HI_SID_MASK
+#define FRCD_HI_T2_MASK VTD_FRCD_HI_T2_MASK
+#define FRCD_HI_PRIV_MASK VTD_FRCD_HI_PRIV_MASK
+#define FRCD_HI_EXE_MASK VTD_FRCD_HI_EXE_MASK
+#define FRCD_HI_PP_MASK VTD_FRCD_HI_PP_MASK
+#define FRCD_HI_FR_MASK VTD_FRCD_HI_FR_MASK
+#define FRCD_HI_PV_MASK VTD_FRCD_HI_PV_MASK
+#define FRCD_HI_AT_MASK VTD_FRCD_HI_AT_MASK
+#define FRCD_HI_T1_MASK VTD_FRCD_HI_T1_MASK
+#define FRCD_HI_F_MASK VTD_FRCD_HI_F_MASK
+#define RE_P_MASK VTD_RE_P_MASK
+#define RE_CTP_MASK VTD_RE_CTP_MASK
+#define CE_LO_P_MASK VTD_CE_LO_P_MASK
+#define CE_LO_FPD_MASK VTD_CE_LO_FPD_MASK
+#define CE_LO_TT_MASK VTD_CE_LO_TT_MASK
+#define CE_LO_RSVD_MASK VTD_CE_LO_RSVD_MASK
+#define CE_LO_SSPTPTR_MASK VTD_CE_LO_SSPTPTR_MASK
+#define CE_HI_AW_MASK VTD_CE_HI_AW_MASK
+#define CE_HI_IGN_MASK VTD_CE_HI_IGN_MASK
+#define CE_HI_RSVD7_MASK VTD_CE_HI_RSVD7_MASK
+#define CE_HI_DID_MASK VTD_CE_HI_DID_MASK
+#define CE_HI_RSVD_MASK VTD_CE_HI_RSVD_MASK
+#define SRE_P_MASK VTD_SRE_P_MASK
+#define SRE_RSVD_MASK VTD_SRE_RSVD_MASK
+#define SRE_CTP_MASK VTD_SRE_CTP_MASK
+#define SCE0_P_MASK VTD_SCE0_P_MASK
+#define SCE0_FPD_MASK VTD_SCE0_FPD_MASK
+#define SCE0_DTE_MASK VTD_SCE0_DTE_MASK
+#define SCE0_PASIDE_MASK VTD_SCE0_PASIDE_MASK
+#define SCE0_PRE_MASK VTD_SCE0_PRE_MASK
+#define SCE0_HPTE_MASK VTD_SCE0_HPTE_MASK
+#define SCE0_EPTR_MASK VTD_SCE0_EPTR_MASK
+#define SCE0_RSVD_MASK VTD_SCE0_RSVD_MASK
+#define SCE0_PDTS_MASK VTD_SCE0_PDTS_MASK
+#define SCE0_PDIR_MASK VTD_SCE0_PDIR_MASK
+#define SCE1_RID_PASID_MASK VTD_SCE1_RID_PASID_MASK
+#define SCE1_RID_PRIV_MASK VTD_SCE1_RID_PRIV_MASK
+#define SCE1_RSVD_MASK VTD_SCE1_RSVD_MASK
+#define PID_CTL_ON_MASK VTD_PID_CTL_ON_MASK
+#define PID_CTL_SN_MASK VTD_PID_CTL_SN_MASK
+#define PID_CTL_NV_MASK VTD_PID_CTL_NV_MASK
+#define PID_CTL_NDST_MASK VTD_PID_CTL_NDST_MASK
+#define PID_CTL_NDST_X_MASK VTD_PID_CTL_NDST_X_MASK
+#define PDE_P_MASK VTD_PDE_P_MASK
+#define PDE_FPD_MASK VTD_PDE_FPD_MASK
+#define PDE_RSVD_MASK VTD_PDE_RSVD_MASK
+#define PDE_PTBL_MASK VTD_PDE_PTBL_MASK
+#define PTE0_P_MASK VTD_PTE0_P_MASK
+#define PTE0_FPD_MASK VTD_PTE0_FPD_MASK
+#define PTE0_AW_MASK VTD_PTE0_AW_MASK
+#define PTE0_RSVD5_MASK VTD_PTE0_RSVD5_MASK
+#define PTE0_PGTT_MASK VTD_PTE0_PGTT_MASK
+#define PTE0_SSADE_MASK VTD_PTE0_SSADE_MASK
+#define PTE0_RSVD10_MASK VTD_PTE0_RSVD10_MASK
+#define PTE0_SSPTPTR_MASK VTD_PTE0_SSPTPTR_MASK
+#define PTE1_DID_MASK VTD_PTE1_DID_MASK
+#define PTE1_RSVD16_MASK VTD_PTE1_RSVD16_MASK
+#define PTE1_PWSNP_MASK VTD_PTE1_PWSNP_MASK
+#define PTE1_PGSNP_MASK VTD_PTE1_PGSNP_MASK
+#define PTE1_CD_MASK VTD_PTE1_CD_MASK
+#define PTE1_EMTE_MASK VTD_PTE1_EMTE_MASK
+#define PTE1_RSVD27_MASK VTD_PTE1_RSVD27_MASK
+#define PTE1_PAT_MASK VTD_PTE1_PAT_MASK
+#define PTE2_SRE_MASK VTD_PTE2_SRE_MASK
+#define PTE2_RSVD1_MASK VTD_PTE2_RSVD1_MASK
+#define PTE2_FSPM_MASK VTD_PTE2_FSPM_MASK
+#define PTE2_WPE_MASK VTD_PTE2_WPE_MASK
+#define PTE2_IGN_MASK VTD_PTE2_IGN_MASK
+#define PTE2_EAFE_MASK VTD_PTE2_EAFE_MASK
+#define PTE2_RSVD8_MASK VTD_PTE2_RSVD8_MASK
+#define PTE2_FSPTPTR_MASK VTD_PTE2_FSPTPTR_MASK
+#define SSE_R_MASK VTD_SSE_R_MASK
+#define SSE_W_MASK VTD_SSE_W_MASK
+#define SSE_PS_MASK VTD_SSE_PS_MASK
+#define SSE_A_MASK VTD_SSE_A_MASK
+#define SSE_D_MASK VTD_SSE_D_MASK
+#define SSE_SNP_MASK VTD_SSE_SNP_MASK
+#define SSE_IW_MASK VTD_SSE_IW_MASK
+#define FSE_P_MASK VTD_FSE_P_MASK
+#define FSE_RW_MASK VTD_FSE_RW_MASK
+#define FSE_US_MASK VTD_FSE_US_MASK
+#define FSE_A_MASK VTD_FSE_A_MASK
+#define FSE_D_MASK VTD_FSE_D_MASK
+#define FSE_PS_MASK VTD_FSE_PS_MASK
+#define FSE_EA_MASK VTD_FSE_EA_MASK
+#define CAP_ND_MASK VTD_CAP_ND_MASK
+#define CAP_AFL_MASK VTD_CAP_AFL_MASK
+#define CAP_RWBF_MASK VTD_CAP_RWBF_MASK
+#define CAP_PLMR_MASK VTD_CAP_PLMR_MASK
+#define CAP_PHMR_MASK VTD_CAP_PHMR_MASK
+#define CAP_CM_MASK VTD_CAP_CM_MASK
+#define CAP_SAGAW_MASK VTD_CAP_SAGAW_MASK
+#define CAP_MGAW_MASK VTD_CAP_MGAW_MASK
+#define CAP_ZLR_MASK VTD_CAP_ZLR_MASK
+#define CAP_FRO_MASK VTD_CAP_FRO_MASK
+#define CAP_SLLPS_MASK VTD_CAP_SLLPS_MASK
+#define CAP_PSI_MASK VTD_CAP_PSI_MASK
+#define CAP_NFR_MASK VTD_CAP_NFR_MASK
+#define CAP_MAMV_MASK VTD_CAP_MAMV_MASK
+#define CAP_DWD_MASK VTD_CAP_DWD_MASK
+#define CAP_DRD_MASK VTD_CAP_DRD_MASK
+#define CAP_FS1GP_MASK VTD_CAP_FS1GP_MASK
+#define CAP_PI_MASK VTD_CAP_PI_MASK
+#define CAP_FS5LP_MASK VTD_CAP_FS5LP_MASK
+#define CAP_ESIRTPS_MASK VTD_CAP_ESIRTPS_MASK
+#define CAP_ESRTPS_MASK VTD_CAP_ESRTPS_MASK
+#define ECAP_C_MASK VTD_ECAP_C_MASK
+#define ECAP_QI_MASK VTD_ECAP_QI_MASK
+#define ECAP_DT_MASK VTD_ECAP_DT_MASK
+#define ECAP_IR_MASK VTD_ECAP_IR_MASK
+#define ECAP_EIM_MASK VTD_ECAP_EIM_MASK
+#define ECAP_PT_MASK VTD_ECAP_PT_MASK
+#define ECAP_SC_MASK VTD_ECAP_SC_MASK
+#define ECAP_IRO_MASK VTD_ECAP_IRO_MASK
+#define ECAP_MHMV_MASK VTD_ECAP_MHMV_MASK
+#define ECAP_MTS_MASK VTD_ECAP_MTS_MASK
+#define ECAP_NEST_MASK VTD_ECAP_NEST_MASK
+#define ECAP_PRS_MASK VTD_ECAP_PRS_MASK
+#define ECAP_ERS_MASK VTD_ECAP_ERS_MASK
+#define ECAP_SRS_MASK VTD_ECAP_SRS_MASK
+#define ECAP_NWFS_MASK VTD_ECAP_NWFS_MASK
+#define ECAP_EAFS_MASK VTD_ECAP_EAFS_MASK
+#define ECAP_PSS_MASK VTD_ECAP_PSS_MASK
+#define ECAP_PASID_MASK VTD_ECAP_PASID_MASK
+#define ECAP_DIT_MASK VTD_ECAP_DIT_MASK
+#define ECAP_PDS_MASK VTD_ECAP_PDS_MASK
+#define ECAP_SMTS_MASK VTD_ECAP_SMTS_MASK
+#define ECAP_VCS_MASK VTD_ECAP_VCS_MASK
+#define ECAP_SSADS_MASK VTD_ECAP_SSADS_MASK
+#define ECAP_SSTS_MASK VTD_ECAP_SSTS_MASK
+#define ECAP_FSTS_MASK VTD_ECAP_FSTS_MASK
+#define ECAP_SMPWCS_MASK VTD_ECAP_SMPWCS_MASK
+#define ECAP_RPS_MASK VTD_ECAP_RPS_MASK
+#define ECAP_ADMS_MASK VTD_ECAP_ADMS_MASK
+#define ECAP_RPRIVS_MASK VTD_ECAP_RPRIVS_MASK
+#define RTADDR_TTM_MASK VTD_RTADDR_TTM_MASK
+#define RTADDR_RTA_MASK VTD_RTADDR_RTA_MASK
 
 /* Little-endian 64-bit load from any alignment: one load on x86. */
 static inline uint64_t ldq_le(const void *p)
@@ -79,130 +297,6 @@ static inline void stq_le(void *p, uint64_t v)
     for (int i = 0; i < 8; i++)
         b[i] = (uint8_t)(v >> (8 * i));
 }
-
-/* ------------------------------------------------------------------ */
-/* Register offsets (VT-d 11.4)                                        */
-/* ------------------------------------------------------------------ */
-
-enum vtd_reg_off {
-    VTD_REG_VER = 0x00,
-    VTD_REG_CAP = 0x08,
-    VTD_REG_ECAP = 0x10,
-    VTD_REG_GCMD = 0x18,
-    VTD_REG_GSTS = 0x1c,
-    VTD_REG_RTADDR = 0x20,
-    VTD_REG_CCMD = 0x28,
-    VTD_REG_FSTS = 0x34,
-    VTD_REG_FECTL = 0x38,
-    VTD_REG_FEDATA = 0x3c,
-    VTD_REG_FEADDR = 0x40,
-    VTD_REG_FEUADDR = 0x44,
-    VTD_REG_AFLOG = 0x58,
-    VTD_REG_PMEN = 0x64,
-    VTD_REG_PLMBASE = 0x68,
-    VTD_REG_PLMLIMIT = 0x6c,
-    VTD_REG_PHMBASE = 0x70,
-    VTD_REG_PHMLIMIT = 0x78,
-    VTD_REG_IQH = 0x80,
-    VTD_REG_IQT = 0x88,
-    VTD_REG_IQA = 0x90,
-    VTD_REG_ICS = 0x9c,
-    VTD_REG_IECTL = 0xa0,
-    VTD_REG_IEDATA = 0xa4,
-    VTD_REG_IEADDR = 0xa8,
-    VTD_REG_IEUADDR = 0xac,
-    VTD_REG_IQERCD = 0xb0,
-    VTD_REG_IRTA = 0xb8,
-    VTD_REG_PQH = 0xc0,
-    VTD_REG_PQT = 0xc8,
-    VTD_REG_PQA = 0xd0,
-    VTD_REG_PRS = 0xdc,
-    VTD_REG_PECTL = 0xe0,
-    VTD_REG_PEDATA = 0xe4,
-    VTD_REG_PEADDR = 0xe8,
-    VTD_REG_PEUADDR = 0xec,
-};
-
-/* Capability register fields (VT-d 11.4.2) */
-FIELD(CAP, ND, 0, 3);
-FIELD(CAP, AFL, 3, 1);
-FIELD(CAP, RWBF, 4, 1);
-FIELD(CAP, PLMR, 5, 1);
-FIELD(CAP, PHMR, 6, 1);
-FIELD(CAP, CM, 7, 1);
-FIELD(CAP, SAGAW, 8, 5);
-FIELD(CAP, MGAW, 16, 6);
-FIELD(CAP, ZLR, 22, 1);
-FIELD(CAP, FRO, 24, 10);
-FIELD(CAP, SLLPS, 34, 4);
-FIELD(CAP, PSI, 39, 1);
-FIELD(CAP, NFR, 40, 8);
-FIELD(CAP, MAMV, 48, 6);
-FIELD(CAP, DWD, 54, 1);
-FIELD(CAP, DRD, 55, 1);
-FIELD(CAP, FS1GP, 56, 1);
-FIELD(CAP, PI, 59, 1);
-FIELD(CAP, FS5LP, 60, 1);
-FIELD(CAP, ESIRTPS, 62, 1);
-FIELD(CAP, ESRTPS, 63, 1);
-
-/* Extended capability register fields (VT-d 11.4.3) */
-FIELD(ECAP, C, 0, 1);
-FIELD(ECAP, QI, 1, 1);
-FIELD(ECAP, DT, 2, 1);
-FIELD(ECAP, IR, 3, 1);
-FIELD(ECAP, EIM, 4, 1);
-FIELD(ECAP, PT, 6, 1);
-FIELD(ECAP, SC, 7, 1);
-FIELD(ECAP, IRO, 8, 10);
-FIELD(ECAP, MHMV, 20, 4);
-FIELD(ECAP, MTS, 25, 1);
-FIELD(ECAP, NEST, 26, 1);
-FIELD(ECAP, PRS, 29, 1);
-FIELD(ECAP, ERS, 30, 1);
-FIELD(ECAP, SRS, 31, 1);
-FIELD(ECAP, NWFS, 33, 1);
-FIELD(ECAP, EAFS, 34, 1);
-FIELD(ECAP, PSS, 35, 5);
-FIELD(ECAP, PASID, 40, 1);
-FIELD(ECAP, DIT, 41, 1);
-FIELD(ECAP, PDS, 42, 1);
-FIELD(ECAP, SMTS, 43, 1);
-FIELD(ECAP, VCS, 44, 1);
-FIELD(ECAP, SSADS, 45, 1);
-FIELD(ECAP, SSTS, 46, 1);
-FIELD(ECAP, FSTS, 47, 1);
-FIELD(ECAP, SMPWCS, 48, 1);
-FIELD(ECAP, RPS, 49, 1);
-FIELD(ECAP, ADMS, 51, 1);
-FIELD(ECAP, RPRIVS, 53, 1);
-
-/* Global command / status bits (VT-d 11.4.4, 11.4.5) */
-enum {
-    VTD_GCMD_CFI = 1u << 23,
-    VTD_GCMD_SIRTP = 1u << 24,
-    VTD_GCMD_IRE = 1u << 25,
-    VTD_GCMD_QIE = 1u << 26,
-    VTD_GCMD_WBF = 1u << 27,
-    VTD_GCMD_EAFL = 1u << 28,
-    VTD_GCMD_SFL = 1u << 29,
-    VTD_GCMD_SRTP = 1u << 30,
-    VTD_GCMD_TE = 1u << 31,
-    VTD_GSTS_CFIS = 1u << 23,
-    VTD_GSTS_IRTPS = 1u << 24,
-    VTD_GSTS_IRES = 1u << 25,
-    VTD_GSTS_QIES = 1u << 26,
-    VTD_GSTS_WBFS = 1u << 27,
-    VTD_GSTS_AFLS = 1u << 28,
-    VTD_GSTS_FLS = 1u << 29,
-    VTD_GSTS_RTPS = 1u << 30,
-    VTD_GSTS_TES = 1u << 31,
-};
-
-/* Root table address (VT-d 11.4.6) */
-FIELD(RTADDR, TTM, 10, 2);
-FIELD(RTADDR, RTA, 12, 52);
-enum { VTD_TTM_LEGACY = 0, VTD_TTM_SCALABLE = 1, VTD_TTM_ABORT = 3 };
 
 /* ------------------------------------------------------------------ */
 /* Per-area state                                                      */

@@ -23,41 +23,8 @@ struct vtd_ir_state {
     void *iec;               /* interrupt entry cache, owned by intremap.c */
 };
 
-/* Interrupt Remapping Table Address register (VT-d 11.4.9.x, IRTA_REG). */
-FIELD(IRTA, S, 0, 4);        /* table holds 2^(S+1) entries */
-FIELD(IRTA, EIME, 11, 1);    /* x2APIC mode (honoured with ECAP.EIM) */
-FIELD(IRTA, ADDR, 12, 52);   /* 4 KiB aligned table base */
-
-/* IRTE, low qword, both formats (VT-d 9.9, 9.10). */
-FIELD(IRTE_LO, P, 0, 1);
-FIELD(IRTE_LO, FPD, 1, 1);
-FIELD(IRTE_LO, DM, 2, 1);
-FIELD(IRTE_LO, RH, 3, 1);
-FIELD(IRTE_LO, TM, 4, 1);
-FIELD(IRTE_LO, DLM, 5, 3);
-FIELD(IRTE_LO, AVAIL, 8, 4);
-FIELD(IRTE_LO, URG, 14, 1);  /* posted format */
-FIELD(IRTE_LO, IM, 15, 1);
-FIELD(IRTE_LO, V, 16, 8);    /* vector (remapped) / virtual vector (posted) */
-FIELD(IRTE_LO, DST, 32, 32); /* remapped: destination id */
-FIELD(IRTE_LO, DST_X, 40, 8);/* remapped, xAPIC: APIC id[7:0] */
-FIELD(IRTE_LO, PDAL, 38, 26);/* posted: descriptor address bits 31:6 */
-/* IRTE, high qword. */
-FIELD(IRTE_HI, SID, 0, 16);
-FIELD(IRTE_HI, SQ, 16, 2);
-FIELD(IRTE_HI, SVT, 18, 2);
-FIELD(IRTE_HI, PDAH, 32, 32);/* posted: descriptor address bits 63:32 */
-
-/* Reserved bits (VT-d 9.9): remapped low 14:12 and 31:24; xAPIC mode adds
- * 39:32 and 63:48; high qword 127:84. */
-#define VTD_IRTE_REMAP_LO_RSVD   0x00000000ff007000ULL
-#define VTD_IRTE_REMAP_LO_XAPIC  0xffff00ff00000000ULL
-#define VTD_IRTE_REMAP_HI_RSVD   0xfffffffffff00000ULL
-/* Posted (VT-d 9.10): low 7:2, 13:12, 37:24; high 95:84. */
-#define VTD_IRTE_POST_LO_RSVD    0x0000003fff0030fcULL
-#define VTD_IRTE_POST_HI_RSVD    0x00000000fff00000ULL
-
-enum { VTD_SVT_NONE = 0, VTD_SVT_SID = 1, VTD_SVT_BUS = 2, VTD_SVT_RSVD = 3 };
+/* IRTA (11.4.10.1), IRTE (VT-d 9.9, 9.10) fields, reserved masks and the
+ * VTD_SVT_* values: <vtd/layout.h>. */
 
 int vtd_ir_init_(struct vtd_iommu *u);
 void vtd_ir_free_(struct vtd_iommu *u);

@@ -9,18 +9,8 @@
 struct vtd_iommu;
 struct vtd_irq;
 
-/* Posted Interrupt Descriptor, 64 bytes (VT-d 9.11).  Qwords 0-3 hold
- * PIR[255:0]; qword 4 the control fields below; qwords 5-7 reserved. */
-#define VTD_PID_SIZE 64u
-#define VTD_PID_CTL_QW 4u
-FIELD(PID_CTL, ON, 0, 1);      /* bit 256 */
-FIELD(PID_CTL, SN, 1, 1);      /* bit 257 */
-FIELD(PID_CTL, NV, 16, 8);     /* bits 279:272 */
-FIELD(PID_CTL, NDST, 32, 32);  /* bits 319:288 */
-FIELD(PID_CTL, NDST_X, 40, 8); /* xAPIC: bits 303:296 = APIC id[7:0] */
-/* Reserved: 271:258 and 287:280; in xAPIC mode also 295:288, 319:304. */
-#define VTD_PID_CTL_RSVD       0x00000000ff00fffcULL
-#define VTD_PID_CTL_RSVD_XAPIC 0xffff00ff00000000ULL
+/* Posted Interrupt Descriptor layout (VT-d 9.11: VTD_PID_SIZE, PID_CTL_*
+ * fields, reserved masks): <vtd/layout.h>. */
 
 /* Bound on compare-exchange retries against concurrent CPU updates of one
  * descriptor qword; exceeding it is treated as a descriptor access error

@@ -25,37 +25,7 @@ enum qi_type {
     QI_HPT = 0xa,       /* HPT cache invalidate            6.5.2.7 */
 };
 
-/* Common low-qword fields. */
-FIELD(QD, TYPE_LO, 0, 4);
-FIELD(QD, G, 4, 2);
-FIELD(QD, TYPE_HI, 9, 3);
-FIELD(QD, DID, 16, 16);
-/* Context-cache (Figure 6-1) */
-FIELD(QD_CC, SID, 32, 16);
-FIELD(QD_CC, FM, 48, 2);
-/* IOTLB (Figure 6-3) */
-FIELD(QD_IOTLB, DW, 6, 1);
-FIELD(QD_IOTLB, DR, 7, 1);
-/* Second qword of IOTLB / P_IOTLB: AM 69:64, IH 70, ADDR 127:76 */
-FIELD(QD_HI, AM, 0, 6);
-FIELD(QD_HI, IH, 6, 1);
-FIELD(QD_HI, ADDR, 12, 52);
-/* PASID-based (Figures 6-2, 6-4, 6-6): PASID 51:32 */
-FIELD(QD, PASID, 32, 20);
-/* Device-TLB (Figure 6-5), PASID device-TLB (Figure 6-6) */
-FIELD(QD_DEV, SID, 32, 16);
-FIELD(QD_PDEV, SID, 16, 16);
-/* IEC (Figure 6-8) */
-FIELD(QD_IEC, G, 4, 1);
-FIELD(QD_IEC, IM, 27, 5);
-FIELD(QD_IEC, IIDX, 32, 16);
-/* Wait (Figure 6-9) */
-FIELD(QD_WAIT, IF, 4, 1);
-FIELD(QD_WAIT, SW, 5, 1);
-FIELD(QD_WAIT, FN, 6, 1);
-FIELD(QD_WAIT, PD, 7, 1);
-FIELD(QD_WAIT, DATA, 32, 32);
-FIELD(QD_WAIT_HI, ADDR, 2, 62);
+/* Descriptor fields (QD_*, Figures 6-1 to 6-9): <vtd/layout.h>. */
 
 /* PFSID[3:0] 15:12 and PFSID[15:4] 63:52 of device-TLB descriptors,
  * reserved without ECAP.DIT. */

@@ -12,6 +12,7 @@
  * status re-evaluation) are the only code per register: see side_effect().
  */
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "internal.h"
 
@@ -62,57 +63,57 @@ struct reg_line {
 /* VT-d 11.4, Table 57 and the per-register sections cited. */
 static const struct reg_line reg_table[] = {
     /* 11.4.1: VER reads cfg.ver (default 1.0); 11.4.2/3: CAP, ECAP RO */
-    { 0x00, 4, "VER", K_VER, C_ALWAYS, 0, 0, 0 },
-    { 0x08, 8, "CAP", K_CAP, C_ALWAYS, 0, 0, 0 },
-    { 0x10, 8, "ECAP", K_ECAP, C_ALWAYS, 0, 0, 0 },
+    { VTD_REG_VER, 4, "VER", K_VER, C_ALWAYS, 0, 0, 0 },
+    { VTD_REG_CAP, 8, "CAP", K_CAP, C_ALWAYS, 0, 0, 0 },
+    { VTD_REG_ECAP, 8, "ECAP", K_ECAP, C_ALWAYS, 0, 0, 0 },
     /* 11.4.4.1: GCMD is write-only; commands are side effects */
-    { 0x18, 4, "GCMD", K_GCMD, C_ALWAYS, 0, 0, 0 },
+    { VTD_REG_GCMD, 4, "GCMD", K_GCMD, C_ALWAYS, 0, 0, 0 },
     /* 11.4.4.2: GSTS is read-only status */
-    { 0x1c, 4, "GSTS", K_PLAIN, C_ALWAYS, 0, 0, 0 },
+    { VTD_REG_GSTS, 4, "GSTS", K_PLAIN, C_ALWAYS, 0, 0, 0 },
     /* 11.4.5: RTA 63:12, TTM 11:10 RW (invalid TTM values fault at use,
      * RTA.1.x); SSIRWE (bit 7) RsvdZ: SSIRWS not reported */
-    { 0x20, 8, "RTADDR", K_PLAIN, C_ALWAYS, 0, ADDR_4K | 0xc00, 0 },
+    { VTD_REG_RTADDR, 8, "RTADDR", K_PLAIN, C_ALWAYS, 0, ADDR_4K | 0xc00, 0 },
     /* 11.4.6.1: ICC, CIRG RW; CAIG RO; FM, SID WO; DID RW */
-    { 0x28, 8, "CCMD", K_CCMD, C_ALWAYS, 0,
+    { VTD_REG_CCMD, 8, "CCMD", K_CCMD, C_ALWAYS, 0,
       0xe0000003ffffffffULL, 0 },
     /* 11.4.7.1: PFO, IQE, ICE, ITE RW1CS; PPF, FRI ROS */
-    { 0x34, 4, "FSTS", K_FSTS, C_ALWAYS, 0, 0, 0x71 },
+    { VTD_REG_FSTS, 4, "FSTS", K_FSTS, C_ALWAYS, 0, 0, 0x71 },
     /* 11.4.7.2: IM RW (reset 1), IP RO */
-    { 0x38, 4, "FECTL", K_FECTL, C_ALWAYS, 0x80000000, 0x80000000, 0 },
+    { VTD_REG_FECTL, 4, "FECTL", K_FECTL, C_ALWAYS, 0x80000000, 0x80000000, 0 },
     /* 11.4.7.3-5 */
-    { 0x3c, 4, "FEDATA", K_PLAIN, C_ALWAYS, 0, 0xffff, 0 },
-    { 0x40, 4, "FEADDR", K_PLAIN, C_ALWAYS, 0, 0xfffffffc, 0 },
-    { 0x44, 4, "FEUADDR", K_PLAIN, C_ALWAYS, 0, 0xffffffff, 0 },
+    { VTD_REG_FEDATA, 4, "FEDATA", K_PLAIN, C_ALWAYS, 0, 0xffff, 0 },
+    { VTD_REG_FEADDR, 4, "FEADDR", K_PLAIN, C_ALWAYS, 0, 0xfffffffc, 0 },
+    { VTD_REG_FEUADDR, 4, "FEUADDR", K_PLAIN, C_ALWAYS, 0, 0xffffffff, 0 },
     /* Advanced fault log (deprecated): FLA 63:12, FLS 11:9 */
-    { 0x58, 8, "AFLOG", K_PLAIN, C_AFL, 0, ADDR_4K | 0xe00, 0 },
+    { VTD_REG_AFLOG, 8, "AFLOG", K_PLAIN, C_AFL, 0, ADDR_4K | 0xe00, 0 },
     /* 11.4.8.1: EPM RW, PRS RO (mirrors EPM once done) */
-    { 0x64, 4, "PMEN", K_PMEN, C_PMR, 0, 0x80000000, 0 },
+    { VTD_REG_PMEN, 4, "PMEN", K_PMEN, C_PMR, 0, 0x80000000, 0 },
     /* 11.4.8.2-5: N = 20 here (2 MiB granularity) */
-    { 0x68, 4, "PLMBASE", K_PLAIN, C_PLMR, 0, 0xffe00000, 0 },
-    { 0x6c, 4, "PLMLIMIT", K_PLAIN, C_PLMR, 0, 0xffe00000, 0 },
-    { 0x70, 8, "PHMBASE", K_PLAIN, C_PHMR, 0, 0xffffffffffe00000ULL, 0 },
-    { 0x78, 8, "PHMLIMIT", K_PLAIN, C_PHMR, 0, 0xffffffffffe00000ULL, 0 },
+    { VTD_REG_PLMBASE, 4, "PLMBASE", K_PLAIN, C_PLMR, 0, 0xffe00000, 0 },
+    { VTD_REG_PLMLIMIT, 4, "PLMLIMIT", K_PLAIN, C_PLMR, 0, 0xffe00000, 0 },
+    { VTD_REG_PHMBASE, 8, "PHMBASE", K_PLAIN, C_PHMR, 0, 0xffffffffffe00000ULL, 0 },
+    { VTD_REG_PHMLIMIT, 8, "PHMLIMIT", K_PLAIN, C_PHMR, 0, 0xffffffffffe00000ULL, 0 },
     /* 11.4.9.1-9: queued invalidation */
-    { 0x80, 8, "IQH", K_PLAIN, C_QI, 0, 0, 0 },
-    { 0x88, 8, "IQT", K_IQT, C_QI, 0, 0x7fff0, 0 },
-    { 0x90, 8, "IQA", K_IQA, C_QI, 0, ADDR_4K | 0x807, 0 },
-    { 0x9c, 4, "ICS", K_ICS, C_QI, 0, 0, 0x1 },
-    { 0xa0, 4, "IECTL", K_IECTL, C_QI, 0x80000000, 0x80000000, 0 },
-    { 0xa4, 4, "IEDATA", K_PLAIN, C_QI, 0, 0xffff, 0 },
-    { 0xa8, 4, "IEADDR", K_PLAIN, C_QI, 0, 0xfffffffc, 0 },
-    { 0xac, 4, "IEUADDR", K_PLAIN, C_QI, 0, 0xffffffff, 0 },
-    { 0xb0, 8, "IQERCD", K_PLAIN, C_QI, 0, 0, 0 },
+    { VTD_REG_IQH, 8, "IQH", K_PLAIN, C_QI, 0, 0, 0 },
+    { VTD_REG_IQT, 8, "IQT", K_IQT, C_QI, 0, 0x7fff0, 0 },
+    { VTD_REG_IQA, 8, "IQA", K_IQA, C_QI, 0, ADDR_4K | 0x807, 0 },
+    { VTD_REG_ICS, 4, "ICS", K_ICS, C_QI, 0, 0, 0x1 },
+    { VTD_REG_IECTL, 4, "IECTL", K_IECTL, C_QI, 0x80000000, 0x80000000, 0 },
+    { VTD_REG_IEDATA, 4, "IEDATA", K_PLAIN, C_QI, 0, 0xffff, 0 },
+    { VTD_REG_IEADDR, 4, "IEADDR", K_PLAIN, C_QI, 0, 0xfffffffc, 0 },
+    { VTD_REG_IEUADDR, 4, "IEUADDR", K_PLAIN, C_QI, 0, 0xffffffff, 0 },
+    { VTD_REG_IQERCD, 8, "IQERCD", K_PLAIN, C_QI, 0, 0, 0 },
     /* 11.4.10: IRTA 63:12, EIME 11 (only with ECAP.EIM), S 3:0 */
-    { 0xb8, 8, "IRTA", K_PLAIN, C_IR, 0, ADDR_4K | 0x80f, 0 },
+    { VTD_REG_IRTA, 8, "IRTA", K_PLAIN, C_IR, 0, ADDR_4K | 0x80f, 0 },
     /* 11.4.11.1-8: page request queue */
-    { 0xc0, 8, "PQH", K_PLAIN, C_PRS, 0, 0x7ffe0, 0 },
-    { 0xc8, 8, "PQT", K_PLAIN, C_PRS, 0, 0x7ffe0, 0 },
-    { 0xd0, 8, "PQA", K_PLAIN, C_PRS, 0, ADDR_4K | 0x7, 0 },
-    { 0xdc, 4, "PRS", K_PLAIN, C_PRS, 0, 0, 0x3 },
-    { 0xe0, 4, "PECTL", K_PLAIN, C_PRS, 0x80000000, 0x80000000, 0 },
-    { 0xe4, 4, "PEDATA", K_PLAIN, C_PRS, 0, 0xffff, 0 },
-    { 0xe8, 4, "PEADDR", K_PLAIN, C_PRS, 0, 0xfffffffc, 0 },
-    { 0xec, 4, "PEUADDR", K_PLAIN, C_PRS, 0, 0xffffffff, 0 },
+    { VTD_REG_PQH, 8, "PQH", K_PLAIN, C_PRS, 0, 0x7ffe0, 0 },
+    { VTD_REG_PQT, 8, "PQT", K_PLAIN, C_PRS, 0, 0x7ffe0, 0 },
+    { VTD_REG_PQA, 8, "PQA", K_PLAIN, C_PRS, 0, ADDR_4K | 0x7, 0 },
+    { VTD_REG_PRS, 4, "PRS", K_PLAIN, C_PRS, 0, 0, 0x3 },
+    { VTD_REG_PECTL, 4, "PECTL", K_PLAIN, C_PRS, 0x80000000, 0x80000000, 0 },
+    { VTD_REG_PEDATA, 4, "PEDATA", K_PLAIN, C_PRS, 0, 0xffff, 0 },
+    { VTD_REG_PEADDR, 4, "PEADDR", K_PLAIN, C_PRS, 0, 0xfffffffc, 0 },
+    { VTD_REG_PEUADDR, 4, "PEUADDR", K_PLAIN, C_PRS, 0, 0xffffffff, 0 },
 };
 
 static bool cond_met(const struct vtd_iommu *u, enum reg_cond c)
@@ -250,6 +251,97 @@ const struct vtd_reg *vtd_reg_find_(const struct vtd_iommu *u, uint64_t off)
         return NULL;
     int32_t i = u->regs.dword_map[off / 4];
     return i < 0 ? NULL : &u->regs.regs[i];
+}
+
+/* ------------------------------------------------------------------ */
+/* Register names (public, <vtd/layout.h>)                             */
+/* ------------------------------------------------------------------ */
+
+/* FRCDn_LO / FRCDn_HI with n decimal (at most 4 digits): n, or -1. */
+static long frcd_index(const char *name, bool *hi)
+{
+    if (strncmp(name, "FRCD", 4) != 0)
+        return -1;
+    const char *p = name + 4;
+    long n = 0;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9' && digits < 4) {
+        n = n * 10 + (*p - '0');
+        p++;
+        digits++;
+    }
+    if (!digits)
+        return -1;
+    if (strcmp(p, "_LO") == 0)
+        *hi = false;
+    else if (strcmp(p, "_HI") == 0)
+        *hi = true;
+    else
+        return -1;
+    return n;
+}
+
+int vtd_reg_lookup(const char *name, uint64_t cap, uint64_t ecap,
+                   uint64_t *off, unsigned *size)
+{
+    if (!name || !off || !size)
+        return -EINVAL;
+    for (size_t i = 0; i < G_N_ELEMENTS(reg_table); i++) {
+        if (strcmp(name, reg_table[i].name) == 0) {
+            *off = reg_table[i].off;
+            *size = reg_table[i].size;
+            return 0;
+        }
+    }
+    /* 11.4.3: IVA at ECAP.IRO * 16, the IOTLB register at +8 (11.4.6.2). */
+    uint64_t iro = field_get(ecap, ECAP, IRO) * 16;
+    if (strcmp(name, "IVA") == 0 || strcmp(name, "IOTLB") == 0) {
+        *off = iro + (name[1] == 'O' ? 8 : 0);
+        *size = 8;
+        return 0;
+    }
+    /* 11.4.2: CAP.NFR + 1 records of 128 bits at CAP.FRO * 16
+     * (11.4.7.6), low qword then high qword. */
+    bool hi = false;
+    long n = frcd_index(name, &hi);
+    if (n < 0 || (uint64_t)n >= field_get(cap, CAP, NFR) + 1)
+        return -ENOENT;
+    *off = field_get(cap, CAP, FRO) * 16 + (uint64_t)n * VTD_REG_SIZE_FRCD +
+           (hi ? 8 : 0);
+    *size = 8;
+    return 0;
+}
+
+int vtd_reg_name(uint64_t off, uint64_t cap, uint64_t ecap, char *buf,
+                 size_t len)
+{
+    if (!buf)
+        return -EINVAL;
+    /* The unit lays the FRCDs, then IVA/IOTLB over the fixed table
+     * (vtd_regs_init_): the same precedence here. */
+    uint64_t fro = field_get(cap, CAP, FRO) * 16;
+    uint64_t nfr = field_get(cap, CAP, NFR) + 1;
+    uint64_t iro = field_get(ecap, ECAP, IRO) * 16;
+    int n;
+    int size = 8;
+    if (off >= fro && off < fro + nfr * VTD_REG_SIZE_FRCD && !(off & 7)) {
+        n = snprintf(buf, len, "FRCD%u_%s",
+                     (unsigned)((off - fro) / VTD_REG_SIZE_FRCD),
+                     ((off - fro) & 8) ? "HI" : "LO");
+    } else if (off == iro || off == iro + 8) {
+        n = snprintf(buf, len, "%s", off == iro ? "IVA" : "IOTLB");
+    } else {
+        size_t i = 0;
+        while (i < G_N_ELEMENTS(reg_table) && reg_table[i].off != off)
+            i++;
+        if (i == G_N_ELEMENTS(reg_table))
+            return -ENOENT;
+        n = snprintf(buf, len, "%s", reg_table[i].name);
+        size = (int)reg_table[i].size;
+    }
+    if (n < 0 || (size_t)n >= len)
+        return -ERANGE;
+    return size;
 }
 
 uint32_t vtd_reg_get32_(const struct vtd_iommu *u, unsigned off)

@@ -33,66 +33,7 @@ struct vtd_regs_state {
     int32_t *dword_map;  /* mmio_size / 4 entries: index in regs or -1 */
 };
 
-/* Register fields (VT-d 11.4).  FIELD() comes from internal.h, which
- * includes this header after defining it. */
-FIELD(FSTS, PFO, 0, 1);
-FIELD(FSTS, PPF, 1, 1);
-FIELD(FSTS, IQE, 4, 1);
-FIELD(FSTS, ICE, 5, 1);
-FIELD(FSTS, ITE, 6, 1);
-FIELD(FSTS, FRI, 8, 8);
-/* FECTL, IECTL and PECTL share the layout (11.4.7.2, 11.4.9.5). */
-FIELD(ECTL, IP, 30, 1);
-FIELD(ECTL, IM, 31, 1);
-FIELD(CCMD, DID, 0, 16);
-FIELD(CCMD, SID, 16, 16);
-FIELD(CCMD, FM, 32, 2);
-FIELD(CCMD, CAIG, 59, 2);
-FIELD(CCMD, CIRG, 61, 2);
-FIELD(CCMD, ICC, 63, 1);
-FIELD(IOTLB, DID, 32, 16);
-FIELD(IOTLB, DW, 48, 1);
-FIELD(IOTLB, DR, 49, 1);
-FIELD(IOTLB, IAIG, 57, 2);
-FIELD(IOTLB, IIRG, 60, 2);
-FIELD(IOTLB, IVT, 63, 1);
-FIELD(IVA, AM, 0, 6);
-FIELD(IVA, IH, 6, 1);
-FIELD(IVA, ADDR, 12, 52);
-FIELD(IQA, QS, 0, 3);
-FIELD(IQA, DW, 11, 1);
-FIELD(IQA, IQA, 12, 52);
-FIELD(IQ, PTR, 4, 15);          /* IQH.QH and IQT.QT, bits 18:4 */
-FIELD(IQERCD, IQEI, 0, 4);
-FIELD(IQERCD, ITESID, 32, 16);
-FIELD(IQERCD, ICESID, 48, 16);
-FIELD(ICS, IWC, 0, 1);
-FIELD(PMEN, PRS, 0, 1);
-FIELD(PMEN, EPM, 31, 1);
-/* Upper 64 bits of a fault recording register (11.4.7.6), bit n of the
- * 128-bit register is bit n - 64 here. */
-FIELD(FRCD_HI, SID, 0, 16);
-FIELD(FRCD_HI, T2, 28, 1);
-FIELD(FRCD_HI, PRIV, 29, 1);
-FIELD(FRCD_HI, EXE, 30, 1);
-FIELD(FRCD_HI, PP, 31, 1);
-FIELD(FRCD_HI, FR, 32, 8);
-FIELD(FRCD_HI, PV, 40, 20);
-FIELD(FRCD_HI, AT, 60, 2);
-FIELD(FRCD_HI, T1, 62, 1);
-FIELD(FRCD_HI, F, 63, 1);
-
-/* IQERCD.IQEI codes (VT-d 11.4.9.9). */
-enum vtd_iqei {
-    VTD_IQEI_NONE = 0,
-    VTD_IQEI_TAIL = 1,        /* invalid tail pointer */
-    VTD_IQEI_FETCH = 2,       /* descriptor fetch resulted in an error */
-    VTD_IQEI_TYPE = 3,        /* invalid descriptor type (Table 26) */
-    VTD_IQEI_RSVD = 4,        /* reserved field violation, valid type */
-    VTD_IQEI_WIDTH = 5,       /* invalid descriptor width in IQA */
-    VTD_IQEI_TAIL_ALIGN = 6,  /* DW=1 and IQT bit 4 set */
-    VTD_IQEI_TTM = 7,         /* invalid RTADDR.TTM */
-};
+/* Register fields (VT-d 11.4) and the IQEI codes: <vtd/layout.h>. */
 
 int vtd_regs_init_(struct vtd_iommu *u);
 void vtd_regs_free_(struct vtd_iommu *u);

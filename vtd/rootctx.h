@@ -2,7 +2,7 @@
 /*
  * vtd/rootctx.h: root and context entries, legacy (VT-d 9.1, 9.3) and
  * scalable mode (VT-d 9.2, 9.4).  Entries are raw little-endian qwords;
- * fields are named once here and read with field_get().
+ * fields are named once in <vtd/layout.h> and read with field_get().
  */
 #ifndef VTD_ROOTCTX_H
 #define VTD_ROOTCTX_H
@@ -12,43 +12,8 @@
 
 #include "internal.h"
 
-/* VT-d 9.1: legacy root entry (128 bits; the upper qword is reserved). */
-FIELD(RE, P, 0, 1);
-FIELD(RE, CTP, 12, 52);
-
-/* VT-d 9.3: legacy context entry. */
-FIELD(CE_LO, P, 0, 1);
-FIELD(CE_LO, FPD, 1, 1);
-FIELD(CE_LO, TT, 2, 2);
-FIELD(CE_LO, RSVD, 4, 8);
-FIELD(CE_LO, SSPTPTR, 12, 52);
-FIELD(CE_HI, AW, 0, 3);
-FIELD(CE_HI, IGN, 3, 4);
-FIELD(CE_HI, RSVD7, 7, 1);
-FIELD(CE_HI, DID, 8, 16);
-FIELD(CE_HI, RSVD, 24, 40);
-
-enum { VTD_TT_SS = 0, VTD_TT_DEVTLB = 1, VTD_TT_PT = 2, VTD_TT_RSVD = 3 };
-
-/* VT-d 9.2: scalable-mode root entry (lower/upper halves). */
-FIELD(SRE, P, 0, 1);
-FIELD(SRE, RSVD, 1, 11);
-FIELD(SRE, CTP, 12, 52);
-
-/* VT-d 9.4: scalable-mode context entry (256 bits, q[0..3]). */
-FIELD(SCE0, P, 0, 1);
-FIELD(SCE0, FPD, 1, 1);
-FIELD(SCE0, DTE, 2, 1);
-FIELD(SCE0, PASIDE, 3, 1);
-FIELD(SCE0, PRE, 4, 1);
-FIELD(SCE0, HPTE, 5, 1);
-FIELD(SCE0, EPTR, 6, 1);
-FIELD(SCE0, RSVD, 7, 2);
-FIELD(SCE0, PDTS, 9, 3);
-FIELD(SCE0, PDIR, 12, 52);
-FIELD(SCE1, RID_PASID, 0, 20);
-FIELD(SCE1, RID_PRIV, 20, 1);
-FIELD(SCE1, RSVD, 21, 43);
+/* Root, context and scalable-context entry fields (VT-d 9.1-9.4) and the
+ * VTD_TT_* translation types: <vtd/layout.h>. */
 
 /* A context entry as fetched: raw qwords (legacy uses q[0..1]). */
 struct vtd_ctx {

@@ -12,25 +12,10 @@
 
 #include "internal.h"
 
-/* VT-d 9.8: second-stage paging entry. */
-FIELD(SSE, R, 0, 1);
-FIELD(SSE, W, 1, 1);
-FIELD(SSE, PS, 7, 1);
-FIELD(SSE, A, 8, 1);
-FIELD(SSE, D, 9, 1);
-FIELD(SSE, SNP, 11, 1);
-FIELD(SSE, IW, 62, 1);
-
-/* VT-d 9.7: first-stage paging entry (x86-64 format). */
-FIELD(FSE, P, 0, 1);
-FIELD(FSE, RW, 1, 1);
-FIELD(FSE, US, 2, 1);
-FIELD(FSE, A, 5, 1);
-FIELD(FSE, D, 6, 1);
-FIELD(FSE, PS, 7, 1);
-FIELD(FSE, EA, 10, 1);
-/* Bits 63:52 are ignored in every first-stage entry (VT-d rev. 5.10,
- * 9.7 Tables 34-40): there is no execute-disable bit to check. */
+/* Second-stage (VT-d 9.8, SSE_*) and first-stage (VT-d 9.7, FSE_*) entry
+ * fields: <vtd/layout.h>.  Bits 63:52 are ignored in every first-stage
+ * entry (VT-d rev. 5.10, 9.7 Tables 34-40): there is no execute-disable
+ * bit to check. */
 
 /* Parameters of a second-stage walk. */
 struct vtd_ss_params {

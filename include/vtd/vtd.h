@@ -31,15 +31,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <vtd/api.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#if defined(VTD_BUILDING_LIBRARY) && defined(__GNUC__)
-#define VTD_API __attribute__((visibility("default")))
-#else
-#define VTD_API
-#endif
 
 /* ------------------------------------------------------------------ */
 /* Host callbacks                                                      */
