@@ -16,52 +16,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vtd/internal.h"
-
-/* ------------------------------------------------------------------ */
-/* Entry fields (VT-d 5.10 chapter 9)                                  */
-/* ------------------------------------------------------------------ */
-
-FIELD(RE, P, 0, 1);             /* 9.1 root entry lo; 9.2 LP/UP */
-FIELD(CE, P, 0, 1);             /* 9.3 legacy context entry lo */
-FIELD(CE, FPD, 1, 1);
-FIELD(CE, TT, 2, 2);
-FIELD(CEH, AW, 0, 3);           /* context entry hi */
-FIELD(CEH, DID, 8, 16);
-FIELD(SCE, DTE, 2, 1);          /* 9.4 scalable context entry q0 */
-FIELD(SCE, PASIDE, 3, 1);
-FIELD(SCE, PRE, 4, 1);
-FIELD(SCE, PDTS, 9, 3);
-FIELD(SCE1, RIDPASID, 0, 20);   /* q1 */
-FIELD(PE, P, 0, 1);             /* 9.6 PASID entry q0 */
-FIELD(PE, FPD, 1, 1);
-FIELD(PE, AW, 2, 3);
-FIELD(PE, PGTT, 6, 3);
-FIELD(PE1, DID, 0, 16);         /* q1 */
-FIELD(PE2, FLPM, 2, 2);         /* q2 */
-FIELD(IRTE, P, 0, 1);           /* 9.10 IRTE lo */
-FIELD(IRTE, FPD, 1, 1);
-FIELD(IRTE, DM, 2, 1);
-FIELD(IRTE, RH, 3, 1);
-FIELD(IRTE, TM, 4, 1);
-FIELD(IRTE, DLM, 5, 3);
-FIELD(IRTE, URG, 14, 1);
-FIELD(IRTE, IM, 15, 1);
-FIELD(IRTE, V, 16, 8);
-FIELD(IRTE, DST, 32, 32);
-FIELD(IRTE, PDAL, 38, 26);
-FIELD(IRTEH, SID, 0, 16);       /* IRTE hi */
-FIELD(IRTEH, SQ, 16, 2);
-FIELD(IRTEH, SVT, 18, 2);
-FIELD(IRTEH, PDAH, 32, 32);
-FIELD(IRTA_R, S, 0, 4);         /* 11.4.8.1 */
-FIELD(IRTA_R, EIME, 11, 1);
+#include <glib.h>
+#include <vtd/layout.h>
 
 #define PAGE_MASK_4K (~(uint64_t)0xfff)
 #define DEFAULT_BUDGET (4ul << 20)
 #define DOT_ROWS_MAX 64
 
-enum { PGTT_FL = 1, PGTT_SL = 2, PGTT_NESTED = 3, PGTT_PT = 4 };
 
 /* ------------------------------------------------------------------ */
 /* Context                                                             */
@@ -143,10 +104,10 @@ static void unit_view_init(struct unit_view *v, const struct inspect_unit *iu,
     v->iqh = reg64(v->u, VTD_REG_IQH);
     v->iqt = reg64(v->u, VTD_REG_IQT);
     /* VT-d 11.4.6: TTM 01b selects scalable-mode tables. */
-    v->scalable = field_get(v->rtaddr, RTADDR, TTM) == VTD_TTM_SCALABLE;
+    v->scalable = VTD_FIELD_GET(v->rtaddr, RTADDR, TTM) == VTD_TTM_SCALABLE;
     /* Table pointers: bits 63:12 within the host address width; we use
      * MGAW + 1 (what QEMU's DMAR table reports) capped at 52 bits. */
-    unsigned bits = (unsigned)field_get(v->cap, CAP, MGAW) + 1;
+    unsigned bits = (unsigned)VTD_FIELD_GET(v->cap, CAP, MGAW) + 1;
     if (bits > 52 || bits < 32)
         bits = 52;
     v->addr_mask = ((1ULL << bits) - 1) & PAGE_MASK_4K;
@@ -200,13 +161,13 @@ static const char *aw_str(unsigned aw)
 static const char *pgtt_str(unsigned pgtt)
 {
     switch (pgtt) {
-    case PGTT_FL:
+    case VTD_PGTT_FS:
         return "first-stage";
-    case PGTT_SL:
+    case VTD_PGTT_SS:
         return "second-stage";
-    case PGTT_NESTED:
+    case VTD_PGTT_NESTED:
         return "nested";
-    case PGTT_PT:
+    case VTD_PGTT_PT:
         return "pass-through";
     default:
         return "reserved";
@@ -230,21 +191,29 @@ static uint64_t level_size(int level)
 
 static bool pte_present(uint64_t e, bool fl)
 {
-    /* First stage: P (bit 0).  Second stage: R or W set (9.8). */
-    return fl ? (e & 1) != 0 : (e & 3) != 0;
+    /* First stage: P.  Second stage: R or W set (9.8). */
+    return fl ? VTD_FIELD_GET(e, FSE, P) != 0
+              : (VTD_FIELD_GET(e, SSE, R) | VTD_FIELD_GET(e, SSE, W)) != 0;
 }
 
 static bool pte_leaf(uint64_t e, int level)
 {
-    return level == 1 || ((level == 2 || level == 3) && (e & (1u << 7)));
+    /* PS is bit 7 in both formats (9.7, 9.8). */
+    return level == 1 ||
+           ((level == 2 || level == 3) && VTD_FIELD_GET(e, SSE, PS));
 }
 
 static unsigned pte_perm(uint64_t e, bool fl)
 {
     if (!fl)
-        return ((e & 1) ? VTD_PERM_R : 0) | ((e & 2) ? VTD_PERM_W : 0);
-    return VTD_PERM_R | ((e & 2) ? VTD_PERM_W : 0) |
-           ((e & 4) ? VTD_PERM_U : 0) | ((e >> 63) ? 0 : VTD_PERM_X);
+        return (VTD_FIELD_GET(e, SSE, R) ? VTD_PERM_R : 0) |
+               (VTD_FIELD_GET(e, SSE, W) ? VTD_PERM_W : 0);
+    /* 9.7: bits 63:52 are ignored in first-stage entries (no XD), so
+     * every present first-stage entry allows execute, as the core's walk
+     * (vtd/walk.c) grants it. */
+    return VTD_PERM_R | VTD_PERM_X |
+           (VTD_FIELD_GET(e, FSE, RW) ? VTD_PERM_W : 0) |
+           (VTD_FIELD_GET(e, FSE, US) ? VTD_PERM_U : 0);
 }
 
 static void walk_pt(struct ictx *c, const struct unit_view *v, uint64_t table,
@@ -258,7 +227,7 @@ static void walk_pt(struct ictx *c, const struct unit_view *v, uint64_t table,
     if (!rd(c, table, raw, sizeof(raw)))
         return;
     for (int i = 0; i < 512; i++)
-        ent[i] = ldq_le(raw + 8 * i);
+        ent[i] = vtd_ldq_le(raw + 8 * i);
     for (int i = 0; i < 512; i++) {
         uint64_t e = ent[i];
         uint64_t at = iova + (uint64_t)i * level_size(level);
@@ -332,9 +301,9 @@ static void legacy_xlate(const struct unit_view *v, const struct dev_view *d,
                          struct xlate_view *x)
 {
     memset(x, 0, sizeof(*x));
-    unsigned tt = (unsigned)field_get(d->ctx[0], CE, TT);
-    x->did = (uint16_t)field_get(d->ctx[1], CEH, DID);
-    x->aw = (unsigned)field_get(d->ctx[1], CEH, AW);
+    unsigned tt = (unsigned)VTD_FIELD_GET(d->ctx[0], CE_LO, TT);
+    x->did = (uint16_t)VTD_FIELD_GET(d->ctx[1], CE_HI, DID);
+    x->aw = (unsigned)VTD_FIELD_GET(d->ctx[1], CE_HI, AW);
     if (tt == 2) {  /* 9.3: TT 10b pass-through */
         x->valid = true;
         x->passthrough = true;
@@ -357,24 +326,24 @@ static void pasid_xlate(const struct unit_view *v, const uint64_t pe[8],
                         struct xlate_view *x)
 {
     memset(x, 0, sizeof(*x));
-    unsigned pgtt = (unsigned)field_get(pe[0], PE, PGTT);
-    x->did = (uint16_t)field_get(pe[1], PE1, DID);
-    x->aw = (unsigned)field_get(pe[0], PE, AW);
+    unsigned pgtt = (unsigned)VTD_FIELD_GET(pe[0], PTE0, PGTT);
+    x->did = (uint16_t)VTD_FIELD_GET(pe[1], PTE1, DID);
+    x->aw = (unsigned)VTD_FIELD_GET(pe[0], PTE0, AW);
     switch (pgtt) {
-    case PGTT_PT:
+    case VTD_PGTT_PT:
         x->valid = true;
         x->passthrough = true;
         return;
-    case PGTT_FL:
-    case PGTT_NESTED:
+    case VTD_PGTT_FS:
+    case VTD_PGTT_NESTED:
         /* 9.6: FLPM 00b 4-level, 01b 5-level.  Nested shows the first
          * stage (the second stage translates its table addresses). */
         x->fl = true;
-        x->levels = field_get(pe[2], PE2, FLPM) == 1 ? 5 : 4;
+        x->levels = VTD_FIELD_GET(pe[2], PTE2, FSPM) == 1 ? 5 : 4;
         x->table = pe[2] & v->addr_mask;
         x->valid = true;
         return;
-    case PGTT_SL:
+    case VTD_PGTT_SS:
         if (x->aw < 1 || x->aw > 3) {
             x->why = "reserved AW";
             return;
@@ -406,15 +375,15 @@ static void foreach_device(struct ictx *c, const struct unit_view *v,
     for (unsigned bus = 0; bus < 256; bus++) {
         if (c->o->has_dev && (c->o->dev >> 8) != bus)
             continue;
-        uint64_t re[2] = { ldq_le(root + 16 * bus),
-                           ldq_le(root + 16 * bus + 8) };
+        uint64_t re[2] = { vtd_ldq_le(root + 16 * bus),
+                           vtd_ldq_le(root + 16 * bus + 8) };
         uint8_t tab[2][4096];
         bool have[2] = { false, false };
         for (unsigned devfn = 0; devfn < 256; devfn++) {
             uint16_t sid = (uint16_t)(bus << 8 | devfn);
             unsigned half = v->scalable ? devfn >> 7 : 0;
             uint64_t rep = re[half];
-            if (!field_get(rep, RE, P)) {
+            if (!VTD_FIELD_GET(rep, RE, P)) {
                 if (linux_order)
                     break;
                 if (!v->scalable)
@@ -437,9 +406,9 @@ static void foreach_device(struct ictx *c, const struct unit_view *v,
             unsigned esz = v->scalable ? 32 : 16;
             unsigned idx = v->scalable ? (devfn & 0x7f) : devfn;
             for (unsigned q = 0; q < esz / 8; q++)
-                d.ctx[q] = ldq_le(tab[half] + idx * esz + 8 * q);
+                d.ctx[q] = vtd_ldq_le(tab[half] + idx * esz + 8 * q);
             d.ctx_gpa = (rep & v->addr_mask) + idx * esz;
-            if (!field_get(d.ctx[0], CE, P))
+            if (!VTD_FIELD_GET(d.ctx[0], CE_LO, P))
                 continue;
             fn(c, v, &d, arg);
             if (c->truncated)
@@ -458,14 +427,14 @@ static void foreach_pasid(struct ictx *c, const struct unit_view *v,
                           const struct dev_view *d, pasid_fn fn, void *arg)
 {
     uint64_t dir = d->ctx[0] & v->addr_mask;
-    unsigned ndir = 1u << (field_get(d->ctx[0], SCE, PDTS) + 7);
+    unsigned ndir = 1u << (VTD_FIELD_GET(d->ctx[0], SCE0, PDTS) + 7);
     for (unsigned chunk = 0; chunk < ndir; chunk += 512) {
         uint8_t raw[4096];
         if (!rd(c, dir + chunk * 8ULL, raw, sizeof(raw)))
             return;
         for (unsigned i = 0; i < 512 && chunk + i < ndir; i++) {
-            uint64_t pde = ldq_le(raw + 8 * i);
-            if (!(pde & 1))
+            uint64_t pde = vtd_ldq_le(raw + 8 * i);
+            if (!VTD_FIELD_GET(pde, PDE, P))
                 continue;
             if (!spend(c, 1))
                 return;
@@ -476,8 +445,8 @@ static void foreach_pasid(struct ictx *c, const struct unit_view *v,
             for (unsigned k = 0; k < 64; k++) {
                 uint64_t pe[8];
                 for (unsigned q = 0; q < 8; q++)
-                    pe[q] = ldq_le(tab + 64 * k + 8 * q);
-                if (!field_get(pe[0], PE, P))
+                    pe[q] = vtd_ldq_le(tab + 64 * k + 8 * q);
+                if (!VTD_FIELD_GET(pe[0], PTE0, P))
                     continue;
                 if (!spend(c, 1))
                     return;
@@ -495,21 +464,21 @@ static bool lookup_pasid(struct ictx *c, const struct unit_view *v,
                          const struct dev_view *d, uint32_t pasid,
                          uint64_t pe[8])
 {
-    unsigned ndir = 1u << (field_get(d->ctx[0], SCE, PDTS) + 7);
+    unsigned ndir = 1u << (VTD_FIELD_GET(d->ctx[0], SCE0, PDTS) + 7);
     uint32_t di = pasid >> 6;
     if (pasid > 0xfffff || di >= ndir)
         return false;
     uint8_t b[64];
     if (!rd(c, (d->ctx[0] & v->addr_mask) + 8ULL * di, b, 8))
         return false;
-    uint64_t pde = ldq_le(b);
-    if (!(pde & 1))
+    uint64_t pde = vtd_ldq_le(b);
+    if (!VTD_FIELD_GET(pde, PDE, P))
         return false;
     if (!rd(c, (pde & v->addr_mask) + 64ULL * (pasid & 63), b, 64))
         return false;
     for (unsigned q = 0; q < 8; q++)
-        pe[q] = ldq_le(b + 8 * q);
-    return field_get(pe[0], PE, P) != 0;
+        pe[q] = vtd_ldq_le(b + 8 * q);
+    return VTD_FIELD_GET(pe[0], PTE0, P) != 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -545,7 +514,8 @@ static void fsts_names(GString *s, uint32_t fsts)
             g_string_append_printf(s, "%s%s", any ? " " : "", n[i]);
             any = true;
         }
-    g_string_append_printf(s, "%sFRI %u", any ? " " : "", (fsts >> 8) & 0xff);
+    g_string_append_printf(s, "%sFRI %u", any ? " " : "",
+                           (unsigned)VTD_FIELD_GET(fsts, FSTS, FRI));
 }
 
 static void caps_line(void *opaque, const char *text)
@@ -555,7 +525,7 @@ static void caps_line(void *opaque, const char *text)
 
 static const char *ttm_str(uint64_t rtaddr)
 {
-    switch (field_get(rtaddr, RTADDR, TTM)) {
+    switch (VTD_FIELD_GET(rtaddr, RTADDR, TTM)) {
     case VTD_TTM_LEGACY:
         return "legacy";
     case VTD_TTM_SCALABLE:
@@ -569,7 +539,7 @@ static const char *ttm_str(uint64_t rtaddr)
 
 static unsigned irt_entries(uint64_t irta)
 {
-    return 2u << field_get(irta, IRTA_R, S);   /* 11.4.8.1: 2^(S+1) */
+    return 2u << VTD_FIELD_GET(irta, IRTA, S);   /* 11.4.8.1: 2^(S+1) */
 }
 
 /* Each fault recording register with F set (11.4.14). */
@@ -578,12 +548,12 @@ static void foreach_fault(const struct unit_view *v,
                                      uint64_t hi),
                           void *arg)
 {
-    unsigned fro = (unsigned)field_get(v->cap, CAP, FRO) * 16;
-    unsigned nfr = (unsigned)field_get(v->cap, CAP, NFR) + 1;
+    unsigned fro = (unsigned)VTD_FIELD_GET(v->cap, CAP, FRO) * 16;
+    unsigned nfr = (unsigned)VTD_FIELD_GET(v->cap, CAP, NFR) + 1;
     for (unsigned i = 0; i < nfr; i++) {
         uint64_t lo = reg64(v->u, fro + 16 * i);
         uint64_t hi = reg64(v->u, fro + 16 * i + 8);
-        if (field_get(hi, FRCD_HI, F))
+        if (VTD_FIELD_GET(hi, FRCD_HI, F))
             fn(arg, i, lo, hi);
     }
 }
@@ -613,7 +583,8 @@ static void text_registers(struct ictx *c, const struct unit_view *v)
 {
     GString *s = c->out;
     g_string_append_printf(s, "registers:\n  VER    = 0x%x (%u.%u)\n", v->ver,
-                           (v->ver >> 4) & 0xf, v->ver & 0xf);
+                           (unsigned)VTD_FIELD_GET(v->ver, VER, MAX),
+                           (unsigned)VTD_FIELD_GET(v->ver, VER, MIN));
     g_string_append_printf(s, "  CAP    = 0x%016" PRIx64 "\n", v->cap);
     g_string_append_printf(s, "  ECAP   = 0x%016" PRIx64 "\n", v->ecap);
     vtd_describe_caps(v->cap, v->ecap, v->ver, v->base, v->idx, caps_line, s);
@@ -625,17 +596,18 @@ static void text_registers(struct ictx *c, const struct unit_view *v)
     g_string_append_printf(s, "  FSTS   = 0x%x (", v->fsts);
     fsts_names(s, v->fsts);
     g_string_append_printf(s, ")\n  FECTL  = 0x%x (IM %u, IP %u)\n", v->fectl,
-                           v->fectl >> 31, (v->fectl >> 30) & 1);
+                           (unsigned)VTD_FIELD_GET(v->fectl, ECTL, IM),
+                           (unsigned)VTD_FIELD_GET(v->fectl, ECTL, IP));
     g_string_append_printf(s, "  IQA    = 0x%" PRIx64 " (base 0x%" PRIx64
                            ", QS %u, DW %u)\n", v->iqa, v->iqa & PAGE_MASK_4K,
-                           (unsigned)field_get(v->iqa, IQA, QS),
-                           (unsigned)field_get(v->iqa, IQA, DW));
+                           (unsigned)VTD_FIELD_GET(v->iqa, IQA, QS),
+                           (unsigned)VTD_FIELD_GET(v->iqa, IQA, DW));
     g_string_append_printf(s, "  IQH    = 0x%" PRIx64 ", IQT = 0x%" PRIx64
                            "\n", v->iqh, v->iqt);
     g_string_append_printf(s, "  IRTA   = 0x%" PRIx64 " (base 0x%" PRIx64
                            ", %u entries, %s)\n", v->irta,
                            v->irta & PAGE_MASK_4K, irt_entries(v->irta),
-                           field_get(v->irta, IRTA_R, EIME) ? "x2APIC"
+                           VTD_FIELD_GET(v->irta, IRTA, EIME) ? "x2APIC"
                                                             : "xAPIC");
     struct text_fault_arg fa = { s, c->o->linux_ver };
     foreach_fault(v, text_fault, &fa);
@@ -691,11 +663,11 @@ static void text_pasid(struct ictx *c, const struct unit_view *v,
     g_string_append_printf(c->out, "    PASID 0x%x%s @0x%" PRIx64 ": %016"
                            PRIx64 ":%016" PRIx64 ":%016" PRIx64 ":%016" PRIx64
                            " PGTT %s DID %u FPD %u\n", pasid,
-                           pasid == field_get(d->ctx[1], SCE1, RIDPASID)
+                           pasid == VTD_FIELD_GET(d->ctx[1], SCE1, RID_PASID)
                                ? " (RID_PASID)" : "",
                            pe_gpa, pe[3], pe[2], pe[1], pe[0],
-                           pgtt_str((unsigned)field_get(pe[0], PE, PGTT)),
-                           x.did, (unsigned)field_get(pe[0], PE, FPD));
+                           pgtt_str((unsigned)VTD_FIELD_GET(pe[0], PTE0, PGTT)),
+                           x.did, (unsigned)VTD_FIELD_GET(pe[0], PTE0, FPD));
     text_xlate(c, v, &x, "      ");
 }
 
@@ -712,9 +684,9 @@ static void text_device(struct ictx *c, const struct unit_view *v,
                                ":%016" PRIx64 ": TT %u DID %u AW %u (%s) "
                                "FPD %u\n", sid, d->ctx_gpa, d->ctx[1],
                                d->ctx[0],
-                               (unsigned)field_get(d->ctx[0], CE, TT), x.did,
+                               (unsigned)VTD_FIELD_GET(d->ctx[0], CE_LO, TT), x.did,
                                x.aw, aw_str(x.aw),
-                               (unsigned)field_get(d->ctx[0], CE, FPD));
+                               (unsigned)VTD_FIELD_GET(d->ctx[0], CE_LO, FPD));
         text_xlate(c, v, &x, "    ");
         return;
     }
@@ -724,11 +696,11 @@ static void text_device(struct ictx *c, const struct unit_view *v,
                            "0x%x DTE %u PASIDE %u PRE %u\n", sid, d->ctx_gpa,
                            d->ctx[3], d->ctx[2], d->ctx[1], d->ctx[0],
                            d->ctx[0] & v->addr_mask,
-                           1u << (field_get(d->ctx[0], SCE, PDTS) + 7),
-                           (unsigned)field_get(d->ctx[1], SCE1, RIDPASID),
-                           (unsigned)field_get(d->ctx[0], SCE, DTE),
-                           (unsigned)field_get(d->ctx[0], SCE, PASIDE),
-                           (unsigned)field_get(d->ctx[0], SCE, PRE));
+                           1u << (VTD_FIELD_GET(d->ctx[0], SCE0, PDTS) + 7),
+                           (unsigned)VTD_FIELD_GET(d->ctx[1], SCE1, RID_PASID),
+                           (unsigned)VTD_FIELD_GET(d->ctx[0], SCE0, DTE),
+                           (unsigned)VTD_FIELD_GET(d->ctx[0], SCE0, PASIDE),
+                           (unsigned)VTD_FIELD_GET(d->ctx[0], SCE0, PRE));
     if (c->o->pasid != VTD_NO_PASID) {
         uint64_t pe[8];
         if (lookup_pasid(c, v, d, c->o->pasid, pe))
@@ -744,11 +716,11 @@ static void text_device(struct ictx *c, const struct unit_view *v,
 static void text_irt(struct ictx *c, const struct unit_view *v)
 {
     GString *s = c->out;
-    if (!field_get(v->ecap, ECAP, IR))
+    if (!VTD_FIELD_GET(v->ecap, ECAP, IR))
         return;
     uint64_t base = v->irta & v->addr_mask;
     unsigned n = irt_entries(v->irta);
-    bool x2 = field_get(v->irta, IRTA_R, EIME) != 0;
+    bool x2 = VTD_FIELD_GET(v->irta, IRTA, EIME) != 0;
     g_string_append_printf(s, "interrupt remapping table at 0x%" PRIx64
                            " (%u entries, %s, IR %s):\n", base, n,
                            x2 ? "x2APIC" : "xAPIC",
@@ -768,42 +740,43 @@ static void text_irt(struct ictx *c, const struct unit_view *v)
             return;
         }
         for (unsigned i = 0; i < 256 && chunk + i < n; i++) {
-            uint64_t lo = ldq_le(raw + 16 * i), hi = ldq_le(raw + 16 * i + 8);
-            if (!field_get(lo, IRTE, P))
+            uint64_t lo = vtd_ldq_le(raw + 16 * i), hi = vtd_ldq_le(raw + 16 * i + 8);
+            if (!VTD_FIELD_GET(lo, IRTE_LO, P))
                 continue;
             if (!spend(c, 1))
                 return;
             shown++;
             char sid[16];
-            sid_str(sid, sizeof(sid), (uint16_t)field_get(hi, IRTEH, SID));
-            if (field_get(lo, IRTE, IM)) {
-                uint64_t pda = (field_get(hi, IRTEH, PDAH) << 32) |
-                               (field_get(lo, IRTE, PDAL) << 6);
+            sid_str(sid, sizeof(sid), (uint16_t)VTD_FIELD_GET(hi, IRTE_HI, SID));
+            if (VTD_FIELD_GET(lo, IRTE_LO, IM)) {
+                uint64_t pda = (VTD_FIELD_GET(hi, IRTE_HI, PDAH) << 32) |
+                               (VTD_FIELD_GET(lo, IRTE_LO, PDAL) << 6);
                 g_string_append_printf(s, "  %5u: posted vector 0x%02x PDA 0x%"
                                        PRIx64 " URG %u sid %s SQ %u SVT %u "
                                        "FPD %u\n", chunk + i,
-                                       (unsigned)field_get(lo, IRTE, V), pda,
-                                       (unsigned)field_get(lo, IRTE, URG), sid,
-                                       (unsigned)field_get(hi, IRTEH, SQ),
-                                       (unsigned)field_get(hi, IRTEH, SVT),
-                                       (unsigned)field_get(lo, IRTE, FPD));
+                                       (unsigned)VTD_FIELD_GET(lo, IRTE_LO, V), pda,
+                                       (unsigned)VTD_FIELD_GET(lo, IRTE_LO, URG), sid,
+                                       (unsigned)VTD_FIELD_GET(hi, IRTE_HI, SQ),
+                                       (unsigned)VTD_FIELD_GET(hi, IRTE_HI, SVT),
+                                       (unsigned)VTD_FIELD_GET(lo, IRTE_LO, FPD));
                 continue;
             }
-            uint32_t dst = (uint32_t)field_get(lo, IRTE, DST);
+            uint32_t dst = (uint32_t)VTD_FIELD_GET(lo, IRTE_LO, DST);
             /* 9.10: xAPIC destination in DST bits 15:8 (IRTE 47:40). */
-            uint32_t dest = x2 ? dst : (dst >> 8) & 0xff;
+            uint32_t dest = x2 ? dst
+                               : (uint32_t)VTD_FIELD_GET(lo, IRTE_LO, DST_X);
             g_string_append_printf(s, "  %5u: remapped vector 0x%02x dest 0x%x "
                                    "%s %s %s RH %u sid %s SQ %u SVT %u FPD "
                                    "%u\n", chunk + i,
-                                   (unsigned)field_get(lo, IRTE, V), dest,
-                                   field_get(lo, IRTE, DM) ? "logical"
+                                   (unsigned)VTD_FIELD_GET(lo, IRTE_LO, V), dest,
+                                   VTD_FIELD_GET(lo, IRTE_LO, DM) ? "logical"
                                                            : "physical",
-                                   field_get(lo, IRTE, TM) ? "level" : "edge",
-                                   dlm[field_get(lo, IRTE, DLM)],
-                                   (unsigned)field_get(lo, IRTE, RH), sid,
-                                   (unsigned)field_get(hi, IRTEH, SQ),
-                                   (unsigned)field_get(hi, IRTEH, SVT),
-                                   (unsigned)field_get(lo, IRTE, FPD));
+                                   VTD_FIELD_GET(lo, IRTE_LO, TM) ? "level" : "edge",
+                                   dlm[VTD_FIELD_GET(lo, IRTE_LO, DLM)],
+                                   (unsigned)VTD_FIELD_GET(lo, IRTE_LO, RH), sid,
+                                   (unsigned)VTD_FIELD_GET(hi, IRTE_HI, SQ),
+                                   (unsigned)VTD_FIELD_GET(hi, IRTE_HI, SVT),
+                                   (unsigned)VTD_FIELD_GET(lo, IRTE_LO, FPD));
         }
     }
     if (!shown)
@@ -820,8 +793,9 @@ static void text_root(struct ictx *c, const struct unit_view *v)
     for (unsigned bus = 0; bus < 256; bus++) {
         if (c->o->has_dev && (c->o->dev >> 8) != bus)
             continue;
-        uint64_t lo = ldq_le(root + 16 * bus), hi = ldq_le(root + 16 * bus + 8);
-        if (!(lo & 1) && !(v->scalable && (hi & 1)))
+        uint64_t lo = vtd_ldq_le(root + 16 * bus), hi = vtd_ldq_le(root + 16 * bus + 8);
+        if (!VTD_FIELD_GET(lo, SRE, P) &&
+            !(v->scalable && VTD_FIELD_GET(hi, SRE, P)))
             continue;
         g_string_append_printf(c->out, "  bus %02x root @0x%" PRIx64 " = %016"
                                PRIx64 ":%016" PRIx64, bus, rta + 16 * bus, hi,
@@ -832,9 +806,11 @@ static void text_root(struct ictx *c, const struct unit_view *v)
         else
             g_string_append_printf(c->out, ": lower 0x%" PRIx64 "%s, upper 0x%"
                                    PRIx64 "%s\n", lo & v->addr_mask,
-                                   (lo & 1) ? "" : " (not present)",
+                                   VTD_FIELD_GET(lo, SRE, P) ? ""
+                                                             : " (not present)",
                                    hi & v->addr_mask,
-                                   (hi & 1) ? "" : " (not present)");
+                                   VTD_FIELD_GET(hi, SRE, P) ? ""
+                                                             : " (not present)");
     }
 }
 
@@ -935,7 +911,7 @@ static void json_pasid(struct ictx *c, const struct unit_view *v,
     for (int q = 0; q < 8; q++)
         g_string_append_printf(s, "%s\"0x%" PRIx64 "\"", q ? ", " : "", pe[q]);
     g_string_append_printf(s, "], \"pgtt\": \"%s\", \"did\": %u, ",
-                           pgtt_str((unsigned)field_get(pe[0], PE, PGTT)),
+                           pgtt_str((unsigned)VTD_FIELD_GET(pe[0], PTE0, PGTT)),
                            x.did);
     json_xlate(c, v, &x);
     g_string_append(s, "}");
@@ -961,13 +937,12 @@ static void json_device(struct ictx *c, const struct unit_view *v,
         struct xlate_view x;
         legacy_xlate(v, d, &x);
         g_string_append_printf(s, "\"tt\": %u, \"did\": %u, \"aw\": %u, ",
-                               (unsigned)field_get(d->ctx[0], CE, TT), x.did,
+                               (unsigned)VTD_FIELD_GET(d->ctx[0], CE_LO, TT), x.did,
                                x.aw);
         json_xlate(c, v, &x);
     } else {
         g_string_append_printf(s, "\"rid_pasid\": %u, \"pasids\": [",
-                               (unsigned)field_get(d->ctx[1], SCE1,
-                                                   RIDPASID));
+                               (unsigned)VTD_FIELD_GET(d->ctx[1], SCE1, RID_PASID));
         struct json_list pl = { 0 };
         foreach_pasid(c, v, d, json_pasid, &pl);
         g_string_append(s, "]");
@@ -1021,7 +996,7 @@ static void json_irt(struct ictx *c, const struct unit_view *v)
 {
     GString *s = c->out;
     g_string_append(s, "\"irt\": [");
-    if (!field_get(v->ecap, ECAP, IR) || !v->irta) {
+    if (!VTD_FIELD_GET(v->ecap, ECAP, IR) || !v->irta) {
         g_string_append(s, "]");
         return;
     }
@@ -1032,22 +1007,22 @@ static void json_irt(struct ictx *c, const struct unit_view *v)
         if (!rd(c, base + 16ULL * chunk, raw, sizeof(raw)))
             break;
         for (unsigned i = 0; i < 256 && chunk + i < n; i++) {
-            uint64_t lo = ldq_le(raw + 16 * i), hi = ldq_le(raw + 16 * i + 8);
-            if (!field_get(lo, IRTE, P))
+            uint64_t lo = vtd_ldq_le(raw + 16 * i), hi = vtd_ldq_le(raw + 16 * i + 8);
+            if (!VTD_FIELD_GET(lo, IRTE_LO, P))
                 continue;
             if (!spend(c, 1))
                 break;
             char sid[16];
-            sid_str(sid, sizeof(sid), (uint16_t)field_get(hi, IRTEH, SID));
+            sid_str(sid, sizeof(sid), (uint16_t)VTD_FIELD_GET(hi, IRTE_HI, SID));
             g_string_append_printf(s, "%s{\"index\": %u, ", k++ ? ", " : "",
                                    chunk + i);
             jhex(s, "lo", lo, true);
             jhex(s, "hi", hi, true);
             g_string_append_printf(s, "\"posted\": %s, \"vector\": %u, "
                                    "\"dst\": %u, \"sid\": \"%s\"}",
-                                   field_get(lo, IRTE, IM) ? "true" : "false",
-                                   (unsigned)field_get(lo, IRTE, V),
-                                   (unsigned)field_get(lo, IRTE, DST), sid);
+                                   VTD_FIELD_GET(lo, IRTE_LO, IM) ? "true" : "false",
+                                   (unsigned)VTD_FIELD_GET(lo, IRTE_LO, V),
+                                   (unsigned)VTD_FIELD_GET(lo, IRTE_LO, DST), sid);
         }
     }
     g_string_append(s, "]");
@@ -1170,7 +1145,7 @@ static void dot_pt(struct dot *d, const struct unit_view *v, uint64_t table,
     uint64_t children[DOT_ROWS_MAX];
     unsigned nchild = 0, rows = 0;
     for (int i = 0; i < 512;) {
-        uint64_t e = ldq_le(raw + 8 * i);
+        uint64_t e = vtd_ldq_le(raw + 8 * i);
         if (!pte_present(e, fl)) {
             i++;
             continue;
@@ -1185,7 +1160,7 @@ static void dot_pt(struct dot *d, const struct unit_view *v, uint64_t table,
             unsigned perm = pte_perm(e, fl);
             int j = i + 1;
             while (j < 512) {
-                uint64_t f = ldq_le(raw + 8 * j);
+                uint64_t f = vtd_ldq_le(raw + 8 * j);
                 if (!pte_present(f, fl) || !pte_leaf(f, level) ||
                     pte_perm(f, fl) != perm ||
                     (f & v->addr_mask & ~(sz - 1)) !=
@@ -1250,7 +1225,7 @@ static void dot_pasid(struct ictx *c, const struct unit_view *v,
     pasid_xlate(v, pe, &x);
     char row[96];
     snprintf(row, sizeof(row), "[%u] PASID 0x%x %s DID %u", pasid & 63, pasid,
-             pgtt_str((unsigned)field_get(pe[0], PE, PGTT)), x.did);
+             pgtt_str((unsigned)VTD_FIELD_GET(pe[0], PTE0, PGTT)), x.did);
     dot_row(d, (int)(pasid & 63), row);
     if (x.valid && !x.passthrough)
         dot_edge(d, tbl, (int)(pasid & 63), x.table);
@@ -1296,7 +1271,7 @@ static void dot_device(struct ictx *c, const struct unit_view *v,
         struct xlate_view x;
         legacy_xlate(v, dv, &x);
         snprintf(row, sizeof(row), "[%d] %s TT %u DID %u %s", slot, sid,
-                 (unsigned)field_get(dv->ctx[0], CE, TT), x.did,
+                 (unsigned)VTD_FIELD_GET(dv->ctx[0], CE_LO, TT), x.did,
                  x.passthrough ? "pass-through" : aw_str(x.aw));
         dot_row(d, slot, row);
         if (x.valid && !x.passthrough)
@@ -1330,13 +1305,13 @@ static void dot_after_device(struct dot *d, const struct unit_view *v,
     char title[64], row[96];
     snprintf(title, sizeof(title), "PASID directory @0x%" PRIx64, dir);
     dot_node_begin(d, dir, title);
-    unsigned ndir = 1u << (field_get(dv->ctx[0], SCE, PDTS) + 7), rows = 0;
+    unsigned ndir = 1u << (VTD_FIELD_GET(dv->ctx[0], SCE0, PDTS) + 7), rows = 0;
     for (unsigned i = 0; i < ndir && !c->truncated; i++) {
         uint8_t b[8];
         if (!rd(c, dir + 8ULL * i, b, 8))
             break;
-        uint64_t pde = ldq_le(b);
-        if (!(pde & 1) || !spend(c, 1))
+        uint64_t pde = vtd_ldq_le(b);
+        if (!VTD_FIELD_GET(pde, PDE, P) || !spend(c, 1))
             continue;
         if (rows++ >= DOT_ROWS_MAX)
             continue;
@@ -1380,8 +1355,8 @@ static void render_dot(struct ictx *c)
                 if (c->o->has_dev && (c->o->dev >> 8) != bus)
                     continue;
                 for (unsigned h = 0; h < (v.scalable ? 2u : 1u); h++) {
-                    uint64_t re = ldq_le(root + 16 * bus + 8 * h);
-                    if (!(re & 1))
+                    uint64_t re = vtd_ldq_le(root + 16 * bus + 8 * h);
+                    if (!VTD_FIELD_GET(re, SRE, P))
                         continue;
                     char row[96];
                     int port = (int)(bus * 2 + h);
@@ -1426,42 +1401,53 @@ struct lreg {
 };
 
 /* Linux's iommu_regs_32 and iommu_regs_64 (offsets: DMAR_*_REG). */
+#define LREG(r) { VTD_REG_##r, #r }
+
 static const struct lreg lregs32[] = {
-    { 0x00, "VER" }, { 0x18, "GCMD" }, { 0x1c, "GSTS" }, { 0x34, "FSTS" },
-    { 0x38, "FECTL" }, { 0x3c, "FEDATA" }, { 0x40, "FEADDR" },
-    { 0x44, "FEUADDR" }, { 0x64, "PMEN" }, { 0x68, "PLMBASE" },
-    { 0x6c, "PLMLIMIT" }, { 0x9c, "ICS" }, { 0xdc, "PRS" },
-    { 0xe0, "PECTL" }, { 0xe4, "PEDATA" }, { 0xe8, "PEADDR" },
-    { 0xec, "PEUADDR" },
+    LREG(VER), LREG(GCMD), LREG(GSTS), LREG(FSTS), LREG(FECTL), LREG(FEDATA),
+    LREG(FEADDR), LREG(FEUADDR), LREG(PMEN), LREG(PLMBASE), LREG(PLMLIMIT),
+    LREG(ICS), LREG(PRS), LREG(PECTL), LREG(PEDATA), LREG(PEADDR),
+    LREG(PEUADDR),
 };
 
 static const struct lreg lregs64[] = {
-    { 0x08, "CAP" }, { 0x10, "ECAP" }, { 0x20, "RTADDR" }, { 0x28, "CCMD" },
-    { 0x58, "AFLOG" }, { 0x70, "PHMBASE" }, { 0x78, "PHMLIMIT" },
-    { 0x80, "IQH" }, { 0x88, "IQT" }, { 0x90, "IQA" }, { 0xb8, "IRTA" },
-    { 0xc0, "PQH" }, { 0xc8, "PQT" }, { 0xd0, "PQA" },
-    { 0x100, "MTRRCAP" }, { 0x108, "MTRRDEF" },
-    { 0x120, "MTRR_FIX64K_00000" }, { 0x128, "MTRR_FIX16K_80000" },
-    { 0x130, "MTRR_FIX16K_A0000" }, { 0x138, "MTRR_FIX4K_C0000" },
-    { 0x140, "MTRR_FIX4K_C8000" }, { 0x148, "MTRR_FIX4K_D0000" },
-    { 0x150, "MTRR_FIX4K_D8000" }, { 0x158, "MTRR_FIX4K_E0000" },
-    { 0x160, "MTRR_FIX4K_E8000" }, { 0x168, "MTRR_FIX4K_F0000" },
-    { 0x170, "MTRR_FIX4K_F8000" },
-    { 0x180, "MTRR_PHYSBASE0" }, { 0x188, "MTRR_PHYSMASK0" },
-    { 0x190, "MTRR_PHYSBASE1" }, { 0x198, "MTRR_PHYSMASK1" },
-    { 0x1a0, "MTRR_PHYSBASE2" }, { 0x1a8, "MTRR_PHYSMASK2" },
-    { 0x1b0, "MTRR_PHYSBASE3" }, { 0x1b8, "MTRR_PHYSMASK3" },
-    { 0x1c0, "MTRR_PHYSBASE4" }, { 0x1c8, "MTRR_PHYSMASK4" },
-    { 0x1d0, "MTRR_PHYSBASE5" }, { 0x1d8, "MTRR_PHYSMASK5" },
-    { 0x1e0, "MTRR_PHYSBASE6" }, { 0x1e8, "MTRR_PHYSMASK6" },
-    { 0x1f0, "MTRR_PHYSBASE7" }, { 0x1f8, "MTRR_PHYSMASK7" },
-    { 0x200, "MTRR_PHYSBASE8" }, { 0x208, "MTRR_PHYSMASK8" },
-    { 0x210, "MTRR_PHYSBASE9" }, { 0x218, "MTRR_PHYSMASK9" },
+    LREG(CAP), LREG(ECAP), LREG(RTADDR), LREG(CCMD), LREG(AFLOG),
+    LREG(PHMBASE), LREG(PHMLIMIT), LREG(IQH), LREG(IQT), LREG(IQA), LREG(IRTA),
+    LREG(PQH), LREG(PQT), LREG(PQA), LREG(MTRRCAP), LREG(MTRRDEF),
+    LREG(MTRR_FIX64K_00000), LREG(MTRR_FIX16K_80000), LREG(MTRR_FIX16K_A0000),
+    LREG(MTRR_FIX4K_C0000),
+    { VTD_REG_MTRR_FIX4K_C0000 + 0x8, "MTRR_FIX4K_C8000" },
+    { VTD_REG_MTRR_FIX4K_C0000 + 0x10, "MTRR_FIX4K_D0000" },
+    { VTD_REG_MTRR_FIX4K_C0000 + 0x18, "MTRR_FIX4K_D8000" },
+    { VTD_REG_MTRR_FIX4K_C0000 + 0x20, "MTRR_FIX4K_E0000" },
+    { VTD_REG_MTRR_FIX4K_C0000 + 0x28, "MTRR_FIX4K_E8000" },
+    { VTD_REG_MTRR_FIX4K_C0000 + 0x30, "MTRR_FIX4K_F0000" },
+    { VTD_REG_MTRR_FIX4K_C0000 + 0x38, "MTRR_FIX4K_F8000" },
+    { VTD_REG_MTRR_PHYSBASE0 + 0, "MTRR_PHYSBASE0" },
+    { VTD_REG_MTRR_PHYSBASE0 + 8, "MTRR_PHYSMASK0" },
+    { VTD_REG_MTRR_PHYSBASE0 + 16, "MTRR_PHYSBASE1" },
+    { VTD_REG_MTRR_PHYSBASE0 + 24, "MTRR_PHYSMASK1" },
+    { VTD_REG_MTRR_PHYSBASE0 + 32, "MTRR_PHYSBASE2" },
+    { VTD_REG_MTRR_PHYSBASE0 + 40, "MTRR_PHYSMASK2" },
+    { VTD_REG_MTRR_PHYSBASE0 + 48, "MTRR_PHYSBASE3" },
+    { VTD_REG_MTRR_PHYSBASE0 + 56, "MTRR_PHYSMASK3" },
+    { VTD_REG_MTRR_PHYSBASE0 + 64, "MTRR_PHYSBASE4" },
+    { VTD_REG_MTRR_PHYSBASE0 + 72, "MTRR_PHYSMASK4" },
+    { VTD_REG_MTRR_PHYSBASE0 + 80, "MTRR_PHYSBASE5" },
+    { VTD_REG_MTRR_PHYSBASE0 + 88, "MTRR_PHYSMASK5" },
+    { VTD_REG_MTRR_PHYSBASE0 + 96, "MTRR_PHYSBASE6" },
+    { VTD_REG_MTRR_PHYSBASE0 + 104, "MTRR_PHYSMASK6" },
+    { VTD_REG_MTRR_PHYSBASE0 + 112, "MTRR_PHYSBASE7" },
+    { VTD_REG_MTRR_PHYSBASE0 + 120, "MTRR_PHYSMASK7" },
+    { VTD_REG_MTRR_PHYSBASE0 + 128, "MTRR_PHYSBASE8" },
+    { VTD_REG_MTRR_PHYSBASE0 + 136, "MTRR_PHYSMASK8" },
+    { VTD_REG_MTRR_PHYSBASE0 + 144, "MTRR_PHYSBASE9" },
+    { VTD_REG_MTRR_PHYSBASE0 + 152, "MTRR_PHYSMASK9" },
 };
 
 /* 6.1 also lists the virtual-command registers; 6.7 no longer does. */
 static const struct lreg lregs64_vcmd[] = {
-    { 0xe30, "VCCAP" }, { 0xe00, "VCMD" }, { 0xe10, "VCRSP" },
+    LREG(VCCAP), LREG(VCMD), LREG(VCRSP),
 };
 
 static void dbg_regset(struct ictx *c)
@@ -1593,7 +1579,7 @@ static void dbg_domain_device(struct ictx *c, const struct unit_view *v,
          * PASID asked for, IOMMU_NO_PASID (0) by default. */
         if (pasid == VTD_NO_PASID)
             pasid = c->o->linux_ver == LINUX_6_1
-                        ? (uint32_t)field_get(d->ctx[1], SCE1, RIDPASID)
+                        ? (uint32_t)VTD_FIELD_GET(d->ctx[1], SCE1, RID_PASID)
                         : 0;
         uint64_t pe[8];
         if (!lookup_pasid(c, v, d, pasid, pe))
@@ -1603,7 +1589,7 @@ static void dbg_domain_device(struct ictx *c, const struct unit_view *v,
             /* 6.7 takes the level count from the PASID entry's AW field
              * (bits 4:2) whatever PGTT says, and walks nothing outside
              * 1-5 levels. */
-            x.levels = (int)field_get(pe[0], PE, AW) + 2;
+            x.levels = (int)VTD_FIELD_GET(pe[0], PTE0, AW) + 2;
         }
     }
     if (c->o->linux_ver != LINUX_6_1 && !v->scalable) {
@@ -1612,7 +1598,7 @@ static void dbg_domain_device(struct ictx *c, const struct unit_view *v,
         memset(&x, 0, sizeof(x));
         x.valid = true;
         x.table = d->ctx[0] & v->addr_mask;
-        x.levels = (int)field_get(d->ctx[1], CEH, AW) + 2;
+        x.levels = (int)VTD_FIELD_GET(d->ctx[1], CE_HI, AW) + 2;
     }
     if (!x.valid || x.passthrough)
         return;
@@ -1672,25 +1658,25 @@ static void dbg_ir_entries(struct ictx *c, const struct unit_view *v,
         if (!rd(c, base + 16ULL * chunk, raw, sizeof(raw)))
             return;
         for (unsigned i = 0; i < 256 && chunk + i < n; i++) {
-            uint64_t lo = ldq_le(raw + 16 * i), hi = ldq_le(raw + 16 * i + 8);
-            if (!field_get(lo, IRTE, P) ||
-                (field_get(lo, IRTE, IM) != 0) != posted)
+            uint64_t lo = vtd_ldq_le(raw + 16 * i), hi = vtd_ldq_le(raw + 16 * i + 8);
+            if (!VTD_FIELD_GET(lo, IRTE_LO, P) ||
+                (VTD_FIELD_GET(lo, IRTE_LO, IM) != 0) != posted)
                 continue;
             if (!spend(c, 1))
                 return;
-            unsigned sid = (unsigned)field_get(hi, IRTEH, SID);
+            unsigned sid = (unsigned)VTD_FIELD_GET(hi, IRTE_HI, SID);
             g_string_append_printf(s, " %-5u %02x:%02x.%01x ", chunk + i,
                                    sid >> 8, (sid >> 3) & 0x1f, sid & 7);
             if (posted)
                 g_string_append_printf(s, "%08x %08x ",
-                                       (unsigned)field_get(hi, IRTEH, PDAH),
-                                       (unsigned)(field_get(lo, IRTE, PDAL)
+                                       (unsigned)VTD_FIELD_GET(hi, IRTE_HI, PDAH),
+                                       (unsigned)(VTD_FIELD_GET(lo, IRTE_LO, PDAL)
                                                   << 6));
             else
                 g_string_append_printf(s, "%08x ",
-                                       (unsigned)field_get(lo, IRTE, DST));
+                                       (unsigned)VTD_FIELD_GET(lo, IRTE_LO, DST));
             g_string_append_printf(s, "%02x  %016" PRIx64 "\t%016" PRIx64 "\n",
-                                   (unsigned)field_get(lo, IRTE, V), hi, lo);
+                                   (unsigned)VTD_FIELD_GET(lo, IRTE_LO, V), hi, lo);
         }
     }
 }
@@ -1701,7 +1687,7 @@ static void dbg_ir_translation(struct ictx *c)
     for (size_t i = 0; i < c->src->nunits; i++) {
         struct unit_view v;
         unit_view_init(&v, &c->src->units[i], (unsigned)i);
-        if (!field_get(v.ecap, ECAP, IR))
+        if (!VTD_FIELD_GET(v.ecap, ECAP, IR))
             continue;
         g_string_append_printf(s, "Remapped Interrupt supported on IOMMU: "
                                "%s\n", v.name);
@@ -1718,7 +1704,7 @@ static void dbg_ir_translation(struct ictx *c)
     for (size_t i = 0; i < c->src->nunits; i++) {
         struct unit_view v;
         unit_view_init(&v, &c->src->units[i], (unsigned)i);
-        if (!field_get(v.cap, CAP, PI))
+        if (!VTD_FIELD_GET(v.cap, CAP, PI))
             continue;
         g_string_append_printf(s, "Posted Interrupt supported on IOMMU: %s\n",
                                v.name);
@@ -1741,10 +1727,10 @@ static void dbg_invalidation_queue(struct ictx *c)
     for (size_t i = 0; i < c->src->nunits; i++) {
         struct unit_view v;
         unit_view_init(&v, &c->src->units[i], (unsigned)i);
-        if (!field_get(v.ecap, ECAP, QI) || !(v.gsts & VTD_GSTS_QIES))
+        if (!VTD_FIELD_GET(v.ecap, ECAP, QI) || !(v.gsts & VTD_GSTS_QIES))
             continue;
         /* Linux: qi_shift = DMAR_IQ_SHIFT (4) + ecap_smts; 256 entries. */
-        bool smts = field_get(v.ecap, ECAP, SMTS) != 0;
+        bool smts = VTD_FIELD_GET(v.ecap, ECAP, SMTS) != 0;
         unsigned shift = 4 + smts;
         uint64_t base = v.iqa & v.addr_mask;
         g_string_append_printf(s, "Invalidation queue on IOMMU: %s\n", v.name);
@@ -1765,13 +1751,13 @@ static void dbg_invalidation_queue(struct ictx *c)
             if (smts)
                 g_string_append_printf(s, "%5u\t%016" PRIx64 "\t%016" PRIx64
                                        "\t%016" PRIx64 "\t%016" PRIx64
-                                       "\t%016x\n", idx, ldq_le(b),
-                                       ldq_le(b + 8), ldq_le(b + 16),
-                                       ldq_le(b + 24), 0u);
+                                       "\t%016x\n", idx, vtd_ldq_le(b),
+                                       vtd_ldq_le(b + 8), vtd_ldq_le(b + 16),
+                                       vtd_ldq_le(b + 24), 0u);
             else
                 g_string_append_printf(s, "%5u\t%016" PRIx64 "\t%016" PRIx64
-                                       "\t%016x\n", idx, ldq_le(b),
-                                       ldq_le(b + 8), 0u);
+                                       "\t%016x\n", idx, vtd_ldq_le(b),
+                                       vtd_ldq_le(b + 8), 0u);
         }
         g_string_append_c(s, '\n');
     }
@@ -1789,11 +1775,11 @@ static void render_dmesg(struct ictx *c)
             continue;
         linuxfmt_fsts_line(c->out, v.fsts);
         g_string_append_c(c->out, '\n');
-        if (!(v.fsts & 2))
+        if (!VTD_FIELD_GET(v.fsts, FSTS, PPF))
             continue;
-        unsigned fro = (unsigned)field_get(v.cap, CAP, FRO) * 16;
-        unsigned nfr = (unsigned)field_get(v.cap, CAP, NFR) + 1;
-        unsigned idx = (v.fsts >> 8) & 0xff;
+        unsigned fro = (unsigned)VTD_FIELD_GET(v.cap, CAP, FRO) * 16;
+        unsigned nfr = (unsigned)VTD_FIELD_GET(v.cap, CAP, NFR) + 1;
+        unsigned idx = (unsigned)VTD_FIELD_GET(v.fsts, FSTS, FRI);
         if (idx >= nfr)
             idx = 0;
         for (unsigned n = 0; n < nfr; n++) {

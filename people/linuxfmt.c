@@ -14,7 +14,7 @@
 
 #include <vtd/vtd.h>
 
-#include "vtd/internal.h"
+#include <vtd/layout.h>
 
 bool linux_ver_parse(const char *s, enum linux_ver *out)
 {
@@ -50,12 +50,12 @@ bool linuxfmt_from_frcd(uint64_t lo, uint64_t hi, struct linuxfmt_fault *out)
      * T1 126, F 127. */
     memset(out, 0, sizeof(*out));
     out->addr = lo & ~0xfffULL;
-    out->sid = (uint16_t)field_get(hi, FRCD_HI, SID);
-    out->reason = (unsigned)field_get(hi, FRCD_HI, FR);
-    out->is_read = field_get(hi, FRCD_HI, T1) != 0;
-    out->pasid_present = field_get(hi, FRCD_HI, PP) != 0;
-    out->pasid = (uint32_t)field_get(hi, FRCD_HI, PV);
-    return field_get(hi, FRCD_HI, F) != 0;
+    out->sid = (uint16_t)VTD_FIELD_GET(hi, FRCD_HI, SID);
+    out->reason = (unsigned)VTD_FIELD_GET(hi, FRCD_HI, FR);
+    out->is_read = VTD_FIELD_GET(hi, FRCD_HI, T1) != 0;
+    out->pasid_present = VTD_FIELD_GET(hi, FRCD_HI, PP) != 0;
+    out->pasid = (uint32_t)VTD_FIELD_GET(hi, FRCD_HI, PV);
+    return VTD_FIELD_GET(hi, FRCD_HI, F) != 0;
 }
 
 /* Linux's legacy reasons, 0x00-0x0d. */

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint64_t bits(uint64_t v, unsigned lo, unsigned len)
-{
-    return (v >> lo) & (len >= 64 ? ~0ULL : ((1ULL << len) - 1));
-}
+#include <vtd/layout.h>
+
+/* One field of an entry, by its <vtd/layout.h> name. */
+#define F(q, reg, fld) ((unsigned)VTD_FIELD_GET((q), reg, fld))
 
 struct out {
     char *buf;
@@ -58,8 +58,8 @@ static void scalable_root(struct out *o, const struct vtd_event *ev,
     put(o, "scalable-mode root entry for bus %02x at 0x%" PRIx64
         ": LP=%u LCTP=0x%" PRIx64 " UP=%u UCTP=0x%" PRIx64
         " (devfn %02x uses the %s half)", ev->sid >> 8, ev->addr,
-        (unsigned)bits(q0, 0, 1), (uint64_t)(q0 & ~(uint64_t)0xfff),
-        (unsigned)bits(q1, 0, 1), (uint64_t)(q1 & ~(uint64_t)0xfff),
+        F(q0, SRE, P), (uint64_t)(q0 & VTD_SRE_CTP_MASK),
+        F(q1, SRE, P), (uint64_t)(q1 & VTD_SRE_CTP_MASK),
         ev->sid & 0xff, (ev->sid & 0x80) ? "upper" : "lower");
 }
 
@@ -69,17 +69,17 @@ static void scalable_context(struct out *o, const struct vtd_event *ev)
 {
     uint64_t q0 = ev->val[0], q1 = ev->nval > 1 ? ev->val[1] : 0;
     char sid[16];
-    unsigned pdts = (unsigned)bits(q0, 9, 3);
+    unsigned pdts = F(q0, SCE0, PDTS);
     sid_str(ev->sid, sid, sizeof(sid));
     put(o, "scalable-mode context entry for %s at 0x%" PRIx64
         ": P=%u FPD=%u DTE=%u PASIDE=%u PRE=%u PDTS=%u (%u directory "
         "entries, PASIDs below 0x%x) PASIDDIRPTR=0x%" PRIx64
         " RID_PASID=0x%x RID_PRIV=%u", sid, ev->addr,
-        (unsigned)bits(q0, 0, 1), (unsigned)bits(q0, 1, 1),
-        (unsigned)bits(q0, 2, 1), (unsigned)bits(q0, 3, 1),
-        (unsigned)bits(q0, 4, 1), pdts, 1u << (pdts + 7),
-        1u << (pdts + 13), (uint64_t)(q0 & ~(uint64_t)0xfff),
-        (unsigned)bits(q1, 0, 20), (unsigned)bits(q1, 20, 1));
+        F(q0, SCE0, P), F(q0, SCE0, FPD),
+        F(q0, SCE0, DTE), F(q0, SCE0, PASIDE),
+        F(q0, SCE0, PRE), pdts, 1u << (pdts + 7),
+        1u << (pdts + 13), (uint64_t)(q0 & VTD_SCE0_PDIR_MASK),
+        F(q1, SCE1, RID_PASID), F(q1, SCE1, RID_PRIV));
 }
 
 /* VT-d 9.5: P 0, FPD 1, SMPTBLPTR 63:12; indexed by PASID[19:6]. */
@@ -88,8 +88,8 @@ static void pasid_dir(struct out *o, const struct vtd_event *ev, uint64_t q0)
     put(o, "PASID-directory entry %u (PASIDs 0x%x-0x%x) at 0x%" PRIx64
         ": P=%u FPD=%u SMPTBLPTR=0x%" PRIx64, ev->pasid >> 6,
         ev->pasid & ~0x3fu, ev->pasid | 0x3fu, ev->addr,
-        (unsigned)bits(q0, 0, 1), (unsigned)bits(q0, 1, 1),
-        (uint64_t)(q0 & ~(uint64_t)0xfff));
+        F(q0, PDE, P), F(q0, PDE, FPD),
+        (uint64_t)(q0 & VTD_PDE_PTBL_MASK));
 }
 
 /* VT-d 9.6: q0 P 0, FPD 1, AW 4:2, PGTT 8:6, SSADE 9, SSPTPTR 63:12;
@@ -100,28 +100,28 @@ static void pasid_entry(struct out *o, const struct vtd_event *ev)
     uint64_t q0 = ev->val[0];
     uint64_t q1 = ev->nval > 1 ? ev->val[1] : 0;
     uint64_t q2 = ev->nval > 2 ? ev->val[2] : 0;
-    unsigned pgtt = (unsigned)bits(q0, 6, 3);
+    unsigned pgtt = F(q0, PTE0, PGTT);
     put(o, "PASID-table entry %u for PASID 0x%x at 0x%" PRIx64
         ": P=%u FPD=%u PGTT=%u%u%ub (%s) DID=0x%x PWSNP=%u PGSNP=%u",
-        ev->pasid & 0x3f, ev->pasid, ev->addr, (unsigned)bits(q0, 0, 1),
-        (unsigned)bits(q0, 1, 1), (unsigned)bits(q0, 8, 1),
-        (unsigned)bits(q0, 7, 1), (unsigned)bits(q0, 6, 1),
-        pgtt_name(pgtt), (unsigned)bits(q1, 0, 16),
-        (unsigned)bits(q1, 23, 1), (unsigned)bits(q1, 24, 1));
+        ev->pasid & 0x3f, ev->pasid, ev->addr, F(q0, PTE0, P),
+        F(q0, PTE0, FPD), (pgtt >> 2) & 1,
+        (pgtt >> 1) & 1, pgtt & 1,
+        pgtt_name(pgtt), F(q1, PTE1, DID),
+        F(q1, PTE1, PWSNP), F(q1, PTE1, PGSNP));
     if (pgtt == 2 || pgtt == 3) {
-        unsigned aw = (unsigned)bits(q0, 2, 3);
+        unsigned aw = F(q0, PTE0, AW);
         put(o, " AW=%u%u%ub (%u-bit, %u-level) SSADE=%u SSPTPTR=0x%" PRIx64,
             (aw >> 2) & 1, (aw >> 1) & 1, aw & 1, 30 + 9 * aw, aw + 2,
-            (unsigned)bits(q0, 9, 1), (uint64_t)(q0 & ~(uint64_t)0xfff));
+            F(q0, PTE0, SSADE), (uint64_t)(q0 & VTD_PTE0_SSPTPTR_MASK));
     }
     if (pgtt == 1 || pgtt == 3) {
-        unsigned fspm = (unsigned)bits(q2, 2, 2);
+        unsigned fspm = F(q2, PTE2, FSPM);
         put(o, " SRE=%u WPE=%u EAFE=%u FSPM=%u%ub (%s) FSPTPTR=0x%" PRIx64
-            "%s", (unsigned)bits(q2, 0, 1), (unsigned)bits(q2, 4, 1),
-            (unsigned)bits(q2, 7, 1), (fspm >> 1) & 1, fspm & 1,
+            "%s", F(q2, PTE2, SRE), F(q2, PTE2, WPE),
+            F(q2, PTE2, EAFE), (fspm >> 1) & 1, fspm & 1,
             fspm == 0 ? "4-level" : fspm == 1 ? "5-level" : "reserved",
-            (uint64_t)(q2 & ~(uint64_t)0xfff), pgtt == 3 ? " (a GPA)" : "");
-    } else if (bits(q2, 0, 1)) {
+            (uint64_t)(q2 & VTD_PTE2_FSPTPTR_MASK), pgtt == 3 ? " (a GPA)" : "");
+    } else if (F(q2, PTE2, SRE)) {
         put(o, " SRE=1");
     }
 }
@@ -135,7 +135,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
         /* VT-d 9.1: P bit 0, CTP bits 63:12 (legacy: lower half). */
         put(o, "root entry for bus %02x at 0x%" PRIx64 ": P=%u CTP=0x%"
             PRIx64, ev->sid >> 8, ev->addr,
-            (unsigned)bits(q0, 0, 1), (uint64_t)(q0 & ~(uint64_t)0xfff));
+            F(q0, RE, P), (uint64_t)(q0 & VTD_RE_CTP_MASK));
         if (ev->nval > 1)
             put(o, " (upper 0x%016" PRIx64 ")", q1);
     } else if (strcmp(what, "context") == 0) {
@@ -145,10 +145,10 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
         sid_str(ev->sid, sid, sizeof(sid));
         put(o, "context entry for %s at 0x%" PRIx64 ": P=%u FPD=%u TT=%u%ub "
             "SLPTPTR=0x%" PRIx64 " AW=%u DID=0x%x", sid, ev->addr,
-            (unsigned)bits(q0, 0, 1), (unsigned)bits(q0, 1, 1),
-            (unsigned)bits(q0, 3, 1), (unsigned)bits(q0, 2, 1),
-            (uint64_t)(q0 & ~(uint64_t)0xfff), (unsigned)bits(q1, 0, 3),
-            (unsigned)bits(q1, 8, 16));
+            F(q0, CE_LO, P), F(q0, CE_LO, FPD),
+            F(q0, CE_LO, TT) >> 1, F(q0, CE_LO, TT) & 1,
+            (uint64_t)(q0 & VTD_CE_LO_SSPTPTR_MASK), F(q1, CE_HI, AW),
+            F(q1, CE_HI, DID));
     } else if (strcmp(what, "sm-root") == 0) {
         scalable_root(o, ev, q0, q1);
     } else if (strcmp(what, "sm-context") == 0) {
@@ -191,31 +191,31 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
         if (sl && nested) {
             /* Scalable mode, VT-d 9.8 Tables 41-47: A bit 8, D bit 9 in
              * leaves (used with SSADE=1); bits 6:2 are not permissions. */
-            put(o, ": R=%u W=%u A=%u", (unsigned)bits(q0, 0, 1),
-                (unsigned)bits(q0, 1, 1), (unsigned)bits(q0, 8, 1));
-            if (ev->level == 1 || bits(q0, 7, 1))
-                put(o, " D=%u", (unsigned)bits(q0, 9, 1));
+            put(o, ": R=%u W=%u A=%u", F(q0, SSE, R),
+                F(q0, SSE, W), F(q0, SSE, A));
+            if (ev->level == 1 || F(q0, SSE, PS))
+                put(o, " D=%u", F(q0, SSE, D));
         } else if (sl) {
-            put(o, ": R=%u W=%u X=%u", (unsigned)bits(q0, 0, 1),
-                (unsigned)bits(q0, 1, 1), (unsigned)bits(q0, 2, 1));
+            put(o, ": R=%u W=%u X=%u", F(q0, SSE, R),
+                F(q0, SSE, W), F(q0, SSE, X));
         } else {
             /* VT-d 9.7 Tables 34-40: P 0, R/W 1, U/S 2, A 5, D 6 (leaf),
              * EA 10; bits 63:52 ignored. */
-            put(o, ": P=%u R/W=%u U/S=%u A=%u", (unsigned)bits(q0, 0, 1),
-                (unsigned)bits(q0, 1, 1), (unsigned)bits(q0, 2, 1),
-                (unsigned)bits(q0, 5, 1));
-            if (ev->level == 1 || bits(q0, 7, 1))
-                put(o, " D=%u", (unsigned)bits(q0, 6, 1));
+            put(o, ": P=%u R/W=%u U/S=%u A=%u", F(q0, FSE, P),
+                F(q0, FSE, RW), F(q0, FSE, US),
+                F(q0, FSE, A));
+            if (ev->level == 1 || F(q0, FSE, PS))
+                put(o, " D=%u", F(q0, FSE, D));
         }
-        put(o, " PS=%u ADDR=0x%" PRIx64, (unsigned)bits(q0, 7, 1),
-            (uint64_t)(q0 & (uint64_t)0x000ffffffffff000));
-        if (!sl && nested && bits(q0, 0, 1))
+        put(o, " PS=%u ADDR=0x%" PRIx64, F(q0, FSE, PS),
+            (uint64_t)(q0 & (sl ? VTD_SSE_ADDR_MASK : VTD_FSE_ADDR_MASK)));
+        if (!sl && nested && F(q0, FSE, P))
             put(o, " (a GPA)");
-        if (bits(q0, 0, 2) == 0 && sl)
+        if (!F(q0, SSE, R) && !F(q0, SSE, W) && sl)
             put(o, " (not present: R=W=0)");
-        else if (!sl && !bits(q0, 0, 1))
+        else if (!sl && !F(q0, FSE, P))
             put(o, " (not present: P=0)");
-        else if (bits(q0, 7, 1) && ev->level > 1)
+        else if (F(q0, FSE, PS) && ev->level > 1)
             put(o, " (leaf: %s page)", ev->level == 2 ? "2 MiB" :
                 ev->level == 3 ? "1 GiB" : "large");
         else if (ev->level == 1)
@@ -223,28 +223,29 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
     } else if (strcmp(what, "irte") == 0) {
         /* VT-d 9.9 (9.10 when IM=1): P 0, FPD 1, DM 2, RH 3, TM 4, DLM 7:5, IM 15, V
          * 23:16, DST 63:32; hi: SID 15:0, SQ 17:16, SVT 19:18. */
-        if (bits(q0, 15, 1)) {
+        if (F(q0, IRTE_LO, IM)) {
             put(o, "IRTE (posted, IM=1) at 0x%" PRIx64 ": P=%u FPD=%u "
                 "URG=%u VV=0x%02x PDA=0x%" PRIx64, ev->addr,
-                (unsigned)bits(q0, 0, 1), (unsigned)bits(q0, 1, 1),
-                (unsigned)bits(q0, 14, 1), (unsigned)bits(q0, 16, 8),
-                (bits(q1, 32, 32) << 32) | (bits(q0, 38, 26) << 6));
+                F(q0, IRTE_LO, P), F(q0, IRTE_LO, FPD),
+                F(q0, IRTE_LO, URG), F(q0, IRTE_LO, V),
+                ((uint64_t)F(q1, IRTE_HI, PDAH) << 32) |
+                    ((uint64_t)F(q0, IRTE_LO, PDAL) << 6));
         } else {
             put(o, "IRTE at 0x%" PRIx64 ": P=%u FPD=%u DM=%u RH=%u TM=%u "
                 "DLM=%u V=0x%02x DST=0x%x", ev->addr,
-                (unsigned)bits(q0, 0, 1), (unsigned)bits(q0, 1, 1),
-                (unsigned)bits(q0, 2, 1), (unsigned)bits(q0, 3, 1),
-                (unsigned)bits(q0, 4, 1), (unsigned)bits(q0, 5, 3),
-                (unsigned)bits(q0, 16, 8), (unsigned)bits(q0, 32, 32));
+                F(q0, IRTE_LO, P), F(q0, IRTE_LO, FPD),
+                F(q0, IRTE_LO, DM), F(q0, IRTE_LO, RH),
+                F(q0, IRTE_LO, TM), F(q0, IRTE_LO, DLM),
+                F(q0, IRTE_LO, V), F(q0, IRTE_LO, DST));
         }
         char sid[16];
-        sid_str((uint16_t)bits(q1, 0, 16), sid, sizeof(sid));
-        put(o, " SVT=%u SQ=%u SID=%s", (unsigned)bits(q1, 18, 2),
-            (unsigned)bits(q1, 16, 2), sid);
+        sid_str((uint16_t)F(q1, IRTE_HI, SID), sid, sizeof(sid));
+        put(o, " SVT=%u SQ=%u SID=%s", F(q1, IRTE_HI, SVT),
+            F(q1, IRTE_HI, SQ), sid);
     } else {
         /* pid and anything newer: P and raw qwords. */
         put(o, "%s entry at 0x%" PRIx64 ": P=%u", what, ev->addr,
-            (unsigned)bits(q0, 0, 1));
+            F(q0, PID_CTL, ON));
         for (unsigned i = 0; i < ev->nval && i < 8; i++)
             put(o, " q%u=0x%016" PRIx64, i, ev->val[i]);
     }

@@ -9,95 +9,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <vtd/layout.h>
+
 #include "platform/machine.h"
 
 /* ------------------------------------------------------------------ */
 /* Registers by name (VT-d 11.4)                                       */
 /* ------------------------------------------------------------------ */
 
-struct reg_name {
-    const char *name;
-    uint16_t off;
-    uint8_t size;
-};
-
-static const struct reg_name reg_names[] = {
-    { "VER", 0x00, 4 },      { "CAP", 0x08, 8 },     { "ECAP", 0x10, 8 },
-    { "GCMD", 0x18, 4 },     { "GSTS", 0x1c, 4 },    { "RTADDR", 0x20, 8 },
-    { "CCMD", 0x28, 8 },     { "FSTS", 0x34, 4 },    { "FECTL", 0x38, 4 },
-    { "FEDATA", 0x3c, 4 },   { "FEADDR", 0x40, 4 },  { "FEUADDR", 0x44, 4 },
-    { "AFLOG", 0x58, 8 },    { "PMEN", 0x64, 4 },    { "PLMBASE", 0x68, 4 },
-    { "PLMLIMIT", 0x6c, 4 }, { "PHMBASE", 0x70, 8 }, { "PHMLIMIT", 0x78, 8 },
-    { "IQH", 0x80, 8 },      { "IQT", 0x88, 8 },     { "IQA", 0x90, 8 },
-    { "ICS", 0x9c, 4 },      { "IECTL", 0xa0, 4 },   { "IEDATA", 0xa4, 4 },
-    { "IEADDR", 0xa8, 4 },   { "IEUADDR", 0xac, 4 }, { "IQERCD", 0xb0, 8 },
-    { "IRTA", 0xb8, 8 },     { "PQH", 0xc0, 8 },     { "PQT", 0xc8, 8 },
-    { "PQA", 0xd0, 8 },      { "PRS", 0xdc, 4 },     { "PECTL", 0xe0, 4 },
-    { "PEDATA", 0xe4, 4 },   { "PEADDR", 0xe8, 4 },  { "PEUADDR", 0xec, 4 },
-};
-
-/* FRCDn_LO / FRCDn_HI: n decimal.  Returns n, or -1. */
-static long frcd_index(const char *name, bool *hi)
-{
-    if (strncmp(name, "FRCD", 4) != 0)
-        return -1;
-    const char *p = name + 4;
-    long n = 0;
-    int digits = 0;
-    while (*p >= '0' && *p <= '9' && digits < 4) {
-        n = n * 10 + (*p - '0');
-        p++;
-        digits++;
-    }
-    if (!digits)
-        return -1;
-    if (strcmp(p, "_LO") == 0)
-        *hi = false;
-    else if (strcmp(p, "_HI") == 0)
-        *hi = true;
-    else
-        return -1;
-    return n;
-}
-
 bool trace_reg_lookup(const char *name, uint64_t cap, uint64_t ecap,
                       uint64_t *off, unsigned *size)
 {
-    if (!name)
-        return false;
-    for (size_t i = 0; i < G_N_ELEMENTS(reg_names); i++) {
-        if (strcmp(name, reg_names[i].name) == 0) {
-            *off = reg_names[i].off;
-            *size = reg_names[i].size;
-            return true;
-        }
-    }
-    /* VT-d 11.4.3: ECAP.IRO (bits 17:8) is the IVA offset in 16-byte
-     * units; the IOTLB register follows at +8 (11.4.6.2). */
-    uint64_t iro = ((ecap >> 8) & 0x3ff) * 16;
-    if (strcmp(name, "IVA") == 0) {
-        *off = iro;
-        *size = 8;
-        return true;
-    }
-    if (strcmp(name, "IOTLB") == 0) {
-        *off = iro + 8;
-        *size = 8;
-        return true;
-    }
-    /* VT-d 11.4.2: CAP.FRO (bits 33:24) in 16-byte units, CAP.NFR (bits
-     * 47:40) is the number of fault recording registers minus one;
-     * 11.4.7.6: each record is 128 bits, low qword then high qword. */
-    bool hi = false;
-    long n = frcd_index(name, &hi);
-    if (n < 0)
-        return false;
-    uint64_t nfr = ((cap >> 40) & 0xff) + 1;
-    if ((uint64_t)n >= nfr)
-        return false;
-    *off = ((cap >> 24) & 0x3ff) * 16 + (uint64_t)n * 16 + (hi ? 8 : 0);
-    *size = 8;
-    return true;
+    /* The register table of vtd/regs.c (<vtd/layout.h>). */
+    return vtd_reg_lookup(name, cap, ecap, off, size) == 0;
 }
 
 bool trace_reg_name_valid(const char *name)
@@ -105,7 +29,7 @@ bool trace_reg_name_valid(const char *name)
     uint64_t off;
     unsigned size;
     /* Largest NFR so any FRCDn below 256 is a name. */
-    return trace_reg_lookup(name, 0xffull << 40, 0, &off, &size);
+    return trace_reg_lookup(name, VTD_CAP_NFR_MASK, 0, &off, &size);
 }
 
 /* ------------------------------------------------------------------ */
