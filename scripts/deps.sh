@@ -3,7 +3,7 @@
 # test.  Runs apt-get update first.  Needs root (uses sudo when not root and
 # sudo exists).  Non-interactive.
 set -eu
-pkgs="meson ninja-build gcc clang pkg-config libglib2.0-dev check libfdt-dev \
+pkgs="meson ninja-build gcc g++ clang pkg-config libglib2.0-dev check libfdt-dev \
 device-tree-compiler acpica-tools"
 if [ "$(id -u)" -eq 0 ]; then
     as_root=""

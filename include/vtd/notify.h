@@ -24,6 +24,12 @@
 
 #include <stdint.h>
 
+#include <vtd/api.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct vtd_iommu;
 struct vtd_notifier;
 
@@ -65,5 +71,9 @@ VTD_API void vtd_notifier_remove(struct vtd_iommu *unit,
  */
 VTD_API int vtd_notifier_replay(struct vtd_iommu *unit,
                                 struct vtd_notifier *n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
