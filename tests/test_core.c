@@ -66,6 +66,39 @@ START_TEST(test_reject_inconsistent)
 }
 END_TEST
 
+/* VT-d 11.4.2: units of major version 6 or later that report SSTS=0 report
+ * SAGAW=0; that is the only place SAGAW=0 is consistent. */
+START_TEST(test_sagaw_zero_needs_ver6_without_ssts)
+{
+    /* The full profile's CAP with SAGAW=0; its ECAP with SSTS (46),
+     * SSADS (45) and NEST (26) clear, then with SSTS set again. */
+    const uint64_t cap = 0x19d2078c40380006ULL;
+    const uint64_t ecap_fs = 0x3899880f050dfULL;
+    const uint64_t ecap_ss = ecap_fs | (1ULL << 46);
+    const struct { unsigned ver; uint64_t ecap; int rc; } c[] = {
+        { 0x60, ecap_fs, 0 },        /* VER 6.0, SSTS=0: valid */
+        { 0x70, ecap_fs, 0 },
+        { 0x50, ecap_fs, -EINVAL },  /* VER 5.0 */
+        { 0x00, ecap_fs, -EINVAL },  /* default VER 1.0 */
+        { 0x60, ecap_ss, -EINVAL },  /* SSTS=1 needs an AGAW */
+    };
+    for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        struct fake_host *h = fake_host_new(4096);
+        struct vtd_config cfg = { .version = VTD_CONFIG_VERSION, .cap = cap,
+                                  .ecap = c[i].ecap, .ver = c[i].ver };
+        struct vtd_iommu *u = NULL;
+        char err[256] = "";
+        int rc = vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err,
+                               sizeof(err));
+        ck_assert_msg(rc == c[i].rc, "case %u: rc %d (%s)", i, rc, err);
+        if (rc)
+            ck_assert_ptr_nonnull(strstr(err, "SAGAW"));
+        vtd_iommu_free(u);
+        fake_host_free(h);
+    }
+}
+END_TEST
+
 START_TEST(test_reject_bad_versions)
 {
     struct fake_host *h = fake_host_new(4096);
@@ -91,6 +124,7 @@ int main(void)
     tcase_add_test(tc, test_profile_qemu72_values);
     tcase_add_test(tc, test_profile_qemu72_derived);
     tcase_add_test(tc, test_reject_inconsistent);
+    tcase_add_test(tc, test_sagaw_zero_needs_ver6_without_ssts);
     tcase_add_test(tc, test_reject_bad_versions);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

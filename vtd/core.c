@@ -119,7 +119,16 @@ static int check_config(struct vtd_iommu *u, char *errbuf, size_t errlen)
         return reject(errbuf, errlen,
                       "CAP.MGAW gives a %u-bit width (32 to 64 allowed)",
                       mgaw);
-    if ((sagaw & 0xe) == 0 || (sagaw & 0x11))
+    /* SAGAW=0: "Hardware implementations with Major Version 6 or higher
+     * (VER_REG) reporting the second-stage translation support (SSTS)
+     * field as Clear also report this field as 0" (11.4.2). */
+    unsigned ver_major = ((u->cfg.ver ? u->cfg.ver : 0x10) >> 4) & 0xf;
+    bool no_ss = ver_major >= 6 && !field_get(ecap, ECAP, SSTS);
+    if (sagaw == 0 && !no_ss)
+        return reject(errbuf, errlen,
+                      "CAP.SAGAW 0x0 is only for VER 6.0 or later with "
+                      "ECAP.SSTS=0 (11.4.2)");
+    if (sagaw != 0 && ((sagaw & 0xe) == 0 || (sagaw & 0x11)))
         return reject(errbuf, errlen,
                       "CAP.SAGAW 0x%x supports no level count of 3/4/5",
                       sagaw);

@@ -305,10 +305,14 @@ static void emit_fault(struct vtd_iommu *u, const struct vtd_fault_info *fi,
 }
 
 /* 11.4.7.6: FI bits 63:N are reserved (0), N the largest AGAW the unit
- * supports (CAP.SAGAW bit 3: 57, bit 2: 48, bit 1: 39). */
+ * supports (CAP.SAGAW bit 3: 57, bit 2: 48, bit 1: 39).  A unit without
+ * second stage reports SAGAW=0 (11.4.2); its widest input is first-stage
+ * (57 bits with CAP.FS5LP, else 48), which vtdemu takes as N. */
 static uint64_t fi_mask(const struct vtd_iommu *u)
 {
-    unsigned n = (u->sagaw & 0x8) ? 57 : (u->sagaw & 0x4) ? 48 : 39;
+    unsigned n = (u->sagaw & 0x8) ? 57 : (u->sagaw & 0x4) ? 48
+               : (u->sagaw & 0x2) ? 39
+               : field_get(u->cap, CAP, FS5LP) ? 57 : 48;
     return ((1ULL << n) - 1) & ~0xfffULL;
 }
 
