@@ -22,8 +22,12 @@ static void emit_inv(struct vtd_iommu *u, const char *what, uint64_t v0,
 }
 
 /* 11.4.6.1 / 11.4.6.3: requests are incorrect (CAIG/IAIG = 00b) when the
- * latched translation table mode is not legacy, and on major version 6
- * or higher, where register-based invalidation is not supported. */
+ * translation table mode is not "setup as legacy mode", and on major
+ * version 6 or higher, where register-based invalidation is not
+ * supported.  The mode is the one latched by the last SRTP, not the value
+ * last written to RTADDR_REG: 11.4.5 TTM "takes effect only after software
+ * executes Set Root Table Pointer command" (docs/spec-notes.md; trace
+ * ch06-invalidation/register-invalidation-latched-ttm.vtdt). */
 static bool register_inval_allowed(const struct vtd_iommu *u)
 {
     uint64_t root = atomic_load(&u->root_latched);
