@@ -3,11 +3,13 @@
 #
 # Replays the oracle traces in ORACLE_DIR and passes when the expectations
 # that fail are exactly the ones listed in DEVIATIONS (FILE:LINE SECTION
-# why; see traces/oracle-deviations.txt): those are where the VT-d
-# specification and the recorded QEMU 7.2 behaviour disagree and vtdemu
-# follows the specification.  An unlisted failure fails the test, and so
-# does a listed expectation that now passes.  Exit 77 (skipped) when the
-# oracle directory is absent.
+# got=VALUE why; see traces/oracle-deviations.txt): those are where the
+# VT-d specification and the recorded QEMU 7.2 behaviour disagree and
+# vtdemu follows the specification.  Each listed expectation must fail with
+# the VALUE the specification predicts there.  An unlisted failure fails the
+# test, and so do a listed expectation that now passes and one that fails
+# with another value.  Exit 77 (skipped) when the oracle directory is
+# absent.
 set -u
 vtdemu=$1
 dir=$2
@@ -26,15 +28,23 @@ if [ "$rc" -gt 1 ]; then
     echo "vtdemu replay exited with $rc (usage, parse or trace error)"
     exit 1
 fi
-# Failing expectations as BASENAME:LINE.
-sed -n 's/^\(.*\):\([0-9][0-9]*\): FAIL .*/\1:\2/p' "$tmp/out" |
-    sed 's|.*/||' | sort -u > "$tmp/failed"
-grep -v '^#' "$devs" | awk 'NF { print $1 }' | sort -u > "$tmp/listed"
+# Failing expectations as BASENAME:LINE got=VALUE, VALUE as replay prints
+# it after "got", without parenthesised notes, spaces made commas.
+sed -n 's/^\(.*\):\([0-9][0-9]*\): FAIL [^:]*: .*, got \(.*\)$/\1:\2 \3/p' \
+    "$tmp/out" | sed 's|^[^ ]*/||; s/ ([^)]*)//g; s/ *$//' |
+    awk '{ k = $1; $1 = ""; sub(/^ /, ""); gsub(/ /, ","); print k, "got=" $0 }' |
+    sort -u > "$tmp/failedv"
+awk '{ print $1 }' "$tmp/failedv" | sort -u > "$tmp/failed"
+grep -v '^#' "$devs" | awk 'NF { print $1, $3 }' | sort -u > "$tmp/listedv"
+awk '{ print $1 }' "$tmp/listedv" | sort -u > "$tmp/listed"
+# Listed and failing, but not with the predicted value.
+join "$tmp/listedv" "$tmp/failedv" | awk '$2 != $3' > "$tmp/wrongv"
 comm -23 "$tmp/failed" "$tmp/listed" > "$tmp/unexpected"
 comm -13 "$tmp/failed" "$tmp/listed" > "$tmp/fixed"
 nfail=$(wc -l < "$tmp/failed")
 nunexp=$(wc -l < "$tmp/unexpected")
 nfixed=$(wc -l < "$tmp/fixed")
+nwrong=$(wc -l < "$tmp/wrongv")
 closing=$(tail -n 1 "$tmp/out")
 echo "replay: $closing"
 echo "known specification deviations (listed in $(basename "$devs")): $((nfail - nunexp))"
@@ -51,5 +61,10 @@ if [ "$nfixed" -ne 0 ]; then
     sed 's/^/  /' "$tmp/fixed"
     status=1
 fi
-[ "$status" -eq 0 ] && echo "oracle: every expectation passes except the $((nfail - nunexp)) listed deviations"
+if [ "$nwrong" -ne 0 ]; then
+    echo "listed deviations failing with a value the specification does not predict ($nwrong):"
+    awk '{ printf "  %s: listed %s, %s\n", $1, $2, $3 }' "$tmp/wrongv"
+    status=1
+fi
+[ "$status" -eq 0 ] && echo "oracle: every expectation passes except the $((nfail - nunexp)) listed deviations, each with the predicted value"
 exit $status
