@@ -5,7 +5,7 @@
 
 #include "acpi/dmar.h"
 #include "fuzz_common.h"
-#include "platform/machine.h"
+#include "machine/machine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

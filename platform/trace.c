@@ -11,7 +11,7 @@
 
 #include <vtd/layout.h>
 
-#include "platform/machine.h"
+#include "machine/machine.h"
 
 /* ------------------------------------------------------------------ */
 /* Registers by name (VT-d 11.4)                                       */

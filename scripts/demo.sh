@@ -2,7 +2,7 @@
 # scripts/demo.sh: install dependencies, build, and replay the bundled
 # example traces (traces/examples), printing a verdict per file; then build,
 # check and print the ACPI DMAR table of the bundled two-unit machine
-# (platform/machines/rich.dts).
+# (machine/machines/rich.dts).
 # Environment: BUILD_DIR (default build), SKIP_DEPS=1 to skip apt-get,
 # DEMO_ARGS (default: the examples folder) to replay something else.
 set -eu
@@ -14,12 +14,12 @@ fi
 if [ ! -f "$build/build.ninja" ]; then
     meson setup "$build"
 fi
-ninja -C "$build" tools/vtdemu platform/machines/rich.dtb
+ninja -C "$build" tools/vtdemu machine/machines/rich.dtb
 vtdemu="./$build/tools/vtdemu"
 status=0
 # shellcheck disable=SC2086
 "$vtdemu" replay ${DEMO_ARGS:-traces/examples} || status=$?
-machine="$build/platform/machines/rich.dtb"
+machine="$build/machine/machines/rich.dtb"
 echo
 echo "DMAR table of $machine (docs/machine-binding.md):"
 "$vtdemu" dmar build "$machine" -o "$build/rich-dmar.bin" &&

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_machine.c: the device-tree machine binding (platform/machine.c)
+ * tests/test_machine.c: the device-tree machine binding (machine/machine.c)
  * and the DMAR tables it produces.
  *
  * Expected values: the QEMU 7.2 DMAR table given to a real Linux guest
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "acpi/dmar.h"
-#include "platform/machine.h"
+#include "machine/machine.h"
 
 #ifndef ORACLE_DIR
 #define ORACLE_DIR ""

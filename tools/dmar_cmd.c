@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tools/dmar_cmd.c: `vtdemu dmar build|check|dump` (thin; the work is in
- * acpi/dmar*.c and platform/machine.c).
+ * acpi/dmar*.c and machine/machine.c).
  * Exit status: 0 good, 1 the table has errors, 2 usage or input error.
  */
 #include "dmar_cmd.h"
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "acpi/dmar.h"
-#include "platform/machine.h"
+#include "machine/machine.h"
 
 static const char dmar_usage[] =
     "usage: vtdemu dmar build MACHINE.dtb -o DMAR.bin\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * platform/machine.c: load a machine description from a flattened device
+ * machine/machine.c: load a machine description from a flattened device
  * tree (docs/machine-binding.md) and derive its DMAR table and routing.
  * Every error names the node and the property.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * platform/machine.h: a machine description loaded from a flattened device
+ * machine/machine.h: a machine description loaded from a flattened device
  * tree (the binding is docs/machine-binding.md): RAM, CPUs, remapping
  * units with their device scopes, the PCI topology, IOAPICs, HPETs, ACPI
  * namespace devices and reserved memory regions.  From it come the DMAR
