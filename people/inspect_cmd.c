@@ -10,7 +10,7 @@
 
 #include "mem/guestmem.h"
 #include "people/args.h"
-#include "people/inspect.h"
+#include "report/inspect.h"
 #include "people/state.h"
 #include "platform/replay.h"
 #include "platform/trace.h"

@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "mem/guestmem.h"
-#include "people/inspect.h"
+#include "report/inspect.h"
 #include "platform/trace.h"
 
 struct replay_held;

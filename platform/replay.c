@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "apic/apic.h"
-#include "explain.h"
+#include "report/explain.h"
 #include "mem/guestmem.h"
 #include "record.h"
 

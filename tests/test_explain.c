@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_explain.c: platform/explain.c in scalable mode.  Entries
+ * tests/test_explain.c: report/explain.c in scalable mode.  Entries
  * are built by hand from the VT-d 9.2, 9.4-9.7 layouts and the expected
  * field values are read off those layouts; the nested walk is run
  * through the core (xlate_util.h) and its events explained in order.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../platform/explain.h"
+#include "report/explain.h"
 #include "xlate_util.h"
 
 #define DEV 0x08            /* 00:01.0 */

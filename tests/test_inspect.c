@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_inspect.c: state renderers (people/inspect.c).
+ * tests/test_inspect.c: state renderers (report/inspect.c).
  *
  * Every table is built by hand in fake guest memory from the entry
  * formats of VT-d 5.10 chapter 9 (root 9.1/9.2, context 9.3/9.4, PASID
@@ -19,7 +19,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "people/inspect.h"
+#include "report/inspect.h"
 #include "people/inspect_cmd.h"
 #include "people/state.h"
 #include "tests/fakemem.h"

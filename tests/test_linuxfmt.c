@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_linuxfmt.c: faults in Linux's words (people/linuxfmt.c).
+ * tests/test_linuxfmt.c: faults in Linux's words (report/linuxfmt.c).
  *
  * Expected lines are written from Linux 6.1's format strings in
  * drivers/iommu/intel/dmar.c (dmar_fault_do_one: "[%s NO_PASID] Request
@@ -17,7 +17,7 @@
 
 #include <vtd/vtd.h>
 
-#include "people/linuxfmt.h"
+#include "report/linuxfmt.h"
 
 static char *line_of(const struct linuxfmt_fault *f, enum linux_ver v)
 {

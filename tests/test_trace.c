@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "platform/explain.h"
+#include "report/explain.h"
 #include "platform/replay.h"
 #include "platform/trace.h"
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * platform/explain.h: trace events of the VT-d core described in the
+ * report/explain.h: trace events of the VT-d core described in the
  * specification's terms ("context entry for 00:04.0 at 0x1000: P=1
  * TT=00b ...").  Used by `vtdemu replay --explain`.
  */
-#ifndef PLATFORM_EXPLAIN_H
-#define PLATFORM_EXPLAIN_H
+#ifndef REPORT_EXPLAIN_H
+#define REPORT_EXPLAIN_H
 
 #include <stddef.h>
 

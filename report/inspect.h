@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * people/inspect.h: render the state of VT-d units for people and scripts.
+ * report/inspect.h: render the state of VT-d units for people and scripts.
  *
  * The renderers read registers through the public API (vtd_mmio_read) and
  * guest memory through the caller's read callback, and append text to a
@@ -26,8 +26,8 @@
  * renderer does not lock across reads).  Allocation: only the GString and
  * short-lived temporaries.
  */
-#ifndef PEOPLE_INSPECT_H
-#define PEOPLE_INSPECT_H
+#ifndef REPORT_INSPECT_H
+#define REPORT_INSPECT_H
 
 #include <glib.h>
 #include <stdbool.h>
@@ -36,7 +36,7 @@
 
 #include <vtd/vtd.h>
 
-#include "people/linuxfmt.h"
+#include "report/linuxfmt.h"
 
 /* Guest-physical read: 0 or a negative errno (the shape of
  * vtd_host_ops.read). */

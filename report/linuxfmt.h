@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * people/linuxfmt.h: faults in Linux's words.
+ * report/linuxfmt.h: faults in Linux's words.
  *
  * A recorded fault (the two qwords of a fault recording register, VT-d
  * 11.4.14, or the same fields given one by one) printed the way the Linux
@@ -11,8 +11,8 @@
  * Pure functions: no allocation except the GString the caller passes, no
  * global state; safe from any thread.
  */
-#ifndef PEOPLE_LINUXFMT_H
-#define PEOPLE_LINUXFMT_H
+#ifndef REPORT_LINUXFMT_H
+#define REPORT_LINUXFMT_H
 
 #include <glib.h>
 #include <stdbool.h>

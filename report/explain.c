@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* platform/explain.c: trace events in the specification's terms. */
-#include "explain.h"
+/* report/explain.c: trace events in the specification's terms. */
+#include "report/explain.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

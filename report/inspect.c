@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * people/inspect.c: state renderers (see inspect.h).
+ * report/inspect.c: state renderers (see inspect.h).
  *
  * Entry layouts come from VT-d 5.10 chapter 9 (root 9.1/9.2, context
  * 9.3/9.4, PASID directory and table 9.5/9.6, second-stage 9.8, first-stage
@@ -9,7 +9,7 @@
  * (6.1, and 6.7 which made domain_translation_struct per device and
  * dropped the virtual-command registers from iommu_regset).
  */
-#include "people/inspect.h"
+#include "report/inspect.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * people/linuxfmt.c: faults in Linux's words (see linuxfmt.h).
+ * report/linuxfmt.c: faults in Linux's words (see linuxfmt.h).
  *
  * The reason strings below are the texts Linux 6.1 prints (format facts
  * from drivers/iommu/intel/dmar.c); the layout of the line follows its
  * dmar_fault_do_one().  Where Linux's table says "Unknown" we print the
  * VT-d 5.10 condition name from vtd_fault_reason_str() instead.
  */
-#include "people/linuxfmt.h"
+#include "report/linuxfmt.h"
 
 #include <stdio.h>
 #include <string.h>
