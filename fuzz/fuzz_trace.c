@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #include "fuzz_common.h"
-#include "platform/replay.h"
-#include "platform/trace.h"
+#include "trace/replay.h"
+#include "trace/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,7 +8,7 @@
 #include <glib.h>
 
 #include "people/args.h"
-#include "people/qemulog.h"
+#include "trace/import_qemu.h"
 
 static const char usage[] =
     "usage: vtdemu import-qemu-log [options] LOG\n"

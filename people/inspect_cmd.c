@@ -12,8 +12,8 @@
 #include "people/args.h"
 #include "report/inspect.h"
 #include "people/state.h"
-#include "platform/replay.h"
-#include "platform/trace.h"
+#include "trace/replay.h"
+#include "trace/trace.h"
 
 static const char usage[] =
     "usage: vtdemu inspect [options] TRACE\n"

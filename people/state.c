@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "platform/replay.h"
+#include "trace/replay.h"
 
 int people_state_run(const struct trace *t, unsigned at_line,
                      struct people_state *st, char *err, size_t errlen)

@@ -2,7 +2,7 @@
 /*
  * people/state.h: the machine state a trace leaves behind, for `inspect`.
  *
- * Runs a parsed trace (platform/trace.h) up to a line with the replay
+ * Runs a parsed trace (trace/trace.h) up to a line with the replay
  * engine (replay_trace_hold(): no second interpreter), without checking
  * expectations, and keeps the machine: every command has its effect,
  * including the v2 CPU and IOAPIC actions (an IOAPIC message the unit
@@ -18,7 +18,7 @@
 
 #include "mem/guestmem.h"
 #include "report/inspect.h"
-#include "platform/trace.h"
+#include "trace/trace.h"
 
 struct replay_held;
 

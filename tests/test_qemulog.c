@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_qemulog.c: QEMU vtd_* log import (people/qemulog.c).
+ * tests/test_qemulog.c: QEMU vtd_* log import (trace/import_qemu.c).
  *
  * The input log (tests/data/people/qemu-7.2-sample.log) is written by hand
  * from the event formats of QEMU 7.2's hw/i386/trace-events, with the three
@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "mem/guestmem.h"
-#include "people/qemulog.h"
+#include "trace/import_qemu.h"
 #include "people/state.h"
-#include "platform/replay.h"
-#include "platform/trace.h"
+#include "trace/replay.h"
+#include "trace/trace.h"
 
 #define HAS(s, sub)                                                        \
     ck_assert_msg(strstr((s), (sub)) != NULL, "missing \"%s\" in:\n%s",     \

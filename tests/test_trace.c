@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tests/test_trace.c: the vtdtrace parser, replay engine and recorder
- * (platform/trace.c, replay.c, record.c, explain.c).  Format rules are
+ * (trace/trace.c, replay.c, record.c, report/explain.c).  Format rules are
  * those of traces/FORMAT.md and ../shared/oracle/FORMAT.md.
  */
 #include <check.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "report/explain.h"
-#include "platform/replay.h"
-#include "platform/trace.h"
+#include "trace/replay.h"
+#include "trace/trace.h"
 
 static struct trace *parse_ok(const char *text)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tools/vtdemu.c: the vtdemu command line.  Argument parsing and output
- * formatting only; the work is done by platform/ (trace, replay, record)
+ * formatting only; the work is done by trace/ (trace, replay, record)
  * and tools/bench.c.  Documented in docs/cli.md.
  */
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "platform/replay.h"
-#include "platform/trace.h"
+#include "trace/replay.h"
+#include "trace/trace.h"
 #include "tools/bench.h"
 #include "tools/caps_cmd.h"
 #include "tools/dmar_cmd.h"

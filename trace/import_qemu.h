@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * people/qemulog.h: convert a QEMU log of vtd_* trace events into a
+ * trace/import_qemu.h: convert a QEMU log of vtd_* trace events into a
  * vtdtrace file (traces/FORMAT.md, version 1).
  *
  * Accepted line prefixes: none ("vtd_reg_write addr ..."), the log
@@ -30,8 +30,8 @@
  *
  * Pure function of its input; allocates only the GStrings it appends to.
  */
-#ifndef PEOPLE_QEMULOG_H
-#define PEOPLE_QEMULOG_H
+#ifndef TRACE_IMPORT_QEMU_H
+#define TRACE_IMPORT_QEMU_H
 
 #include <glib.h>
 #include <stdbool.h>

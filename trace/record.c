@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* platform/record.c: the trace recorder (see record.h). */
-#include "record.h"
+/* trace/record.c: the trace recorder (see record.h). */
+#include "trace/record.h"
 
 #include <errno.h>
 #include <glib.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * platform/trace.h: the vtdtrace text format (traces/FORMAT.md), parsed
+ * trace/trace.h: the vtdtrace text format (traces/FORMAT.md), parsed
  * into a list of commands.
  *
  * The parser never aborts on its input: any text (binary garbage, huge
@@ -11,8 +11,8 @@
  * Threading: a struct trace is immutable after parsing and may be shared
  * by threads that only read it.
  */
-#ifndef PLATFORM_TRACE_H
-#define PLATFORM_TRACE_H
+#ifndef TRACE_TRACE_H
+#define TRACE_TRACE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * platform/replay.h: run a parsed trace against VT-d units and sparse
+ * trace/replay.h: run a parsed trace against VT-d units and sparse
  * guest memory, checking every expectation.
  *
  * The engine prints nothing: results, explanations and errors go to the
  * caller's hooks.  One replay owns its units and memory; separate
  * replays may run on separate threads.
  */
-#ifndef PLATFORM_REPLAY_H
-#define PLATFORM_REPLAY_H
+#ifndef TRACE_REPLAY_H
+#define TRACE_REPLAY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "trace.h"
+#include "trace/trace.h"
 
 struct guestmem;
 

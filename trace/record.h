@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * platform/record.h: write what an embedding emulator does with a VT-d
+ * trace/record.h: write what an embedding emulator does with a VT-d
  * unit as a replayable vtdtrace file.
  *
  * The caller reports its set-up (RAM, units), each request it makes
@@ -15,8 +15,8 @@
  * Threading: one recorder must be driven from one thread at a time.
  * Every function returns 0 or -EIO when writing to the stream failed.
  */
-#ifndef PLATFORM_RECORD_H
-#define PLATFORM_RECORD_H
+#ifndef TRACE_RECORD_H
+#define TRACE_RECORD_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* platform/trace.c: the vtdtrace parser (format: traces/FORMAT.md). */
-#include "trace.h"
+/* trace/trace.c: the vtdtrace parser (format: traces/FORMAT.md). */
+#include "trace/trace.h"
 
 #include <errno.h>
 #include <glib.h>

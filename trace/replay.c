@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* platform/replay.c: the trace replay engine (see replay.h). */
-#include "replay.h"
+/* trace/replay.c: the trace replay engine (see replay.h). */
+#include "trace/replay.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -11,7 +11,7 @@
 #include "apic/apic.h"
 #include "report/explain.h"
 #include "mem/guestmem.h"
-#include "record.h"
+#include "trace/record.h"
 
 struct replay;
 

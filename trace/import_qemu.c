@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* people/qemulog.c: QEMU vtd_* log -> vtdtrace (see qemulog.h). */
-#include "people/qemulog.h"
+/* trace/import_qemu.c: QEMU vtd_* log -> vtdtrace (see import_qemu.h). */
+#include "trace/import_qemu.h"
 
 #include <ctype.h>
 #include <errno.h>
