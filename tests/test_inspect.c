@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "report/inspect.h"
-#include "people/inspect_cmd.h"
-#include "people/state.h"
+#include "tools/inspect_cmd.h"
+#include "tools/inspect_state.h"
 #include "tests/fakemem.h"
 
 #define BASE 0xfed90000ULL
@@ -557,11 +557,11 @@ START_TEST(test_state_at_line)
     ck_assert(inspect_format_parse("linux-debugfs:dmar_translation_struct",
                                    &o));
     for (unsigned at = 6; at <= 7; at++) {
-        struct people_state st;
-        ck_assert_int_eq(people_state_run(tr, at, &st, err, sizeof(err)), 0);
+        struct inspect_state st;
+        ck_assert_int_eq(inspect_state_run(tr, at, &st, err, sizeof(err)), 0);
         ck_assert_uint_eq(st.last_line, at);
         struct inspect_src src;
-        people_state_src(&st, &src);
+        inspect_state_src(&st, &src);
         GString *s = g_string_new(NULL);
         ck_assert_int_eq(inspect_render(&src, &o, s), 0);
         if (at == 6)
@@ -570,7 +570,7 @@ START_TEST(test_state_at_line)
         else
             HAS(s->str, "IOMMU dmar0: Root Table Address: 0x10000\n");
         g_string_free(s, TRUE);
-        people_state_free(&st);
+        inspect_state_free(&st);
     }
     trace_free(tr);
 }
@@ -602,8 +602,8 @@ START_TEST(test_state_has_faults_from_ioapic_messages)
     ck_assert_msg(trace_parse("io.vtdt", text, strlen(text), &tr, err,
                               sizeof(err)) == 0, "%s", err);
     for (unsigned at = 11; at <= 12; at++) {
-        struct people_state st;
-        ck_assert_msg(people_state_run(tr, at, &st, err, sizeof(err)) == 0,
+        struct inspect_state st;
+        ck_assert_msg(inspect_state_run(tr, at, &st, err, sizeof(err)) == 0,
                       "%s", err);
         ck_assert_uint_eq(st.last_line, at);
         ck_assert_uint_eq(st.nunits, 1);
@@ -623,7 +623,7 @@ START_TEST(test_state_has_faults_from_ioapic_messages)
             ck_assert_uint_eq((hi >> 32) & 0xff, 0x26);
             ck_assert_uint_eq(hi & 0xffff, 0xff01);
         }
-        people_state_free(&st);
+        inspect_state_free(&st);
     }
     trace_free(tr);
 }
@@ -652,10 +652,10 @@ START_TEST(test_linux61_ir_translation_struct)
     char err[256];
     ck_assert_int_eq(trace_load(ORACLE_DIR "/linux-6.1/linux-6.1-legacy.vtdt",
                                 &tr, err, sizeof(err)), 0);
-    struct people_state st;
-    ck_assert_int_eq(people_state_run(tr, 0, &st, err, sizeof(err)), 0);
+    struct inspect_state st;
+    ck_assert_int_eq(inspect_state_run(tr, 0, &st, err, sizeof(err)), 0);
     struct inspect_src src;
-    people_state_src(&st, &src);
+    inspect_state_src(&st, &src);
     struct inspect_opts o;
     inspect_opts_init(&o);
     ck_assert(inspect_format_parse("linux-debugfs:ir_translation_struct",
@@ -684,7 +684,7 @@ START_TEST(test_linux61_ir_translation_struct)
     HAS(t, "\n 26    00:03.0 00000200 26  0000000000040018\t"
            "000002000026000d\n\n****\n\n");
     g_string_free(s, TRUE);
-    people_state_free(&st);
+    inspect_state_free(&st);
     trace_free(tr);
 }
 END_TEST

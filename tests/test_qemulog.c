@@ -16,7 +16,7 @@
 
 #include "mem/guestmem.h"
 #include "trace/import_qemu.h"
-#include "people/state.h"
+#include "tools/inspect_state.h"
 #include "trace/replay.h"
 #include "trace/trace.h"
 
@@ -105,13 +105,13 @@ START_TEST(test_sample_output_parses_and_runs)
     char err[256] = "";
     ck_assert_msg(trace_parse("out.vtdt", t, strlen(t), &tr, err,
                               sizeof(err)) == 0, "%s", err);
-    struct people_state ps;
-    ck_assert_msg(people_state_run(tr, 0, &ps, err, sizeof(err)) == 0, "%s",
+    struct inspect_state ps;
+    ck_assert_msg(inspect_state_run(tr, 0, &ps, err, sizeof(err)) == 0, "%s",
                   err);
     uint8_t b[4] = { 0 };
     ck_assert_int_eq(guestmem_read(ps.mem, 0x8000, b, 4), 0);
     ck_assert_uint_eq(b[0], 1);
-    people_state_free(&ps);
+    inspect_state_free(&ps);
     trace_free(tr);
     g_free(t);
 }

@@ -16,8 +16,8 @@
 #include "tools/bench.h"
 #include "tools/caps_cmd.h"
 #include "tools/dmar_cmd.h"
-#include "people/import_cmd.h"
-#include "people/inspect_cmd.h"
+#include "tools/import_cmd.h"
+#include "tools/inspect_cmd.h"
 
 enum { EXIT_PASS = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2 };
 

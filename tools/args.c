@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-#include "people/args.h"
+#include "tools/args.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-bool people_opt(int argc, char **argv, int *i, const char *name,
+bool args_opt(int argc, char **argv, int *i, const char *name,
                 const char **val, bool *missing)
 {
     const char *a = argv[*i];
@@ -26,7 +26,7 @@ bool people_opt(int argc, char **argv, int *i, const char *name,
     return true;
 }
 
-bool people_num(const char *s, uint64_t max, uint64_t *out)
+bool args_num(const char *s, uint64_t max, uint64_t *out)
 {
     if (!s || !*s || *s == '-')
         return false;

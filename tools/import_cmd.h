@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* people/import_cmd.h: `vtdemu import-qemu-log` (see docs/tools.md). */
-#ifndef PEOPLE_IMPORT_CMD_H
-#define PEOPLE_IMPORT_CMD_H
+/* tools/import_cmd.h: `vtdemu import-qemu-log` (see docs/tools.md). */
+#ifndef TOOLS_IMPORT_CMD_H
+#define TOOLS_IMPORT_CMD_H
 
 /* argv[0] is the command name.  Writes the trace to stdout (or -o FILE),
  * one warning per event not reconstructed to stderr.  Exit status: 0

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* people/inspect_cmd.h: `vtdemu inspect` (see docs/tools.md). */
-#ifndef PEOPLE_INSPECT_CMD_H
-#define PEOPLE_INSPECT_CMD_H
+/* tools/inspect_cmd.h: `vtdemu inspect` (see docs/tools.md). */
+#ifndef TOOLS_INSPECT_CMD_H
+#define TOOLS_INSPECT_CMD_H
 
 /* argv[0] is the command name ("inspect").  Prints to stdout, diagnostics
  * to stderr.  Exit status: 0 rendered, 1 the trace could not be run up to

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* people/state.c: the state a trace leaves behind (see state.h), from the
+/* tools/inspect_state.c: the state a trace leaves behind (see state.h), from the
  * replay engine itself (replay_trace_hold), so every v2 command (CPUs,
  * IOAPICs, posted-interrupt descriptors) has its effect on the units. */
-#include "people/state.h"
+#include "tools/inspect_state.h"
 
 #include <errno.h>
 #include <string.h>
@@ -11,8 +11,8 @@
 
 #include "trace/replay.h"
 
-int people_state_run(const struct trace *t, unsigned at_line,
-                     struct people_state *st, char *err, size_t errlen)
+int inspect_state_run(const struct trace *t, unsigned at_line,
+                     struct inspect_state *st, char *err, size_t errlen)
 {
     if (!t || !st)
         return -EINVAL;
@@ -34,7 +34,7 @@ int people_state_run(const struct trace *t, unsigned at_line,
     return 0;
 }
 
-void people_state_free(struct people_state *st)
+void inspect_state_free(struct inspect_state *st)
 {
     if (!st)
         return;
@@ -43,7 +43,7 @@ void people_state_free(struct people_state *st)
     memset(st, 0, sizeof(*st));
 }
 
-void people_state_src(const struct people_state *st, struct inspect_src *src)
+void inspect_state_src(const struct inspect_state *st, struct inspect_src *src)
 {
     memset(src, 0, sizeof(*src));
     src->units = st->units;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* people/inspect_cmd.c: `vtdemu inspect` (see inspect_cmd.h). */
-#include "people/inspect_cmd.h"
+/* tools/inspect_cmd.c: `vtdemu inspect` (see inspect_cmd.h). */
+#include "tools/inspect_cmd.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,9 +9,9 @@
 #include <glib.h>
 
 #include "mem/guestmem.h"
-#include "people/args.h"
+#include "tools/args.h"
 #include "report/inspect.h"
-#include "people/state.h"
+#include "tools/inspect_state.h"
 #include "trace/replay.h"
 #include "trace/trace.h"
 
@@ -47,36 +47,36 @@ int vtdemu_cmd_inspect(int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
-        if (people_opt(argc, argv, &i, "--format", &val, &missing)) {
+        if (args_opt(argc, argv, &i, "--format", &val, &missing)) {
             if (missing || !inspect_format_parse(val, &o)) {
                 fprintf(stderr, "vtdemu inspect: bad --format\n%s", usage);
                 return 2;
             }
-        } else if (people_opt(argc, argv, &i, "--linux", &val, &missing)) {
+        } else if (args_opt(argc, argv, &i, "--linux", &val, &missing)) {
             if (missing || !linux_ver_parse(val, &o.linux_ver)) {
                 fprintf(stderr, "vtdemu inspect: --linux takes 6.1, 6.7 or "
                                 "new\n");
                 return 2;
             }
-        } else if (people_opt(argc, argv, &i, "--at", &val, &missing)) {
-            if (missing || !people_num(val, UINT32_MAX, &at) || !at) {
+        } else if (args_opt(argc, argv, &i, "--at", &val, &missing)) {
+            if (missing || !args_num(val, UINT32_MAX, &at) || !at) {
                 fprintf(stderr, "vtdemu inspect: bad --at\n");
                 return 2;
             }
-        } else if (people_opt(argc, argv, &i, "--dev", &val, &missing)) {
+        } else if (args_opt(argc, argv, &i, "--dev", &val, &missing)) {
             if (missing || !trace_parse_sid(val, &o.dev)) {
                 fprintf(stderr, "vtdemu inspect: --dev takes BB:DD.F\n");
                 return 2;
             }
             o.has_dev = true;
-        } else if (people_opt(argc, argv, &i, "--pasid", &val, &missing)) {
-            if (missing || !people_num(val, 0xfffff, &n)) {
+        } else if (args_opt(argc, argv, &i, "--pasid", &val, &missing)) {
+            if (missing || !args_num(val, 0xfffff, &n)) {
                 fprintf(stderr, "vtdemu inspect: bad --pasid\n");
                 return 2;
             }
             o.pasid = (uint32_t)n;
-        } else if (people_opt(argc, argv, &i, "--budget", &val, &missing)) {
-            if (missing || !people_num(val, UINT32_MAX, &n) || !n) {
+        } else if (args_opt(argc, argv, &i, "--budget", &val, &missing)) {
+            if (missing || !args_num(val, UINT32_MAX, &n) || !n) {
                 fprintf(stderr, "vtdemu inspect: bad --budget\n");
                 return 2;
             }
@@ -106,13 +106,13 @@ int vtdemu_cmd_inspect(int argc, char **argv)
      * without it; none: the units as the set-up lines create them), from
      * the replay engine: every v2 command has its effect. */
     GString *out = g_string_new(NULL);
-    struct people_state st;
-    int rc = people_state_run(t, (unsigned)at, &st, err, sizeof(err));
+    struct inspect_state st;
+    int rc = inspect_state_run(t, (unsigned)at, &st, err, sizeof(err));
     if (rc == 0) {
         struct inspect_src src;
-        people_state_src(&st, &src);
+        inspect_state_src(&st, &src);
         inspect_render(&src, &o, out);
-        people_state_free(&st);
+        inspect_state_free(&st);
     }
     if (rc < 0) {
         fprintf(stderr, "%s\n", err);

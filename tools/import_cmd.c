@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* people/import_cmd.c: `vtdemu import-qemu-log` (see import_cmd.h). */
-#include "people/import_cmd.h"
+/* tools/import_cmd.c: `vtdemu import-qemu-log` (see import_cmd.h). */
+#include "tools/import_cmd.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include <glib.h>
 
-#include "people/args.h"
+#include "tools/args.h"
 #include "trace/import_qemu.h"
 
 static const char usage[] =
@@ -41,28 +41,28 @@ int vtdemu_cmd_import_qemu_log(int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
-        if (people_opt(argc, argv, &i, "-o", &val, &missing)) {
+        if (args_opt(argc, argv, &i, "-o", &val, &missing)) {
             outp = val;
-        } else if (people_opt(argc, argv, &i, "--base", &val, &missing)) {
-            if (!missing && people_num(val, UINT64_MAX, &n))
+        } else if (args_opt(argc, argv, &i, "--base", &val, &missing)) {
+            if (!missing && args_num(val, UINT64_MAX, &n))
                 o.base = n;
             else
                 missing = true;
-        } else if (people_opt(argc, argv, &i, "--cap", &val, &missing)) {
-            if (!missing && people_num(val, UINT64_MAX, &n)) {
+        } else if (args_opt(argc, argv, &i, "--cap", &val, &missing)) {
+            if (!missing && args_num(val, UINT64_MAX, &n)) {
                 o.cap = n;
                 have_cap = true;
             } else {
                 missing = true;
             }
-        } else if (people_opt(argc, argv, &i, "--ecap", &val, &missing)) {
-            if (!missing && people_num(val, UINT64_MAX, &n)) {
+        } else if (args_opt(argc, argv, &i, "--ecap", &val, &missing)) {
+            if (!missing && args_num(val, UINT64_MAX, &n)) {
                 o.ecap = n;
                 have_ecap = true;
             } else {
                 missing = true;
             }
-        } else if (people_opt(argc, argv, &i, "--memory", &val, &missing)) {
+        } else if (args_opt(argc, argv, &i, "--memory", &val, &missing)) {
             memp = val;
         } else if (!strcmp(argv[i], "--all")) {
             o.keep_duplicates = true;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * people/state.h: the machine state a trace leaves behind, for `inspect`.
+ * tools/inspect_state.h: the machine state a trace leaves behind, for `inspect`.
  *
  * Runs a parsed trace (trace/trace.h) up to a line with the replay
  * engine (replay_trace_hold(): no second interpreter), without checking
@@ -11,8 +11,8 @@
  *
  * Threading: one state per thread.
  */
-#ifndef PEOPLE_STATE_H
-#define PEOPLE_STATE_H
+#ifndef TOOLS_INSPECT_STATE_H
+#define TOOLS_INSPECT_STATE_H
 
 #include <stddef.h>
 
@@ -22,7 +22,7 @@
 
 struct replay_held;
 
-struct people_state {
+struct inspect_state {
     struct replay_held *held;     /* owns the units, memory and CPUs */
     struct guestmem *mem;
     struct inspect_unit *units;   /* one per trace unit, in order */
@@ -32,17 +32,17 @@ struct people_state {
 
 /*
  * Run t's commands whose line is <= at_line (0: all).  On success *st
- * holds the units and memory (free with people_state_free()).  Errors:
+ * holds the units and memory (free with inspect_state_free()).  Errors:
  * -EINVAL with "file:line: message" in err, as replay_trace() (a unit
  * rejected its CAP/ECAP, an MMIO address outside every unit and IOAPIC,
  * a request no unit translates).
  */
-int people_state_run(const struct trace *t, unsigned at_line,
-                     struct people_state *st, char *err, size_t errlen);
-void people_state_free(struct people_state *st);
+int inspect_state_run(const struct trace *t, unsigned at_line,
+                     struct inspect_state *st, char *err, size_t errlen);
+void inspect_state_free(struct inspect_state *st);
 
 /* The inspect source for a state (read callback on its memory). */
-void people_state_src(const struct people_state *st,
+void inspect_state_src(const struct inspect_state *st,
                       struct inspect_src *src);
 
 #endif
