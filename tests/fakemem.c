@@ -12,6 +12,10 @@ static int fr(void *opaque, uint64_t gpa, void *buf, size_t len)
     h->reads++;
     if (gpa >= h->size || len > h->size - gpa)
         return -EFAULT;
+    if (gpa < h->fail_hi && gpa + len > h->fail_lo) {
+        h->failed_reads++;
+        return -EIO;
+    }
     memcpy(buf, h->ram + gpa, len);
     return 0;
 }

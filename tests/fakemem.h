@@ -23,6 +23,10 @@ struct fake_host {
     uint32_t msi_data[FAKE_MSI_MAX];
     unsigned nlog;         /* log messages received */
     unsigned reads, writes;
+    /* Failure injection: reads intersecting [fail_lo, fail_hi) return
+     * -EIO (nothing fails while fail_hi <= fail_lo). */
+    uint64_t fail_lo, fail_hi;
+    unsigned failed_reads;
 };
 
 /* Create fake memory of size bytes (zeroed). */

@@ -131,6 +131,21 @@ static void inv(enum vtd_notify_scope scope, uint16_t did, uint64_t addr,
     g_mutex_unlock(&u->lock);
 }
 
+#define CCMD_GLOBAL ((1ULL << 63) | (1ULL << 61))  /* 11.4.6.1 ICC, CIRG=01b */
+#define IOTLB_GLOBAL ((1ULL << 63) | (1ULL << 60)) /* 11.4.6.3 IVT, IIRG=01b */
+#define IOTLB_REG 0xf8                              /* ECAP.IRO 0xf0 + 8 */
+
+/* What vtd_translate says about a 4-byte read of iova by SID. */
+static unsigned xlate_fault(uint64_t iova)
+{
+    struct vtd_dma_req rq = { .sid = SID, .pasid = VTD_NO_PASID,
+                              .iova = iova, .size = 4,
+                              .access = VTD_ACC_READ };
+    struct vtd_xlate x;
+    ck_assert_int_eq(vtd_translate(u, &rq, &x), 0);
+    return x.fault;
+}
+
 static const struct want initial[] = {
     { 0x1000, 0x1000, 0x300000, VTD_PERM_R | VTD_PERM_W },
     { 0x2000, 0x1000, 0x301000, VTD_PERM_R },
@@ -209,13 +224,35 @@ END_TEST
 START_TEST(test_context_change_to_passthrough_and_away)
 {
     vtd_notifier_replay(u, nt);
-    /* TT=10b pass-through (ECAP.PT): one identity map of HAW = 39 bits. */
+    /* TT=10b pass-through (ECAP.PT): the identity up to HAW = 39 bits,
+     * except output addresses 0xFEE00000-0xFEEFFFFF, which the unit
+     * faults (LGN.4, Table 30): naturally aligned pieces around them. */
     ctx_write(SID, L3 | 1 | (2 << 2), 1 | (DID << 8));
     inv(VTD_NOTIFY_DEVICE, 0, 0, 0);
+    const uint32_t rw = VTD_PERM_R | VTD_PERM_W;
     const struct want pt[] = {
-        { 0, 1ULL << 39, 0, VTD_PERM_R | VTD_PERM_W },
+        { 0, 1ULL << 31, 0, rw },
+        { 0x80000000, 1ULL << 30, 0x80000000, rw },
+        { 0xc0000000, 1ULL << 29, 0xc0000000, rw },
+        { 0xe0000000, 1ULL << 28, 0xe0000000, rw },
+        { 0xf0000000, 1ULL << 27, 0xf0000000, rw },
+        { 0xf8000000, 1ULL << 26, 0xf8000000, rw },
+        { 0xfc000000, 1ULL << 25, 0xfc000000, rw },
+        { 0xfe000000, 1ULL << 23, 0xfe000000, rw },
+        { 0xfe800000, 1ULL << 22, 0xfe800000, rw },
+        { 0xfec00000, 1ULL << 21, 0xfec00000, rw },
+        { 0xfef00000, 1ULL << 20, 0xfef00000, rw },
+        { 0xff000000, 1ULL << 24, 0xff000000, rw },
+        { 1ULL << 32, 1ULL << 32, 1ULL << 32, rw },
+        { 1ULL << 33, 1ULL << 33, 1ULL << 33, rw },
+        { 1ULL << 34, 1ULL << 34, 1ULL << 34, rw },
+        { 1ULL << 35, 1ULL << 35, 1ULL << 35, rw },
+        { 1ULL << 36, 1ULL << 36, 1ULL << 36, rw },
+        { 1ULL << 37, 1ULL << 37, 1ULL << 37, rw },
+        { 1ULL << 38, 1ULL << 38, 1ULL << 38, rw },
     };
-    expect_shadow(&emb, pt, 1);
+    ck_assert_uint_eq(xlate_fault(0xfee00000), VTD_FR_INTR_ADDR);
+    expect_shadow(&emb, pt, G_N_ELEMENTS(pt));
     /* Context entry cleared: everything unmapped. */
     ctx_write(SID, 0, 0);
     inv(VTD_NOTIFY_ALL, 0, 0, 0);
@@ -297,6 +334,144 @@ START_TEST(test_register_invalidations_reach_subscribers)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* The subscriber contract across TE, SRTP and reset (notify.h)        */
+/* ------------------------------------------------------------------ */
+
+/* VT-d 11.4.4.1/11.4.4.2: with TES clear DMA is not remapped, so the
+ * subscriber's view is the identity of the host address width (39 bits
+ * with this CAP).  Setting TE makes the unit translate through the root
+ * table latched by SRTP at once, with no invalidation in between: the
+ * identity must go and the tables' mappings come (issue 13 item 4). */
+static const struct want identity[] = {
+    { 0, 1ULL << 39, 0, VTD_PERM_R | VTD_PERM_W },
+};
+
+START_TEST(test_translation_enable_replaces_identity)
+{
+    vtd_iommu_reset(u);                 /* TES=0 */
+    vtd_notifier_replay(u, nt);
+    expect_shadow(&emb, identity, 1);
+    wr64(u, VTD_REG_RTADDR, RT);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
+    wr64(u, VTD_REG_CCMD, CCMD_GLOBAL);
+    wr64(u, IOTLB_REG, IOTLB_GLOBAL);
+    expect_shadow(&emb, identity, 1);   /* still off */
+    ck_assert_uint_eq(xlate_fault(0x5000), 0);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE);
+    /* The unit now faults 0x5000 (LGN.3 read, not present): so must the
+     * shadow, which holds only the three mappings of the tables. */
+    ck_assert_uint_eq(xlate_fault(0x5000), VTD_FR_READ);
+    expect_shadow(&emb, initial, 3);
+    /* Clearing TE: untranslated again, the identity comes back. */
+    wr32(u, VTD_REG_GCMD, 0);
+    ck_assert_uint_eq(xlate_fault(0x5000), 0);
+    expect_shadow(&emb, identity, 1);
+}
+END_TEST
+
+/* 11.4.4.1 SRTP latches a new root table (and TTM): with TE set the unit
+ * translates through it from then on. */
+START_TEST(test_srtp_switches_tables)
+{
+    wr64(u, VTD_REG_RTADDR, RT);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE);
+    vtd_notifier_replay(u, nt);
+    expect_shadow(&emb, initial, 3);
+    /* A second set of tables: 0x5000 -> 0x500000 read-only, DID 6. */
+    const uint64_t rt2 = 0x30000, ct2 = 0x31000, l3 = 0x32000,
+                   l2 = 0x33000, l1 = 0x34000;
+    fake_wq(h, rt2, ct2 | 1);
+    fake_wq(h, ct2 + 16ULL * (SID & 0xff), l3 | 1);
+    fake_wq(h, ct2 + 16ULL * (SID & 0xff) + 8, 1 | (6 << 8));
+    fake_wq(h, l3, l2 | 3);
+    fake_wq(h, l2, l1 | 3);
+    fake_wq(h, l1 + 8 * 5, 0x500000 | 1);
+    wr64(u, VTD_REG_RTADDR, rt2);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE | VTD_GCMD_SRTP);
+    ck_assert_uint_eq(xlate_fault(0x5000), 0);
+    const struct want w[] = { { 0x5000, 0x1000, 0x500000, VTD_PERM_R } };
+    expect_shadow(&emb, w, 1);
+    /* TTM=10b is reserved (11.4.5): every request faults (RTA.1), so
+     * nothing is mapped. */
+    wr64(u, VTD_REG_RTADDR, rt2 | (2ULL << 10));
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE | VTD_GCMD_SRTP);
+    ck_assert_uint_eq(xlate_fault(0x5000), VTD_FR_RTA_INVALID);
+    expect_shadow(&emb, NULL, 0);
+}
+END_TEST
+
+/* Reset returns every register to its default: TES=0, untranslated. */
+START_TEST(test_reset_returns_to_identity)
+{
+    wr64(u, VTD_REG_RTADDR, RT);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE);
+    vtd_notifier_replay(u, nt);
+    expect_shadow(&emb, initial, 3);
+    vtd_iommu_reset(u);
+    expect_shadow(&emb, identity, 1);
+}
+END_TEST
+
+/* Issue 18: a host read that fails while the notifier walks again says
+ * nothing about the guest's tables; the page keeps its shadow (and the
+ * failure is logged) while the rest is brought up to date. */
+START_TEST(test_unreadable_entry_keeps_shadow)
+{
+    vtd_notifier_replay(u, nt);
+    emb.maps = emb.unmaps = 0;
+    fake_wq(h, L1 + 8 * 2, 0x301000 | 3);     /* 0x2000 becomes rw */
+    h->fail_lo = L1 + 8 * 1;                  /* the entry of 0x1000 */
+    h->fail_hi = L1 + 8 * 2;
+    unsigned logs = h->nlog;
+    inv(VTD_NOTIFY_DOMAIN, DID, 0, 0);
+    ck_assert_uint_gt(h->failed_reads, 0);
+    ck_assert_uint_gt(h->nlog, logs);
+    const struct want w[] = {
+        { 0x1000, 0x1000, 0x300000, VTD_PERM_R | VTD_PERM_W }, /* kept */
+        { 0x2000, 0x1000, 0x301000, VTD_PERM_R | VTD_PERM_W },
+        { 0x200000, 0x200000, 0x400000, VTD_PERM_R | VTD_PERM_W },
+    };
+    expect_shadow(&emb, w, 3);
+    ck_assert_uint_eq(emb.unmaps, 1);
+    /* The context entry unreadable: nothing changes at all. */
+    fake_wq(h, L1 + 8 * 2, 0);
+    h->fail_lo = CT + 16ULL * (SID & 0xff);
+    h->fail_hi = h->fail_lo + 16;
+    inv(VTD_NOTIFY_ALL, 0, 0, 0);
+    expect_shadow(&emb, w, 3);
+    ck_assert_int_eq(vtd_notifier_replay(u, nt), -EIO);
+    expect_shadow(&emb, w, 3);
+    /* Readable again: the next invalidation brings the shadow up to
+     * date. */
+    h->fail_lo = h->fail_hi = 0;
+    inv(VTD_NOTIFY_ALL, 0, 0, 0);
+    const struct want w2[] = {
+        { 0x1000, 0x1000, 0x300000, VTD_PERM_R | VTD_PERM_W },
+        { 0x200000, 0x200000, 0x400000, VTD_PERM_R | VTD_PERM_W },
+    };
+    expect_shadow(&emb, w2, 2);
+}
+END_TEST
+
+/* A 2 MiB leaf whose output starts at 0xFEE00000: the unit faults its
+ * first half (LGN.4) and translates the second, and so does the shadow. */
+START_TEST(test_leaf_over_interrupt_range_is_split)
+{
+    fake_wq(h, L2 + 8 * 1, 0xfee00000ULL | 0x80 | 3);
+    vtd_notifier_replay(u, nt);
+    ck_assert_uint_eq(xlate_fault(0x200000), VTD_FR_INTR_ADDR);
+    ck_assert_uint_eq(xlate_fault(0x300000), 0);
+    const struct want w[] = {
+        initial[0], initial[1],
+        { 0x300000, 0x100000, 0xfef00000, VTD_PERM_R | VTD_PERM_W },
+    };
+    expect_shadow(&emb, w, 3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("notify");
@@ -312,6 +487,11 @@ int main(void)
     tcase_add_test(tc, test_self_referencing_tables_are_bounded);
     tcase_add_test(tc, test_remove_stops_events);
     tcase_add_test(tc, test_register_invalidations_reach_subscribers);
+    tcase_add_test(tc, test_translation_enable_replaces_identity);
+    tcase_add_test(tc, test_srtp_switches_tables);
+    tcase_add_test(tc, test_reset_returns_to_identity);
+    tcase_add_test(tc, test_unreadable_entry_keeps_shadow);
+    tcase_add_test(tc, test_leaf_over_interrupt_range_is_split);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -284,6 +284,11 @@ void vtd_iommu_reset(struct vtd_iommu *u)
     vtd_ir_reset_(u);
     g_mutex_unlock(&u->lock);
     vtd_cache_flush_all_(u);
+    /* Translation is off again (TES=0): subscribers see what the unit
+     * now translates (notify.h). */
+    g_mutex_lock(&u->lock);
+    vtd_notify_resync_locked_(u);
+    g_mutex_unlock(&u->lock);
 }
 
 uint64_t vtd_iommu_cap(const struct vtd_iommu *u)
@@ -387,6 +392,9 @@ static inline uint64_t load_word(const uint8_t *p)
     return le64_get(p);
 }
 
+/* notify.h: failed host reads on this thread. */
+_Thread_local unsigned vtd_tls_read_errors_;
+
 int vtd_mem_read_(struct vtd_iommu *u, uint64_t gpa, void *buf, size_t len)
 {
     const uint8_t *p = mem_map(u, gpa, len);
@@ -403,6 +411,8 @@ int vtd_mem_read_(struct vtd_iommu *u, uint64_t gpa, void *buf, size_t len)
         rc = u->ops.read(u->opaque, gpa, buf, len);
         if (rc > 0)
             rc = 0;
+        if (rc < 0)
+            vtd_tls_read_errors_++;
     }
     if (rc == 0 && u->ops.trace)
         trace_mem_read(u, gpa, buf, len);

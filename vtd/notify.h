@@ -43,4 +43,25 @@ struct vtd_notify_inv {
  * with u->lock held. */
 void vtd_notify_inv_(struct vtd_iommu *u, const struct vtd_notify_inv *inv);
 
+/* Called with u->lock held after the unit's translation may have changed
+ * as a whole without an invalidation: GCMD.TE set or cleared, GCMD.SRTP
+ * (new root table or TTM), reset, state restored.  Brings every
+ * subscriber's whole shadow to what the unit translates now. */
+void vtd_notify_resync_locked_(struct vtd_iommu *u);
+
+/* translate.c: how the unit translates req now from the tables alone
+ * (root is RTADDR as latched; TE is the caller's business): the same
+ * structure checks, walk and output checks as vtd_translate(), without
+ * caches, A/D updates, fault recording or events. */
+struct vtd_dma_req;
+struct vtd_xlate;
+void vtd_translate_tables_(struct vtd_iommu *u, uint64_t root,
+                           const struct vtd_dma_req *req,
+                           struct vtd_xlate *out);
+
+/* core.c: host reads (read callback or map) that failed on this thread,
+ * counted so the notifier can tell an unreadable entry from a guest's
+ * own fault. */
+extern _Thread_local unsigned vtd_tls_read_errors_;
+
 #endif

@@ -473,6 +473,12 @@ static void gcmd_write(struct vtd_iommu *u, uint32_t cmd)
         vtd_log_(u, VTD_LOG_WARN,
                  "GCMD write 0x%08x carries %u commands; VT-d 11.4.4.1 "
                  "expects one per write", cmd, ncmd);
+    /* Caching mode: a new root table (or TTM) or a change of TE changes
+     * what the unit translates without an invalidation; subscribers are
+     * brought up to date (notify.h contract). */
+    if ((cmd & VTD_GCMD_SRTP) ||
+        !!(cmd & VTD_GCMD_TE) != !!(sts & VTD_GSTS_TES))
+        vtd_notify_resync_locked_(u);
     /* 7.2.1: the fault record index resets when TES and IRES are both
      * clear. */
     vtd_fault_gsts_changed_locked_(u);

@@ -523,6 +523,22 @@ static void run(struct vtd_iommu *u, uint64_t root, struct xl *x)
     }
 }
 
+/* notify.h: the translation from the tables alone, for caching-mode
+ * subscribers (no cache, no A/D update, no fault record, no event). */
+void vtd_translate_tables_(struct vtd_iommu *u, uint64_t root,
+                           const struct vtd_dma_req *req,
+                           struct vtd_xlate *out)
+{
+    struct xl x = { .req = req };
+    run(u, root, &x);
+    memset(out, 0, sizeof(*out));
+    out->addr = x.addr;
+    out->page_size = x.page_size;
+    out->perm = x.perm;
+    out->did = x.did;
+    out->fault = x.fault;
+}
+
 /* Lint (u->cfg.lint): walk again without caches and report a stale
  * cache entry when the answers differ. */
 static void lint(struct vtd_iommu *u, uint64_t root, const struct xl *x)
