@@ -544,13 +544,23 @@ static int sync_range(struct vtd_iommu *u, struct vtd_notifier *s,
                  (unsigned long long)g_array_index(e.unknown, struct range,
                                                    0).lo);
     GArray *cur = e.out;
+    /* A current mapping may reach beyond [lo, hi] (a large leaf, the
+     * pass-through identity): shadow entries it covers there are out of
+     * date too.  Look at the union. */
+    uint64_t slo = lo, shi = hi;
+    if (cur->len) {
+        slo = MIN(slo, g_array_index(cur, struct shadow_map, 0).iova);
+        shi = MAX(shi, map_last(&g_array_index(cur, struct shadow_map,
+                                               cur->len - 1)));
+    }
     /* Which current mappings the subscriber already has. */
     bool *known = g_new0(bool, cur->len + 1);
     GArray *kept = g_array_new(FALSE, FALSE, sizeof(struct range));
-    GPtrArray *hits = overlapping(s->shadow, lo, hi);
-    guint k = 0, j = 0;
+    GPtrArray *hits = overlapping(s->shadow, slo, shi);
+    guint k = 0, j = 0, kc = 0;
     for (guint i = 0; i < hits->len; i++) {
         struct shadow_map *m = g_ptr_array_index(hits, i);
+        uint64_t mlast = map_last(m);
         while (k < cur->len &&
                g_array_index(cur, struct shadow_map, k).iova < m->iova)
             k++;
@@ -559,9 +569,19 @@ static int sync_range(struct vtd_iommu *u, struct vtd_notifier *s,
             known[k] = true;
             continue;
         }
-        if (overlaps_ranges(e.unknown, &j, m->iova, map_last(m))) {
+        if (mlast < lo || m->iova > hi) {
+            /* Outside the range: stale only where a current mapping
+             * covers it. */
+            while (kc < cur->len &&
+                   map_last(&g_array_index(cur, struct shadow_map, kc)) <
+                       m->iova)
+                kc++;
+            if (kc >= cur->len ||
+                g_array_index(cur, struct shadow_map, kc).iova > mlast)
+                continue;
+        } else if (overlaps_ranges(e.unknown, &j, m->iova, mlast)) {
             /* Unreadable (or not reached): as it was. */
-            struct range r = { m->iova, map_last(m) };
+            struct range r = { m->iova, mlast };
             g_array_append_val(kept, r);
             continue;
         }
