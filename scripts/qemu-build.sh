@@ -13,10 +13,11 @@
 #
 # Cache: ${VTDEMU_QEMU_CACHE:-/var/cache/vtdemu/qemu}
 #   tree-T/   the patched QEMU tree and its build directory.  T hashes the
-#             patch, this script, the public headers include/vtd/*.h and the
-#             Debian source version: a new T is a full build (minutes).
-#   bin-B/    the built binary.  B hashes T and the device sources: a change
-#             of the device alone recompiles one file in tree-T and relinks.
+#             patch and this script's build recipe (the parts between the
+#             "qemu recipe" markers): a new T is a full build (minutes).
+#   bin-B/    the built binary.  B hashes T, the device sources and the
+#             public headers include/vtd/*.h: a change of those recompiles
+#             one file in tree-T and relinks (seconds).
 #   lib-L/    this repository's library and tools (meson, -Dtests=false),
 #             L hashing the library sources: a library change never rebuilds
 #             QEMU.
@@ -24,7 +25,9 @@
 #             bin-B's), lib/libvtdemu.so* (found through the binary's rpath
 #             $ORIGIN/../lib, so no LD_LIBRARY_PATH is needed),
 #             bin/vtdemu, share/q35-vtdemu.dtb and share/DMAR.bin (the
-#             guest's DMAR table for -acpitable file=...).
+#             guest's DMAR table for -acpitable file=...), share/qemu/
+#             (links to Debian's firmware: seabios, qemu-system-data,
+#             ipxe-qemu).
 # A second run with nothing changed does no building at all.
 #
 # Environment: VTDEMU_QEMU_CACHE (cache folder), SKIP_DEPS=1 (do not run
@@ -60,8 +63,11 @@ deb_version_file=$cache/.debian-qemu-version
 # The script's part that makes the QEMU tree (between the recipe markers)
 # is in T; editing the rest of the script rebuilds nothing.
 recipe=$(sed -n '/^# >>> qemu recipe/,/^# <<< qemu recipe/p' "$0")
-T=$( (echo "$recipe"; cat "$patchfile" "$repo"/include/vtd/*.h) | sha256sum | cut -c1-16)
-B=$( (echo "$T"; cat "${device_sources[@]}") | sha256sum | cut -c1-16)
+T=$( (echo "$recipe"; cat "$patchfile") | sha256sum | cut -c1-16)
+# The device is compiled against the public headers: B covers them (ninja
+# recompiles the device when they change, nothing else).
+B=$( (echo "$T"; cat "${device_sources[@]}" "$repo"/include/vtd/*.h) |
+    sha256sum | cut -c1-16)
 # The library: every source file of the repository except the QEMU
 # integration, tests, traces and documentation.
 lib_files() {
@@ -75,7 +81,8 @@ L=$( (cd "$repo" && lib_files | while read -r f; do
 L=$( (echo "$L"; cat "$dts") | sha256sum | cut -c1-16)
 
 run=$cache/run-$B-$L
-if [ -x "$run/bin/qemu-system-x86_64" ] && [ -f "$run/share/DMAR.bin" ]; then
+if [ -x "$run/bin/qemu-system-x86_64" ] && [ -f "$run/share/DMAR.bin" ] &&
+    [ -e "$run/share/qemu/bios-256k.bin" ]; then
     log "cached: $run"
     echo "$run/bin/qemu-system-x86_64"
     exit 0
@@ -93,7 +100,8 @@ if [ "${SKIP_DEPS:-}" != 1 ]; then
     }
     pkgs=(dpkg-dev libpixman-1-dev zlib1g-dev flex bison python3-venv
           ninja-build meson pkg-config libglib2.0-dev gcc libfdt-dev
-          device-tree-compiler xz-utils patch)
+          device-tree-compiler xz-utils patch
+          qemu-system-data seabios ipxe-qemu)
     missing=()
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -171,6 +179,7 @@ if [ ! -x "$bindir/qemu-system-x86_64" ]; then
         dpkg-source --no-check -x "$dsc" "$tree/src" >&2
         patch -d "$tree/src" -p1 --forward < "$patchfile" >&2
     fi
+# <<< qemu recipe
     # The device source and a pkg-config file for the library.
     for f in "${device_sources[@]}"; do
         cmp -s "$f" "$tree/src/hw/i386/$(basename "$f")" ||
@@ -178,7 +187,11 @@ if [ ! -x "$bindir/qemu-system-x86_64" ]; then
     done
     mkdir -p "$tree/vtdemu/lib/pkgconfig" "$tree/vtdemu/include/vtd"
     cp "$repo"/include/vtd/*.h "$tree/vtdemu/include/vtd/"
-    cp -P "$libdir"/prefix/lib/libvtdemu.so* "$tree/vtdemu/lib/"
+    # For the link only: a plain libvtdemu.so and no libvtdemu.so.0 (the
+    # SONAME), so that at run time the loader skips this folder (meson puts
+    # it first in the binary's RUNPATH) and uses $ORIGIN/../lib.
+    rm -f "$tree"/vtdemu/lib/libvtdemu.so*
+    cp "$(readlink -f "$so")" "$tree/vtdemu/lib/libvtdemu.so"
     cat > "$tree/vtdemu/lib/pkgconfig/vtdemu.pc" <<EOF
 prefix=$tree/vtdemu
 Name: vtdemu
@@ -188,6 +201,7 @@ Libs: -L\${prefix}/lib -lvtdemu
 Cflags: -I\${prefix}/include
 EOF
     export PKG_CONFIG_PATH=$tree/vtdemu/lib/pkgconfig
+# >>> qemu recipe
     if [ ! -f "$tree/configured" ]; then
         log "configuring QEMU"
         mkdir -p "$tree/build"
@@ -217,6 +231,19 @@ ln "$bindir/qemu-system-x86_64" "$run.tmp/bin/qemu-system-x86_64" 2>/dev/null ||
 cp -P "$libdir"/prefix/lib/libvtdemu.so* "$run.tmp/lib/"
 cp "$libdir/build/tools/vtdemu" "$run.tmp/bin/vtdemu"
 cp "$libdir/q35-vtdemu.dtb" "$libdir/DMAR.bin" "$run.tmp/share/"
+# Firmware: Debian's source has no blobs; the binary looks in its
+# relocated data folder ../share/qemu, which gets Debian's firmware files
+# (SeaBIOS, linuxboot_dma.bin, option ROMs) as links.
+mkdir -p "$run.tmp/share/qemu"
+for d in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
+    [ -d "$d" ] || continue
+    for f in "$d"/*; do
+        [ -e "$run.tmp/share/qemu/$(basename "$f")" ] ||
+            ln -s "$f" "$run.tmp/share/qemu/$(basename "$f")"
+    done
+done
+[ -e "$run.tmp/share/qemu/bios-256k.bin" ] ||
+    die "no bios-256k.bin (install Debian's seabios package)"
 "$run.tmp/bin/qemu-system-x86_64" -device vtdemu-iommu,help >/dev/null ||
     die "the built binary does not run or has no vtdemu-iommu device"
 rm -rf "$run"
