@@ -168,4 +168,40 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
                            uint32_t pasid, uint64_t iova,
                            const struct vtd_iotlb_hit *e, uint64_t gen);
 
+/*
+ * Snapshot support (snapshot.c).  The caller guarantees that nothing else
+ * runs on the unit (the vtd_save()/vtd_load() contract).  Slots are
+ * carried raw: e[0..5] = k0, k1, v[0..3] of a set-associative table,
+ * f[0..3] = key (without VTD_FAST_VALID), page number, value word, DID of
+ * a front-cache slot.  VTD_CACHE_SNAP_LAYOUT names these encodings and
+ * must change whenever cache.c changes them (a stream with another layout
+ * or geometry has its caches dropped).
+ */
+#define VTD_CACHE_SNAP_LAYOUT 1u
+enum { VTD_CT_CTX = 0, VTD_CT_PASID = 1, VTD_CT_IOTLB = 2, VTD_CT_N = 3 };
+struct vtd_cache_geom {
+    uint32_t layout, ways, sets[VTD_CT_N], fast;
+};
+void vtd_cache_geom_(struct vtd_cache_geom *g);
+/* True when the slot holds a valid entry (e filled either way). */
+bool vtd_cache_slot_get_(struct vtd_iommu *u, unsigned t, unsigned set,
+                         unsigned way, uint64_t e[6]);
+uint32_t vtd_cache_set_next_(struct vtd_iommu *u, unsigned t, unsigned set);
+/* True when e is a well-formed valid entry whose tag belongs in set. */
+bool vtd_cache_slot_ok_(struct vtd_iommu *u, unsigned t, unsigned set,
+                        const uint64_t e[6]);
+/* True when front-cache slot i holds an entry of the current generation. */
+bool vtd_cache_fast_get_(struct vtd_iommu *u, unsigned i, uint64_t f[4]);
+bool vtd_cache_fast_ok_(struct vtd_iommu *u, unsigned i,
+                        const uint64_t f[4]);
+/* Empty every table (slots, round-robin counters, front cache), then
+ * install entries checked with the _ok_ functions. */
+void vtd_cache_load_begin_(struct vtd_iommu *u);
+void vtd_cache_slot_put_(struct vtd_iommu *u, unsigned t, unsigned set,
+                         unsigned way, const uint64_t e[6]);
+void vtd_cache_set_next_put_(struct vtd_iommu *u, unsigned t, unsigned set,
+                             uint32_t next);
+void vtd_cache_fast_put_(struct vtd_iommu *u, unsigned i,
+                         const uint64_t f[4]);
+
 #endif

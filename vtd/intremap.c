@@ -153,6 +153,48 @@ void vtd_ir_inv_iec_(struct vtd_iommu *u, bool global, uint16_t index,
     }
 }
 
+/* Snapshot support (snapshot.c; nothing else runs on the unit). */
+unsigned vtd_ir_iec_slots_(void)
+{
+    return IEC_SLOTS;
+}
+
+bool vtd_ir_iec_get_(struct vtd_iommu *u, unsigned slot, uint32_t *index,
+                     uint64_t *q0, uint64_t *q1)
+{
+    struct iec *c = iec_of(u);
+    if (!c || slot >= IEC_SLOTS)
+        return false;
+    struct iec_slot *s = &c->slot[slot];
+    uint64_t g = atomic_load(&s->gen);
+    if ((atomic_load(&s->seq) & 1) || g == 0 || g != atomic_load(&c->gen))
+        return false;
+    *index = atomic_load(&s->index);
+    *q0 = atomic_load(&s->q0);
+    *q1 = atomic_load(&s->q1);
+    return true;
+}
+
+void vtd_ir_iec_load_begin_(struct vtd_iommu *u)
+{
+    struct iec *c = iec_of(u);
+    if (c)
+        iec_flush_all(c);
+}
+
+void vtd_ir_iec_put_(struct vtd_iommu *u, uint32_t index, uint64_t q0,
+                     uint64_t q1)
+{
+    struct iec *c = iec_of(u);
+    if (!c)
+        return;
+    struct iec_slot *s = &c->slot[index % IEC_SLOTS];
+    atomic_store(&s->index, index);
+    atomic_store(&s->q0, q0);
+    atomic_store(&s->q1, q1);
+    atomic_store(&s->gen, atomic_load(&c->gen));
+}
+
 /* ------------------------------------------------------------------ */
 /* Lifetime and IRTA                                                   */
 /* ------------------------------------------------------------------ */

@@ -44,4 +44,15 @@ void vtd_ir_inv_iec_(struct vtd_iommu *u, bool global, uint16_t index,
  * callers report it as a reserved-field fault before this. */
 bool vtd_ir_sid_ok_(uint64_t irte_hi, uint16_t sid, bool sid_valid);
 
+/* Snapshot support (snapshot.c; nothing else runs on the unit): the
+ * interrupt entry cache is direct-mapped, slot = index % slots. */
+unsigned vtd_ir_iec_slots_(void);
+/* True when the slot holds an entry of the current generation. */
+bool vtd_ir_iec_get_(struct vtd_iommu *u, unsigned slot, uint32_t *index,
+                     uint64_t *q0, uint64_t *q1);
+/* Empty the cache, then install entries (at most one per slot). */
+void vtd_ir_iec_load_begin_(struct vtd_iommu *u);
+void vtd_ir_iec_put_(struct vtd_iommu *u, uint32_t index, uint64_t q0,
+                     uint64_t q1);
+
 #endif

@@ -1,0 +1,853 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vtd/snapshot.c: vtd_save() / vtd_load(), the unit's state as a byte
+ * stream for live migration (include/vtd/snapshot.h; the format table is
+ * in docs/snapshot.md).
+ *
+ * Every field is written one by one, little-endian; no struct is dumped.
+ * A load decodes and checks the whole stream into a staging area first and
+ * touches the unit only when everything is valid, so a bad stream leaves
+ * the unit as it was.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+#define SNAP_HDR_SIZE 24u
+#define SNAP_CRC_SIZE 4u
+#define SNAP_SEC_HDR 8u
+static const uint8_t snap_magic[8] = { 'V', 'T', 'D', 'S', 'N', 'A', 'P', 0 };
+
+/* Section tags: four ASCII characters, stored in order.  An upper-case
+ * first letter marks a section a reader must understand; a lower-case one
+ * a section it may skip (the PNG chunk rule). */
+#define TAG(a, b, c, d)                                                    \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 |             \
+     (uint32_t)(d) << 24)
+#define TAG_CONF TAG('C', 'O', 'N', 'F')
+#define TAG_REGS TAG('R', 'E', 'G', 'S')
+#define TAG_UNIT TAG('U', 'N', 'I', 'T')
+#define TAG_CACH TAG('c', 'a', 'c', 'h')
+#define TAG_STAT TAG('s', 't', 'a', 't')
+
+/* CONF flags: the configuration choices that change architectural
+ * behaviour are checked on load; the others are carried for information. */
+#define CONF_NO_COLLAPSE (1u << 0) /* cfg.no_fault_collapse (checked) */
+#define CONF_CACHE_NONE (1u << 1)  /* cfg.cache == VTD_CACHE_NONE */
+#define CONF_LINT (1u << 2)        /* cfg.lint */
+#define CONF_KNOWN (CONF_NO_COLLAPSE | CONF_CACHE_NONE | CONF_LINT)
+
+/* UNIT section size in version 1. */
+#define UNIT_SIZE (8u + 8u + 4u + 4u)
+#define CONF_SIZE (8u + 8u + 4u + 4u + 4u)
+#define STAT_COUNT 8u
+
+/* ------------------------------------------------------------------ */
+/* CRC-32 (IEEE 802.3: reflected polynomial 0xEDB88320, init and final  */
+/* complement), the same value zlib's crc32() gives.                   */
+/* ------------------------------------------------------------------ */
+
+static uint32_t crc32_ieee(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                             */
+/* ------------------------------------------------------------------ */
+
+static void put_le(GByteArray *b, uint64_t v, unsigned n)
+{
+    uint8_t t[8];
+    for (unsigned i = 0; i < n; i++)
+        t[i] = (uint8_t)(v >> (8 * i));
+    g_byte_array_append(b, t, n);
+}
+
+static void put8(GByteArray *b, uint8_t v) { put_le(b, v, 1); }
+static void put16(GByteArray *b, uint16_t v) { put_le(b, v, 2); }
+static void put32(GByteArray *b, uint32_t v) { put_le(b, v, 4); }
+static void put64(GByteArray *b, uint64_t v) { put_le(b, v, 8); }
+
+static void patch32(GByteArray *b, size_t at, uint32_t v)
+{
+    for (unsigned i = 0; i < 4; i++)
+        b->data[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Start a section; returns the offset of its length field. */
+static size_t sec_begin(GByteArray *b, uint32_t tag)
+{
+    put32(b, tag);
+    size_t at = b->len;
+    put32(b, 0);
+    return at;
+}
+
+static void sec_end(GByteArray *b, size_t at)
+{
+    patch32(b, at, (uint32_t)(b->len - at - 4));
+}
+
+static void save_conf(struct vtd_iommu *u, GByteArray *b)
+{
+    size_t at = sec_begin(b, TAG_CONF);
+    uint32_t flags = 0;
+    if (u->cfg.no_fault_collapse)
+        flags |= CONF_NO_COLLAPSE;
+    if (u->cfg.cache == VTD_CACHE_NONE)
+        flags |= CONF_CACHE_NONE;
+    if (u->cfg.lint)
+        flags |= CONF_LINT;
+    put64(b, u->cap);
+    put64(b, u->ecap);
+    put32(b, vtd_reg_get32_(u, VTD_REG_VER));
+    put32(b, u->haw);
+    put32(b, flags);
+    sec_end(b, at);
+}
+
+/* Registers in ascending offset order (a 128-bit FRCD is two 8-byte
+ * halves, as the register table holds it). */
+static void save_regs(struct vtd_iommu *u, GByteArray *b)
+{
+    size_t at = sec_begin(b, TAG_REGS);
+    put32(b, u->regs.nregs);
+    for (uint64_t off = 0; off < u->mmio_size; off += 4) {
+        const struct vtd_reg *r = vtd_reg_find_(u, off);
+        if (!r || r->off != off)
+            continue;
+        put32(b, r->off);
+        put32(b, r->size);
+        put64(b, r->size == 8 ? vtd_reg_get64_(u, r->off)
+                              : vtd_reg_get32_(u, r->off));
+    }
+    sec_end(b, at);
+}
+
+static void save_unit(struct vtd_iommu *u, GByteArray *b)
+{
+    size_t at = sec_begin(b, TAG_UNIT);
+    put64(b, atomic_load(&u->root_latched));
+    put64(b, atomic_load(&u->ir.irta));
+    put8(b, atomic_load(&u->te));
+    put8(b, atomic_load(&u->ir.enabled));
+    put8(b, atomic_load(&u->ir.cfi));
+    put8(b, u->qi.enabled);
+    put32(b, u->fault.next);
+    sec_end(b, at);
+}
+
+static void save_cache(struct vtd_iommu *u, GByteArray *b)
+{
+    struct vtd_cache_geom g;
+    vtd_cache_geom_(&g);
+    size_t at = sec_begin(b, TAG_CACH);
+    put32(b, g.layout);
+    put32(b, g.ways);
+    for (unsigned t = 0; t < VTD_CT_N; t++)
+        put32(b, g.sets[t]);
+    put32(b, g.fast);
+    put32(b, vtd_ir_iec_slots_());
+
+    /* Sets with a valid slot or a non-zero round-robin counter. */
+    size_t count_at = b->len;
+    uint32_t nsets = 0;
+    put32(b, 0);
+    for (unsigned t = 0; t < VTD_CT_N; t++) {
+        for (unsigned s = 0; s < g.sets[t]; s++) {
+            uint64_t e[4][6];
+            unsigned mask = 0;
+            for (unsigned w = 0; w < g.ways && w < 4; w++)
+                if (vtd_cache_slot_get_(u, t, s, w, e[w]))
+                    mask |= 1u << w;
+            uint32_t next = vtd_cache_set_next_(u, t, s);
+            if (!mask && !next)
+                continue;
+            put8(b, (uint8_t)t);
+            put8(b, (uint8_t)mask);
+            put16(b, 0);
+            put32(b, s);
+            put32(b, next);
+            for (unsigned w = 0; w < 4; w++)
+                if (mask & (1u << w))
+                    for (unsigned k = 0; k < 6; k++)
+                        put64(b, e[w][k]);
+            nsets++;
+        }
+    }
+    patch32(b, count_at, nsets);
+
+    count_at = b->len;
+    uint32_t nfast = 0;
+    put32(b, 0);
+    for (unsigned i = 0; i < g.fast; i++) {
+        uint64_t f[4];
+        if (!vtd_cache_fast_get_(u, i, f))
+            continue;
+        put32(b, i);
+        put64(b, f[0]);
+        put64(b, f[1]);
+        put64(b, f[2]);
+        put16(b, (uint16_t)f[3]);
+        nfast++;
+    }
+    patch32(b, count_at, nfast);
+
+    count_at = b->len;
+    uint32_t niec = 0;
+    put32(b, 0);
+    for (unsigned i = 0; i < vtd_ir_iec_slots_(); i++) {
+        uint32_t index;
+        uint64_t q0, q1;
+        if (!vtd_ir_iec_get_(u, i, &index, &q0, &q1))
+            continue;
+        put32(b, index);
+        put64(b, q0);
+        put64(b, q1);
+        niec++;
+    }
+    patch32(b, count_at, niec);
+    sec_end(b, at);
+}
+
+static void save_stat(struct vtd_iommu *u, GByteArray *b)
+{
+    struct vtd_stats st;
+    vtd_get_stats(u, &st);
+    size_t at = sec_begin(b, TAG_STAT);
+    put64(b, st.faults_detected);
+    put64(b, st.faults_recorded);
+    put64(b, st.faults_suppressed);
+    put64(b, st.faults_collapsed);
+    put64(b, st.faults_overflow);
+    put64(b, st.iotlb_hits);
+    put64(b, st.iotlb_misses);
+    put64(b, st.invalidations);
+    sec_end(b, at);
+}
+
+int vtd_save(struct vtd_iommu *u, void *buf, size_t len, size_t *needed)
+{
+    if (needed)
+        *needed = 0;
+    if (!u || (!buf && len))
+        return -EINVAL;
+    GByteArray *b = g_byte_array_sized_new(4096);
+    g_byte_array_append(b, snap_magic, sizeof(snap_magic));
+    put32(b, VTD_SNAPSHOT_VERSION);
+    put32(b, 0); /* flags */
+    put64(b, 0); /* total length, patched below */
+    g_mutex_lock(&u->lock);
+    save_conf(u, b);
+    save_regs(u, b);
+    save_unit(u, b);
+    save_cache(u, b);
+    g_mutex_unlock(&u->lock);
+    save_stat(u, b);
+    uint64_t total = (uint64_t)b->len + SNAP_CRC_SIZE;
+    for (unsigned i = 0; i < 8; i++)
+        b->data[16 + i] = (uint8_t)(total >> (8 * i));
+    put32(b, crc32_ieee(b->data, b->len));
+
+    size_t n = b->len;
+    if (needed)
+        *needed = n;
+    int rc = 0;
+    if (buf && len >= n)
+        memcpy(buf, b->data, n);
+    else if (buf || len)
+        rc = -ENOSPC;
+    g_byte_array_free(b, TRUE);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                             */
+/* ------------------------------------------------------------------ */
+
+struct rd {
+    const uint8_t *p;
+    size_t len, pos;
+    bool over;         /* a read went past the end */
+};
+
+static uint64_t get_le(struct rd *r, unsigned n)
+{
+    if (r->over || r->len - r->pos < n) {
+        r->over = true;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)r->p[r->pos + i] << (8 * i);
+    r->pos += n;
+    return v;
+}
+
+static uint8_t get8(struct rd *r) { return (uint8_t)get_le(r, 1); }
+static uint16_t get16(struct rd *r) { return (uint16_t)get_le(r, 2); }
+static uint32_t get32(struct rd *r) { return (uint32_t)get_le(r, 4); }
+static uint64_t get64(struct rd *r) { return get_le(r, 8); }
+
+struct reg_rec {
+    uint32_t off, size;
+    uint64_t val;
+};
+
+struct set_rec {
+    uint8_t t, mask;
+    uint32_t set, next;
+    uint64_t e[4][6];
+};
+
+struct fast_rec {
+    uint32_t slot;
+    uint64_t f[4];
+};
+
+struct iec_rec {
+    uint32_t index;
+    uint64_t q0, q1;
+};
+
+/* Everything a stream says, checked before the unit is touched. */
+struct stage {
+    bool have_conf, have_regs, have_unit, have_cache, have_stat;
+    uint64_t cap, ecap;
+    uint32_t ver, haw, flags;
+    struct reg_rec *regs;
+    uint32_t nregs;
+    uint64_t root, irta;
+    uint8_t te, ire, cfi, qie;
+    uint32_t fault_next;
+    bool cache_use;      /* the cache section applies to this unit */
+    GArray *sets, *fast, *iec;
+    uint64_t stat[STAT_COUNT];
+};
+
+static void stage_free(struct stage *s)
+{
+    g_free(s->regs);
+    if (s->sets)
+        g_array_free(s->sets, TRUE);
+    if (s->fast)
+        g_array_free(s->fast, TRUE);
+    if (s->iec)
+        g_array_free(s->iec, TRUE);
+}
+
+static int fail(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+
+static int fail(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
+{
+    if (errbuf && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+static char tag_char(uint32_t tag, unsigned i)
+{
+    char c = (char)(tag >> (8 * i));
+    return c >= 0x20 && c < 0x7f ? c : '?';
+}
+
+#define TAGFMT "'%c%c%c%c'"
+#define TAGARG(t) tag_char(t, 0), tag_char(t, 1), tag_char(t, 2), tag_char(t, 3)
+
+static int read_conf(struct rd *r, struct stage *s, char *eb, size_t el)
+{
+    if (r->len != CONF_SIZE)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: CONF section of %zu bytes, expected %u",
+                    r->len, CONF_SIZE);
+    s->cap = get64(r);
+    s->ecap = get64(r);
+    s->ver = get32(r);
+    s->haw = get32(r);
+    s->flags = get32(r);
+    if (s->flags & ~CONF_KNOWN)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: CONF flags 0x%x has reserved bits set",
+                    s->flags);
+    return 0;
+}
+
+static int read_regs(struct rd *r, struct stage *s, char *eb, size_t el)
+{
+    uint32_t n = get32(r);
+    if (r->over || (uint64_t)n * 16 != r->len - r->pos)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: REGS section of %zu bytes does not hold "
+                    "the %" PRIu32 " registers it counts", r->len, n);
+    s->regs = g_try_new0(struct reg_rec, n ? n : 1);
+    if (!s->regs)
+        return fail(eb, el, -ENOMEM, "snapshot: out of memory");
+    s->nregs = n;
+    for (uint32_t i = 0; i < n; i++) {
+        s->regs[i].off = get32(r);
+        s->regs[i].size = get32(r);
+        s->regs[i].val = get64(r);
+    }
+    return 0;
+}
+
+static int read_unit(struct rd *r, struct stage *s, char *eb, size_t el)
+{
+    if (r->len != UNIT_SIZE)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: UNIT section of %zu bytes, expected %u",
+                    r->len, UNIT_SIZE);
+    s->root = get64(r);
+    s->irta = get64(r);
+    s->te = get8(r);
+    s->ire = get8(r);
+    s->cfi = get8(r);
+    s->qie = get8(r);
+    s->fault_next = get32(r);
+    return 0;
+}
+
+static int read_cache(struct vtd_iommu *u, struct rd *r, struct stage *s,
+                      char *eb, size_t el)
+{
+    struct vtd_cache_geom g, sg;
+    vtd_cache_geom_(&g);
+    sg.layout = get32(r);
+    sg.ways = get32(r);
+    for (unsigned t = 0; t < VTD_CT_N; t++)
+        sg.sets[t] = get32(r);
+    sg.fast = get32(r);
+    uint32_t iec_slots = get32(r);
+    if (r->over)
+        return fail(eb, el, -EPROTO, "snapshot: cach section truncated");
+    /* Another geometry, or a unit that does not cache: drop the caches,
+     * which hardware may do at any time (snapshot.h). */
+    if (memcmp(&g, &sg, sizeof(g)) != 0 || iec_slots != vtd_ir_iec_slots_() ||
+        u->cfg.cache == VTD_CACHE_NONE)
+        return 0;
+
+    s->cache_use = true;
+    s->sets = g_array_new(FALSE, TRUE, sizeof(struct set_rec));
+    s->fast = g_array_new(FALSE, TRUE, sizeof(struct fast_rec));
+    s->iec = g_array_new(FALSE, TRUE, sizeof(struct iec_rec));
+    uint8_t *seen_set[VTD_CT_N];
+    for (unsigned t = 0; t < VTD_CT_N; t++)
+        seen_set[t] = g_malloc0(g.sets[t]);
+    uint8_t *seen_fast = g_malloc0(g.fast);
+    uint8_t *seen_iec = g_malloc0(iec_slots);
+    int rc = 0;
+
+    uint32_t n = get32(r);
+    for (uint32_t i = 0; i < n && !r->over && rc == 0; i++) {
+        struct set_rec sr = { 0 };
+        sr.t = get8(r);
+        sr.mask = get8(r);
+        uint16_t pad = get16(r);
+        sr.set = get32(r);
+        sr.next = get32(r);
+        for (unsigned w = 0; w < 4; w++)
+            if (sr.mask & (1u << w))
+                for (unsigned k = 0; k < 6; k++)
+                    sr.e[w][k] = get64(r);
+        if (r->over)
+            break;
+        if (sr.t >= VTD_CT_N || (sr.mask >> g.ways) || pad ||
+            sr.set >= g.sets[sr.t] || seen_set[sr.t][sr.set]) {
+            rc = fail(eb, el, -EPROTO,
+                      "snapshot: cache set record %" PRIu32
+                      " (table %u, set %" PRIu32 ", ways 0x%x) is not valid",
+                      i, sr.t, sr.set, sr.mask);
+            break;
+        }
+        seen_set[sr.t][sr.set] = 1;
+        for (unsigned w = 0; w < 4 && rc == 0; w++)
+            if ((sr.mask & (1u << w)) &&
+                !vtd_cache_slot_ok_(u, sr.t, sr.set, sr.e[w]))
+                rc = fail(eb, el, -EPROTO,
+                          "snapshot: cache entry (table %u, set %" PRIu32
+                          ", way %u) is malformed or in the wrong set",
+                          sr.t, sr.set, w);
+        g_array_append_val(s->sets, sr);
+    }
+    n = rc ? 0 : get32(r);
+    for (uint32_t i = 0; i < n && !r->over && rc == 0; i++) {
+        struct fast_rec fr;
+        fr.slot = get32(r);
+        fr.f[0] = get64(r);
+        fr.f[1] = get64(r);
+        fr.f[2] = get64(r);
+        fr.f[3] = get16(r);
+        if (r->over)
+            break;
+        if (fr.slot >= g.fast || seen_fast[fr.slot] ||
+            !vtd_cache_fast_ok_(u, fr.slot, fr.f)) {
+            rc = fail(eb, el, -EPROTO,
+                      "snapshot: front-cache record %" PRIu32
+                      " (slot %" PRIu32 ") is malformed or misplaced", i,
+                      fr.slot);
+            break;
+        }
+        seen_fast[fr.slot] = 1;
+        g_array_append_val(s->fast, fr);
+    }
+    n = rc ? 0 : get32(r);
+    for (uint32_t i = 0; i < n && !r->over && rc == 0; i++) {
+        struct iec_rec ir;
+        ir.index = get32(r);
+        ir.q0 = get64(r);
+        ir.q1 = get64(r);
+        if (r->over)
+            break;
+        if (ir.index > 0xffff || seen_iec[ir.index % iec_slots]) {
+            rc = fail(eb, el, -EPROTO,
+                      "snapshot: interrupt entry cache record %" PRIu32
+                      " (index %" PRIu32 ") is out of range or a duplicate",
+                      i, ir.index);
+            break;
+        }
+        seen_iec[ir.index % iec_slots] = 1;
+        g_array_append_val(s->iec, ir);
+    }
+    if (rc == 0 && (r->over || r->pos != r->len))
+        rc = fail(eb, el, -EPROTO,
+                  "snapshot: cach section of %zu bytes does not match the "
+                  "records it counts", r->len);
+    for (unsigned t = 0; t < VTD_CT_N; t++)
+        g_free(seen_set[t]);
+    g_free(seen_fast);
+    g_free(seen_iec);
+    return rc;
+}
+
+static int read_stat(struct rd *r, struct stage *s, char *eb, size_t el)
+{
+    if (r->len != STAT_COUNT * 8)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: stat section of %zu bytes, expected %u",
+                    r->len, STAT_COUNT * 8);
+    for (unsigned i = 0; i < STAT_COUNT; i++)
+        s->stat[i] = get64(r);
+    return 0;
+}
+
+/* Header, length, CRC, version, then the sections into s. */
+static int parse(struct vtd_iommu *u, const uint8_t *p, size_t len,
+                 struct stage *s, char *eb, size_t el)
+{
+    if (len < sizeof(snap_magic) ||
+        memcmp(p, snap_magic, sizeof(snap_magic)) != 0) {
+        if (len < sizeof(snap_magic) &&
+            memcmp(p, snap_magic, len) == 0)
+            return fail(eb, el, -EMSGSIZE,
+                        "snapshot: truncated: %zu bytes, the header alone "
+                        "needs %u", len, SNAP_HDR_SIZE + SNAP_CRC_SIZE);
+        return fail(eb, el, -EINVAL,
+                    "snapshot: not a vtdemu snapshot (magic \"VTDSNAP\" "
+                    "missing)");
+    }
+    if (len < SNAP_HDR_SIZE + SNAP_CRC_SIZE)
+        return fail(eb, el, -EMSGSIZE,
+                    "snapshot: truncated: %zu bytes, the header alone needs "
+                    "%u", len, SNAP_HDR_SIZE + SNAP_CRC_SIZE);
+    struct rd h = { .p = p, .len = SNAP_HDR_SIZE, .pos = 8 };
+    uint32_t version = get32(&h);
+    uint32_t flags = get32(&h);
+    uint64_t total = get64(&h);
+    if (total > len)
+        return fail(eb, el, -EMSGSIZE,
+                    "snapshot: truncated: %zu bytes, the header declares %"
+                    PRIu64, len, total);
+    if (total < len)
+        return fail(eb, el, -EMSGSIZE,
+                    "snapshot: %zu bytes given, the header declares %" PRIu64
+                    " (trailing bytes)", len, total);
+    uint32_t want = (uint32_t)p[len - 4] | (uint32_t)p[len - 3] << 8 |
+                    (uint32_t)p[len - 2] << 16 | (uint32_t)p[len - 1] << 24;
+    uint32_t got = crc32_ieee(p, len - SNAP_CRC_SIZE);
+    if (want != got)
+        return fail(eb, el, -EBADMSG,
+                    "snapshot: corrupted: CRC-32 0x%08" PRIx32 " does not "
+                    "match the stored 0x%08" PRIx32, got, want);
+    if (version == 0 || version > VTD_SNAPSHOT_VERSION)
+        return fail(eb, el, -EPROTONOSUPPORT,
+                    "snapshot: stream version %" PRIu32 ", this library "
+                    "reads versions 1 to %d", version, VTD_SNAPSHOT_VERSION);
+    if (flags)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: header flags 0x%" PRIx32 " are reserved",
+                    flags);
+
+    struct rd r = { .p = p, .len = len - SNAP_CRC_SIZE,
+                    .pos = SNAP_HDR_SIZE };
+    while (r.pos < r.len) {
+        size_t at = r.pos;
+        uint32_t tag = get32(&r);
+        uint32_t n = get32(&r);
+        if (r.over || n > r.len - r.pos)
+            return fail(eb, el, -EPROTO,
+                        "snapshot: section at byte %zu runs past the end",
+                        at);
+        struct rd sr = { .p = p + r.pos, .len = n };
+        r.pos += n;
+        bool *have = NULL;
+        int rc = 0;
+        switch (tag) {
+        case TAG_CONF:
+            have = &s->have_conf;
+            break;
+        case TAG_REGS:
+            have = &s->have_regs;
+            break;
+        case TAG_UNIT:
+            have = &s->have_unit;
+            break;
+        case TAG_CACH:
+            have = &s->have_cache;
+            break;
+        case TAG_STAT:
+            have = &s->have_stat;
+            break;
+        default:
+            /* Lower-case first letter: optional, skip; otherwise a
+             * section this version does not know and may not ignore. */
+            if ((tag & 0xff) >= 'a' && (tag & 0xff) <= 'z')
+                continue;
+            return fail(eb, el, -EPROTO,
+                        "snapshot: unknown required section " TAGFMT
+                        " at byte %zu", TAGARG(tag), at);
+        }
+        if (*have)
+            return fail(eb, el, -EPROTO,
+                        "snapshot: section " TAGFMT " appears twice",
+                        TAGARG(tag));
+        *have = true;
+        switch (tag) {
+        case TAG_CONF:
+            rc = read_conf(&sr, s, eb, el);
+            break;
+        case TAG_REGS:
+            rc = read_regs(&sr, s, eb, el);
+            break;
+        case TAG_UNIT:
+            rc = read_unit(&sr, s, eb, el);
+            break;
+        case TAG_CACH:
+            rc = read_cache(u, &sr, s, eb, el);
+            break;
+        case TAG_STAT:
+            rc = read_stat(&sr, s, eb, el);
+            break;
+        }
+        if (rc < 0)
+            return rc;
+    }
+    if (!s->have_conf || !s->have_regs || !s->have_unit)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: required section %s missing",
+                    !s->have_conf ? "CONF" : !s->have_regs ? "REGS"
+                                                           : "UNIT");
+    return 0;
+}
+
+/* The stream's unit must be configured as this one. */
+static int check_conf(struct vtd_iommu *u, const struct stage *s, char *eb,
+                      size_t el)
+{
+    uint32_t ver = vtd_reg_get32_(u, VTD_REG_VER);
+    if (s->cap != u->cap)
+        return fail(eb, el, -ENOTSUP,
+                    "snapshot: CAP differs: stream 0x%016" PRIx64
+                    ", unit 0x%016" PRIx64, s->cap, u->cap);
+    if (s->ecap != u->ecap)
+        return fail(eb, el, -ENOTSUP,
+                    "snapshot: ECAP differs: stream 0x%016" PRIx64
+                    ", unit 0x%016" PRIx64, s->ecap, u->ecap);
+    if (s->ver != ver)
+        return fail(eb, el, -ENOTSUP,
+                    "snapshot: VER differs: stream 0x%" PRIx32
+                    ", unit 0x%" PRIx32, s->ver, ver);
+    if (s->haw != u->haw)
+        return fail(eb, el, -ENOTSUP,
+                    "snapshot: host address width differs: stream %" PRIu32
+                    " bits, unit %u", s->haw, u->haw);
+    bool nc = s->flags & CONF_NO_COLLAPSE;
+    if (nc != u->cfg.no_fault_collapse)
+        return fail(eb, el, -ENOTSUP,
+                    "snapshot: fault collapsing differs: stream %s, unit %s "
+                    "(vtd_config.no_fault_collapse)",
+                    nc ? "off" : "on", u->cfg.no_fault_collapse ? "off"
+                                                                : "on");
+    return 0;
+}
+
+static uint64_t stage_reg(const struct stage *s, uint32_t off)
+{
+    for (uint32_t i = 0; i < s->nregs; i++)
+        if (s->regs[i].off == off)
+            return s->regs[i].val;
+    return 0;
+}
+
+/* Every register of the unit exactly once, the right size, and values the
+ * unit can hold. */
+static int check_regs(struct vtd_iommu *u, const struct stage *s, char *eb,
+                      size_t el)
+{
+    if (s->nregs != u->regs.nregs)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: %" PRIu32 " registers in the stream, the "
+                    "unit has %u", s->nregs, u->regs.nregs);
+    uint8_t *seen = g_try_malloc0(u->regs.nregs ? u->regs.nregs : 1);
+    if (!seen)
+        return fail(eb, el, -ENOMEM, "snapshot: out of memory");
+    int rc = 0;
+    for (uint32_t i = 0; i < s->nregs && rc == 0; i++) {
+        const struct reg_rec *rr = &s->regs[i];
+        const struct vtd_reg *r = vtd_reg_find_(u, rr->off);
+        if (!r || r->off != rr->off || r->size != rr->size) {
+            rc = fail(eb, el, -EPROTO,
+                      "snapshot: register at offset 0x%" PRIx32 " size %"
+                      PRIu32 " is not a register of this unit", rr->off,
+                      rr->size);
+            break;
+        }
+        size_t idx = (size_t)(r - u->regs.regs);
+        if (seen[idx]) {
+            rc = fail(eb, el, -EPROTO,
+                      "snapshot: register %s (0x%" PRIx32 ") given twice",
+                      r->name, rr->off);
+            break;
+        }
+        seen[idx] = 1;
+        if (r->size == 4 && rr->val > 0xffffffffULL)
+            rc = fail(eb, el, -EPROTO,
+                      "snapshot: 32-bit register %s holds 0x%" PRIx64,
+                      r->name, rr->val);
+    }
+    g_free(seen);
+    if (rc)
+        return rc;
+    /* Read-only identity registers must match CONF. */
+    if (stage_reg(s, VTD_REG_CAP) != u->cap ||
+        stage_reg(s, VTD_REG_ECAP) != u->ecap ||
+        stage_reg(s, VTD_REG_VER) != vtd_reg_get32_(u, VTD_REG_VER))
+        return fail(eb, el, -EPROTO,
+                    "snapshot: VER/CAP/ECAP registers disagree with the "
+                    "CONF section");
+    return 0;
+}
+
+static int check_unit(struct vtd_iommu *u, const struct stage *s, char *eb,
+                      size_t el)
+{
+    uint32_t gsts = (uint32_t)stage_reg(s, VTD_REG_GSTS);
+    if (s->te > 1 || s->ire > 1 || s->cfi > 1 || s->qie > 1)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: UNIT enable flags %u/%u/%u/%u not 0 or 1",
+                    s->te, s->ire, s->cfi, s->qie);
+    /* The enables mirror GSTS (regs.c gcmd_write keeps them equal). */
+    if (s->te != !!(gsts & VTD_GSTS_TES) ||
+        s->ire != !!(gsts & VTD_GSTS_IRES) ||
+        s->cfi != !!(gsts & VTD_GSTS_CFIS) ||
+        s->qie != !!(gsts & VTD_GSTS_QIES))
+        return fail(eb, el, -EPROTO,
+                    "snapshot: UNIT enables (TE %u, IRE %u, CFI %u, QIE %u) "
+                    "disagree with GSTS 0x%08" PRIx32, s->te, s->ire, s->cfi,
+                    s->qie, gsts);
+    /* VT-d 7.2.1: the fault recording index selects one of NFR records. */
+    if (s->fault_next >= u->nfr)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: fault recording index %" PRIu32
+                    " beyond CAP.NFR (%u records)", s->fault_next, u->nfr);
+    return 0;
+}
+
+static void apply(struct vtd_iommu *u, const struct stage *s)
+{
+    g_mutex_lock(&u->lock);
+    for (uint32_t i = 0; i < s->nregs; i++) {
+        if (s->regs[i].size == 8)
+            vtd_reg_set64_(u, s->regs[i].off, s->regs[i].val);
+        else
+            vtd_reg_set32_(u, s->regs[i].off, (uint32_t)s->regs[i].val);
+    }
+    atomic_store(&u->root_latched, s->root);
+    atomic_store(&u->te, s->te != 0);
+    atomic_store(&u->ir.irta, s->irta);
+    atomic_store(&u->ir.enabled, s->ire != 0);
+    atomic_store(&u->ir.cfi, s->cfi != 0);
+    u->qi.enabled = s->qie != 0;
+    u->fault.next = s->fault_next;
+
+    /* Whatever the unit cached before belongs to another history. */
+    vtd_cache_load_begin_(u);
+    vtd_ir_iec_load_begin_(u);
+    if (s->cache_use) {
+        for (guint i = 0; i < s->sets->len; i++) {
+            const struct set_rec *sr =
+                &g_array_index(s->sets, struct set_rec, i);
+            for (unsigned w = 0; w < 4; w++)
+                if (sr->mask & (1u << w))
+                    vtd_cache_slot_put_(u, sr->t, sr->set, w, sr->e[w]);
+            vtd_cache_set_next_put_(u, sr->t, sr->set, sr->next);
+        }
+        for (guint i = 0; i < s->fast->len; i++) {
+            const struct fast_rec *fr =
+                &g_array_index(s->fast, struct fast_rec, i);
+            vtd_cache_fast_put_(u, fr->slot, fr->f);
+        }
+        for (guint i = 0; i < s->iec->len; i++) {
+            const struct iec_rec *ir =
+                &g_array_index(s->iec, struct iec_rec, i);
+            vtd_ir_iec_put_(u, ir->index, ir->q0, ir->q1);
+        }
+    }
+    if (s->have_stat) {
+        atomic_store(&u->count.faults_detected, s->stat[0]);
+        atomic_store(&u->count.faults_recorded, s->stat[1]);
+        atomic_store(&u->count.faults_suppressed, s->stat[2]);
+        atomic_store(&u->count.faults_collapsed, s->stat[3]);
+        atomic_store(&u->count.faults_overflow, s->stat[4]);
+        for (unsigned i = 0; i < VTD_SHARDS; i++) {
+            atomic_store(&u->shard[i].iotlb_hits, i ? 0 : s->stat[5]);
+            atomic_store(&u->shard[i].iotlb_misses, i ? 0 : s->stat[6]);
+        }
+        atomic_store(&u->count.invalidations, s->stat[7]);
+    }
+    g_mutex_unlock(&u->lock);
+}
+
+int vtd_load(struct vtd_iommu *u, const void *buf, size_t len, char *errbuf,
+             size_t errlen)
+{
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (!u || !buf)
+        return fail(errbuf, errlen, -EINVAL, "snapshot: NULL argument");
+    struct stage s = { 0 };
+    int rc = parse(u, buf, len, &s, errbuf, errlen);
+    if (rc == 0)
+        rc = check_conf(u, &s, errbuf, errlen);
+    if (rc == 0)
+        rc = check_regs(u, &s, errbuf, errlen);
+    if (rc == 0)
+        rc = check_unit(u, &s, errbuf, errlen);
+    if (rc == 0)
+        apply(u, &s);
+    stage_free(&s);
+    return rc;
+}
