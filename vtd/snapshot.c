@@ -435,7 +435,8 @@ static int read_cache(struct vtd_iommu *u, struct rd *r, struct stage *s,
     if (r->over)
         return fail(eb, el, -EPROTO, "snapshot: cach section truncated");
     /* Another geometry, or a unit that does not cache: drop the caches,
-     * which hardware may do at any time (snapshot.h). */
+     * which hardware may do at any time (VT-d 6.2.4: "may evict or
+     * invalidate any IOTLB entry at any time"). */
     if (memcmp(&g, &sg, sizeof(g)) != 0 || iec_slots != vtd_ir_iec_slots_() ||
         u->cfg.cache == VTD_CACHE_NONE)
         return 0;

@@ -27,11 +27,15 @@
  *   trailer  u32 CRC-32 (IEEE 802.3) of every byte before it
  *
  * Caches are carried, so a restored unit keeps using stale entries until
- * the guest invalidates them, exactly as the saved unit would have (the
- * spec allows either: VT-d 6.1 lets hardware cache, 6.5 lets it drop
- * entries at any time).  When the destination library's cache geometry
- * differs, or it was created with VTD_CACHE_NONE, the cache section is
- * dropped, which is always legal.
+ * the guest invalidates them, exactly as the saved unit would have: the
+ * spec lets hardware keep an entry after software changed the tables
+ * (VT-d 6.2.4.1: "may retain a IOTLB entry unmodified even if software
+ * subsequently modifies the relevant paging-structure entries") and also
+ * lets it drop any entry at any time (6.2.4: "may evict or invalidate any
+ * IOTLB entry at any time"), so both choices are legal; carrying keeps a
+ * migrated guest bit-for-bit on the path it was on.  When the destination
+ * library's cache layout or geometry differs, or its unit was created with
+ * VTD_CACHE_NONE, the cache section is dropped (entries are evicted).
  *
  * Nothing is delivered by a load: no fault or invalidation event interrupt
  * is sent (a pending one stays pending in FECTL.IP / IECTL.IP as saved) and
