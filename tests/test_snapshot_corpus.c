@@ -35,8 +35,8 @@
 
 #include <vtd/vtd.h>
 
-#include "platform/replay.h"
-#include "platform/trace.h"
+#include "trace/replay.h"
+#include "trace/trace.h"
 
 struct run {
     GPtrArray *verdicts;   /* "line pass expected | actual" strings */
