@@ -783,6 +783,60 @@ START_TEST(test_save_of_loaded_unit_is_identical)
 }
 END_TEST
 
+/* Caching-mode subscribers registered on the destination before the load
+ * are brought to the loaded state (notify.h contract). */
+struct evlog {
+    unsigned maps, unmaps;
+    struct vtd_map_event last_map;
+};
+
+static void on_map(void *opaque, const struct vtd_map_event *ev)
+{
+    struct evlog *l = opaque;
+    if (ev->kind == VTD_MAP_EVENT) {
+        l->maps++;
+        l->last_map = *ev;
+    } else {
+        l->unmaps++;
+    }
+}
+
+START_TEST(test_load_resyncs_subscribers)
+{
+    uint64_t leaf;
+    struct env a = legacy_env(&leaf);
+    size_t n;
+    uint8_t *s = save(a.u, &n);
+    struct env b = env_clone_fresh(&a, "full");
+    struct evlog l8 = { 0 }, l100 = { 0 };
+    struct vtd_notifier *n8 = NULL, *n100 = NULL;
+    ck_assert_int_eq(vtd_notifier_add(b.u, 0x0008, VTD_NO_PASID, on_map,
+                                      &l8, &n8), 0);
+    ck_assert_int_eq(vtd_notifier_add(b.u, 0x0100, VTD_NO_PASID, on_map,
+                                      &l100, &n100), 0);
+    /* Translation off on the fresh unit: the view is the identity. */
+    ck_assert_int_gt(vtd_notifier_replay(b.u, n8), 0);
+    ck_assert_int_gt(vtd_notifier_replay(b.u, n100), 0);
+    memset(&l8, 0, sizeof(l8));
+    memset(&l100, 0, sizeof(l100));
+    ck_assert_int_eq(vtd_load(b.u, s, n, NULL, 0), 0);
+    /* 00:01.0 now maps exactly 0x5000 -> 0x3000, R/W (legacy_env). */
+    ck_assert_uint_gt(l8.unmaps, 0);
+    ck_assert_uint_eq(l8.maps, 1);
+    ck_assert_uint_eq(l8.last_map.sid, 0x0008);
+    ck_assert_uint_eq(l8.last_map.iova, 0x5000);
+    ck_assert_uint_eq(l8.last_map.size, 0x1000);
+    ck_assert_uint_eq(l8.last_map.gpa, 0x3000);
+    ck_assert_uint_eq(l8.last_map.perm, VTD_PERM_R | VTD_PERM_W);
+    /* Bus 1 has no root entry: nothing mapped any more. */
+    ck_assert_uint_gt(l100.unmaps, 0);
+    ck_assert_uint_eq(l100.maps, 0);
+    g_free(s);
+    env_free(&b);
+    env_free(&a);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("snapshot");
@@ -803,6 +857,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_interrupt_remapping_state_carried);
     tcase_add_test(t, test_load_into_used_unit_replaces_all);
     tcase_add_test(t, test_save_of_loaded_unit_is_identical);
+    tcase_add_test(t, test_load_resyncs_subscribers);
     suite_add_tcase(s, t);
     return s;
 }

@@ -829,6 +829,9 @@ static void apply(struct vtd_iommu *u, const struct stage *s)
         }
         atomic_store(&u->count.invalidations, s->stat[7]);
     }
+    /* The translation changed as a whole with no invalidation: bring the
+     * caching-mode subscribers to what the unit translates now. */
+    vtd_notify_resync_locked_(u);
     g_mutex_unlock(&u->lock);
 }
 

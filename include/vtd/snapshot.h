@@ -37,19 +37,21 @@
  * library's cache layout or geometry differs, or its unit was created with
  * VTD_CACHE_NONE, the cache section is dropped (entries are evicted).
  *
- * Nothing is delivered by a load: no fault or invalidation event interrupt
- * is sent (a pending one stays pending in FECTL.IP / IECTL.IP as saved) and
- * no caching-mode notifier is called.  Caching-mode subscribers: the
- * stream does not carry them (they belong to the host).  After vtd_load()
- * register the subscribers on the destination unit (vtd_notifier_add()) and
- * call vtd_notifier_replay() for each one: it sends the whole current
- * mapping set as MAP events, which the fresh host shadow then holds.  A
- * subscriber that was already registered on the unit before the load must
- * drop its host shadow and likewise call vtd_notifier_replay().
+ * A load delivers no interrupt: a fault or invalidation event held in
+ * FECTL.IP / IECTL.IP stays held, as saved.  Caching-mode subscribers
+ * (<vtd/notify.h>) belong to the host and are not in the stream: those
+ * registered on the unit when it loads receive the UNMAP/MAP events that
+ * bring their view to what the loaded unit translates (read from guest
+ * memory: put guest RAM in place before the load), as after GCMD.SRTP or
+ * reset; a subscriber added after the load starts with an empty view, so
+ * call vtd_notifier_replay() for it, as after any vtd_notifier_add().
  *
  * Threading: vtd_save() and vtd_load() must not run concurrently with any
  * other call on the same unit (pause the vCPUs and devices first, as for
- * any device migration).  Neither calls a host callback.
+ * any device migration).  vtd_save() calls no host callback; vtd_load()
+ * calls only, when the unit has subscribers, the memory callbacks (read,
+ * map), the notifier callbacks and the log/trace hooks, with the unit's
+ * internal lock held, on the calling thread.
  */
 #ifndef VTD_SNAPSHOT_H
 #define VTD_SNAPSHOT_H
