@@ -6,13 +6,16 @@
 #          -device intel-iommu, the side-by-side reference)
 #   MODE   legacy   intel_iommu=on,sm_off
 #          scalable intel_iommu=on,sm_on (the unit must report SMTS)
+#          full     vtdemu only: profile=full (scalable, first-stage tables,
+#                   which Linux then prefers for DMA domains), sm_on
 #          x2apic   interrupt remapping with an x2APIC CPU (-cpu ...,+x2apic)
 #   TEST   data     64 MiB written and read back with O_DIRECT and a checksum
 #                   on a virtio-blk disk (modern, iommu_platform=on) and on an
 #                   NVMe disk (MSI-X), both RAM-backed
 #          fault    QEMU's edu device DMA-reads an IOVA Linux never mapped;
 #                   Linux must report the fault with the reason the
-#                   specification gives, and go on running
+#                   specification gives, and go on running: the data check
+#                   follows on both disks
 #
 # Boots Debian's Linux 6.1 with the busybox initramfs of scripts/qemu-guest.sh
 # under TCG and checks what the guest printed (tests/live/guest/init: lines
@@ -61,7 +64,7 @@ unavailable() {
 }
 
 case "$iommu" in vtdemu | intel) ;; *) echo "unknown IOMMU $iommu"; exit 2 ;; esac
-case "$mode" in legacy | scalable | x2apic) ;; *) echo "unknown mode $mode"; exit 2 ;; esac
+case "$mode" in legacy | scalable | full | x2apic) ;; *) echo "unknown mode $mode"; exit 2 ;; esac
 case "$test" in data | fault) ;; *) echo "unknown test $test"; exit 2 ;; esac
 
 # ---- the QEMU binary
@@ -99,12 +102,16 @@ cpu=qemu64
 cmdline="console=ttyS0 panic=-1 vtdtest=$test vtdfault_iova=$fault_iova"
 case "$mode" in
 legacy) cmdline="$cmdline intel_iommu=on,sm_off" ;;
-scalable) cmdline="$cmdline intel_iommu=on,sm_on" ;;
+scalable | full) cmdline="$cmdline intel_iommu=on,sm_on" ;;
 x2apic) cmdline="$cmdline intel_iommu=on,sm_off"; cpu=qemu64,+x2apic ;;
 esac
 args=(-accel tcg -machine q35 -cpu "$cpu" -m 512M -smp 1 -nodefaults
     -display none -monitor none -serial stdio -no-reboot)
 if [ "$iommu" = intel ]; then
+    if [ "$mode" = full ]; then
+        echo "SKIP: QEMU 7.2's intel-iommu has no first-stage translation (no profile=full counterpart)"
+        exit 77
+    fi
     dev=intel-iommu,intremap=on
     case "$mode" in
     scalable) dev=$dev,x-scalable-mode=on ;;
@@ -117,18 +124,18 @@ else
     dev=vtdemu-iommu,stats=$stats
     case "$mode" in
     scalable) dev=$dev,scalable=on ;;
+    full) dev=$dev,profile=full ;;
     *) dev=$dev,scalable=off ;;
     esac
     args+=(-acpitable "file=$dmar" -device "$dev")
 fi
 args+=(-kernel "$guest/vmlinuz" -initrd "$guest/initrd.gz" -append "$cmdline")
-if [ "$test" = data ]; then
-    truncate -s 80M "$disks/vblk.img" "$disks/nvme.img"
-    args+=(-drive "file=$disks/vblk.img,if=none,id=vblk,format=raw"
-        -device "virtio-blk-pci,disable-legacy=on,iommu_platform=on,drive=vblk,addr=${vblk_bdf#00:}"
-        -drive "file=$disks/nvme.img,if=none,id=nvme,format=raw"
-        -device "nvme,serial=vtdemu-live,drive=nvme,addr=${nvme_bdf#00:}")
-else
+truncate -s 80M "$disks/vblk.img" "$disks/nvme.img"
+args+=(-drive "file=$disks/vblk.img,if=none,id=vblk,format=raw"
+    -device "virtio-blk-pci,disable-legacy=on,iommu_platform=on,drive=vblk,addr=${vblk_bdf#00:}"
+    -drive "file=$disks/nvme.img,if=none,id=nvme,format=raw"
+    -device "nvme,serial=vtdemu-live,drive=nvme,addr=${nvme_bdf#00:}")
+if [ "$test" = fault ]; then
     args+=(-device "edu,addr=${edu_bdf#00:}")
 fi
 
@@ -173,8 +180,13 @@ check "the guest reported no error" hasnt '^VTDLIVE error'
 check "no kernel oops, BUG or WARNING" hasnt '(Oops|BUG:|WARNING:|Call Trace|Kernel panic)'
 check "Linux enabled DMA remapping" has 'DMAR: Intel\(R\) Virtualization Technology for Directed I/O'
 check "Linux uses translated DMA domains" has 'iommu: Default domain type: Translated'
-check "Linux found no IOMMU errors" \
-    hasnt '(DMAR|DMAR-IR|iommu|IOMMU).*([Ee]rror|[Ff]ail|[Ii]nvalid\\b|[Tt]ime ?out|[Bb]roken|[Ff]irmware [Bb]ug|[Bb]ug\\b)'
+# (The fault reports themselves are checked below: their reason text may
+# say "error".  AMD's iommu_v2 says "... - This is not a bug." on Intel.)
+iommu_errors() {
+    grep -vE 'DMAR: \[DMA (Read|Write)|This is not a bug\.$' "$log" |
+        grep -E '(DMAR|DMAR-IR|iommu|IOMMU).*([Ee]rror|[Ff]ail|[Ii]nvalid\b|[Tt]ime ?out|[Bb]roken|[Ff]irmware [Bb]ug|[Bb]ug\b)'
+}
+check "Linux found no IOMMU errors" eval '! iommu_errors'
 
 # The mode: Linux does not say which one it picked, so check that it had the
 # choice (ECAP.SMTS, bit 43, VT-d 11.4.3) and what it was told.
@@ -187,6 +199,7 @@ if [ -n "$ecap" ]; then
 fi
 check "the guest read the unit's ECAP ($ecap)" [ -n "$ecap" ]
 case "$mode" in
+full) check "the unit offers scalable mode (ECAP.SMTS=1) and first-stage tables (ECAP.FSTS=1)" [ "$smts$fsts" = 11 ] ;;
 scalable) check "the unit offers scalable mode (ECAP.SMTS=1), so sm_on takes effect" [ "$smts" = 1 ] ;;
 *) check "Linux was told to stay in legacy mode" has 'DMAR: Scalable mode is disallowed' ;;
 esac
@@ -211,16 +224,16 @@ irq_remapped() { # irq_remapped NAME: the IRQ is on the IR MSI chip and fired
     grep -E "^VTDLIVE irq .* IR-PCI-MSI .* $1\$" "$log" | awk '{ exit !($4 > 0) }'
 }
 
+for dev in vda nvme0n1; do
+    check "$dev: 64 MiB written and read back, checksums and every 4 KiB block match" \
+        has "^VTDLIVE data dev=$dev bytes=67108864 wsum=([0-9a-f]+) rsum=\\1 bad4k=0 .* result=match\$"
+done
+check "virtio-blk ($vblk_bdf) is in an IOMMU group" in_group "$vblk_bdf"
+check "NVMe ($nvme_bdf) is in an IOMMU group" in_group "$nvme_bdf"
+check "virtio-blk request interrupts are remapped (IR-PCI-MSI) and fired" irq_remapped 'virtio0-req.0'
+check "NVMe I/O queue interrupts (MSI-X) are remapped (IR-PCI-MSI) and fired" irq_remapped 'nvme0q1'
 if [ "$test" = data ]; then
-    for dev in vda nvme0n1; do
-        check "$dev: 64 MiB written and read back, checksums and every 4 KiB block match" \
-            has "^VTDLIVE data dev=$dev bytes=67108864 wsum=([0-9a-f]+) rsum=\\1 bad4k=0 .* result=match\$"
-    done
     check "no DMA fault reported by Linux" hasnt 'DMAR: DRHD: handling fault|DMAR: \[DMA (Read|Write)'
-    check "virtio-blk ($vblk_bdf) is in an IOMMU group" in_group "$vblk_bdf"
-    check "NVMe ($nvme_bdf) is in an IOMMU group" in_group "$nvme_bdf"
-    check "virtio-blk request interrupts are remapped (IR-PCI-MSI) and fired" irq_remapped 'virtio0-req.0'
-    check "NVMe I/O queue interrupts (MSI-X) are remapped (IR-PCI-MSI) and fired" irq_remapped 'nvme0q1'
 else
     # Expected reason (VT-d 5.10, 7.1.3 Table 30) for a read of an IOVA with
     # no mapping in Linux's tables:
@@ -233,7 +246,7 @@ else
     # PP=0 (11.4.7.6) and Linux prints NO_PASID.
     pasid="NO_PASID"
     case "$mode" in
-    scalable) if [ "$fsts" = 1 ]; then reason=0x71; else reason=0x79; fi ;;
+    scalable | full) if [ "$fsts" = 1 ]; then reason=0x71; else reason=0x79; fi ;;
     *) reason=0x06 ;;
     esac
     if [ "$iommu" = intel ] && [ "$mode" = scalable ]; then
@@ -270,7 +283,10 @@ if [ "$iommu" = vtdemu ]; then
     if [ "$test" = data ]; then
         check "vtdemu recorded no fault" [ "$(stat faults_recorded)" = 0 ]
     else
-        check "vtdemu recorded the fault ($(stat faults_recorded))" gt0 "$(stat faults_recorded)"
+        # QEMU's edu DMA read may translate the IOVA more than once; the
+        # repeats of an identical fault may be collapsed (VT-d 7.2.1), so
+        # exactly one record.
+        check "vtdemu recorded exactly one fault ($(stat faults_recorded))" [ "$(stat faults_recorded)" = 1 ]
     fi
 fi
 
@@ -285,7 +301,8 @@ if [ -n "${x2apic_missing:-}" ]; then
     echo "SKIP: $name: every other check passed, but QEMU 7.2 under TCG cannot give the guest an x2APIC,"
     echo "      so Linux cannot enable interrupt remapping in x2apic mode. QEMU said:"
     echo "      $x2apic_missing"
-    echo "      (x2APIC emulation without KVM came to QEMU after 7.2; KVM is not usable on this machine.)"
+    echo "      (QEMU 7.2 emulates x2APIC only with KVM, QEMU issue #330; interrupt remapping itself was"
+    echo "      checked above in xAPIC mode.)"
     exit 77
 fi
 echo "PASSED: $name in $elapsed s"
