@@ -9,8 +9,8 @@
  * All strings and arrays are owned by the machine_desc; free it with
  * machine_desc_free().  Nothing here prints.
  */
-#ifndef PLATFORM_MACHINE_H
-#define PLATFORM_MACHINE_H
+#ifndef MACHINE_MACHINE_H
+#define MACHINE_MACHINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -129,4 +129,4 @@ int machine_unit_for_sid(const struct machine_desc *m, uint16_t segment,
 int machine_find_sid(const struct machine_desc *m, uint16_t segment,
                      uint16_t sid);
 
-#endif /* PLATFORM_MACHINE_H */
+#endif /* MACHINE_MACHINE_H */

@@ -9,23 +9,17 @@
 #include <string.h>
 
 #include "apic/apic.h"
+#include "machine/board.h"
 #include "report/explain.h"
 #include "mem/guestmem.h"
 #include "trace/record.h"
 
 struct replay;
 
+/* A unit of the board with the trace line that declared it. */
 struct unit_rt {
-    struct replay *rp;
     const struct trace_unit *decl;
     struct vtd_iommu *u;
-    uint64_t size;          /* register window bytes */
-};
-
-struct ioapic_rt {
-    struct replay *rp;
-    const struct trace_ioapic *decl;
-    struct ioapic *io;
 };
 
 struct replay {
@@ -33,16 +27,15 @@ struct replay {
     const struct replay_opts *opts;
     const struct replay_hooks *hooks;
     struct replay_summary *sum;
-    struct guestmem *mem;
+    struct board *board;    /* the chipset: memory, units, CPUs, IOAPICs */
+    struct guestmem *mem;   /* board_mem(board) */
     struct unit_rt *units;
     size_t nunits;
     struct trace_recorder *rec;
     const struct trace_cmd *cur;
     bool explaining;        /* inside a dma/msi with opts->explain */
     bool stale_seen;        /* VTD_EV_CACHE_STALE during this request */
-    struct apic_sys *apics; /* one local APIC per trace CPU, or NULL */
-    struct ioapic_rt *ioapics;
-    size_t nioapics;
+    struct apic_sys *apics; /* board_apics(board): one per trace CPU */
     unsigned long delivered; /* messages CPUs accepted (for explain) */
     unsigned last_line;     /* line of the last command run */
     char *err;
@@ -68,43 +61,31 @@ static int rt_error(struct replay *rp, const struct trace_cmd *c,
 }
 
 /* ------------------------------------------------------------------ */
-/* Host operations given to every unit                                 */
+/* What the board reports (machine/board.c does the work)              */
 /* ------------------------------------------------------------------ */
 
-static int host_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+/* A unit or a CPU wrote guest memory: a recording learns it. */
+static void obs_mem_wrote(void *ctx, uint64_t gpa, const void *buf,
+                          size_t len)
 {
-    struct unit_rt *ur = opaque;
-    return guestmem_read(ur->rp->mem, gpa, buf, len);
+    struct replay *rp = ctx;
+    if (rp->rec)
+        trace_recorder_unit_wrote(rp->rec, gpa, buf, len);
 }
 
-static int host_write(void *opaque, uint64_t gpa, const void *buf,
-                      size_t len)
+/* A CPU read guest memory (posted-interrupt processing): a recording
+ * describes what it had not written itself (mem write lines). */
+static void obs_cpu_read(void *ctx, uint64_t gpa, const void *buf,
+                         size_t len)
 {
-    struct unit_rt *ur = opaque;
-    int rc = guestmem_write(ur->rp->mem, gpa, buf, len);
-    if (rc == 0 && ur->rp->rec)
-        trace_recorder_unit_wrote(ur->rp->rec, gpa, buf, len);
-    return rc;
+    struct replay *rp = ctx;
+    if (rp->rec)
+        trace_recorder_read(rp->rec, gpa, buf, len);
 }
 
-static int host_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
-                          uint64_t desired)
+static void obs_event(void *ctx, unsigned unit, const struct vtd_event *ev)
 {
-    struct unit_rt *ur = opaque;
-    int rc = guestmem_cmpxchg64(ur->rp->mem, gpa, expected, desired);
-    if (rc == 0 && ur->rp->rec) {
-        uint8_t b[8];
-        for (int i = 0; i < 8; i++)
-            b[i] = (uint8_t)(desired >> (8 * i));
-        trace_recorder_unit_wrote(ur->rp->rec, gpa, b, 8);
-    }
-    return rc;
-}
-
-static void host_trace(void *opaque, const struct vtd_event *ev)
-{
-    struct unit_rt *ur = opaque;
-    struct replay *rp = ur->rp;
+    struct replay *rp = ctx;
     if (ev->kind == VTD_EV_CACHE_STALE)
         rp->stale_seen = true;
     if (rp->rec)
@@ -117,22 +98,29 @@ static void host_trace(void *opaque, const struct vtd_event *ev)
     }
 }
 
-static void host_msi(void *opaque, uint64_t addr, uint32_t data)
+static void obs_unit_msi(void *ctx, uint64_t addr, uint32_t data)
 {
-    struct unit_rt *ur = opaque;
-    struct replay *rp = ur->rp;
-    /* The unit's own interrupts (fault and invalidation events, VT-d
-     * 7.3, 6.5.2.10) are compatibility-format MSIs: they reach the CPUs
-     * directly, not through remapping. */
-    if (rp->apics) {
-        struct apic_msg m;
-        apic_msg_from_msi(&m, addr, data);
-        (void)apic_deliver(rp->apics, &m);
-    }
+    struct replay *rp = ctx;
     if (rp->explaining && rp->hooks && rp->hooks->explain && rp->cur) {
         char buf[128];
         snprintf(buf, sizeof(buf), "unit sent its own MSI: address "
                  "0x%" PRIx64 " data 0x%x", addr, data);
+        rp->hooks->explain(rp->hooks->ctx, rp->t->path, rp->cur->line, buf);
+    }
+}
+
+static void obs_delivered(void *ctx, const struct vtd_irq *out, int n)
+{
+    struct replay *rp = ctx;
+    if (n > 0)
+        rp->delivered += (unsigned long)n;
+    if (rp->explaining && (out->outcome != VTD_IRQ_BLOCKED)) {
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%d CPU(s) accepted the %s", n < 0 ? 0 : n,
+                 out->outcome == VTD_IRQ_POSTED
+                     ? (out->notify ? "notification event"
+                                    : "posting (no notification)")
+                     : "interrupt");
         rp->hooks->explain(rp->hooks->ctx, rp->t->path, rp->cur->line, buf);
     }
 }
@@ -184,35 +172,19 @@ static char *fault_text(unsigned fault, int recorded)
 static struct unit_rt *unit_by_addr(struct replay *rp, uint64_t addr,
                                     uint64_t *off)
 {
-    for (size_t i = 0; i < rp->nunits; i++) {
-        struct unit_rt *ur = &rp->units[i];
-        uint64_t base = ur->decl->base;
-        if (addr >= base && addr - base < ur->size) {
-            *off = addr - base;
-            return ur;
-        }
-    }
-    return NULL;
+    int i = board_unit_by_addr(rp->board, addr, off);
+    return i < 0 ? NULL : &rp->units[i];
 }
 
-/* The unit whose device scope holds sid; the scope=all unit otherwise. */
+/* The unit the command names (unit=), else the board's routing by
+ * device scope (machine/board.c). */
 static struct unit_rt *unit_by_sid(struct replay *rp, const struct trace_cmd *c,
                                    bool sid_valid, uint16_t sid)
 {
     if (c->unit >= 0 && (size_t)c->unit < rp->nunits)
         return &rp->units[c->unit];
-    struct unit_rt *all = NULL;
-    for (size_t i = 0; i < rp->nunits; i++) {
-        const struct trace_unit *d = rp->units[i].decl;
-        if (d->scope_all) {
-            all = &rp->units[i];
-            continue;
-        }
-        for (size_t k = 0; sid_valid && k < d->nscope; k++)
-            if (sid >= d->scope[k].first && sid <= d->scope[k].last)
-                return &rp->units[i];
-    }
-    return all;
+    int i = board_unit_by_sid(rp->board, sid_valid, sid);
+    return i < 0 ? NULL : &rp->units[i];
 }
 
 static const char *unit_name_for_record(const struct unit_rt *ur,
@@ -265,18 +237,10 @@ static int do_mem(struct replay *rp, const struct trace_cmd *c)
     return 0;
 }
 
-/* The IOAPIC whose register window (0x100 bytes) holds addr (v2). */
 static struct ioapic *ioapic_by_addr(struct replay *rp, uint64_t addr,
                                      uint64_t *off)
 {
-    for (size_t i = 0; i < rp->nioapics; i++) {
-        uint64_t base = rp->ioapics[i].decl->base;
-        if (addr >= base && addr - base < 0x100) {
-            *off = addr - base;
-            return rp->ioapics[i].io;
-        }
-    }
-    return NULL;
+    return board_ioapic_by_addr(rp->board, addr, off);
 }
 
 /* mmio read/write in an IOAPIC window: 32-bit registers only (82093AA);
@@ -464,8 +428,6 @@ static int do_dma(struct replay *rp, const struct trace_cmd *c)
     return 0;
 }
 
-static void deliver(struct replay *rp, const struct vtd_irq *out);
-
 static char *irq_text(const struct vtd_irq *o)
 {
     switch (o->outcome) {
@@ -568,7 +530,7 @@ static int do_msi(struct replay *rp, const struct trace_cmd *c)
     explain_head(rp, c);
     int rc = vtd_interrupt(ur->u, &req, &out);
     if (rc == 0)
-        deliver(rp, &out);
+        (void)board_deliver(rp->board, &out);
     rp->explaining = false;
     if (rp->rec)
         trace_recorder_msi(rp->rec, unit_name_for_record(ur, c), &req,
@@ -590,151 +552,32 @@ static int do_msi(struct replay *rp, const struct trace_cmd *c)
 /* The machine around the units: CPUs and IOAPICs (v2)                 */
 /* ------------------------------------------------------------------ */
 
-/* Deliver what the unit made of an interrupt request to the CPUs: a
- * passthrough or remapped interrupt as is, the notification event of a
- * posted one (VT-d 5.2.3), nothing for a blocked one. */
-static void deliver(struct replay *rp, const struct vtd_irq *out)
-{
-    if (!rp->apics)
-        return;
-    int n = apic_deliver_vtd(rp->apics, out);
-    if (n > 0)
-        rp->delivered += (unsigned long)n;
-    if (rp->explaining && (out->outcome != VTD_IRQ_BLOCKED)) {
-        char buf[128];
-        snprintf(buf, sizeof(buf), "%d CPU(s) accepted the %s", n < 0 ? 0 : n,
-                 out->outcome == VTD_IRQ_POSTED
-                     ? (out->notify ? "notification event"
-                                    : "posting (no notification)")
-                     : "interrupt");
-        rp->hooks->explain(rp->hooks->ctx, rp->t->path, rp->cur->line, buf);
-    }
-}
-
-/* Memory for the CPUs' posted-interrupt processing (PIR harvest, ON
- * clear).  A recording holds the CPU actions, so replaying it repeats
- * these accesses: the recorder describes what the CPU read that the
- * recording had not (mem write lines) and learns what it wrote. */
-static int cpu_read(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-    struct replay *rp = opaque;
-    int rc = guestmem_read(rp->mem, gpa, buf, len);
-    if (rc == 0 && rp->rec)
-        trace_recorder_read(rp->rec, gpa, buf, len);
-    return rc;
-}
-
-static int cpu_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-    struct replay *rp = opaque;
-    int rc = guestmem_write(rp->mem, gpa, buf, len);
-    if (rc == 0 && rp->rec)
-        trace_recorder_unit_wrote(rp->rec, gpa, buf, len);
-    return rc;
-}
-
-static int cpu_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
-                         uint64_t desired)
-{
-    struct replay *rp = opaque;
-    uint64_t was = *expected;
-    int rc = guestmem_cmpxchg64(rp->mem, gpa, expected, desired);
-    if (rc == 0 && rp->rec) {
-        /* What the CPU read, then (when it matched) what it wrote. */
-        uint8_t b[8];
-        for (int i = 0; i < 8; i++)
-            b[i] = (uint8_t)(*expected >> (8 * i));
-        trace_recorder_read(rp->rec, gpa, b, 8);
-        if (*expected == was) {
-            for (int i = 0; i < 8; i++)
-                b[i] = (uint8_t)(desired >> (8 * i));
-            trace_recorder_unit_wrote(rp->rec, gpa, b, 8);
-        }
-    }
-    return rc;
-}
-
-/* The IOAPIC's message: a DWORD write to 0xFEExxxxx with its source-id,
- * which the unit whose scope holds that source-id remaps (VT-d 5.1.5.1);
- * with no such unit it reaches the CPUs as a compatibility MSI. */
-static void ioapic_send(void *opaque, uint16_t sid, uint64_t addr,
-                        uint32_t data)
-{
-    struct ioapic_rt *ir = opaque;
-    struct replay *rp = ir->rp;
-    struct unit_rt *ur = NULL;
-    struct unit_rt *all = NULL;
-    for (size_t i = 0; i < rp->nunits && !ur; i++) {
-        const struct trace_unit *d = rp->units[i].decl;
-        if (d->scope_all)
-            all = &rp->units[i];
-        for (size_t k = 0; !d->scope_all && k < d->nscope; k++)
-            if (sid >= d->scope[k].first && sid <= d->scope[k].last)
-                ur = &rp->units[i];
-    }
-    if (!ur)
-        ur = all;
-    if (!ur) {
-        if (rp->apics) {
-            struct apic_msg m;
-            apic_msg_from_msi(&m, addr, data);
-            (void)apic_deliver(rp->apics, &m);
-        }
-        return;
-    }
-    struct vtd_msi_req req = { .sid = sid, .sid_valid = true, .addr = addr,
-                               .data = data };
-    struct vtd_irq out;
-    memset(&out, 0, sizeof(out));
-    /* A recording holds the IOAPIC action that sent this message, which
-     * sends it again on replay: no msi line of its own. */
-    int rc = vtd_interrupt(ur->u, &req, &out);
-    if (rc == 0)
-        deliver(rp, &out);
-}
-
-/* EOI broadcast (SDM 11.8.5): every IOAPIC sees a level-triggered EOI. */
-static void eoi_broadcast(void *opaque, uint8_t vector)
-{
-    struct replay *rp = opaque;
-    for (size_t i = 0; i < rp->nioapics; i++)
-        ioapic_eoi(rp->ioapics[i].io, vector);
-}
-
+/* CPUs and IOAPICs on the board, and the lines a recording gives them. */
 static int machine_setup(struct replay *rp)
 {
     const struct trace *t = rp->t;
     if (t->ncpus) {
-        struct vtd_host_ops ops = {
-            .version = VTD_HOST_OPS_VERSION, .read = cpu_read,
-            .write = cpu_write, .cmpxchg64 = cpu_cmpxchg64,
-        };
-        rp->apics = apic_sys_new((unsigned)t->ncpus, &ops, rp);
-        if (!rp->apics)
-            return rt_error(rp, NULL, "cannot create %zu local APICs",
-                            t->ncpus);
+        struct board_cpu_desc *cd = g_new0(struct board_cpu_desc, t->ncpus);
         for (size_t i = 0; i < t->ncpus; i++) {
             const struct trace_cpu *c = &t->cpus[i];
-            (void)apic_set_id(rp->apics, (unsigned)i, c->apic_id);
-            (void)apic_set_x2apic(rp->apics, (unsigned)i, c->x2apic);
-            (void)apic_set_tpr(rp->apics, (unsigned)i, c->tpr);
-            if (!c->x2apic)
-                (void)apic_set_logical(rp->apics, (unsigned)i, c->ldr,
-                                       c->cluster);
+            cd[i] = (struct board_cpu_desc){
+                .apic_id = c->apic_id, .x2apic = c->x2apic, .tpr = c->tpr,
+                .ldr = c->ldr, .cluster = c->cluster,
+            };
         }
-        apic_set_eoi_hook(rp->apics, eoi_broadcast, rp);
+        int rc = board_add_cpus(rp->board, cd, t->ncpus);
+        g_free(cd);
+        if (rc < 0)
+            return rt_error(rp, NULL, "cannot create %zu local APICs",
+                            t->ncpus);
+        rp->apics = board_apics(rp->board);
     }
-    rp->ioapics = g_new0(struct ioapic_rt, t->nioapics ? t->nioapics : 1);
     for (size_t i = 0; i < t->nioapics; i++) {
-        struct ioapic_rt *ir = &rp->ioapics[i];
-        ir->rp = rp;
-        ir->decl = &t->ioapics[i];
-        ir->io = ioapic_new(ir->decl->id, ir->decl->sid, ioapic_send, ir);
-        if (!ir->io) {
-            struct trace_cmd at = { .line = ir->decl->line };
-            return rt_error(rp, &at, "cannot create IOAPIC %u", ir->decl->id);
+        const struct trace_ioapic *d = &t->ioapics[i];
+        if (board_add_ioapic(rp->board, d->base, d->id, d->sid) < 0) {
+            struct trace_cmd at = { .line = d->line };
+            return rt_error(rp, &at, "cannot create IOAPIC %u", d->id);
         }
-        rp->nioapics = i + 1;
     }
     /* A recording sets up the same CPUs and IOAPICs (FORMAT.md). */
     for (size_t i = 0; rp->rec && i < t->ncpus; i++) {
@@ -754,14 +597,6 @@ static int machine_setup(struct replay *rp)
                             (d->sid >> 3) & 0x1f, d->sid & 7);
     }
     return 0;
-}
-
-static void machine_free(struct replay *rp)
-{
-    for (size_t i = 0; i < rp->nioapics; i++)
-        ioapic_free(rp->ioapics[i].io);
-    g_free(rp->ioapics);
-    apic_sys_free(rp->apics);
 }
 
 static unsigned cpu_index(const struct replay *rp, uint32_t apic_id)
@@ -816,8 +651,9 @@ static char *ack_text(int v)
 static int do_machine(struct replay *rp, const struct trace_cmd *c)
 {
     unsigned cpu = cpu_index(rp, c->apic_id);
-    struct ioapic *io = c->ioapic >= 0 && (size_t)c->ioapic < rp->nioapics
-                            ? rp->ioapics[c->ioapic].io : NULL;
+    struct ioapic *io = c->ioapic >= 0
+                            ? board_ioapic(rp->board, (size_t)c->ioapic)
+                            : NULL;
     switch (c->mop) {
     case TRACE_M_CPU_EXPECT: {
         struct apic_cpu_state st;
@@ -934,7 +770,7 @@ static int do_machine(struct replay *rp, const struct trace_cmd *c)
         if (rp->rec)
             trace_recorder_line(rp->rec, "ioapic write 0x%" PRIx64 " 0x%"
                                 PRIx64 " id=%u", c->addr, c->value,
-                                rp->ioapics[c->ioapic].decl->id);
+                                rp->t->ioapics[c->ioapic].id);
         return 0;
     case TRACE_M_IOAPIC_READ: {
         if (!io)
@@ -945,7 +781,7 @@ static int do_machine(struct replay *rp, const struct trace_cmd *c)
         if (rp->rec)
             trace_recorder_line(rp->rec, "ioapic read 0x%" PRIx64 " expect="
                                 "0x%x id=%u", c->addr, v,
-                                rp->ioapics[c->ioapic].decl->id);
+                                rp->t->ioapics[c->ioapic].id);
         if (c->has_expect) {
             char *e = g_strdup_printf("0x%" PRIx64 " (mask 0x%" PRIx64 ")",
                                       c->expect, c->mask);
@@ -973,7 +809,7 @@ static int do_machine(struct replay *rp, const struct trace_cmd *c)
                                 c->mop == TRACE_M_IOAPIC_ASSERT ? "assert"
                                                                 : "deassert",
                                 (unsigned)c->addr,
-                                rp->ioapics[c->ioapic].decl->id);
+                                rp->t->ioapics[c->ioapic].id);
         return 0;
     default:
         return rt_error(rp, c, "unknown machine command");
@@ -1017,9 +853,15 @@ static char *scope_text(const struct trace_unit *d)
 static int setup(struct replay *rp)
 {
     const struct trace *t = rp->t;
-    rp->mem = guestmem_new();
+    struct board_observer obs = {
+        .ctx = rp, .mem_wrote = obs_mem_wrote, .cpu_read = obs_cpu_read,
+        .event = obs_event, .unit_msi = obs_unit_msi,
+        .delivered = obs_delivered,
+    };
+    rp->board = board_new(&obs);
+    rp->mem = board_mem(rp->board);
     for (size_t i = 0; i < t->nram; i++) {
-        if (guestmem_add_ram(rp->mem, t->ram[i].base, t->ram[i].size) < 0)
+        if (board_add_ram(rp->board, t->ram[i].base, t->ram[i].size) < 0)
             return rt_error(rp, NULL, "bad ram range");
         if (rp->rec)
             trace_recorder_ram(rp->rec, t->ram[i].base, t->ram[i].size);
@@ -1029,35 +871,38 @@ static int setup(struct replay *rp)
     for (size_t i = 0; i < t->nunits; i++) {
         const struct trace_unit *d = &t->units[i];
         struct unit_rt *ur = &rp->units[i];
-        ur->rp = rp;
         ur->decl = d;
         struct vtd_config cfg = {
             .version = VTD_CONFIG_VERSION, .profile = d->profile,
             .cap = d->has_cap ? d->cap : 0, .ecap = d->has_ecap ? d->ecap : 0,
             .ver = d->ver, .haw = d->haw, .cache = d->cache, .lint = d->lint,
         };
-        struct vtd_host_ops ops = {
-            .version = VTD_HOST_OPS_VERSION, .read = host_read,
-            .write = host_write, .cmpxchg64 = host_cmpxchg64,
-            .msi_send = host_msi, .trace = events ? host_trace : NULL,
+        struct board_scope *ranges = g_new0(struct board_scope,
+                                            d->nscope ? d->nscope : 1);
+        for (size_t k = 0; k < d->nscope; k++)
+            ranges[k] = (struct board_scope){ d->scope[k].first,
+                                              d->scope[k].last };
+        struct board_unit_desc bd = {
+            .base = d->base, .scope_all = d->scope_all, .scope = ranges,
+            .nscope = d->nscope,
         };
         char why[256] = "";
-        int rc = vtd_iommu_new(&cfg, &ops, ur, &ur->u, why, sizeof(why));
-        if (rc < 0) {
+        size_t clash = 0;
+        int rc = board_add_unit(rp->board, &bd, &cfg, events, why,
+                                sizeof(why), &clash);
+        g_free(ranges);
+        if (rc < 0 && rc != -EEXIST) {
             struct trace_cmd at = { .line = d->line };
             return rt_error(rp, &at, "unit '%s' rejected: %s (%d)", d->name,
                             why[0] ? why : "no reason given", rc);
         }
+        ur->u = board_unit(rp->board, i);
         rp->nunits = i + 1;
-        ur->size = vtd_iommu_mmio_size(ur->u);
-        for (size_t k = 0; k < i; k++) {
-            const struct unit_rt *o = &rp->units[k];
-            if (d->base < o->decl->base + o->size &&
-                o->decl->base < d->base + ur->size) {
-                struct trace_cmd at = { .line = d->line };
-                return rt_error(rp, &at, "register window of unit '%s' "
-                                "overlaps unit '%s'", d->name, o->decl->name);
-            }
+        if (rc == -EEXIST) {
+            struct trace_cmd at = { .line = d->line };
+            return rt_error(rp, &at, "register window of unit '%s' "
+                            "overlaps unit '%s'", d->name,
+                            rp->units[clash].decl->name);
         }
         if (rp->rec) {
             char *scope = scope_text(d);
@@ -1148,11 +993,8 @@ static int run_cmds(struct replay *rp, unsigned at_line)
 
 static void teardown(struct replay *rp)
 {
-    machine_free(rp);
-    for (size_t i = 0; i < rp->nunits; i++)
-        vtd_iommu_free(rp->units[i].u);
+    board_free(rp->board);
     g_free(rp->units);
-    guestmem_free(rp->mem);
     trace_recorder_free(rp->rec);
 }
 

@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MIT */
+/* machine/board.c: the chipset around the units (see board.h). */
+#include "machine/board.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include "apic/apic.h"
+#include "mem/guestmem.h"
+#include "pci/pci.h"
+
+struct board_unit {
+    struct board *b;
+    unsigned idx;
+    struct vtd_iommu *u;
+    uint64_t base, size;
+    bool scope_all;
+    struct board_scope *scope;
+    size_t nscope;
+};
+
+struct board_ioapic {
+    struct board *b;
+    uint64_t base;
+    struct ioapic *io;
+};
+
+struct board {
+    struct board_observer obs;
+    struct guestmem *mem;
+    GPtrArray *units;       /* struct board_unit *, stable addresses */
+    GPtrArray *ioapics;     /* struct board_ioapic * */
+    struct apic_sys *apics; /* NULL without CPUs */
+};
+
+/* IOAPIC register window (82093AA: IOREGSEL, IOWIN and reserved). */
+#define IOAPIC_WINDOW 0x100u
+
+static void le64(uint8_t b[8], uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void wrote(struct board *b, uint64_t gpa, const void *buf, size_t len)
+{
+    if (b->obs.mem_wrote)
+        b->obs.mem_wrote(b->obs.ctx, gpa, buf, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Host operations given to every unit                                 */
+/* ------------------------------------------------------------------ */
+
+static int unit_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+    struct board_unit *bu = opaque;
+    return guestmem_read(bu->b->mem, gpa, buf, len);
+}
+
+static int unit_write(void *opaque, uint64_t gpa, const void *buf,
+                      size_t len)
+{
+    struct board_unit *bu = opaque;
+    int rc = guestmem_write(bu->b->mem, gpa, buf, len);
+    if (rc == 0)
+        wrote(bu->b, gpa, buf, len);
+    return rc;
+}
+
+static int unit_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
+                          uint64_t desired)
+{
+    struct board_unit *bu = opaque;
+    int rc = guestmem_cmpxchg64(bu->b->mem, gpa, expected, desired);
+    if (rc == 0) {
+        uint8_t v[8];
+        le64(v, desired);
+        wrote(bu->b, gpa, v, 8);
+    }
+    return rc;
+}
+
+static void unit_trace(void *opaque, const struct vtd_event *ev)
+{
+    struct board_unit *bu = opaque;
+    if (bu->b->obs.event)
+        bu->b->obs.event(bu->b->obs.ctx, bu->idx, ev);
+}
+
+/* The unit's own interrupts (fault and invalidation events, VT-d 7.3,
+ * 6.5.2.10) are compatibility-format MSIs: they reach the CPUs directly,
+ * not through remapping. */
+static void unit_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+    struct board_unit *bu = opaque;
+    struct board *b = bu->b;
+    if (b->apics) {
+        struct apic_msg m;
+        apic_msg_from_msi(&m, addr, data);
+        (void)apic_deliver(b->apics, &m);
+    }
+    if (b->obs.unit_msi)
+        b->obs.unit_msi(b->obs.ctx, addr, data);
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory for the CPUs' posted-interrupt processing                    */
+/* ------------------------------------------------------------------ */
+
+/* PIR harvest and ON clear: the observer sees what the CPU read and
+ * wrote (a recorder describes the reads and learns the writes). */
+static int cpu_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+    struct board *b = opaque;
+    int rc = guestmem_read(b->mem, gpa, buf, len);
+    if (rc == 0 && b->obs.cpu_read)
+        b->obs.cpu_read(b->obs.ctx, gpa, buf, len);
+    return rc;
+}
+
+static int cpu_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
+{
+    struct board *b = opaque;
+    int rc = guestmem_write(b->mem, gpa, buf, len);
+    if (rc == 0)
+        wrote(b, gpa, buf, len);
+    return rc;
+}
+
+static int cpu_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
+                         uint64_t desired)
+{
+    struct board *b = opaque;
+    uint64_t was = *expected;
+    int rc = guestmem_cmpxchg64(b->mem, gpa, expected, desired);
+    if (rc == 0) {
+        /* What the CPU read, then (when it matched) what it wrote. */
+        uint8_t v[8];
+        le64(v, *expected);
+        if (b->obs.cpu_read)
+            b->obs.cpu_read(b->obs.ctx, gpa, v, 8);
+        if (*expected == was) {
+            le64(v, desired);
+            wrote(b, gpa, v, 8);
+        }
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Life                                                                */
+/* ------------------------------------------------------------------ */
+
+static void unit_free(gpointer p)
+{
+    struct board_unit *bu = p;
+    vtd_iommu_free(bu->u);
+    g_free(bu->scope);
+    g_free(bu);
+}
+
+static void ioapic_rt_free(gpointer p)
+{
+    struct board_ioapic *bi = p;
+    ioapic_free(bi->io);
+    g_free(bi);
+}
+
+struct board *board_new(const struct board_observer *obs)
+{
+    struct board *b = g_new0(struct board, 1);
+    if (obs)
+        b->obs = *obs;
+    b->mem = guestmem_new();
+    b->units = g_ptr_array_new_with_free_func(unit_free);
+    b->ioapics = g_ptr_array_new_with_free_func(ioapic_rt_free);
+    return b;
+}
+
+void board_free(struct board *b)
+{
+    if (!b)
+        return;
+    /* IOAPICs and CPUs first (as the replay engine always did), then the
+     * units, then memory. */
+    g_ptr_array_free(b->ioapics, TRUE);
+    apic_sys_free(b->apics);
+    g_ptr_array_free(b->units, TRUE);
+    guestmem_free(b->mem);
+    g_free(b);
+}
+
+struct guestmem *board_mem(struct board *b)
+{
+    return b->mem;
+}
+
+int board_add_ram(struct board *b, uint64_t base, uint64_t size)
+{
+    return guestmem_add_ram(b->mem, base, size) < 0 ? -EINVAL : 0;
+}
+
+int board_add_unit(struct board *b, const struct board_unit_desc *d,
+                   const struct vtd_config *cfg, bool events, char *why,
+                   size_t whylen, size_t *clash)
+{
+    if (!d || !cfg || (d->nscope && !d->scope))
+        return -EINVAL;
+    struct board_unit *bu = g_new0(struct board_unit, 1);
+    bu->b = b;
+    bu->idx = b->units->len;
+    bu->base = d->base;
+    bu->scope_all = d->scope_all;
+    bu->nscope = d->nscope;
+    if (d->nscope) {
+        bu->scope = g_new(struct board_scope, d->nscope);
+        memcpy(bu->scope, d->scope, d->nscope * sizeof(*d->scope));
+    }
+    struct vtd_host_ops ops = {
+        .version = VTD_HOST_OPS_VERSION, .read = unit_read,
+        .write = unit_write, .cmpxchg64 = unit_cmpxchg64,
+        .msi_send = unit_msi, .trace = events ? unit_trace : NULL,
+    };
+    int rc = vtd_iommu_new(cfg, &ops, bu, &bu->u, why, whylen);
+    if (rc < 0) {
+        g_free(bu->scope);
+        g_free(bu);
+        return rc;
+    }
+    bu->size = vtd_iommu_mmio_size(bu->u);
+    g_ptr_array_add(b->units, bu);
+    for (unsigned k = 0; k < bu->idx; k++) {
+        const struct board_unit *o = g_ptr_array_index(b->units, k);
+        if (bu->base < o->base + o->size && o->base < bu->base + bu->size) {
+            if (clash)
+                *clash = k;
+            return -EEXIST;
+        }
+    }
+    return (int)bu->idx;
+}
+
+size_t board_nunits(const struct board *b)
+{
+    return b->units->len;
+}
+
+static struct board_unit *unit_at(const struct board *b, size_t i)
+{
+    return i < b->units->len ? g_ptr_array_index(b->units, i) : NULL;
+}
+
+struct vtd_iommu *board_unit(const struct board *b, size_t i)
+{
+    struct board_unit *bu = unit_at(b, i);
+    return bu ? bu->u : NULL;
+}
+
+uint64_t board_unit_size(const struct board *b, size_t i)
+{
+    struct board_unit *bu = unit_at(b, i);
+    return bu ? bu->size : 0;
+}
+
+/* EOI broadcast (SDM 11.8.5): every IOAPIC sees a level-triggered EOI. */
+static void eoi_broadcast(void *opaque, uint8_t vector)
+{
+    struct board *b = opaque;
+    for (size_t i = 0; i < b->ioapics->len; i++)
+        ioapic_eoi(((struct board_ioapic *)
+                    g_ptr_array_index(b->ioapics, i))->io, vector);
+}
+
+int board_add_cpus(struct board *b, const struct board_cpu_desc *cpus,
+                   size_t n)
+{
+    if (b->apics || !n || !cpus)
+        return -EINVAL;
+    struct vtd_host_ops ops = {
+        .version = VTD_HOST_OPS_VERSION, .read = cpu_read,
+        .write = cpu_write, .cmpxchg64 = cpu_cmpxchg64,
+    };
+    b->apics = apic_sys_new((unsigned)n, &ops, b);
+    if (!b->apics)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const struct board_cpu_desc *c = &cpus[i];
+        (void)apic_set_id(b->apics, (unsigned)i, c->apic_id);
+        (void)apic_set_x2apic(b->apics, (unsigned)i, c->x2apic);
+        (void)apic_set_tpr(b->apics, (unsigned)i, c->tpr);
+        if (!c->x2apic)
+            (void)apic_set_logical(b->apics, (unsigned)i, c->ldr,
+                                   c->cluster);
+    }
+    apic_set_eoi_hook(b->apics, eoi_broadcast, b);
+    return 0;
+}
+
+struct apic_sys *board_apics(struct board *b)
+{
+    return b->apics;
+}
+
+/* ------------------------------------------------------------------ */
+/* Routing and delivery                                                */
+/* ------------------------------------------------------------------ */
+
+int board_unit_by_addr(const struct board *b, uint64_t addr, uint64_t *off)
+{
+    for (size_t i = 0; i < b->units->len; i++) {
+        const struct board_unit *bu = g_ptr_array_index(b->units, i);
+        if (addr >= bu->base && addr - bu->base < bu->size) {
+            *off = addr - bu->base;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+struct ioapic *board_ioapic_by_addr(const struct board *b, uint64_t addr,
+                                    uint64_t *off)
+{
+    for (size_t i = 0; i < b->ioapics->len; i++) {
+        const struct board_ioapic *bi = g_ptr_array_index(b->ioapics, i);
+        if (addr >= bi->base && addr - bi->base < IOAPIC_WINDOW) {
+            *off = addr - bi->base;
+            return bi->io;
+        }
+    }
+    return NULL;
+}
+
+/* VT-d 8.3: a device listed in a unit's scope (or behind a listed
+ * bridge: the ranges include the subordinate buses) belongs to it; any
+ * other to the INCLUDE_PCI_ALL unit. */
+int board_unit_by_sid(const struct board *b, bool sid_valid, uint16_t sid)
+{
+    int all = -1;
+    for (size_t i = 0; i < b->units->len; i++) {
+        const struct board_unit *bu = g_ptr_array_index(b->units, i);
+        if (bu->scope_all) {
+            all = (int)i;
+            continue;
+        }
+        for (size_t k = 0; sid_valid && k < bu->nscope; k++)
+            if (sid >= bu->scope[k].first && sid <= bu->scope[k].last)
+                return (int)i;
+    }
+    return all;
+}
+
+int board_deliver(struct board *b, const struct vtd_irq *out)
+{
+    if (!b->apics)
+        return 0;
+    int n = apic_deliver_vtd(b->apics, out);
+    if (b->obs.delivered)
+        b->obs.delivered(b->obs.ctx, out, n);
+    return n < 0 ? 0 : n;
+}
+
+/* A DWORD write to 0xFEExxxxx from sid: remapped by the unit whose scope
+ * holds sid (VT-d 5.1.5.1), or a compatibility MSI straight to the CPUs
+ * when no unit covers it. */
+static void message(struct board *b, uint16_t sid, uint64_t addr,
+                    uint32_t data)
+{
+    int ui = board_unit_by_sid(b, true, sid);
+    if (ui < 0) {
+        if (b->apics) {
+            struct apic_msg m;
+            apic_msg_from_msi(&m, addr, data);
+            (void)apic_deliver(b->apics, &m);
+        }
+        return;
+    }
+    struct vtd_msi_req req = { .sid = sid, .sid_valid = true, .addr = addr,
+                               .data = data };
+    struct vtd_irq out;
+    memset(&out, 0, sizeof(out));
+    if (vtd_interrupt(board_unit(b, (size_t)ui), &req, &out) == 0)
+        (void)board_deliver(b, &out);
+}
+
+static void ioapic_send(void *opaque, uint16_t sid, uint64_t addr,
+                        uint32_t data)
+{
+    struct board_ioapic *bi = opaque;
+    message(bi->b, sid, addr, data);
+}
+
+int board_add_ioapic(struct board *b, uint64_t base, uint8_t id,
+                     uint16_t sid)
+{
+    struct board_ioapic *bi = g_new0(struct board_ioapic, 1);
+    bi->b = b;
+    bi->base = base;
+    bi->io = ioapic_new(id, sid, ioapic_send, bi);
+    if (!bi->io) {
+        g_free(bi);
+        return -ENOMEM;
+    }
+    g_ptr_array_add(b->ioapics, bi);
+    return (int)b->ioapics->len - 1;
+}
+
+size_t board_nioapics(const struct board *b)
+{
+    return b->ioapics->len;
+}
+
+struct ioapic *board_ioapic(const struct board *b, size_t i)
+{
+    return i < b->ioapics->len
+               ? ((struct board_ioapic *)g_ptr_array_index(b->ioapics, i))->io
+               : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* PCI functions                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Untranslated DMA with the requester id at the root complex, page by
+ * page (a request must not cross 4 KiB, VT-d 3.x): through the covering
+ * unit, or straight to RAM when no unit covers it. */
+static int pci_dma(void *opaque, uint16_t rid, uint64_t addr, void *buf,
+                   size_t len, bool write)
+{
+    struct board *b = opaque;
+    int ui = board_unit_by_sid(b, true, rid);
+    uint8_t *p = buf;
+    while (len) {
+        size_t n = 0x1000 - (size_t)(addr & 0xfff);
+        if (n > len)
+            n = len;
+        uint64_t gpa = addr;
+        if (ui >= 0) {
+            struct vtd_dma_req req = {
+                .sid = rid, .pasid = VTD_NO_PASID, .iova = addr,
+                .size = (uint32_t)n,
+                .access = write ? VTD_ACC_WRITE : VTD_ACC_READ,
+                .at = VTD_AT_UNTRANSLATED,
+            };
+            struct vtd_xlate x;
+            int rc = vtd_translate(board_unit(b, (size_t)ui), &req, &x);
+            if (rc < 0)
+                return rc;
+            if (x.fault)
+                return -EFAULT;
+            gpa = x.addr;
+        }
+        int rc = write ? guestmem_write(b->mem, gpa, p, n)
+                       : guestmem_read(b->mem, gpa, p, n);
+        if (rc < 0)
+            return -EFAULT;
+        if (write)
+            wrote(b, gpa, p, n);
+        addr += n;
+        p += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static void pci_msi(void *opaque, uint16_t rid, uint64_t addr, uint32_t data)
+{
+    message(opaque, rid, addr, data);
+}
+
+static const struct pci_host_ops board_pci_ops = {
+    .dma = pci_dma,
+    .msi = pci_msi,
+};
+
+void board_attach_pci(struct board *b, struct pci_func *f)
+{
+    pci_func_set_host(f, &board_pci_ops, b);
+}

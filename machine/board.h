@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * machine/board.h: the chipset around one or more VT-d units.
+ *
+ * A board owns guest RAM (mem/), the remapping units (vtd/), the local
+ * APICs and IOAPICs (apic/), and wires them as a platform does:
+ *  - every unit reaches guest memory through the board's host operations;
+ *  - a request from a source-id goes to the unit whose device scope holds
+ *    it, else to the INCLUDE_PCI_ALL (scope=all) unit (VT-d 8.3);
+ *  - an IOAPIC's message (a DWORD write to 0xFEExxxxx with its source-id)
+ *    goes through that unit's interrupt remapping (VT-d 5.1.5.1), or to
+ *    the CPUs as a compatibility MSI when no unit covers it;
+ *  - what a unit makes of an interrupt (remapped, posted notification,
+ *    its own fault-event MSI) is delivered to the local APICs;
+ *  - PCI functions (pci/) attached to the board do DMA and send MSIs with
+ *    the requester id the PCI hierarchy gives them (bridge aliasing).
+ * The trace replay engine, `vtdemu run` and the fuzzers use a board; an
+ * observer sees the memory traffic and events (for recording and
+ * explanations) without changing what happens.
+ *
+ * Threading: a board is used by one thread at a time.  Errors: negative
+ * errno (-EINVAL bad arguments, -ENOMEM, -EEXIST overlapping windows).
+ */
+#ifndef MACHINE_BOARD_H
+#define MACHINE_BOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vtd/vtd.h>
+
+struct apic_sys;
+struct board;
+struct guestmem;
+struct ioapic;
+struct pci_func;
+
+/* A closed range of source-ids in a unit's device scope. */
+struct board_scope {
+    uint16_t first, last;
+};
+
+struct board_unit_desc {
+    uint64_t base;              /* register window base */
+    bool scope_all;             /* INCLUDE_PCI_ALL */
+    const struct board_scope *scope;  /* copied */
+    size_t nscope;
+};
+
+struct board_cpu_desc {
+    uint32_t apic_id;
+    bool x2apic;
+    uint8_t tpr;
+    uint32_t ldr;               /* xAPIC logical destination */
+    bool cluster;               /* xAPIC DFR cluster model */
+};
+
+/* Observer callbacks, all optional; ctx is their first argument. */
+struct board_observer {
+    void *ctx;
+    /* A unit or a CPU wrote guest memory (also each successful
+     * compare-exchange, with the value written). */
+    void (*mem_wrote)(void *ctx, uint64_t gpa, const void *buf, size_t len);
+    /* A CPU read guest memory (posted-interrupt processing). */
+    void (*cpu_read)(void *ctx, uint64_t gpa, const void *buf, size_t len);
+    /* A unit's trace event (units added with events = true). */
+    void (*event)(void *ctx, unsigned unit, const struct vtd_event *ev);
+    /* A unit sent its own (compatibility-format) MSI. */
+    void (*unit_msi)(void *ctx, uint64_t addr, uint32_t data);
+    /* An interrupt outcome was delivered: ncpus CPUs accepted it (only
+     * on boards with CPUs). */
+    void (*delivered)(void *ctx, const struct vtd_irq *out, int ncpus);
+};
+
+/* A board with empty RAM, no units, no CPUs.  obs may be NULL. */
+struct board *board_new(const struct board_observer *obs);
+void board_free(struct board *b);
+
+struct guestmem *board_mem(struct board *b);
+int board_add_ram(struct board *b, uint64_t base, uint64_t size);
+
+/*
+ * Create a unit with cfg at d->base (events: give it a trace hook that
+ * calls obs->event).  Returns its index (>= 0).  On -EINVAL from the
+ * core, why holds the core's reason.  A register window overlapping an
+ * earlier unit's gives -EEXIST with *clash its index; the unit is still
+ * added (and freed with the board).
+ */
+int board_add_unit(struct board *b, const struct board_unit_desc *d,
+                   const struct vtd_config *cfg, bool events, char *why,
+                   size_t whylen, size_t *clash);
+size_t board_nunits(const struct board *b);
+struct vtd_iommu *board_unit(const struct board *b, size_t i);
+uint64_t board_unit_size(const struct board *b, size_t i);
+
+/* Local APICs, one per entry of cpus, and the EOI broadcast to the
+ * IOAPICs.  Once per board. */
+int board_add_cpus(struct board *b, const struct board_cpu_desc *cpus,
+                   size_t n);
+struct apic_sys *board_apics(struct board *b);   /* NULL without CPUs */
+
+/* An IOAPIC (82093AA) with register window base (0x100 bytes), MADT id
+ * and the source-id the platform gives its messages.  Returns its index
+ * or -ENOMEM. */
+int board_add_ioapic(struct board *b, uint64_t base, uint8_t id,
+                     uint16_t sid);
+size_t board_nioapics(const struct board *b);
+struct ioapic *board_ioapic(const struct board *b, size_t i);
+
+/* Routing.  The unit whose register window holds addr (*off the offset
+ * in it), or -1.  The IOAPIC likewise, or NULL. */
+int board_unit_by_addr(const struct board *b, uint64_t addr, uint64_t *off);
+struct ioapic *board_ioapic_by_addr(const struct board *b, uint64_t addr,
+                                    uint64_t *off);
+/* The unit whose device scope holds sid (only when sid_valid), else the
+ * last scope=all unit, else -1. */
+int board_unit_by_sid(const struct board *b, bool sid_valid, uint16_t sid);
+
+/* Deliver an interrupt outcome to the CPUs: passthrough and remapped as
+ * they are, the notification event of a posted one (VT-d 5.2.3), nothing
+ * for a blocked one.  Returns the number of CPUs that accepted it (0
+ * without CPUs). */
+int board_deliver(struct board *b, const struct vtd_irq *out);
+
+/* Attach a PCI function: its DMA goes through the unit covering its
+ * requester id (translated, then guest RAM; a fault or a blocked request
+ * is -EFAULT) and its MSIs through that unit's interrupt remapping to the
+ * CPUs.  f must outlive its use; the board does not own it. */
+void board_attach_pci(struct board *b, struct pci_func *f);
+
+#endif /* MACHINE_BOARD_H */

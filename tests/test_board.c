@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/test_board.c: the chipset (machine/board.c): routing by device
+ * scope (VT-d 8.3), overlapping register windows, PCI requester ids
+ * through bridges (VT-d 3.12.1) and MSI delivery to the CPUs.  Expected
+ * values come from the spec sections cited, not from the board.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include <vtd/layout.h>
+#include <vtd/vtd.h>
+
+#include "apic/apic.h"
+#include "machine/board.h"
+#include "mem/guestmem.h"
+#include "pci/pci.h"
+
+#define RAM (16u << 20)
+
+static int add_unit(struct board *b, uint64_t base, bool all,
+                    const struct board_scope *sc, size_t n, size_t *clash)
+{
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "qemu-7.2" };
+    struct board_unit_desc d = { .base = base, .scope_all = all,
+                                 .scope = sc, .nscope = n };
+    char why[128];
+    return board_add_unit(b, &d, &cfg, false, why, sizeof(why), clash);
+}
+
+/* VT-d 8.3: a device in a unit's scope goes to that unit; any other to
+ * the INCLUDE_PCI_ALL unit; a request without a requester id only to the
+ * INCLUDE_PCI_ALL unit. */
+START_TEST(test_routing_by_scope)
+{
+    struct board *b = board_new(NULL);
+    const struct board_scope a[] = { { 0x0100, 0x01ff } };  /* bus 1 */
+    const struct board_scope c[] = { { 0x0018, 0x0018 } };  /* 00:03.0 */
+    ck_assert_int_eq(add_unit(b, 0xfed90000, true, NULL, 0, NULL), 0);
+    ck_assert_int_eq(add_unit(b, 0xfed91000, false, a, 1, NULL), 1);
+    ck_assert_int_eq(add_unit(b, 0xfed92000, false, c, 1, NULL), 2);
+    ck_assert_int_eq(board_unit_by_sid(b, true, 0x0128), 1);
+    ck_assert_int_eq(board_unit_by_sid(b, true, 0x0018), 2);
+    ck_assert_int_eq(board_unit_by_sid(b, true, 0x0020), 0);
+    ck_assert_int_eq(board_unit_by_sid(b, false, 0x0018), 0);
+    uint64_t off = 0;
+    ck_assert_int_eq(board_unit_by_addr(b, 0xfed91010, &off), 1);
+    ck_assert_uint_eq(off, 0x10);
+    ck_assert_int_eq(board_unit_by_addr(b, 0xfed80000, &off), -1);
+    board_free(b);
+}
+END_TEST
+
+START_TEST(test_overlapping_windows_refused)
+{
+    struct board *b = board_new(NULL);
+    size_t clash = 99;
+    ck_assert_int_eq(add_unit(b, 0xfed90000, true, NULL, 0, NULL), 0);
+    ck_assert_int_eq(add_unit(b, 0xfed90800, false, NULL, 0, &clash),
+                     -EEXIST);
+    ck_assert_uint_eq(clash, 0);
+    board_free(b);
+}
+END_TEST
+
+static void mmio32(struct vtd_iommu *u, unsigned off, uint32_t v)
+{
+    ck_assert_int_eq(vtd_mmio_write(u, off, 4, v), 0);
+}
+
+/* VT-d 3.12.1: requests of a conventional PCI device behind a
+ * PCIe-to-PCI bridge carry the requester id (secondary bus, 0, 0).  Unit
+ * 1 covers only 01:00.0 and translates with an empty root table, so a DMA
+ * it sees faults (LRT.2: root entry not present, reason 1h); unit 0
+ * (INCLUDE_PCI_ALL) has translation off and would let it through. */
+START_TEST(test_pci_dma_uses_the_bridge_requester_id)
+{
+    struct board *b = board_new(NULL);
+    ck_assert_int_eq(board_add_ram(b, 0, RAM), 0);
+    const struct board_scope s[] = { { 0x0100, 0x0100 } };
+    ck_assert_int_eq(add_unit(b, 0xfed90000, true, NULL, 0, NULL), 0);
+    ck_assert_int_eq(add_unit(b, 0xfed91000, false, s, 1, NULL), 1);
+    struct vtd_iommu *u = board_unit(b, 1);
+    ck_assert_int_eq(vtd_mmio_write(u, VTD_REG_RTADDR, 8, 0x10000), 0);
+    mmio32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
+    mmio32(u, VTD_REG_GCMD, VTD_GCMD_TE);
+
+    struct pci_func *br = pci_func_new(PCI_KIND_PCIE_TO_PCI, 0, 0x1e, 0, 1);
+    struct pci_func *ep = pci_func_new(PCI_KIND_ENDPOINT, 1, 5, 0, 0);
+    ck_assert_ptr_nonnull(br);
+    ck_assert_ptr_nonnull(ep);
+    ck_assert_int_eq(pci_func_set_parent(ep, br), 0);
+    board_attach_pci(b, ep);
+    uint8_t buf[8] = { 0 };
+    ck_assert_int_eq(pci_func_dma(ep, 0x2000, buf, sizeof(buf), false),
+                     -EFAULT);
+    uint64_t fsts = 0;
+    ck_assert_int_eq(vtd_mmio_read(u, VTD_REG_FSTS, 4, &fsts), 0);
+    ck_assert(VTD_FIELD_GET(fsts, FSTS, PPF));
+    /* The record names the alias 01:00.0 and reason 1h. */
+    uint64_t cap = vtd_iommu_cap(u), hi = 0;
+    unsigned fro = (unsigned)VTD_FIELD_GET(cap, CAP, FRO) * 16;
+    ck_assert_int_eq(vtd_mmio_read(u, fro + 8, 8, &hi), 0);
+    ck_assert_uint_eq(VTD_FIELD_GET(hi, FRCD_HI, SID), 0x0100);
+    ck_assert_uint_eq(VTD_FIELD_GET(hi, FRCD_HI, FR), 0x1);
+
+    /* A PCIe endpoint on bus 0 is INCLUDE_PCI_ALL's, translation off:
+     * the DMA reaches RAM unchanged. */
+    struct pci_func *ep0 = pci_func_new(PCI_KIND_ENDPOINT, 0, 3, 0, 0);
+    board_attach_pci(b, ep0);
+    uint8_t w[4] = { 1, 2, 3, 4 }, r[4] = { 0 };
+    ck_assert_int_eq(pci_func_dma(ep0, 0x3000, w, sizeof(w), true), 0);
+    ck_assert_int_eq(guestmem_read(board_mem(b), 0x3000, r, sizeof(r)), 0);
+    ck_assert_mem_eq(r, w, sizeof(w));
+    pci_func_free(ep0);
+    pci_func_free(ep);
+    pci_func_free(br);
+    board_free(b);
+}
+END_TEST
+
+/* With interrupt remapping off (GSTS.IRES clear) an MSI is processed in
+ * the compatibility format (VT-d 5.1.4): address 0xFEE00000 (APIC id 0,
+ * physical), data vector 0x41 fixed -> CPU 0's IRR bit 0x41. */
+START_TEST(test_pci_msi_reaches_the_cpu)
+{
+    struct board *b = board_new(NULL);
+    ck_assert_int_eq(board_add_ram(b, 0, RAM), 0);
+    ck_assert_int_eq(add_unit(b, 0xfed90000, true, NULL, 0, NULL), 0);
+    const struct board_cpu_desc cpu = { .apic_id = 0 };
+    ck_assert_int_eq(board_add_cpus(b, &cpu, 1), 0);
+    struct pci_func *ep = pci_func_new(PCI_KIND_ENDPOINT, 0, 3, 0, 0);
+    board_attach_pci(b, ep);
+    ck_assert_int_eq(pci_msi_init(ep, true, 0, false), 0);
+    ck_assert_int_eq(pci_msi_config(ep, 0xfee00000, 0x41, 0, true), 0);
+    ck_assert_int_eq(pci_func_interrupt(ep, 0), 1);
+    ck_assert(apic_irr_test(board_apics(b), 0, 0x41));
+    pci_func_free(ep);
+    board_free(b);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *su = suite_create("board");
+    TCase *tc = tcase_create("board");
+    tcase_add_test(tc, test_routing_by_scope);
+    tcase_add_test(tc, test_overlapping_windows_refused);
+    tcase_add_test(tc, test_pci_dma_uses_the_bridge_requester_id);
+    tcase_add_test(tc, test_pci_msi_reaches_the_cpu);
+    suite_add_tcase(su, tc);
+    SRunner *sr = srunner_create(su);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
