@@ -120,7 +120,8 @@ static void pasid_entry(struct out *o, const struct vtd_event *ev)
             "%s", F(q2, PTE2, SRE), F(q2, PTE2, WPE),
             F(q2, PTE2, EAFE), (fspm >> 1) & 1, fspm & 1,
             fspm == 0 ? "4-level" : fspm == 1 ? "5-level" : "reserved",
-            (uint64_t)(q2 & VTD_PTE2_FSPTPTR_MASK), pgtt == 3 ? " (a GPA)" : "");
+            (uint64_t)(q2 & VTD_PTE2_FSPTPTR_MASK),
+            pgtt == 3 ? " (a GPA)" : "");
     } else if (F(q2, PTE2, SRE)) {
         put(o, " SRE=1");
     }
@@ -221,7 +222,8 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
         else if (ev->level == 1)
             put(o, " (leaf: 4 KiB page)");
     } else if (strcmp(what, "irte") == 0) {
-        /* VT-d 9.9 (9.10 when IM=1): P 0, FPD 1, DM 2, RH 3, TM 4, DLM 7:5, IM 15, V
+        /* VT-d 9.9 (9.10 when IM=1): P 0, FPD 1, DM 2, RH 3, TM 4, DLM 7:5,
+         * IM 15, V
          * 23:16, DST 63:32; hi: SID 15:0, SQ 17:16, SVT 19:18. */
         if (F(q0, IRTE_LO, IM)) {
             put(o, "IRTE (posted, IM=1) at 0x%" PRIx64 ": P=%u FPD=%u "

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* tools/inspect_state.c: the state a trace leaves behind (see state.h), from the
- * replay engine itself (replay_trace_hold), so every v2 command (CPUs,
- * IOAPICs, posted-interrupt descriptors) has its effect on the units. */
+/* tools/inspect_state.c: the state a trace leaves behind (see
+ * inspect_state.h), from the replay engine itself (replay_trace_hold), so
+ * every v2 command (CPUs, IOAPICs, posted-interrupt descriptors) has its
+ * effect on the units. */
 #include "tools/inspect_state.h"
 
 #include <errno.h>
