@@ -13,40 +13,10 @@
 #include "report/explain.h"
 #include "mem/guestmem.h"
 #include "trace/record.h"
+#include "trace/replay_int.h"
 
-struct replay;
-
-/* A unit of the board with the trace line that declared it. */
-struct unit_rt {
-    const struct trace_unit *decl;
-    struct vtd_iommu *u;
-};
-
-struct replay {
-    const struct trace *t;
-    const struct replay_opts *opts;
-    const struct replay_hooks *hooks;
-    struct replay_summary *sum;
-    struct board *board;    /* the chipset: memory, units, CPUs, IOAPICs */
-    struct guestmem *mem;   /* board_mem(board) */
-    struct unit_rt *units;
-    size_t nunits;
-    struct trace_recorder *rec;
-    const struct trace_cmd *cur;
-    bool explaining;        /* inside a dma/msi with opts->explain */
-    bool stale_seen;        /* VTD_EV_CACHE_STALE during this request */
-    struct apic_sys *apics; /* board_apics(board): one per trace CPU */
-    unsigned long delivered; /* messages CPUs accepted (for explain) */
-    unsigned last_line;     /* line of the last command run */
-    char *err;
-    size_t errlen;
-};
-
-static int rt_error(struct replay *rp, const struct trace_cmd *c,
-                    const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static int rt_error(struct replay *rp, const struct trace_cmd *c,
-                    const char *fmt, ...)
+int rt_error_(struct replay *rp, const struct trace_cmd *c,
+              const char *fmt, ...)
 {
     if (rp->err && rp->errlen) {
         char msg[512];
@@ -129,9 +99,9 @@ static void obs_delivered(void *ctx, const struct vtd_irq *out, int n)
 /* Results                                                             */
 /* ------------------------------------------------------------------ */
 
-static void report(struct replay *rp, const struct trace_cmd *c,
-                   const char *what, bool pass, const char *expected,
-                   const char *actual)
+void report_(struct replay *rp, const struct trace_cmd *c,
+             const char *what, bool pass, const char *expected,
+             const char *actual)
 {
     if (pass)
         rp->sum->passed++;
@@ -222,12 +192,12 @@ static int do_mem(struct replay *rp, const struct trace_cmd *c)
     char *exp = bytes_hex(c->bytes, c->nbytes);
     if (guestmem_read(rp->mem, c->addr, buf, c->nbytes) < 0) {
         /* FORMAT.md: an expectation that cannot be checked fails. */
-        report(rp, c, "mem expect", false, exp, "outside RAM (cannot be "
-               "checked)");
+        report_(rp, c, "mem expect", false, exp, "outside RAM (cannot be "
+                "checked)");
     } else {
         char *act = bytes_hex(buf, c->nbytes);
-        report(rp, c, "mem expect", memcmp(buf, c->bytes, c->nbytes) == 0,
-               exp, act);
+        report_(rp, c, "mem expect", memcmp(buf, c->bytes, c->nbytes) == 0,
+                exp, act);
         g_free(act);
         if (rp->rec)
             trace_recorder_mem_expect(rp->rec, c->addr, buf, c->nbytes);
@@ -264,8 +234,8 @@ static int do_ioapic_mmio(struct replay *rp, const struct trace_cmd *c,
         char *e = g_strdup_printf("0x%" PRIx64, c->expect);
         char *a = g_strdup_printf("0x%" PRIx64 " (read 0x%x)",
                                   (uint64_t)v & c->mask, v);
-        report(rp, c, "mmio read", ((uint64_t)v & c->mask) == c->expect, e,
-               a);
+        report_(rp, c, "mmio read", ((uint64_t)v & c->mask) == c->expect, e,
+                a);
         g_free(e);
         g_free(a);
     }
@@ -289,8 +259,8 @@ static int do_register(struct replay *rp, const struct trace_cmd *c)
             return do_ioapic_mmio(rp, c, ioapic_by_addr(rp, addr, &off),
                                   off);
         if (!ur)
-            return rt_error(rp, c, "mmio address 0x%" PRIx64 " is in no "
-                            "unit's register window", addr);
+            return rt_error_(rp, c, "mmio address 0x%" PRIx64 " is in no "
+                             "unit's register window", addr);
     } else {
         is_write = c->op == TRACE_REG_WRITE;
         what = "reg read";
@@ -299,13 +269,13 @@ static int do_register(struct replay *rp, const struct trace_cmd *c)
         else if (rp->nunits == 1)
             ur = &rp->units[0];
         else
-            return rt_error(rp, c, "the trace has several units: reg needs "
-                            "unit=NAME");
+            return rt_error_(rp, c, "the trace has several units: reg needs "
+                             "unit=NAME");
         unsigned natural;
         if (!trace_reg_lookup(c->reg, vtd_iommu_cap(ur->u),
                               vtd_iommu_ecap(ur->u), &off, &natural))
-            return rt_error(rp, c, "unit '%s' has no register %s",
-                            ur->decl->name, c->reg);
+            return rt_error_(rp, c, "unit '%s' has no register %s",
+                             ur->decl->name, c->reg);
         if (!size)
             size = natural;
         addr = ur->decl->base + off;
@@ -336,7 +306,7 @@ static int do_register(struct replay *rp, const struct trace_cmd *c)
         else
             act = g_strdup_printf("0x%" PRIx64, val);
         /* FORMAT.md: the value read, ANDed with MASK, equals VALUE. */
-        report(rp, c, what, (val & c->mask) == c->expect, exp, act);
+        report_(rp, c, what, (val & c->mask) == c->expect, exp, act);
         g_free(exp);
         g_free(act);
     }
@@ -348,12 +318,12 @@ static void check_stale(struct replay *rp, const struct trace_cmd *c)
     if (c->stale == TRACE_UNSET)
         return;
     bool want = c->stale == TRACE_YES;
-    report(rp, c, "lint", want == rp->stale_seen,
-           want ? "stale=yes" : "stale=no",
-           rp->stale_seen ? "stale=yes" : "stale=no");
+    report_(rp, c, "lint", want == rp->stale_seen,
+            want ? "stale=yes" : "stale=no",
+            rp->stale_seen ? "stale=yes" : "stale=no");
 }
 
-static void explain_head(struct replay *rp, const struct trace_cmd *c)
+void explain_head_(struct replay *rp, const struct trace_cmd *c)
 {
     if (rp->explaining)
         rp->hooks->explain(rp->hooks->ctx, rp->t->path, c->line, c->text);
@@ -373,8 +343,8 @@ static int do_dma(struct replay *rp, const struct trace_cmd *c)
 {
     struct unit_rt *ur = unit_by_sid(rp, c, true, c->sid);
     if (!ur)
-        return rt_error(rp, c, "no unit's device scope holds this "
-                        "source-id");
+        return rt_error_(rp, c, "no unit's device scope holds this "
+                         "source-id");
     struct vtd_dma_req req = {
         .sid = c->sid, .pasid = c->pasid, .iova = c->addr, .size = c->len,
         .access = c->access, .at = c->at,
@@ -384,7 +354,7 @@ static int do_dma(struct replay *rp, const struct trace_cmd *c)
     rp->stale_seen = false;
     rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
                      rp->hooks->explain;
-    explain_head(rp, c);
+    explain_head_(rp, c);
     int rc = vtd_translate(ur->u, &req, &out);
     rp->explaining = false;
     if (rp->rec)
@@ -420,7 +390,7 @@ static int do_dma(struct replay *rp, const struct trace_cmd *c)
             pass = c->exp == TRACE_EXP_OK &&
                    (!c->has_gpa || out.addr == c->gpa);
         }
-        report(rp, c, "dma", pass, exp, act);
+        report_(rp, c, "dma", pass, exp, act);
         g_free(exp);
         g_free(act);
     }
@@ -516,8 +486,8 @@ static int do_msi(struct replay *rp, const struct trace_cmd *c)
 {
     struct unit_rt *ur = unit_by_sid(rp, c, c->sid_valid, c->sid);
     if (!ur)
-        return rt_error(rp, c, "no unit's device scope holds this "
-                        "source-id");
+        return rt_error_(rp, c, "no unit's device scope holds this "
+                         "source-id");
     struct vtd_msi_req req = {
         .sid = c->sid, .sid_valid = c->sid_valid, .addr = c->addr,
         .data = (uint32_t)c->value,
@@ -527,7 +497,7 @@ static int do_msi(struct replay *rp, const struct trace_cmd *c)
     rp->stale_seen = false;
     rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
                      rp->hooks->explain;
-    explain_head(rp, c);
+    explain_head_(rp, c);
     int rc = vtd_interrupt(ur->u, &req, &out);
     if (rc == 0)
         (void)board_deliver(rp->board, &out);
@@ -540,7 +510,7 @@ static int do_msi(struct replay *rp, const struct trace_cmd *c)
         char *act = rc < 0 ? g_strdup_printf("error %d from vtd_interrupt",
                                              rc)
                            : irq_text(&out);
-        report(rp, c, "msi", rc == 0 && irq_matches(c, &out), exp, act);
+        report_(rp, c, "msi", rc == 0 && irq_matches(c, &out), exp, act);
         g_free(exp);
         g_free(act);
     }
@@ -568,15 +538,15 @@ static int machine_setup(struct replay *rp)
         int rc = board_add_cpus(rp->board, cd, t->ncpus);
         g_free(cd);
         if (rc < 0)
-            return rt_error(rp, NULL, "cannot create %zu local APICs",
-                            t->ncpus);
+            return rt_error_(rp, NULL, "cannot create %zu local APICs",
+                             t->ncpus);
         rp->apics = board_apics(rp->board);
     }
     for (size_t i = 0; i < t->nioapics; i++) {
         const struct trace_ioapic *d = &t->ioapics[i];
         if (board_add_ioapic(rp->board, d->base, d->id, d->sid) < 0) {
             struct trace_cmd at = { .line = d->line };
-            return rt_error(rp, &at, "cannot create IOAPIC %u", d->id);
+            return rt_error_(rp, &at, "cannot create IOAPIC %u", d->id);
         }
     }
     /* A recording sets up the same CPUs and IOAPICs (FORMAT.md). */
@@ -597,223 +567,6 @@ static int machine_setup(struct replay *rp)
                             (d->sid >> 3) & 0x1f, d->sid & 7);
     }
     return 0;
-}
-
-static unsigned cpu_index(const struct replay *rp, uint32_t apic_id)
-{
-    for (size_t i = 0; i < rp->t->ncpus; i++)
-        if (rp->t->cpus[i].apic_id == apic_id)
-            return (unsigned)i;
-    return UINT_MAX; /* the parser only lets known ids through */
-}
-
-static char *vset_text(const uint64_t v[4])
-{
-    GString *s = g_string_new(NULL);
-    for (unsigned n = 0; n < 256; n++)
-        if (v[n / 64] >> (n % 64) & 1)
-            g_string_append_printf(s, "%s0x%x", s->len ? "," : "", n);
-    if (!s->len)
-        g_string_append(s, "none");
-    return g_string_free(s, FALSE);
-}
-
-static const char *const vset_names[TRACE_VSET_N] = {
-    "irr", "isr", "tmr", "virr", "pir",
-};
-
-/* Compare the sets c->vset_mask selects; append "key=..." texts. */
-static bool vsets_match(const struct trace_cmd *c,
-                        uint64_t got[TRACE_VSET_N][4], GString *exp,
-                        GString *act)
-{
-    bool pass = true;
-    for (unsigned k = 0; k < TRACE_VSET_N; k++) {
-        if (!(c->vset_mask & (1u << k)))
-            continue;
-        char *e = vset_text(c->vset[k]), *a = vset_text(got[k]);
-        g_string_append_printf(exp, "%s%s=%s", exp->len ? " " : "",
-                               vset_names[k], e);
-        g_string_append_printf(act, "%s%s=%s", act->len ? " " : "",
-                               vset_names[k], a);
-        pass &= memcmp(c->vset[k], got[k], sizeof(got[k])) == 0;
-        g_free(e);
-        g_free(a);
-    }
-    return pass;
-}
-
-static char *ack_text(int v)
-{
-    return v < 0 ? g_strdup("none") : g_strdup_printf("0x%x", (unsigned)v);
-}
-
-static int do_machine(struct replay *rp, const struct trace_cmd *c)
-{
-    unsigned cpu = cpu_index(rp, c->apic_id);
-    struct ioapic *io = c->ioapic >= 0
-                            ? board_ioapic(rp->board, (size_t)c->ioapic)
-                            : NULL;
-    switch (c->mop) {
-    case TRACE_M_CPU_EXPECT: {
-        struct apic_cpu_state st;
-        if (apic_get_state(rp->apics, cpu, &st) < 0)
-            return rt_error(rp, c, "no such CPU");
-        uint64_t got[TRACE_VSET_N][4];
-        memset(got, 0, sizeof(got));
-        memcpy(got[TRACE_VSET_IRR], st.irr, sizeof(st.irr));
-        memcpy(got[TRACE_VSET_ISR], st.isr, sizeof(st.isr));
-        memcpy(got[TRACE_VSET_TMR], st.tmr, sizeof(st.tmr));
-        memcpy(got[TRACE_VSET_VIRR], st.virr, sizeof(st.virr));
-        GString *exp = g_string_new(NULL), *act = g_string_new(NULL);
-        bool pass = vsets_match(c, got, exp, act);
-        report(rp, c, "cpu", pass, exp->str, act->str);
-        if (rp->rec) {
-            /* The recording checks all four sets as they are. */
-            char *v[4];
-            for (unsigned k = 0; k < 4; k++)
-                v[k] = vset_text(got[k]);
-            trace_recorder_line(rp->rec, "cpu 0x%x expect irr=%s isr=%s "
-                                "tmr=%s virr=%s", c->apic_id, v[0], v[1],
-                                v[2], v[3]);
-            for (unsigned k = 0; k < 4; k++)
-                g_free(v[k]);
-        }
-        g_string_free(exp, TRUE);
-        g_string_free(act, TRUE);
-        return 0;
-    }
-    case TRACE_M_CPU_ACK:
-    case TRACE_M_CPU_EOI: {
-        int v = c->mop == TRACE_M_CPU_ACK ? apic_ack(rp->apics, cpu)
-                                          : apic_eoi(rp->apics, cpu);
-        if (v == -EINVAL)
-            return rt_error(rp, c, "no such CPU");
-        if (rp->rec) {
-            char *a = ack_text(v);
-            trace_recorder_line(rp->rec, "cpu 0x%x %s expect=%s", c->apic_id,
-                                c->mop == TRACE_M_CPU_ACK ? "ack" : "eoi", a);
-            g_free(a);
-        }
-        if (c->ack_vector != -2) {
-            char *e = ack_text(c->ack_vector), *a = ack_text(v);
-            report(rp, c, c->mop == TRACE_M_CPU_ACK ? "cpu ack" : "cpu eoi",
-                   (v < 0 ? -1 : v) == c->ack_vector, e, a);
-            g_free(e);
-            g_free(a);
-        }
-        return 0;
-    }
-    case TRACE_M_CPU_GUEST:
-        if (apic_set_guest_mode(rp->apics, cpu, c->guest_on, c->nv,
-                                c->addr) < 0)
-            return rt_error(rp, c, "no such CPU");
-        if (rp->rec && c->guest_on)
-            trace_recorder_line(rp->rec, "cpu 0x%x guest-mode on nv=0x%x "
-                                "pid=0x%" PRIx64, c->apic_id, c->nv, c->addr);
-        else if (rp->rec)
-            trace_recorder_line(rp->rec, "cpu 0x%x guest-mode off",
-                                c->apic_id);
-        return 0;
-    case TRACE_M_PID_EXPECT: {
-        /* VT-d 9.11: PIR bits 255:0, ON bit 256, SN bit 257. */
-        uint8_t b[40] = { 0 };
-        uint64_t got[TRACE_VSET_N][4];
-        memset(got, 0, sizeof(got));
-        GString *exp = g_string_new(NULL), *act = g_string_new(NULL);
-        bool pass;
-        if (guestmem_read(rp->mem, c->addr, b, sizeof(b)) < 0) {
-            g_string_append(act, "outside RAM (cannot be checked)");
-            pass = false;
-            if (c->vset_mask) {
-                GString *ignored = g_string_new(NULL);
-                (void)vsets_match(c, got, exp, ignored);
-                g_string_free(ignored, TRUE);
-            }
-        } else {
-            for (unsigned i = 0; i < 32; i++)
-                got[TRACE_VSET_PIR][i / 8] |= (uint64_t)b[i] << (8 * (i % 8));
-            pass = vsets_match(c, got, exp, act);
-            if (rp->rec) {
-                /* Descriptor bytes the guest set and nothing read yet. */
-                trace_recorder_read(rp->rec, c->addr, b, sizeof(b));
-                char *pir = vset_text(got[TRACE_VSET_PIR]);
-                trace_recorder_line(rp->rec, "pid 0x%" PRIx64 " expect on=%d "
-                                    "sn=%d pir=%s", c->addr, b[32] & 1,
-                                    b[32] >> 1 & 1, pir);
-                g_free(pir);
-            }
-        }
-        bool on = b[32] & 1, sn = b[32] >> 1 & 1;
-        if (c->on != TRACE_UNSET) {
-            g_string_append_printf(exp, "%son=%d", exp->len ? " " : "",
-                                   c->on == TRACE_YES);
-            g_string_append_printf(act, "%son=%d", act->len ? " " : "", on);
-            pass &= on == (c->on == TRACE_YES);
-        }
-        if (c->sn != TRACE_UNSET) {
-            g_string_append_printf(exp, "%ssn=%d", exp->len ? " " : "",
-                                   c->sn == TRACE_YES);
-            g_string_append_printf(act, "%ssn=%d", act->len ? " " : "", sn);
-            pass &= sn == (c->sn == TRACE_YES);
-        }
-        report(rp, c, "pid", pass, exp->str, act->str);
-        g_string_free(exp, TRUE);
-        g_string_free(act, TRUE);
-        return 0;
-    }
-    case TRACE_M_IOAPIC_WRITE:
-        if (!io)
-            return rt_error(rp, c, "no such IOAPIC");
-        (void)ioapic_mmio_write(io, IOAPIC_IOREGSEL, (uint32_t)c->addr);
-        (void)ioapic_mmio_write(io, IOAPIC_IOWIN, (uint32_t)c->value);
-        if (rp->rec)
-            trace_recorder_line(rp->rec, "ioapic write 0x%" PRIx64 " 0x%"
-                                PRIx64 " id=%u", c->addr, c->value,
-                                rp->t->ioapics[c->ioapic].id);
-        return 0;
-    case TRACE_M_IOAPIC_READ: {
-        if (!io)
-            return rt_error(rp, c, "no such IOAPIC");
-        uint32_t v = 0;
-        (void)ioapic_mmio_write(io, IOAPIC_IOREGSEL, (uint32_t)c->addr);
-        (void)ioapic_mmio_read(io, IOAPIC_IOWIN, &v);
-        if (rp->rec)
-            trace_recorder_line(rp->rec, "ioapic read 0x%" PRIx64 " expect="
-                                "0x%x id=%u", c->addr, v,
-                                rp->t->ioapics[c->ioapic].id);
-        if (c->has_expect) {
-            char *e = g_strdup_printf("0x%" PRIx64 " (mask 0x%" PRIx64 ")",
-                                      c->expect, c->mask);
-            char *a = g_strdup_printf("0x%" PRIx64 " (read 0x%x)",
-                                      (uint64_t)v & c->mask, v);
-            report(rp, c, "ioapic read", ((uint64_t)v & c->mask) == c->expect,
-                   e, a);
-            g_free(e);
-            g_free(a);
-        }
-        return 0;
-    }
-    case TRACE_M_IOAPIC_ASSERT:
-    case TRACE_M_IOAPIC_DEASSERT:
-        if (!io)
-            return rt_error(rp, c, "no such IOAPIC");
-        rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
-                         rp->hooks->explain;
-        explain_head(rp, c);
-        (void)ioapic_set_irq(io, (unsigned)c->addr,
-                             c->mop == TRACE_M_IOAPIC_ASSERT);
-        rp->explaining = false;
-        if (rp->rec)
-            trace_recorder_line(rp->rec, "ioapic %s %u id=%u",
-                                c->mop == TRACE_M_IOAPIC_ASSERT ? "assert"
-                                                                : "deassert",
-                                (unsigned)c->addr,
-                                rp->t->ioapics[c->ioapic].id);
-        return 0;
-    default:
-        return rt_error(rp, c, "unknown machine command");
-    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -862,7 +615,7 @@ static int setup(struct replay *rp)
     rp->mem = board_mem(rp->board);
     for (size_t i = 0; i < t->nram; i++) {
         if (board_add_ram(rp->board, t->ram[i].base, t->ram[i].size) < 0)
-            return rt_error(rp, NULL, "bad ram range");
+            return rt_error_(rp, NULL, "bad ram range");
         if (rp->rec)
             trace_recorder_ram(rp->rec, t->ram[i].base, t->ram[i].size);
     }
@@ -893,16 +646,16 @@ static int setup(struct replay *rp)
         g_free(ranges);
         if (rc < 0 && rc != -EEXIST) {
             struct trace_cmd at = { .line = d->line };
-            return rt_error(rp, &at, "unit '%s' rejected: %s (%d)", d->name,
-                            why[0] ? why : "no reason given", rc);
+            return rt_error_(rp, &at, "unit '%s' rejected: %s (%d)", d->name,
+                             why[0] ? why : "no reason given", rc);
         }
         ur->u = board_unit(rp->board, i);
         rp->nunits = i + 1;
         if (rc == -EEXIST) {
             struct trace_cmd at = { .line = d->line };
-            return rt_error(rp, &at, "register window of unit '%s' "
-                            "overlaps unit '%s'", d->name,
-                            rp->units[clash].decl->name);
+            return rt_error_(rp, &at, "register window of unit '%s' "
+                             "overlaps unit '%s'", d->name,
+                             rp->units[clash].decl->name);
         }
         if (rp->rec) {
             char *scope = scope_text(d);
@@ -961,7 +714,7 @@ static int run_cmds(struct replay *rp, unsigned at_line)
             break;
         rp->cur = c;
         if (c->mop != TRACE_M_NONE) {
-            rc = do_machine(rp, c);
+            rc = do_machine_(rp, c);
         } else {
             switch (c->op) {
             case TRACE_MEM_WRITE:
@@ -1016,7 +769,7 @@ int replay_trace(const struct trace *t, const struct replay_opts *opts,
     if (rc == 0 && rp.rec) {
         fflush(opts->record);
         if (ferror(opts->record))
-            rc = rt_error(&rp, NULL, "writing the recorded trace failed");
+            rc = rt_error_(&rp, NULL, "writing the recorded trace failed");
     }
     teardown(&rp);
     return rc;
@@ -1085,7 +838,7 @@ int replay_held_cpu(const struct replay_held *h, uint32_t apic_id,
 {
     if (!h->rp.apics)
         return -ENOENT;
-    unsigned i = cpu_index(&h->rp, apic_id);
+    unsigned i = cpu_index_(&h->rp, apic_id);
     if (i == UINT_MAX)
         return -ENOENT;
     return apic_get_state(h->rp.apics, i, st);
