@@ -52,7 +52,7 @@ for h in "$incdir"/vtd/*.h; do
         echo "not ok - $name alone as C++17"; cat "$tmp/err"; fail=1
     fi
 done
-for want in api.h faults.h layout.h notify.h vtd.h; do
+for want in api.h entries.h faults.h layout.h notify.h vtd.h; do
     if [ ! -f "$incdir/vtd/$want" ]; then
         echo "not ok - vtd/$want is not installed"; fail=1
     fi
