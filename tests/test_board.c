@@ -16,6 +16,7 @@
 #include "machine/board.h"
 #include "mem/guestmem.h"
 #include "pci/pci.h"
+#include "check_main.h"
 
 #define RAM (16u << 20)
 
@@ -151,9 +152,5 @@ int main(void)
     tcase_add_test(tc, test_pci_dma_uses_the_bridge_requester_id);
     tcase_add_test(tc, test_pci_msi_reaches_the_cpu);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(su);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "xlate_util.h"
+#include "check_main.h"
 
 #define DEV1 0x08            /* 00:01.0 */
 #define DEV1F1 0x09          /* 00:01.1 */
@@ -463,9 +464,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *r = srunner_create(suite());
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(suite());
 }

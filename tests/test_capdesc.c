@@ -10,6 +10,8 @@
 
 #include <vtd/vtd.h>
 
+#include "check_main.h"
+
 static void collect(void *opaque, const char *text)
 {
     g_string_append_printf(opaque, "%s\n", text);
@@ -57,9 +59,5 @@ int main(void)
     TCase *tc = tcase_create("capdesc");
     tcase_add_test(tc, test_qemu72_fields);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(su);
 }

@@ -6,6 +6,7 @@
 
 #include "fakemem.h"
 #include "vtd/internal.h"
+#include "check_main.h"
 
 /* QEMU 7.2's intel-iommu presents CAP 0x00d2008c22260206 and ECAP
  * 0xf00f4a (issue 2; hw/i386/intel_iommu.c defaults, aw-bits=39). */
@@ -127,9 +128,5 @@ int main(void)
     tcase_add_test(tc, test_sagaw_zero_needs_ver6_without_ssts);
     tcase_add_test(tc, test_reject_bad_versions);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "acpi/dmar.h"
+#include "check_main.h"
 
 #ifndef ORACLE_DIR
 #define ORACLE_DIR ""
@@ -475,9 +476,5 @@ int main(void)
     tcase_add_test(tc, test_parse_qemu72_table_roundtrip);
     tcase_add_test(tc, test_parse_garbage_never_crashes);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

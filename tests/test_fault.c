@@ -11,6 +11,7 @@
 
 #include "fakemem.h"
 #include "vtd/internal.h"
+#include "check_main.h"
 
 /* FRCD upper qword bit positions (11.4.7.6, bit n of the record is bit
  * n - 64 here): F 63, T1 62, AT 61:60, PV 59:40, FR 39:32, PP 31, EXE 30,
@@ -489,9 +490,5 @@ int main(void)
     tcase_add_test(tc, test_reason_strings);
     tcase_add_test(tc, test_fault_events_emitted);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mem/guestmem.h"
+#include "check_main.h"
 
 #define GiB (1ULL << 30)
 
@@ -356,9 +357,5 @@ int main(void)
     tcase_add_test(tc, test_lookups_during_index_growth_find_every_page);
     tcase_add_test(tc, test_host_ops_fill_map);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

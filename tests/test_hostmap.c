@@ -20,6 +20,8 @@
 #include "fakemem.h"
 #include <vtd/vtd.h>
 
+#include "check_main.h"
+
 #define RAM_SIZE (2u << 20)
 #define SID 0x20
 
@@ -288,9 +290,5 @@ int main(void)
     tcase_add_test(tc, test_unbacked_tables_fault_as_before);
     tcase_add_test(tc, test_concurrent_entry_update_is_seen_whole);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -23,6 +23,7 @@
 #include "tools/inspect_cmd.h"
 #include "tools/inspect_state.h"
 #include "tests/fakemem.h"
+#include "check_main.h"
 
 #define BASE 0xfed90000ULL
 #define HAS(s, sub)                                                        \
@@ -752,9 +753,5 @@ int main(void)
     tcase_add_test(tc, test_linux61_ir_translation_struct_command);
 #endif
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

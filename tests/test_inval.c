@@ -12,6 +12,7 @@
 
 #include "fakemem.h"
 #include "vtd/internal.h"
+#include "check_main.h"
 
 #define QCAP 0x00d2008c22260206ULL /* PSI=1, MAMV=18, ND=6 */
 #define QECAP 0xf00f4aULL          /* IRO 0xf: IVA 0xf0, IOTLB 0xf8 */
@@ -296,9 +297,5 @@ int main(void)
     tcase_add_test(tc, test_register_invalidation_refused_from_version_6);
     tcase_add_test(tc, test_page_invalidation_refreshes_translation);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

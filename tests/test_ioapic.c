@@ -11,6 +11,7 @@
 #include "apic.h"
 #include "fakemem.h"
 #include "vtd/internal.h"
+#include "check_main.h"
 
 #define MAXSENT 16
 
@@ -259,9 +260,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(suite());
 }

@@ -20,6 +20,7 @@
 
 #include "fakemem.h"
 #include "vtd/internal.h"
+#include "check_main.h"
 
 #define MEM (64u << 20)
 #define RT 0x10000ULL
@@ -309,10 +310,5 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_translations_are_always_granted_mappings);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_nofork(s);
 }

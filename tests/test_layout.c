@@ -18,6 +18,8 @@
 #include <vtd/layout.h>
 #include <vtd/vtd.h>
 
+#include "check_main.h"
+
 struct spec_field {
     const char *name;
     unsigned hi, lo;       /* as printed in the spec's "Bits" column */
@@ -418,9 +420,5 @@ int main(void)
     tcase_add_test(tc, test_invalidation_descriptor_encoders);
     tcase_add_test(tc, test_register_names);
     suite_add_tcase(su, tc);
-    SRunner *sr = srunner_create(su);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(su);
 }

@@ -18,6 +18,7 @@
 #include <vtd/vtd.h>
 
 #include "report/linuxfmt.h"
+#include "check_main.h"
 
 static char *line_of(const struct linuxfmt_fault *f, enum linux_ver v)
 {
@@ -198,9 +199,5 @@ int main(void)
     tcase_add_test(tc, test_matches_captured_dmesg_line);
     tcase_add_test(tc, test_version_names);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

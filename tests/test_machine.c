@@ -17,6 +17,7 @@
 
 #include "acpi/dmar.h"
 #include "machine/machine.h"
+#include "check_main.h"
 
 #ifndef ORACLE_DIR
 #define ORACLE_DIR ""
@@ -333,9 +334,5 @@ int main(void)
     tcase_add_test(tc, test_garbage_blobs_are_errors);
     tcase_add_test(tc, test_rich_dmar_disassembles_with_iasl);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

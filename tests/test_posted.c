@@ -15,6 +15,7 @@
 
 #include "fakemem.h"
 #include "vtd/internal.h"
+#include "check_main.h"
 
 #define RAM_SIZE (1u << 20)
 #define TBL 0x10000ull
@@ -406,9 +407,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(suite());
 }

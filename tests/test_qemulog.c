@@ -19,6 +19,7 @@
 #include "tools/inspect_state.h"
 #include "trace/replay.h"
 #include "trace/trace.h"
+#include "check_main.h"
 
 #define HAS(s, sub)                                                        \
     ck_assert_msg(strstr((s), (sub)) != NULL, "missing \"%s\" in:\n%s",     \
@@ -215,9 +216,5 @@ int main(void)
     tcase_add_test(tc, test_garbage_is_warned_not_fatal);
     tcase_add_test(tc, test_recorded_qemu72_log_replays);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -13,6 +13,7 @@
 
 #include "fakemem.h"
 #include "vtd/internal.h"
+#include "check_main.h"
 
 #define QCAP 0x00d2008c22260206ULL
 #define QECAP 0xf00f4aULL
@@ -499,9 +500,5 @@ int main(void)
     tcase_add_test(tc, test_qie_disable_allowed_with_iqe);
     tcase_add_test(tc, test_iqe_sends_fault_event);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -11,6 +11,7 @@
 
 #include "fakemem.h"
 #include "vtd/internal.h"
+#include "check_main.h"
 
 /* qemu-7.2: CAP 0x00d2008c22260206 (FRO 0x22 -> 0x220, NFR 1, PSI, MAMV
  * 18), ECAP 0xf00f4a (QI, IR, PT; IRO 0xf -> 0xf0; no EIM). */
@@ -464,9 +465,5 @@ int main(void)
     tcase_add_test(tc, test_mmio_events);
     tcase_add_test(tc, test_esrtps_srtp_flushes_caches);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

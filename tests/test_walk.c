@@ -8,6 +8,7 @@
 
 #include "vtd/walk.h"
 #include "xlate_util.h"
+#include "check_main.h"
 
 static const struct vtd_walk_ctx WC = {
     .sid = 8, .pasid = VTD_NO_PASID, .update_ad = true,
@@ -333,9 +334,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *r = srunner_create(suite());
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(suite());
 }
