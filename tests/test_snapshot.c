@@ -837,6 +837,37 @@ START_TEST(test_load_resyncs_subscribers)
 }
 END_TEST
 
+/* The stat counters must keep fault.c's accounting: every detected fault
+ * is recorded, suppressed, collapsed or overflowed. */
+START_TEST(test_stat_accounting_checked)
+{
+    struct env src = busy_env();
+    size_t n;
+    uint8_t *s = save(src.u, &n);
+    uint8_t *st = memmem(s, n, "stat", 4);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_uint_eq(get32le(st + 4), 64);
+    ck_assert_uint_eq(get32le(st + 8), 1);  /* one fault detected ... */
+    ck_assert_uint_eq(get32le(st + 16), 1); /* ... and recorded */
+    struct env dst = env_full();
+    char err[256];
+    put32le(st + 8, 2);
+    fix_crc(s, n);
+    ck_assert_int_eq(vtd_load(dst.u, s, n, err, sizeof(err)), -EPROTO);
+    ck_assert_msg(strstr(err, "stat") != NULL, "%s", err);
+    put32le(st + 24, 1);                    /* + one suppressed */
+    fix_crc(s, n);
+    ck_assert_int_eq(vtd_load(dst.u, s, n, err, sizeof(err)), 0);
+    struct vtd_stats sd;
+    vtd_get_stats(dst.u, &sd);
+    ck_assert_uint_eq(sd.faults_detected, 2);
+    ck_assert_uint_eq(sd.faults_suppressed, 1);
+    g_free(s);
+    env_free(&dst);
+    env_free(&src);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("snapshot");
@@ -848,6 +879,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_bit_flip_with_valid_crc_never_crashes);
     tcase_add_test(t, test_version_too_new_and_sections);
     tcase_add_test(t, test_config_mismatch_refused);
+    tcase_add_test(t, test_stat_accounting_checked);
     suite_add_tcase(s, t);
     t = tcase_create("state");
     tcase_add_test(t, test_roundtrip_registers_and_fault_records);

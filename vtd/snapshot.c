@@ -542,6 +542,14 @@ static int read_stat(struct rd *r, struct stage *s, char *eb, size_t el)
                     r->len, STAT_COUNT * 8);
     for (unsigned i = 0; i < STAT_COUNT; i++)
         s->stat[i] = get64(r);
+    /* fault.c: every detected fault is counted once more, as recorded,
+     * suppressed, collapsed or overflowed (an invariant the fuzzers
+     * check; a stream must not break it). */
+    uint64_t sum = s->stat[1] + s->stat[2] + s->stat[3] + s->stat[4];
+    if (sum != s->stat[0])
+        return fail(eb, el, -EPROTO,
+                    "snapshot: stat section: %" PRIu64 " faults detected "
+                    "but %" PRIu64 " accounted for", s->stat[0], sum);
     return 0;
 }
 
