@@ -102,7 +102,8 @@ VTD_API int vtd_save(struct vtd_iommu *unit, void *buf, size_t len,
  *                    upper-case letter), a duplicate or missing section, a
  *                    register list that does not match the unit's, or a
  *                    value the unit cannot hold (for example a fault
- *                    recording index beyond CAP.NFR);
+ *                    recording index beyond CAP.NFR, or statistics
+ *                    whose fault counts do not add up);
  *  -ENOTSUP          the stream comes from a unit with a different
  *                    configuration (CAP, ECAP, VER, host address width or
  *                    fault collapsing); the message names the field and
