@@ -99,6 +99,146 @@ static int reject(char *errbuf, size_t errlen, const char *fmt, ...)
     return -EINVAL;
 }
 
+/* Names of the CAP and ECAP fields (VT-d 11.4.2, 11.4.3; positions from
+ * <vtd/layout.h>), for messages about cap_set/cap_clear/ecap_set/
+ * ecap_clear.  A bit in no field is reserved. */
+struct capbit {
+    const char *name;
+    unsigned shift, len;
+};
+#define CB(reg, f) { #reg "." #f, VTD_##reg##_##f##_SHIFT, VTD_##reg##_##f##_LEN }
+static const struct capbit cap_bits[] = {
+    CB(CAP, ND), CB(CAP, AFL), CB(CAP, RWBF), CB(CAP, PLMR), CB(CAP, PHMR),
+    CB(CAP, CM), CB(CAP, SAGAW), CB(CAP, MGAW), CB(CAP, ZLR), CB(CAP, FRO),
+    CB(CAP, SLLPS), CB(CAP, PSI), CB(CAP, NFR), CB(CAP, MAMV), CB(CAP, DWD),
+    CB(CAP, DRD), CB(CAP, FS1GP), CB(CAP, PI), CB(CAP, FS5LP),
+    CB(CAP, ECMDS), CB(CAP, ESIRTPS), CB(CAP, ESRTPS),
+};
+static const struct capbit ecap_bits[] = {
+    CB(ECAP, C), CB(ECAP, QI), CB(ECAP, DT), CB(ECAP, IR), CB(ECAP, EIM),
+    CB(ECAP, PT), CB(ECAP, SC), CB(ECAP, IRO), CB(ECAP, MHMV),
+    CB(ECAP, MTS), CB(ECAP, NEST), CB(ECAP, PRS), CB(ECAP, ERS),
+    CB(ECAP, SRS), CB(ECAP, NWFS), CB(ECAP, EAFS), CB(ECAP, PSS),
+    CB(ECAP, PASID), CB(ECAP, DIT), CB(ECAP, PDS), CB(ECAP, SMTS),
+    CB(ECAP, VCS), CB(ECAP, SSADS), CB(ECAP, SSTS), CB(ECAP, FSTS),
+    CB(ECAP, SMPWCS), CB(ECAP, RPS), CB(ECAP, TDXCS), CB(ECAP, PMS),
+    CB(ECAP, ADMS), CB(ECAP, RPRIVS), CB(ECAP, HPTS), CB(ECAP, PTRS),
+    CB(ECAP, SSIRWS), CB(ECAP, SMS), CB(ECAP, HPT1GPS), CB(ECAP, RDTS),
+    CB(ECAP, EIMER), CB(ECAP, IRREQ),
+};
+#undef CB
+
+/* "CAP.CM (bit 7)" or "reserved CAP bit 13" for the lowest bit of m. */
+static void bit_name(char *buf, size_t len, bool ecap, uint64_t m)
+{
+    const struct capbit *t = ecap ? ecap_bits : cap_bits;
+    size_t n = ecap ? G_N_ELEMENTS(ecap_bits) : G_N_ELEMENTS(cap_bits);
+    unsigned bit = (unsigned)__builtin_ctzll(m);
+    for (size_t i = 0; i < n; i++) {
+        if (bit >= t[i].shift && bit < t[i].shift + t[i].len) {
+            if (t[i].len == 1)
+                snprintf(buf, len, "%s (bit %u)", t[i].name, bit);
+            else
+                snprintf(buf, len, "%s (bits %u:%u)", t[i].name,
+                         t[i].shift + t[i].len - 1, t[i].shift);
+            return;
+        }
+    }
+    snprintf(buf, len, "reserved %s bit %u", ecap ? "ECAP" : "CAP", bit);
+}
+
+static uint64_t defined_bits(bool ecap)
+{
+    const struct capbit *t = ecap ? ecap_bits : cap_bits;
+    size_t n = ecap ? G_N_ELEMENTS(ecap_bits) : G_N_ELEMENTS(cap_bits);
+    uint64_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m |= bits_mask(t[i].shift, t[i].len);
+    return m;
+}
+
+/* Where CAP/ECAP came from, for error messages. */
+static void describe_source(const struct vtd_config *c, char *buf,
+                            size_t len)
+{
+    size_t o = 0;
+    if (c->profile)
+        o += (size_t)snprintf(buf + o, len - o, "profile '%s'", c->profile);
+    else
+        o += (size_t)snprintf(buf + o, len - o, "cap 0x%llx ecap 0x%llx",
+                              (unsigned long long)c->cap,
+                              (unsigned long long)c->ecap);
+    if (c->profile && c->cap && o < len)
+        o += (size_t)snprintf(buf + o, len - o,
+                              " with its CAP replaced by cap 0x%llx "
+                              "(use cap_set/cap_clear to change bits)",
+                              (unsigned long long)c->cap);
+    if (c->profile && c->ecap && o < len)
+        o += (size_t)snprintf(buf + o, len - o,
+                              " with its ECAP replaced by ecap 0x%llx "
+                              "(use ecap_set/ecap_clear to change bits)",
+                              (unsigned long long)c->ecap);
+    const struct { const char *n; uint64_t v; } m[] = {
+        { "cap_set", c->cap_set }, { "cap_clear", c->cap_clear },
+        { "ecap_set", c->ecap_set }, { "ecap_clear", c->ecap_clear },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(m) && o < len; i++)
+        if (m[i].v)
+            o += (size_t)snprintf(buf + o, len - o, ", %s 0x%llx", m[i].n,
+                                  (unsigned long long)m[i].v);
+    if (c->caching_mode && o < len)
+        snprintf(buf + o, len - o, ", caching_mode %s",
+                 c->caching_mode == VTD_CM_ON ? "on" : "off");
+}
+
+/* Steps 2 and 3 of vtd.h's composition: set/clear masks and the caching
+ * mode option, checked. */
+static int compose_caps(struct vtd_iommu *u, const struct vtd_config *c,
+                        char *errbuf, size_t errlen)
+{
+    char name[64];
+    const struct {
+        bool ecap;
+        uint64_t set, clear;
+        const char *sn, *cn;
+    } r[] = {
+        { false, c->cap_set, c->cap_clear, "cap_set", "cap_clear" },
+        { true, c->ecap_set, c->ecap_clear, "ecap_set", "ecap_clear" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(r); i++) {
+        uint64_t both = r[i].set & r[i].clear;
+        if (both) {
+            bit_name(name, sizeof(name), r[i].ecap, both);
+            return reject(errbuf, errlen, "%s and %s both name %s",
+                          r[i].sn, r[i].cn, name);
+        }
+        uint64_t rsvd = r[i].set & ~defined_bits(r[i].ecap);
+        if (rsvd) {
+            bit_name(name, sizeof(name), r[i].ecap, rsvd);
+            return reject(errbuf, errlen, "%s sets %s (VT-d 11.4.%d)",
+                          r[i].sn, name, r[i].ecap ? 3 : 2);
+        }
+    }
+    if (c->caching_mode != VTD_CM_AS_PROFILE &&
+        c->caching_mode != VTD_CM_ON && c->caching_mode != VTD_CM_OFF)
+        return reject(errbuf, errlen, "unknown caching_mode %d",
+                      (int)c->caching_mode);
+    if ((c->caching_mode == VTD_CM_ON && (c->cap_clear & VTD_CAP_CM_MASK)) ||
+        (c->caching_mode == VTD_CM_OFF && (c->cap_set & VTD_CAP_CM_MASK)))
+        return reject(errbuf, errlen,
+                      "caching_mode %s contradicts %s of CAP.CM (bit 7)",
+                      c->caching_mode == VTD_CM_ON ? "on" : "off",
+                      c->caching_mode == VTD_CM_ON ? "cap_clear"
+                                                   : "cap_set");
+    u->cap = (u->cap & ~c->cap_clear) | c->cap_set;
+    u->ecap = (u->ecap & ~c->ecap_clear) | c->ecap_set;
+    if (c->caching_mode == VTD_CM_ON)
+        u->cap |= VTD_CAP_CM_MASK;
+    else if (c->caching_mode == VTD_CM_OFF)
+        u->cap &= ~VTD_CAP_CM_MASK;
+    return 0;
+}
+
 /* Registers below this offset are architectural (VT-d 11.4, Table 57);
  * the fault recording and IOTLB register blocks must not overlap them. */
 #define VTD_FIXED_REGS_END 0xf0u
@@ -199,9 +339,12 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
     if (!cfg || !ops || !out)
         return reject(errbuf, errlen, "NULL argument");
     *out = NULL;
-    if (cfg->version != VTD_CONFIG_VERSION)
-        return reject(errbuf, errlen, "vtd_config version %u, expected %u",
-                      cfg->version, VTD_CONFIG_VERSION);
+    if (cfg->version < VTD_CONFIG_VERSION_MIN ||
+        cfg->version > VTD_CONFIG_VERSION)
+        return reject(errbuf, errlen,
+                      "vtd_config version %u, expected %u to %u",
+                      cfg->version, VTD_CONFIG_VERSION_MIN,
+                      VTD_CONFIG_VERSION);
     if (ops->version < VTD_HOST_OPS_VERSION_MIN ||
         ops->version > VTD_HOST_OPS_VERSION)
         return reject(errbuf, errlen,
@@ -218,8 +361,13 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
     struct vtd_iommu *u = g_try_new0(struct vtd_iommu, 1);
     if (!u)
         return -ENOMEM;
-    u->cfg = *cfg;
-    u->cfg.profile = NULL; /* not owned; resolved below */
+    /* vtd.h: a version-1 config ends before cap_set (u is zeroed, so the
+     * version-2 members read as zero: nothing set or cleared). */
+    if (cfg->version == 1)
+        memcpy(&u->cfg, cfg, offsetof(struct vtd_config, cap_set));
+    else
+        u->cfg = *cfg;
+    const struct vtd_config *c = &u->cfg;
     /* vtd.h: a version-1 struct ends before map (u is zeroed, so map
      * stays NULL and reads go through read()). */
     if (ops->version == 1)
@@ -227,11 +375,11 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
     else
         u->ops = *ops;
     u->opaque = opaque;
-    u->cap = cfg->cap;
-    u->ecap = cfg->ecap;
-    if (cfg->profile) {
+    u->cap = c->cap;
+    u->ecap = c->ecap;
+    if (c->profile) {
         uint64_t pc, pe;
-        if (vtd_profile_lookup(cfg->profile, &pc, &pe) < 0) {
+        if (vtd_profile_lookup(c->profile, &pc, &pe) < 0) {
             g_free(u);
             return reject(errbuf, errlen,
                           "unknown profile '%s' (known: qemu-7.2, full)",
@@ -242,11 +390,17 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
         if (!u->ecap)
             u->ecap = pe;
     }
-    int rc = check_config(u, errbuf, errlen);
+    char why[200] = "";
+    int rc = compose_caps(u, c, why, sizeof(why));
+    if (rc == 0)
+        rc = check_config(u, why, sizeof(why));
     if (rc < 0) {
+        char src[320];
+        describe_source(c, src, sizeof(src));
         g_free(u);
-        return rc;
+        return reject(errbuf, errlen, "%s (from %s)", why, src);
     }
+    u->cfg.profile = NULL; /* not owned */
     g_mutex_init(&u->lock);
     if ((rc = vtd_regs_init_(u)) < 0 || (rc = vtd_cache_init_(u)) < 0 ||
         (rc = vtd_ir_init_(u)) < 0 || (rc = vtd_notify_init_(u)) < 0) {

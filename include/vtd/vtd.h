@@ -167,17 +167,47 @@ struct vtd_host_ops {
 /* Configuration                                                       */
 /* ------------------------------------------------------------------ */
 
-#define VTD_CONFIG_VERSION 1
+/*
+ * Version 2 added the composing members at the end (cap_set ... and
+ * caching_mode).  Version 1 stays valid: for a version-1 struct the unit
+ * copies only the members before cap_set (a caller built against the
+ * older header has a shorter struct) and treats the rest as zero.
+ */
+#define VTD_CONFIG_VERSION 2
+#define VTD_CONFIG_VERSION_MIN 1
 
 enum vtd_cache_policy {
     VTD_CACHE_HARDWARE = 0, /* cache like hardware; stale until invalidated */
     VTD_CACHE_NONE = 1,     /* always walk the tables */
 };
 
+/* Caching mode (CAP.CM, VT-d 6.1): the unit may cache not-present and
+ * faulting entries, so software invalidates after every change, including
+ * not-present to present; what an emulator needs to shadow a guest's
+ * mappings (notify.h). */
+enum vtd_caching_mode {
+    VTD_CM_AS_PROFILE = 0,  /* what the profile (or cap) says */
+    VTD_CM_ON = 1,          /* CAP.CM = 1 */
+    VTD_CM_OFF = 2,         /* CAP.CM = 0 */
+};
+
+/*
+ * How CAP and ECAP are composed, in this order:
+ *  1. the profile's values when profile is named, else cap and ecap;
+ *     (with a profile, a non-zero cap or ecap replaces the profile's whole
+ *     register, as in version 1: to change some bits use step 2);
+ *  2. cap = (cap & ~cap_clear) | cap_set, the same for ecap;
+ *  3. caching_mode sets or clears CAP.CM.
+ * A bit both set and cleared, a reserved bit set, a caching_mode that
+ * contradicts cap_set/cap_clear, and a combination the spec forbids are
+ * refused with -EINVAL and a message naming the field and the profile.
+ * Example: { .version = VTD_CONFIG_VERSION, .profile = "full",
+ *            .caching_mode = VTD_CM_ON }.
+ * Field positions: <vtd/layout.h> (VTD_CAP_CM_MASK, VTD_ECAP_PT_MASK...).
+ */
 struct vtd_config {
-    uint32_t version;     /* VTD_CONFIG_VERSION */
-    /* Named profile ("qemu-7.2", "full") or NULL to use cap/ecap below.
-     * When a profile is named, non-zero cap/ecap override it. */
+    uint32_t version;     /* VTD_CONFIG_VERSION (1 is still accepted) */
+    /* Named profile ("qemu-7.2", "full") or NULL to use cap/ecap below. */
     const char *profile;
     uint64_t cap;         /* Capability register as presented */
     uint64_t ecap;        /* Extended capability register as presented */
@@ -190,6 +220,11 @@ struct vtd_config {
     /* Fault recording: collapse faults from a SID already held in a
      * fault record with F set (VT-d 7.2.1 allows it).  Default true. */
     bool no_fault_collapse;
+
+    /* --- version 2 and later --- */
+    uint64_t cap_set, cap_clear;     /* bits to set / clear in CAP */
+    uint64_t ecap_set, ecap_clear;   /* bits to set / clear in ECAP */
+    enum vtd_caching_mode caching_mode;
 };
 
 /* Profile names known to vtd_iommu_new(), NULL-terminated. */
@@ -209,8 +244,8 @@ struct vtd_iommu;
  * Create a unit.  cfg and ops are copied; opaque is passed to callbacks.
  * On success *out owns the unit (free with vtd_iommu_free()).
  * Errors: -EINVAL (NULL argument, wrong version, unknown profile, or an
- * inconsistent CAP/ECAP combination; when errbuf is non-NULL a one-line
- * reason is written to it), -ENOMEM.
+ * inconsistent CAP/ECAP combination, see struct vtd_config; when errbuf
+ * is non-NULL a one-line reason is written to it), -ENOMEM.
  */
 VTD_API int vtd_iommu_new(const struct vtd_config *cfg,
                           const struct vtd_host_ops *ops, void *opaque,
