@@ -366,9 +366,9 @@ START_TEST(test_iqe_raises_fault_event)
     struct vtd_iommu *u = fake_unit_profile(h, "full");
     program_fault_msi(u);
     wr32(u, VTD_REG_FECTL, 0);
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     vtd_fault_set_fsts_locked_(u, FSTS_IQE);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     ck_assert_uint_eq(rd32(u, VTD_REG_FSTS), FSTS_IQE);
     ck_assert_uint_eq(h->nmsi, 1);
     /* PPF after IQE: a pending condition exists, no new message. */

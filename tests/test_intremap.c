@@ -31,10 +31,10 @@ static uint64_t irta_val(uint64_t base, bool eime, unsigned s)
 
 static void set_irta(uint64_t v)
 {
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     vtd_reg_set64_(u, VTD_REG_IRTA, v);
     vtd_ir_latch_irta_locked_(u);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
 }
 
 static void ir_on(bool cfi)
@@ -650,9 +650,9 @@ START_TEST(test_iec_invalidation_races_fills)
         uint8_t vec = (uint8_t)(0x20 + round % 200);
         __atomic_store_n((uint64_t *)(void *)(h->ram + TBL + idx * 16),
                          rlo(0x0100, vec, 0, 0, 0, 0, 0), __ATOMIC_SEQ_CST);
-        g_mutex_lock(&u->lock);
+        pthread_mutex_lock(&u->lock);
         vtd_ir_inv_iec_(u, round % 10 == 0, (uint16_t)idx, 0);
-        g_mutex_unlock(&u->lock);
+        pthread_mutex_unlock(&u->lock);
         struct vtd_irq o = send(0x18, raddr(idx, false), 0);
         ck_assert_uint_eq(o.vector, vec);
         for (unsigned k = 0; k < 4; k++) {

@@ -189,10 +189,10 @@ START_TEST(test_remappable_ioapic_end_to_end)
     apic_set_eoi_hook(w.s, to_ioapic, &w);
     apic_set_logical(w.s, 0, 0x01, false);
     apic_set_logical(w.s, 1, 0x02, false);
-    g_mutex_lock(&w.u->lock);
+    pthread_mutex_lock(&w.u->lock);
     vtd_reg_set64_(w.u, VTD_REG_IRTA, 0x10000 | 7);
     vtd_ir_latch_irta_locked_(w.u);
-    g_mutex_unlock(&w.u->lock);
+    pthread_mutex_unlock(&w.u->lock);
     atomic_store(&w.u->ir.enabled, true);
     /* IRTE 1 as in the Linux oracle: lo 0x000002000030000d (P, DM, RH,
      * TM=0, vector 0x30, dest 0x02 in 47:40), hi SVT=01 SID 0xff00. */

@@ -126,9 +126,9 @@ static void inv(enum vtd_notify_scope scope, uint16_t did, uint64_t addr,
 {
     struct vtd_notify_inv i = { .scope = scope, .did = did, .addr = addr,
                                 .am = am, .sid = SID };
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     vtd_notify_inv_(u, &i);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
 }
 
 #define CCMD_GLOBAL ((1ULL << 63) | (1ULL << 61))  /* 11.4.6.1 ICC, CIRG=01b */
@@ -268,15 +268,15 @@ START_TEST(test_device_invalidation_respects_function_mask)
     /* 00:03.4 with FM=0 does not cover 00:03.0 ... */
     struct vtd_notify_inv i = { .scope = VTD_NOTIFY_DEVICE, .sid = 0x1c,
                                 .fm = 0 };
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     vtd_notify_inv_(u, &i);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     ck_assert_uint_eq(emb.unmaps, 0);
     /* ... with FM=01b (SID bit 2 masked) it does (VT-d 11.4.6.1). */
     i.fm = 1;
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     vtd_notify_inv_(u, &i);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     ck_assert_uint_eq(emb.unmaps, 3);
     expect_shadow(&emb, NULL, 0);
 }

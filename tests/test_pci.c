@@ -232,10 +232,10 @@ START_TEST(test_msix_remapped_through_unit)
 {
     struct fake_host *h = fake_host_new(1 << 20);
     struct ctx c = { .u = fake_unit_profile(h, "full") };
-    g_mutex_lock(&c.u->lock);
+    pthread_mutex_lock(&c.u->lock);
     vtd_reg_set64_(c.u, VTD_REG_IRTA, 0x10000 | 7);
     vtd_ir_latch_irta_locked_(c.u);
-    g_mutex_unlock(&c.u->lock);
+    pthread_mutex_unlock(&c.u->lock);
     atomic_store(&c.u->ir.enabled, true);
     /* IRTE 18 from the Linux oracle: lo 0x000002000028000d, hi SVT=01
      * SID 00:01.0 (0x0008) */

@@ -26,11 +26,11 @@ static struct vtd_iommu *u;
 
 static void set_irta(bool eime)
 {
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     /* IRTA_REG: base 63:12, EIME bit 11, S=7 (256 entries) */
     vtd_reg_set64_(u, VTD_REG_IRTA, TBL | (eime ? 1ull << 11 : 0) | 7);
     vtd_ir_latch_irta_locked_(u);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
 }
 
 /* Posted-format IRTE (VT-d 9.10): P 0, FPD 1, URG 14, IM 15, VV 23:16,

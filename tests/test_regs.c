@@ -159,9 +159,9 @@ END_TEST
 START_TEST(test_fsts_rw1c)
 {
     struct vtd_iommu *u = fake_unit_profile(h, "qemu-7.2");
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     vtd_fault_set_fsts_locked_(u, 1u << 4);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     ck_assert_uint_eq(rd32(u, VTD_REG_FSTS), 0x10);
     wr32(u, VTD_REG_FSTS, 0x0);
     ck_assert_uint_eq(rd32(u, VTD_REG_FSTS), 0x10);

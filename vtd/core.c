@@ -401,11 +401,11 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
         return reject(errbuf, errlen, "%s (from %s)", why, src);
     }
     u->cfg.profile = NULL; /* not owned */
-    g_mutex_init(&u->lock);
+    pthread_mutex_init(&u->lock, NULL);
     if ((rc = vtd_regs_init_(u)) < 0 || (rc = vtd_cache_init_(u)) < 0 ||
         (rc = vtd_ir_init_(u)) < 0 || (rc = vtd_notify_init_(u)) < 0) {
         free_parts(u);
-        g_mutex_clear(&u->lock);
+        pthread_mutex_destroy(&u->lock);
         g_free(u);
         if (errbuf && errlen && !errbuf[0])
             snprintf(errbuf, errlen, "out of memory");
@@ -421,7 +421,7 @@ void vtd_iommu_free(struct vtd_iommu *u)
     if (!u)
         return;
     free_parts(u);
-    g_mutex_clear(&u->lock);
+    pthread_mutex_destroy(&u->lock);
     g_free(u);
 }
 
@@ -429,20 +429,20 @@ void vtd_iommu_reset(struct vtd_iommu *u)
 {
     if (!u)
         return;
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     atomic_store(&u->root_latched, 0);
     atomic_store(&u->te, false);
     vtd_regs_reset_(u);
     vtd_fault_reset_(u);
     vtd_qi_reset_(u);
     vtd_ir_reset_(u);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     vtd_cache_flush_all_(u);
     /* Translation is off again (TES=0): subscribers see what the unit
      * now translates (notify.h). */
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     vtd_notify_resync_locked_(u);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
 }
 
 uint64_t vtd_iommu_cap(const struct vtd_iommu *u)

@@ -431,8 +431,8 @@ bool vtd_fault_report_(struct vtd_iommu *u, const struct vtd_fault_info *fi,
 {
     if (!u || !fi)
         return false;
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     bool r = vtd_fault_report_locked_(u, fi, fpd);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     return r;
 }

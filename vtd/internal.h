@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -363,8 +364,11 @@ struct vtd_iommu {
 
     /* Serialises register state, fault recording and queued
      * invalidation.  Never held across a host msi_send of a remapped
-     * interrupt by the translation or interrupt paths. */
-    GMutex lock;
+     * interrupt by the translation or interrupt paths.  A pthread
+     * mutex, not a GMutex: ThreadSanitizer sees pthread locks (glib's
+     * futex-based GMutex is invisible to it, so an embedder running
+     * TSan saw false races inside the library). */
+    pthread_mutex_t lock;
 
     /* Translation state latched by commands, readable without the lock.
      * root: RTADDR as latched by GCMD.SRTP (RTA and TTM); te: GSTS.TES. */

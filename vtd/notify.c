@@ -114,11 +114,11 @@ int vtd_notifier_add(struct vtd_iommu *u, uint16_t sid, uint32_t pasid,
     s->fn = fn;
     s->opaque = opaque;
     s->shadow = g_tree_new_full(cmp_u64, NULL, NULL, g_free);
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     struct notify_impl *n = u->notify.impl;
     g_ptr_array_add(n->subs, s);
     atomic_store(&u->notify.count, n->subs->len);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     *out = s;
     return 0;
 }
@@ -127,12 +127,12 @@ void vtd_notifier_remove(struct vtd_iommu *u, struct vtd_notifier *s)
 {
     if (!u || !s)
         return;
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     struct notify_impl *n = u->notify.impl;
     if (g_ptr_array_remove(n->subs, s))
         notifier_free(s);
     atomic_store(&u->notify.count, n->subs->len);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -689,7 +689,7 @@ int vtd_notifier_replay(struct vtd_iommu *u, struct vtd_notifier *s)
 {
     if (!u || !s)
         return -EINVAL;
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     struct space sp;
     resolve_space(u, s, &sp);
     int maps = -EIO;
@@ -705,6 +705,6 @@ int vtd_notifier_replay(struct vtd_iommu *u, struct vtd_notifier *s)
                  "PASID entry failed", s->sid >> 8, (s->sid >> 3) & 0x1f,
                  s->sid & 7);
     }
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     return maps;
 }

@@ -616,7 +616,7 @@ int vtd_mmio_read(struct vtd_iommu *u, uint64_t off, unsigned size,
         return -EINVAL;
     if (!access_ok(u, off, size, "read"))
         return -EINVAL;
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     const struct vtd_reg *r = vtd_reg_find_(u, off);
     uint64_t v;
     if (size == 8 && !(r && r->size == 8 && r->off == off)) {
@@ -625,7 +625,7 @@ int vtd_mmio_read(struct vtd_iommu *u, uint64_t off, unsigned size,
     } else {
         v = read_reg(u, r, off, size);
     }
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     *val = v;
     emit_mmio(u, VTD_EV_MMIO_READ, off, size, v);
     return 0;
@@ -645,7 +645,7 @@ int vtd_mmio_write(struct vtd_iommu *u, uint64_t off, unsigned size,
         val &= 0xffffffffULL;
     }
     emit_mmio(u, VTD_EV_MMIO_WRITE, off, size, val);
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     const struct vtd_reg *r = vtd_reg_find_(u, off);
     if (size == 8 && !(r && r->size == 8 && r->off == off)) {
         /* Pair rule: two dwords, in address order. */
@@ -654,6 +654,6 @@ int vtd_mmio_write(struct vtd_iommu *u, uint64_t off, unsigned size,
     } else {
         write_reg(u, r, off, size, val);
     }
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     return 0;
 }
