@@ -129,9 +129,16 @@ struct vtd_host_ops {
     int (*cmpxchg64)(void *opaque, uint64_t gpa, uint64_t *expected,
                      uint64_t desired);
 
-    /* Send a compatibility-format MSI (fault event, invalidation-complete
-     * event, page-request event).  Not subject to interrupt remapping.
-     * Optional: without it such interrupts are only reported as events. */
+    /* The unit's OWN interrupts only: the fault event (FECTL/FEDATA/
+     * FEADDR), the invalidation-completion event (IECTL...) and the
+     * page-request event, as a compatibility-format MSI (not subject to
+     * interrupt remapping) for the machine to deliver.
+     * Device interrupts remapped by the unit do NOT come here:
+     * vtd_interrupt() returns them in struct vtd_irq (outcome REMAPPED:
+     * dest/vector/...; POSTED: the notification nv/ndst when notify is
+     * set) and the caller delivers them.
+     * Optional: without it the unit's events are only reported as trace
+     * events. */
     void (*msi_send)(void *opaque, uint64_t addr, uint32_t data);
 
     /* Optional diagnostics.  The library never prints on its own. */
