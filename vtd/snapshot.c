@@ -246,12 +246,12 @@ int vtd_save(struct vtd_iommu *u, void *buf, size_t len, size_t *needed)
     put32(b, VTD_SNAPSHOT_VERSION);
     put32(b, 0); /* flags */
     put64(b, 0); /* total length, patched below */
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     save_conf(u, b);
     save_regs(u, b);
     save_unit(u, b);
     save_cache(u, b);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
     save_stat(u, b);
     uint64_t total = (uint64_t)b->len + SNAP_CRC_SIZE;
     for (unsigned i = 0; i < 8; i++)
@@ -787,7 +787,7 @@ static int check_unit(struct vtd_iommu *u, const struct stage *s, char *eb,
 
 static void apply(struct vtd_iommu *u, const struct stage *s)
 {
-    g_mutex_lock(&u->lock);
+    pthread_mutex_lock(&u->lock);
     for (uint32_t i = 0; i < s->nregs; i++) {
         if (s->regs[i].size == 8)
             vtd_reg_set64_(u, s->regs[i].off, s->regs[i].val);
@@ -840,7 +840,7 @@ static void apply(struct vtd_iommu *u, const struct stage *s)
     /* The translation changed as a whole with no invalidation: bring the
      * caching-mode subscribers to what the unit translates now. */
     vtd_notify_resync_locked_(u);
-    g_mutex_unlock(&u->lock);
+    pthread_mutex_unlock(&u->lock);
 }
 
 int vtd_load(struct vtd_iommu *u, const void *buf, size_t len, char *errbuf,
