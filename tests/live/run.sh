@@ -8,6 +8,8 @@
 #          scalable intel_iommu=on,sm_on (the unit must report SMTS)
 #          full     vtdemu only: profile=full (scalable, first-stage tables,
 #                   which Linux then prefers for DMA domains), sm_on
+#          cm       legacy with caching mode on (CAP.CM=1: Linux also
+#                   invalidates after making entries present)
 #          x2apic   interrupt remapping with an x2APIC CPU (-cpu ...,+x2apic)
 #   TEST   data     64 MiB written and read back with O_DIRECT and a checksum
 #                   on a virtio-blk disk (modern, iommu_platform=on) and on an
@@ -64,7 +66,7 @@ unavailable() {
 }
 
 case "$iommu" in vtdemu | intel) ;; *) echo "unknown IOMMU $iommu"; exit 2 ;; esac
-case "$mode" in legacy | scalable | full | x2apic) ;; *) echo "unknown mode $mode"; exit 2 ;; esac
+case "$mode" in legacy | cm | scalable | full | x2apic) ;; *) echo "unknown mode $mode"; exit 2 ;; esac
 case "$test" in data | fault) ;; *) echo "unknown test $test"; exit 2 ;; esac
 
 # ---- the QEMU binary
@@ -101,7 +103,7 @@ trap 'rm -rf "$disks"' EXIT
 cpu=qemu64
 cmdline="console=ttyS0 panic=-1 vtdtest=$test vtdfault_iova=$fault_iova"
 case "$mode" in
-legacy) cmdline="$cmdline intel_iommu=on,sm_off" ;;
+legacy | cm) cmdline="$cmdline intel_iommu=on,sm_off" ;;
 scalable | full) cmdline="$cmdline intel_iommu=on,sm_on" ;;
 x2apic) cmdline="$cmdline intel_iommu=on,sm_off"; cpu=qemu64,+x2apic ;;
 esac
@@ -115,6 +117,7 @@ if [ "$iommu" = intel ]; then
     dev=intel-iommu,intremap=on
     case "$mode" in
     scalable) dev=$dev,x-scalable-mode=on ;;
+    cm) dev=$dev,caching-mode=on ;;
     x2apic) dev=$dev,eim=on ;;
     esac
     args+=(-device "$dev")
@@ -125,6 +128,7 @@ else
     case "$mode" in
     scalable) dev=$dev,scalable=on ;;
     full) dev=$dev,profile=full ;;
+    cm) dev=$dev,scalable=off,caching-mode=on ;;
     *) dev=$dev,scalable=off ;;
     esac
     args+=(-acpitable "file=$dmar" -device "$dev")
@@ -198,6 +202,12 @@ if [ -n "$ecap" ]; then
     fsts=$(((0x$ecap >> 47) & 1))
 fi
 check "the guest read the unit's ECAP ($ecap)" [ -n "$ecap" ]
+cap=$(sed -n 's/^VTDLIVE dmar name=dmar0 cap=\([0-9a-f]*\) .*/\1/p' "$log" | head -n 1)
+cm=$((0x${cap:-0} >> 7 & 1))
+case "$mode" in
+cm) check "the unit reports caching mode (CAP.CM=1, VT-d 11.4.2)" [ "$cm" = 1 ] ;;
+*) check "the unit does not report caching mode (CAP.CM=0)" [ "$cm" = 0 ] ;;
+esac
 case "$mode" in
 full) check "the unit offers scalable mode (ECAP.SMTS=1) and first-stage tables (ECAP.FSTS=1)" [ "$smts$fsts" = 11 ] ;;
 scalable) check "the unit offers scalable mode (ECAP.SMTS=1), so sm_on takes effect" [ "$smts" = 1 ] ;;
