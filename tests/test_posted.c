@@ -209,6 +209,63 @@ START_TEST(test_post_descriptor_address_high)
 }
 END_TEST
 
+/* Injection: the compare-exchange on the descriptor's control qword (ON,
+ * SN, NV, NDST) fails after PIR was set.  5.2.3 makes the whole update one
+ * atomic read-modify-write; one that fails leaves the descriptor as it was
+ * and blocks the interrupt (Table 15, 27h).  So report and state agree:
+ * 27h, and the PIR bit this request set is clear again; a bit that was set
+ * before stays set.  ctl_rc: what the control-qword compare-exchange
+ * returns (-EIO: host error; -EAGAIN every time: retries exhausted). */
+static int ctl_rc;
+
+static int fail_ctl_cx(void *o, uint64_t gpa, uint64_t *e, uint64_t d)
+{
+    if (gpa == PID + 32 && ctl_rc)
+        return ctl_rc;
+    return fake_host_ops()->cmpxchg64(o, gpa, e, d);
+}
+
+START_TEST(test_failed_on_update_clears_pir_27h)
+{
+    static struct vtd_host_ops ops;
+    ops = *fake_host_ops();
+    ops.cmpxchg64 = fail_ctl_cx;
+    vtd_iommu_free(u);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
+    set_irta(false);
+    atomic_store(&u->ir.enabled, true);
+    const int rcs[] = { -EIO, -EAGAIN };
+    for (unsigned k = 0; k < 2; k++) {
+        ctl_rc = rcs[k];
+        /* Vector 0x45: PIR qword 1, bit 5, clear before. */
+        put_posted(8, PID, 0x45, false, 0, 0);
+        fake_wq(h, PID + 8, 1ull << 9);            /* another vector */
+        fake_wq(h, PID + 32, pid_ctl(false, false, 0xf2, 0x0300));
+        struct vtd_irq o = post(8);
+        ck_assert_int_eq(o.outcome, VTD_IRQ_BLOCKED);
+        ck_assert_uint_eq(o.fault, VTD_FR_IR_PID_ACCESS);
+        ck_assert_uint_eq(fake_rq(h, PID + 8), 1ull << 9);
+        ck_assert_uint_eq(fake_rq(h, PID + 32),
+                          pid_ctl(false, false, 0xf2, 0x0300));
+        /* The same vector already pending: not ours, left set. */
+        fake_wq(h, PID + 8, 1ull << 5);
+        o = post(8);
+        ck_assert_int_eq(o.outcome, VTD_IRQ_BLOCKED);
+        ck_assert_uint_eq(fake_rq(h, PID + 8), 1ull << 5);
+        /* The host recovers: the next request is posted and notified. */
+        ctl_rc = 0;
+        fake_wq(h, PID + 8, 0);
+        o = post(8);
+        ck_assert_int_eq(o.outcome, VTD_IRQ_POSTED);
+        ck_assert(o.notify);
+        ck_assert_uint_eq(fake_rq(h, PID + 8), 1ull << 5);
+        ck_assert_uint_eq(fake_rq(h, PID + 32) & 1, 1);
+    }
+}
+END_TEST
+
 /* Table 15: descriptor outside guest memory -> 27h. */
 START_TEST(test_pid_access_error_27h)
 {
@@ -397,6 +454,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_post_x2apic_ndst);
     tcase_add_test(tc, test_post_descriptor_address_high);
     tcase_add_test(tc, test_pid_access_error_27h);
+    tcase_add_test(tc, test_failed_on_update_clears_pir_27h);
     tcase_add_test(tc, test_pid_reserved_fields_28h);
     tcase_add_test(tc, test_posted_irte_reserved_24h);
     tcase_add_test(tc, test_posted_pda_above_haw_24h);

@@ -12,7 +12,21 @@
  * CPU that cleared ON before it, or followed by our setting ON and sending
  * a fresh notification.  At worst a notification finds PIR already empty,
  * which the processor tolerates.
+ *
+ * 5.2.3 makes the update one "atomic read-modify-write operation": if it
+ * cannot complete, the descriptor is not modified and the interrupt is
+ * blocked (Table 15, 27h).  So when step 2 fails after step 1 set a PIR
+ * bit that was clear, the bit is cleared again before 27h is reported:
+ * report and descriptor agree (docs/spec-notes.md).  A bit that was set
+ * before this request is left alone (it is not ours).  The undo cannot be
+ * atomic with step 1: a CPU that harvests PIR between the two (after some
+ * other notification) delivers the vector anyway, and another unit
+ * posting the same vector to the same descriptor in that window has its
+ * post coalesced into the bit that is then cleared; both need a host
+ * compare-exchange failure in a window of a few instructions.
  */
+#include <inttypes.h>
+
 #include "internal.h"
 #include "posted.h"
 
@@ -35,6 +49,26 @@ static int qword_or(struct vtd_iommu *u, uint64_t gpa, uint64_t bits,
             return -EIO;
     }
     return -EIO;
+}
+
+/* Clear PIR bit `bit` of the qword at gpa again (it read `cur` after it
+ * was set), unless a CPU has harvested it meanwhile. */
+static void pir_undo(struct vtd_iommu *u, uint64_t gpa, uint64_t bit,
+                     uint64_t cur)
+{
+    for (unsigned i = 0; i < VTD_PID_CAS_RETRIES; i++) {
+        if (!(cur & bit))
+            return;
+        int rc = vtd_mem_cmpxchg64_(u, gpa, &cur, cur & ~bit);
+        if (rc == 0)
+            return;
+        if (rc != -EAGAIN)
+            break;
+    }
+    vtd_log_(u, VTD_LOG_ERROR,
+             "posted-interrupt descriptor 0x%" PRIx64 ": PIR bit could not "
+             "be cleared after a failed update (reported blocked, 27h)",
+             gpa);
 }
 
 unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
@@ -66,8 +100,8 @@ unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
 
     /* Step 1: PIR[vector]. */
     unsigned w = vector / 64u;
-    uint64_t old;
-    if (qword_or(u, pid + 8u * w, 1ULL << (vector % 64u), q[w], &old) < 0)
+    uint64_t old, bit = 1ULL << (vector % 64u), pir_gpa = pid + 8u * w;
+    if (qword_or(u, pir_gpa, bit, q[w], &old) < 0)
         return VTD_FR_IR_PID_ACCESS;
 
     /* Step 2: X = (ON == 0) & (URG | (SN == 0)); if X, set ON and notify.
@@ -76,22 +110,25 @@ unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
      * it), so a CPU clearing ON concurrently is never lost. */
     uint64_t ctl_gpa = pid + 8u * VTD_PID_CTL_QW;
     uint64_t cur = q[VTD_PID_CTL_QW];
-    bool notify = false;
-    unsigned i;
-    for (i = 0; i < VTD_PID_CAS_RETRIES; i++) {
+    bool notify = false, done = false;
+    for (unsigned i = 0; i < VTD_PID_CAS_RETRIES && !done; i++) {
         bool x = !field_get(cur, PID_CTL, ON) &&
                  (urg || !field_get(cur, PID_CTL, SN));
         int rc = vtd_mem_cmpxchg64_(u, ctl_gpa, &cur,
                                     x ? cur | PID_CTL_ON_MASK : cur);
         if (rc == 0) {
             notify = x;
+            done = true;
+        } else if (rc != -EAGAIN) {
             break;
         }
-        if (rc != -EAGAIN)
-            return VTD_FR_IR_PID_ACCESS;
     }
-    if (i == VTD_PID_CAS_RETRIES)
+    if (!done) {
+        /* The read-modify-write failed: leave PIR as it was (5.2.3). */
+        if (!(old & bit))
+            pir_undo(u, pir_gpa, bit, old | bit);
         return VTD_FR_IR_PID_ACCESS;
+    }
 
     out->outcome = VTD_IRQ_POSTED;
     out->pid_addr = pid;
