@@ -220,7 +220,9 @@ int trace_recorder_dma(struct trace_recorder *r, const char *unit,
     if (unit)
         emit(r, " unit=%s", unit);
     if (out) {
-        if (out->fault)
+        if (out->fault > 0xff)   /* VTD_FR_PMR_BLOCKED: no Table 30 code */
+            emit(r, " expect=fault recorded=no");
+        else if (out->fault)
             emit(r, " expect=fault reason=0x%x recorded=%s", out->fault,
                  out->recorded ? "yes" : "no");
         else

@@ -139,6 +139,9 @@ static const struct reason_line reasons[] = {
     { VTD_FR_SFS_AD_NOSNOOP, true,
       "SFS.9: first-stage A/D update needed without snooping" },
     { VTD_FR_SFS_AD_FAILED, true, "SFS.10: first-stage A/D update failed" },
+    /* Not Table 30: never recorded (11.4.8.1). */
+    { VTD_FR_PMR_BLOCKED, false,
+      "PMR: DMA to a protected memory region (not recorded)" },
     /* Scalable-mode second stage */
     { VTD_FR_SSS_ACCESS, true,
       "SSS.1: error accessing a second-stage paging entry" },

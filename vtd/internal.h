@@ -374,6 +374,11 @@ struct vtd_iommu {
      * root: RTADDR as latched by GCMD.SRTP (RTA and TTM); te: GSTS.TES. */
     _Atomic uint64_t root_latched;
     _Atomic bool te;
+    /* Protected memory regions as enabled by PMEN.EPM (VT-d 11.4.8):
+     * pmr_on, and [base, end] of the low and high regions (end < base:
+     * region disabled).  Written by vtd_pmr_latch_locked_(). */
+    _Atomic bool pmr_on;
+    _Atomic uint64_t pmr_lo_base, pmr_lo_end, pmr_hi_base, pmr_hi_end;
 
     struct vtd_regs_state regs;
     struct vtd_fault_state fault;

@@ -243,6 +243,7 @@ void vtd_regs_reset_(struct vtd_iommu *u)
         }
         reg_raw_set(u, r, v);
     }
+    vtd_pmr_latch_locked_(u);
 }
 
 const struct vtd_reg *vtd_reg_find_(const struct vtd_iommu *u, uint64_t off)
@@ -524,6 +525,7 @@ static void side_effect(struct vtd_iommu *u, const struct vtd_reg *r,
         uint32_t v = vtd_reg_get32_(u, VTD_REG_PMEN);
         v = (uint32_t)field_set(v, PMEN, PRS, field_get(v, PMEN, EPM));
         vtd_reg_set32_(u, VTD_REG_PMEN, v);
+        vtd_pmr_latch_locked_(u);
         break;
     }
     case K_IQT:

@@ -55,6 +55,10 @@ void vtd_reg_set64_(struct vtd_iommu *u, unsigned off, uint64_t v);
 void vtd_inval_ccmd_written_locked_(struct vtd_iommu *u);
 void vtd_inval_iotlb_written_locked_(struct vtd_iommu *u);
 
+/* Protected memory regions (translate.c, VT-d 11.4.8): latch PMEN and the
+ * base/limit registers for the DMA path.  u->lock held (or init). */
+void vtd_pmr_latch_locked_(struct vtd_iommu *u);
+
 /* Domain-id width from CAP.ND (VT-d 11.4.2): 4 + 2 * ND bits. */
 static inline uint16_t vtd_did_mask_(uint64_t cap)
 {

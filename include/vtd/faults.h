@@ -105,6 +105,11 @@ enum vtd_fault_reason {
     VTD_FR_SGN_READ = 0x86,             /* SGN.7 */
     VTD_FR_SGN_INTR_ADDR = 0x87,        /* SGN.8.x */
     VTD_FR_SGN_PASID_SIZE = 0x89,       /* SGN.10 */
+
+    /* Not a Table 30 code: a DMA request blocked by a protected memory
+     * region (PMEN.EPM, VT-d 11.4.8.1), which "are not recorded or
+     * reported as remapping faults" (recorded is always false). */
+    VTD_FR_PMR_BLOCKED = 0x100,
 };
 
 #endif /* VTD_FAULTS_H */
