@@ -552,7 +552,8 @@ START_TEST(test_fpd_suppresses_qualified_faults)
 END_TEST
 
 /* Table 30 RTA.2: a request with PASID in legacy mode -> 31h;
- * RTA.1.x: TTM=10b, or TTM=11b without ECAP.ADMS -> 30h. */
+ * RTA.1.x: TTM=10b, or TTM=11b without ECAP.ADMS -> 30h; RTA.4: TTM=11b
+ * with ADMS (the full profile) -> 33h (3.4.4 abort-DMA mode). */
 START_TEST(test_rta_mode_faults)
 {
     struct env e = env_full();
@@ -563,6 +564,13 @@ START_TEST(test_rta_mode_faults)
     ck_assert_uint_eq(xlr(&e, &r).fault, VTD_FR_RTA_LEGACY_PASID);
     env_enable(&e, 2);
     ck_assert_uint_eq(xl(&e, DEV, 0x1000, RD).fault, VTD_FR_RTA_INVALID);
+    env_enable(&e, 3);
+    ck_assert_uint_eq(xl(&e, DEV, 0x1000, RD).fault, VTD_FR_RTA_ABORT);
+    env_free(&e);
+
+    uint64_t c, x;
+    vtd_profile_lookup("full", &c, &x);
+    e = env_caps(c, field_set(x, ECAP, ADMS, 0));
     env_enable(&e, 3);
     ck_assert_uint_eq(xl(&e, DEV, 0x1000, RD).fault, VTD_FR_RTA_INVALID);
     env_free(&e);

@@ -28,6 +28,8 @@ static uint64_t full_cap(void)
     c = field_set(c, CAP, FS1GP, 1);
     c = field_set(c, CAP, PI, 1);
     c = field_set(c, CAP, FS5LP, 1);
+    c = field_set(c, CAP, PLMR, 1);      /* protected memory regions, */
+    c = field_set(c, CAP, PHMR, 1);      /* 11.4.8 (issue 15) */
     return c;
 }
 
@@ -53,6 +55,7 @@ static uint64_t full_ecap(void)
     e = field_set(e, ECAP, FSTS, 1);
     e = field_set(e, ECAP, SMPWCS, 1);
     e = field_set(e, ECAP, RPS, 1);
+    e = field_set(e, ECAP, ADMS, 1);     /* abort-DMA mode, 3.4.4 */
     return e;
 }
 
