@@ -796,6 +796,9 @@ static void apply(struct vtd_iommu *u, const struct stage *s)
     }
     atomic_store(&u->root_latched, s->root);
     atomic_store(&u->te, s->te != 0);
+    /* Protected memory regions follow PMEN and the base/limit registers
+     * just restored (VT-d 11.4.8, translate.c). */
+    vtd_pmr_latch_locked_(u);
     atomic_store(&u->ir.irta, s->irta);
     atomic_store(&u->ir.enabled, s->ire != 0);
     atomic_store(&u->ir.cfi, s->cfi != 0);
