@@ -428,9 +428,11 @@ START_TEST(test_exec_with_ers_ignores_bit63)
 }
 END_TEST
 
-/* Table 30 SPT.5 names units of major version 7 and below only; a
- * version 8.0 unit (VER 0x80) ignores ER and checks the read. */
-START_TEST(test_exec_major_version_8_not_spt5)
+/* Table 30 SPT.5 names units of major version 7 and below only; on a
+ * version 8.0 unit (VER 0x80) a request with PASID and ER faults RTA.5
+ * (34h, not qualified: recorded), and the same read without ER
+ * translates. */
+START_TEST(test_exec_major_version_8_rta5)
 {
     struct fake_host *h = fake_host_new(RAM_SIZE);
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
@@ -442,6 +444,9 @@ START_TEST(test_exec_major_version_8_not_spt5)
     env_init(&e, u, h);
     exec_dev(&e);
     struct vtd_xlate o = xlp(&e, DEV, 1, 0x3000, RD | VTD_ACC_EXEC);
+    ck_assert_uint_eq(o.fault, VTD_FR_RTA_EXEC);
+    ck_assert(o.recorded);
+    o = xlp(&e, DEV, 1, 0x3000, RD);
     ck_assert_uint_eq(o.fault, 0);
     ck_assert_uint_eq(o.addr, 0x53000);
     env_free(&e);
@@ -500,7 +505,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_pasid_entry_controls);
     tcase_add_test(t, test_exec_without_ers_faults_spt5);
     tcase_add_test(t, test_exec_with_ers_ignores_bit63);
-    tcase_add_test(t, test_exec_major_version_8_not_spt5);
+    tcase_add_test(t, test_exec_major_version_8_rta5);
     tcase_add_test(t, test_nested_ssade_fs_table_needs_write);
     suite_add_tcase(s, t);
     return s;

@@ -386,12 +386,13 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
     x->did = (uint16_t)field_get(pe.q[1], PTE1, DID);
 
     /* Table 30 SPT.5: ER=1 with ECAP.ERS=0 faults 5Ch on units whose
-     * VER major version is 7 or below.  Rev. 5.10 defines no execute
-     * permission beyond that: 3.6.1 grants rights by R/W and U/S only,
-     * first-stage bit 63 is ignored (9.7 Tables 34-40; there is no XD)
-     * and ERS is RO 0 (11.4.3).  So on a later major version, or with an
-     * ERS=1 unit, ER changes nothing and the request is checked as the
-     * read or write it is. */
+     * VER major version is 7 or below (major 8 and later fault RTA.5
+     * before this, run()).  Rev. 5.10 defines no execute permission
+     * beyond that: 3.6.1 grants rights by R/W and U/S only, first-stage
+     * bit 63 is ignored (9.7 Tables 34-40; there is no XD) and ERS is RO
+     * 0 (11.4.3).  So with an ERS=1 unit of major version 7 or below, ER
+     * changes nothing and the request is checked as the read or write it
+     * is. */
     if (exec && !field_get(u->ecap, ECAP, ERS) && ver_major(u) <= 7) {
         x->fault = VTD_FR_SPT_EXEC;                    /* SPT.5 */
         return;
@@ -559,10 +560,18 @@ static void run(struct vtd_iommu *u, uint64_t root, struct xl *x)
         legacy(u, rta, x);
         break;
     case VTD_TTM_SCALABLE:
-        if (field_get(u->ecap, ECAP, SMTS))
-            scalable(u, rta, x);
-        else
+        if (!field_get(u->ecap, ECAP, SMTS))
             x->fault = VTD_FR_RTA_INVALID;             /* RTA.1.3 */
+        else if (x->req->pasid != VTD_NO_PASID &&
+                 (x->req->access & VTD_ACC_EXEC) && ver_major(u) >= 8)
+            /* RTA.5: "Hardware implementations with Major Version 8 and
+             * above (VER_REG) detected an untranslated/translation/
+             * translated request-with-PASID with Execute-Requested (ER)
+             * field set" (34h, not qualified).  In legacy mode RTA.2 and
+             * in abort-DMA mode RTA.4 come first (vtdemu's order). */
+            x->fault = VTD_FR_RTA_EXEC;
+        else
+            scalable(u, rta, x);
         break;
     case VTD_TTM_ABORT:
         x->fault = field_get(u->ecap, ECAP, ADMS) ? VTD_FR_RTA_ABORT
