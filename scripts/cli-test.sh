@@ -108,6 +108,13 @@ done
 "$vtdemu" bench remap --iterations 100 --stats > /dev/null 2> "$tmp/out"
 grep -q "^irte cache hits 85 of 100 requests (15 IRTE reads)$" "$tmp/out"
 check "bench remap --stats: 16 handles, one set-up check, 15 cache fills" $?
+"$vtdemu" bench hit --iterations 100 --threads 2 --json --stats > "$tmp/out" 2>&1
+check "bench hit --json: exit 0" $?
+# docs/bench.md: one JSON object on stdout, with the counters under --stats.
+grep -q '^{"case": "hit", "threads": 2, "iterations": 100, "ok": true, "elapsed_ns": [0-9]*, "ns_per_op": [0-9.]*, "mops": [0-9.]*, "errors": 0, "stats": {"iotlb_hits": [0-9]*, "iotlb_misses": [0-9]*, "invalidations": 0, "faults": 0}}$' "$tmp/out"
+check "bench hit --json: one object with the figures and stats" $?
+[ "$(wc -l < "$tmp/out")" -eq 1 ]
+check "bench --json: nothing but the object" $?
 
 for c in dmar caps inspect import-qemu-log; do
     "$vtdemu" "$c" --help > "$tmp/out" 2>&1

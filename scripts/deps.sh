@@ -4,7 +4,7 @@
 # sudo exists).  Non-interactive.
 set -eu
 pkgs="meson ninja-build gcc g++ clang pkg-config libglib2.0-dev check libfdt-dev \
-device-tree-compiler acpica-tools"
+device-tree-compiler acpica-tools valgrind"
 if [ "$(id -u)" -eq 0 ]; then
     as_root=""
 elif command -v sudo >/dev/null 2>&1; then

@@ -181,14 +181,21 @@ struct bench {
     uint64_t iters;
     unsigned threads;
     uint64_t iotlb_off;      /* IOTLB register (ECAP.IRO * 16 + 8) */
-    atomic_uint ready;
-    atomic_bool go;
+    /* Start gate: workers sleep on the condition variable until the main
+     * thread has seen all of them ready and opened it; nobody spins, so
+     * whole-process instruction counts and two-thread runs measure the
+     * operations only. */
+    GMutex lock;
+    GCond cond;
+    unsigned ready;
+    bool go;
     atomic_ulong errors;
 };
 
 struct worker {
     struct bench *b;
     unsigned index;
+    uint64_t t0, t1;         /* its own loop: after the gate, at the end */
 };
 
 static uint64_t now_ns(void)
@@ -206,9 +213,13 @@ static gpointer worker_run(gpointer p)
                                .size = 8, .access = VTD_ACC_READ };
     struct vtd_xlate out;
     unsigned long errors = 0;
-    atomic_fetch_add(&b->ready, 1);
-    while (!atomic_load(&b->go))
-        ;
+    g_mutex_lock(&b->lock);
+    b->ready++;
+    g_cond_broadcast(&b->cond);
+    while (!b->go)
+        g_cond_wait(&b->cond, &b->lock);
+    g_mutex_unlock(&b->lock);
+    w->t0 = now_ns();
     /* Each thread has its own pages: hit cycles over B_HOT of them, miss,
      * walk and inval over B_PAGES / threads.  For walk that working set
      * (16384 pages on one thread) is four times the IOTLB (4096 entries)
@@ -233,6 +244,7 @@ static gpointer worker_run(gpointer p)
             if (vtd_interrupt(b->u, &m, &irq) < 0 || irq.outcome != want)
                 errors++;
         }
+        w->t1 = now_ns();
         atomic_fetch_add(&b->errors, errors);
         return NULL;
     }
@@ -250,6 +262,7 @@ static gpointer worker_run(gpointer p)
         if (vtd_translate(b->u, &req, &out) < 0 || out.fault)
             errors++;
     }
+    w->t1 = now_ns();
     atomic_fetch_add(&b->errors, errors);
     return NULL;
 }
@@ -280,6 +293,7 @@ int bench_main(int argc, char **argv)
     gint64 iterations = 1000000;
     gint threads = 1;
     gboolean stats = FALSE;
+    gboolean json = FALSE;
     GOptionEntry entries[] = {
         { "iterations", 'n', 0, G_OPTION_ARG_INT64, &iterations,
           "Translations per thread (default 1000000; 0 = set-up only)",
@@ -289,6 +303,9 @@ int bench_main(int argc, char **argv)
           "T" },
         { "stats", 's', 0, G_OPTION_ARG_NONE, &stats,
           "Also print the unit's counters (vtd_get_stats) on stderr", NULL },
+        { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
+          "Print the result as one JSON object on stdout (with --stats, "
+          "the counters too)", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     GOptionContext *oc = g_option_context_new("CASE - time the translation "
@@ -315,6 +332,8 @@ int bench_main(int argc, char **argv)
     const char *name = argv[1];
     struct bench b;
     memset(&b, 0, sizeof(b));
+    g_mutex_init(&b.lock);
+    g_cond_init(&b.cond);
     if (strcmp(name, "hit") == 0)
         b.kind = B_HIT;
     else if (strcmp(name, "miss") == 0)
@@ -419,6 +438,8 @@ int bench_main(int argc, char **argv)
         }
     }
     atomic_store(&irt_reads, 0);
+    double ns_op = 0, mops = 0;
+    uint64_t elapsed = 0;
     if (status == 0 && iterations > 0) {
         b.iters = (uint64_t)iterations;
         b.threads = (unsigned)threads;
@@ -429,20 +450,31 @@ int bench_main(int argc, char **argv)
             w[i].index = i;
             th[i] = g_thread_new("bench", worker_run, &w[i]);
         }
-        while (atomic_load(&b.ready) < b.threads)
-            ;
-        uint64_t t0 = now_ns();
-        atomic_store(&b.go, true);
+        g_mutex_lock(&b.lock);
+        while (b.ready < b.threads)
+            g_cond_wait(&b.cond, &b.lock);
+        b.go = true;
+        g_cond_broadcast(&b.cond);
+        g_mutex_unlock(&b.lock);
         for (unsigned i = 0; i < b.threads; i++)
             g_thread_join(th[i]);
-        uint64_t dt = now_ns() - t0;
+        /* From the first worker's start to the last one's end: the
+         * wake-up from the gate is not timed. */
+        uint64_t t0 = UINT64_MAX, t1 = 0;
+        for (unsigned i = 0; i < b.threads; i++) {
+            t0 = MIN(t0, w[i].t0);
+            t1 = MAX(t1, w[i].t1);
+        }
+        uint64_t dt = t1 > t0 ? t1 - t0 : 1;
         g_free(th);
         g_free(w);
         double ops_total = (double)b.iters * b.threads;
-        double ns_op = (double)dt * b.threads / ops_total;
-        double mops = ops_total / ((double)dt / 1e9) / 1e6;
-        printf("%s: %.1f ns/op, %.2f Mops/s, %u threads\n", name, ns_op,
-               mops, b.threads);
+        ns_op = (double)dt * b.threads / ops_total;
+        mops = ops_total / ((double)dt / 1e9) / 1e6;
+        elapsed = dt;
+        if (!json)
+            printf("%s: %.1f ns/op, %.2f Mops/s, %u threads\n", name, ns_op,
+                   mops, b.threads);
         if (atomic_load(&b.errors)) {
             fprintf(stderr, "vtdemu bench: %lu %s\n",
                     (unsigned long)atomic_load(&b.errors),
@@ -450,26 +482,53 @@ int bench_main(int argc, char **argv)
                        : "translations faulted");
             status = 1;
         }
-    } else if (status == 0) {
+    } else if (status == 0 && !json) {
         printf("%s: set-up only (0 iterations), %d threads\n", name,
                threads);
     }
-    if (stats) {
-        struct vtd_stats st;
-        vtd_get_stats(b.u, &st);
+    struct vtd_stats st;
+    memset(&st, 0, sizeof(st));
+    vtd_get_stats(b.u, &st);
+    uint64_t reqs = (uint64_t)iterations * (uint64_t)threads;
+    uint64_t reads = atomic_load(&irt_reads);
+    if (stats && !json) {
         fprintf(stderr, "iotlb hits %" PRIu64 ", misses %" PRIu64
                 ", invalidations %" PRIu64 ", faults %" PRIu64 "\n",
                 st.iotlb_hits, st.iotlb_misses, st.invalidations,
                 st.faults_detected);
-        if (ir) {
-            uint64_t reqs = b.iters * b.threads;
-            uint64_t reads = atomic_load(&irt_reads);
+        if (ir)
             fprintf(stderr, "irte cache hits %" PRIu64 " of %" PRIu64
                     " requests (%" PRIu64 " IRTE reads)\n",
                     reqs > reads ? reqs - reads : 0, reqs, reads);
+    }
+    if (json) {
+        /* One object; ns_per_op and mops are null without operations. */
+        printf("{\"case\": \"%s\", \"threads\": %d, \"iterations\": %"
+               PRId64 ", \"ok\": %s", name, threads, (int64_t)iterations,
+               status == 0 ? "true" : "false");
+        if (elapsed)
+            printf(", \"elapsed_ns\": %" PRIu64 ", \"ns_per_op\": %.2f, "
+                   "\"mops\": %.3f", elapsed, ns_op, mops);
+        else
+            printf(", \"elapsed_ns\": null, \"ns_per_op\": null, "
+                   "\"mops\": null");
+        printf(", \"errors\": %lu", (unsigned long)atomic_load(&b.errors));
+        if (stats) {
+            printf(", \"stats\": {\"iotlb_hits\": %" PRIu64
+                   ", \"iotlb_misses\": %" PRIu64 ", \"invalidations\": %"
+                   PRIu64 ", \"faults\": %" PRIu64, st.iotlb_hits,
+                   st.iotlb_misses, st.invalidations, st.faults_detected);
+            if (ir)
+                printf(", \"irte_cache_hits\": %" PRIu64
+                       ", \"irte_reads\": %" PRIu64,
+                       reqs > reads ? reqs - reads : 0, reads);
+            printf("}");
         }
+        printf("}\n");
     }
     vtd_iommu_free(b.u);
     guestmem_free(mem);
+    g_cond_clear(&b.cond);
+    g_mutex_clear(&b.lock);
     return status;
 }
