@@ -477,7 +477,7 @@ int main(void)
     Suite *s = suite_create("notify");
     TCase *tc = tcase_create("notify");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_replay_sends_current_mappings);
     tcase_add_test(tc, test_page_invalidation_sends_only_changes);
     tcase_add_test(tc, test_other_domain_invalidation_is_ignored);
