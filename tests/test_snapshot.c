@@ -868,6 +868,45 @@ START_TEST(test_stat_accounting_checked)
 }
 END_TEST
 
+/* Protected memory regions (11.4.8) as latched by the PMEN write, not as
+ * the base/limit registers read after later writes. */
+START_TEST(test_pmr_latch_carried)
+{
+    uint64_t cap = 0, ecap = 0;
+    ck_assert_int_eq(vtd_profile_lookup("full", &cap, &ecap), 0);
+    cap |= 1ULL << 5;                                 /* CAP.PLMR */
+    cap &= ~(1ULL << 6);                              /* no PHMR */
+    struct env a = env_caps(cap, ecap);
+    struct env s = env_caps(cap, ecap);
+    for (int i = 0; i < 2; i++) {
+        struct vtd_iommu *u = i ? s.u : a.u;
+        wr32(u, VTD_REG_PLMBASE, 0x200000);
+        wr32(u, VTD_REG_PLMLIMIT, 0x200000);          /* [2 MiB, 4 MiB) */
+        wr32(u, VTD_REG_PMEN, 0x80000000);            /* EPM */
+        wr32(u, VTD_REG_PLMBASE, 0);                  /* not latched */
+    }
+    size_t n;
+    uint8_t *st = save(s.u, &n);
+    struct fake_host *h = fake_host_new(RAM_SIZE);
+    struct env b;
+    env_init(&b, fake_unit(h, cap, ecap), h);
+    ck_assert_int_eq(vtd_load(b.u, st, n, NULL, 0), 0);
+    ck_assert_uint_eq(rd32(b.u, VTD_REG_PMEN), 0x80000001); /* EPM, PRS */
+    for (int i = 0; i < 2; i++) {
+        struct env *e = i ? &b : &a;
+        /* TE off: 1 MiB is outside the latched region, 3 MiB inside. */
+        struct vtd_xlate o = xl(e, 8, 0x100000, RD);
+        ck_assert_uint_eq(o.fault, 0);
+        ck_assert_uint_eq(o.addr, 0x100000);
+        ck_assert_uint_ne(xl(e, 8, 0x300000, RD).fault, 0);
+    }
+    g_free(st);
+    env_free(&b);
+    env_free(&s);
+    env_free(&a);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("snapshot");
@@ -890,6 +929,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_load_into_used_unit_replaces_all);
     tcase_add_test(t, test_save_of_loaded_unit_is_identical);
     tcase_add_test(t, test_load_resyncs_subscribers);
+    tcase_add_test(t, test_pmr_latch_carried);
     suite_add_tcase(s, t);
     return s;
 }

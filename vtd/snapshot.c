@@ -40,7 +40,7 @@ static const uint8_t snap_magic[8] = { 'V', 'T', 'D', 'S', 'N', 'A', 'P', 0 };
 #define CONF_KNOWN (CONF_NO_COLLAPSE | CONF_CACHE_NONE | CONF_LINT)
 
 /* UNIT section size in version 1. */
-#define UNIT_SIZE (8u + 8u + 4u + 4u)
+#define UNIT_SIZE (8u + 8u + 4u + 4u + 4u + 4u * 8u)
 #define CONF_SIZE (8u + 8u + 4u + 4u + 4u)
 #define STAT_COUNT 8u
 
@@ -143,6 +143,15 @@ static void save_unit(struct vtd_iommu *u, GByteArray *b)
     put8(b, atomic_load(&u->ir.cfi));
     put8(b, u->qi.enabled);
     put32(b, u->fault.next);
+    /* Protected memory regions as latched by the last PMEN write (VT-d
+     * 11.4.8): base/limit registers written since do not count. */
+    put8(b, atomic_load(&u->pmr_on));
+    put8(b, 0);
+    put16(b, 0);
+    put64(b, atomic_load(&u->pmr_lo_base));
+    put64(b, atomic_load(&u->pmr_lo_end));
+    put64(b, atomic_load(&u->pmr_hi_base));
+    put64(b, atomic_load(&u->pmr_hi_end));
     sec_end(b, at);
 }
 
@@ -329,6 +338,9 @@ struct stage {
     uint64_t root, irta;
     uint8_t te, ire, cfi, qie;
     uint32_t fault_next;
+    uint8_t pmr_on, pmr_pad8;
+    uint16_t pmr_pad16;
+    uint64_t pmr[4];
     bool cache_use;      /* the cache section applies to this unit */
     GArray *sets, *fast, *iec;
     uint64_t stat[STAT_COUNT];
@@ -418,6 +430,11 @@ static int read_unit(struct rd *r, struct stage *s, char *eb, size_t el)
     s->cfi = get8(r);
     s->qie = get8(r);
     s->fault_next = get32(r);
+    s->pmr_on = get8(r);
+    s->pmr_pad8 = get8(r);
+    s->pmr_pad16 = get16(r);
+    for (unsigned i = 0; i < 4; i++)
+        s->pmr[i] = get64(r);
     return 0;
 }
 
@@ -764,10 +781,12 @@ static int check_unit(struct vtd_iommu *u, const struct stage *s, char *eb,
                       size_t el)
 {
     uint32_t gsts = (uint32_t)stage_reg(s, VTD_REG_GSTS);
-    if (s->te > 1 || s->ire > 1 || s->cfi > 1 || s->qie > 1)
+    if (s->te > 1 || s->ire > 1 || s->cfi > 1 || s->qie > 1 ||
+        s->pmr_on > 1 || s->pmr_pad8 || s->pmr_pad16)
         return fail(eb, el, -EPROTO,
-                    "snapshot: UNIT enable flags %u/%u/%u/%u not 0 or 1",
-                    s->te, s->ire, s->cfi, s->qie);
+                    "snapshot: UNIT flags %u/%u/%u/%u/%u not 0 or 1 (or "
+                    "padding not 0)", s->te, s->ire, s->cfi, s->qie,
+                    s->pmr_on);
     /* The enables mirror GSTS (regs.c gcmd_write keeps them equal). */
     if (s->te != !!(gsts & VTD_GSTS_TES) ||
         s->ire != !!(gsts & VTD_GSTS_IRES) ||
@@ -796,9 +815,14 @@ static void apply(struct vtd_iommu *u, const struct stage *s)
     }
     atomic_store(&u->root_latched, s->root);
     atomic_store(&u->te, s->te != 0);
-    /* Protected memory regions follow PMEN and the base/limit registers
-     * just restored (VT-d 11.4.8, translate.c). */
-    vtd_pmr_latch_locked_(u);
+    /* Protected memory regions as latched at the source (VT-d 11.4.8),
+     * not re-derived from base/limit registers written since. */
+    atomic_store(&u->pmr_on, false);
+    atomic_store(&u->pmr_lo_base, s->pmr[0]);
+    atomic_store(&u->pmr_lo_end, s->pmr[1]);
+    atomic_store(&u->pmr_hi_base, s->pmr[2]);
+    atomic_store(&u->pmr_hi_end, s->pmr[3]);
+    atomic_store(&u->pmr_on, s->pmr_on != 0);
     atomic_store(&u->ir.irta, s->irta);
     atomic_store(&u->ir.enabled, s->ire != 0);
     atomic_store(&u->ir.cfi, s->cfi != 0);

@@ -20,7 +20,8 @@
  *            UNIT  state latched by commands and internal indices: RTADDR
  *                  as latched by SRTP (RTA and TTM), IRTA as latched by
  *                  SIRTP (EIME included), TES, IRES, CFIS, QIES, the fault
- *                  recording index (VT-d 7.2.1)
+ *                  recording index (VT-d 7.2.1), the protected memory
+ *                  regions as latched by PMEN (11.4.8)
  *            cach  (optional) the contents of the context cache, PASID
  *                  cache, IOTLB and interrupt entry cache
  *            stat  (optional) the vtd_get_stats() counters
