@@ -77,6 +77,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(VtdemuState, VTDEMU_IOMMU)
 #define VX_CAP_SAGAW_MASK (0x1fULL << 8)
 #define VX_CAP_MGAW_SHIFT 16
 #define VX_CAP_MGAW_MASK (0x3fULL << 16)
+#define VX_CAP_PI (1ULL << 59)
 #define VX_ECAP_DT (1ULL << 2)
 #define VX_ECAP_IR (1ULL << 3)
 #define VX_ECAP_EIM (1ULL << 4)
@@ -1009,15 +1010,18 @@ static void vx_exit(Notifier *n, void *data)
     vx_trace_close(s, NULL);
 }
 
-/* CAP/ECAP from the profile and the options (VT-d 11.4.2, 11.4.3). */
-static bool vx_caps(VtdemuState *s, uint64_t *capp, uint64_t *ecapp,
-                    Error **errp)
+/*
+ * CAP/ECAP: the profile, then the options as bits to set and clear, then
+ * caching mode (VT-d 11.4.2, 11.4.3); the library composes them and refuses
+ * a combination the spec forbids, naming the field (vtd.h, vtd_config).
+ */
+static bool vx_caps(VtdemuState *s, struct vtd_config *cfg, Error **errp)
 {
     X86IOMMUState *x = X86_IOMMU_DEVICE(s);
-    const char *profile = s->profile ? s->profile : "qemu-7.2";
     uint64_t cap, ecap;
 
-    if (vtd_profile_lookup(profile, &cap, &ecap) < 0) {
+    cfg->profile = s->profile ? s->profile : "qemu-7.2";
+    if (vtd_profile_lookup(cfg->profile, &cap, &ecap) < 0) {
         const char *const *names = vtd_profile_names();
         g_autoptr(GString) known = g_string_new("");
         for (; names && *names; names++) {
@@ -1025,16 +1029,16 @@ static bool vx_caps(VtdemuState *s, uint64_t *capp, uint64_t *ecapp,
                                    *names);
         }
         error_setg(errp, "vtdemu-iommu: unknown profile '%s' (known: %s)",
-                   profile, known->str);
+                   cfg->profile, known->str);
         return false;
     }
     if (s->caching_mode == ON_OFF_AUTO_ON) {
-        cap |= VX_CAP_CM;
+        cfg->caching_mode = VTD_CM_ON;
     } else if (s->caching_mode == ON_OFF_AUTO_OFF) {
-        cap &= ~VX_CAP_CM;
+        cfg->caching_mode = VTD_CM_OFF;
     }
     if (s->aw_bits) {
-        uint64_t sagaw;
+        uint64_t sagaw, val;
         switch (s->aw_bits) {
         case 39:
             sagaw = 0x2;
@@ -1050,31 +1054,34 @@ static bool vx_caps(VtdemuState *s, uint64_t *capp, uint64_t *ecapp,
                        "(39, 48 or 57)", s->aw_bits);
             return false;
         }
-        cap &= ~(VX_CAP_SAGAW_MASK | VX_CAP_MGAW_MASK);
-        cap |= sagaw << VX_CAP_SAGAW_SHIFT |
-               (uint64_t)(s->aw_bits - 1) << VX_CAP_MGAW_SHIFT;
+        /* SAGAW: every level count up to aw-bits; MGAW = aw-bits - 1. */
+        val = sagaw << VX_CAP_SAGAW_SHIFT |
+              (uint64_t)(s->aw_bits - 1) << VX_CAP_MGAW_SHIFT;
+        cfg->cap_set |= val;
+        cfg->cap_clear |= (VX_CAP_SAGAW_MASK | VX_CAP_MGAW_MASK) & ~val;
     }
     if (s->scalable == ON_OFF_AUTO_ON) {
         /* As QEMU 7.2's x-scalable-mode: scalable-mode translation with
          * second-stage tables and supervisor requests. */
-        ecap |= VX_ECAP_SMTS | VX_ECAP_SSTS | VX_ECAP_SRS;
+        cfg->ecap_set |= VX_ECAP_SMTS | VX_ECAP_SSTS | VX_ECAP_SRS;
     } else if (s->scalable == ON_OFF_AUTO_OFF) {
-        ecap &= ~(VX_ECAP_SMTS | VX_ECAP_PASID | VX_ECAP_PSS_MASK |
-                  VX_ECAP_FSTS | VX_ECAP_SSTS | VX_ECAP_NEST |
-                  VX_ECAP_SSADS | VX_ECAP_SMPWCS | VX_ECAP_RPS | VX_ECAP_SRS);
+        cfg->ecap_clear |= (VX_ECAP_SMTS | VX_ECAP_PASID | VX_ECAP_PSS_MASK |
+                            VX_ECAP_FSTS | VX_ECAP_SSTS | VX_ECAP_NEST |
+                            VX_ECAP_SSADS | VX_ECAP_SMPWCS | VX_ECAP_RPS |
+                            VX_ECAP_SRS) & ecap;
     }
     /* The common x86-iommu options. */
     if (!x86_iommu_ir_supported(x)) {
-        ecap &= ~(VX_ECAP_IR | VX_ECAP_EIM);
+        /* Posted interrupts need interrupt remapping (CAP.PI, 11.4.2). */
+        cfg->ecap_clear |= (VX_ECAP_IR | VX_ECAP_EIM) & ecap;
+        cfg->cap_clear |= VX_CAP_PI & cap;
     }
     if (!x->pt_supported) {
-        ecap &= ~VX_ECAP_PT;
+        cfg->ecap_clear |= VX_ECAP_PT & ecap;
     }
     if (x->dt_supported) {
-        ecap |= VX_ECAP_DT;
+        cfg->ecap_set |= VX_ECAP_DT;
     }
-    *capp = cap;
-    *ecapp = ecap;
     return true;
 }
 
@@ -1102,7 +1109,7 @@ static void vx_realize(DeviceState *dev, Error **errp)
                    "aligned", s->base);
         return;
     }
-    if (!vx_caps(s, &cfg.cap, &cfg.ecap, errp)) {
+    if (!vx_caps(s, &cfg, errp)) {
         return;
     }
     if (s->trace_path) {
