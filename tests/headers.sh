@@ -6,6 +6,14 @@
 # against the installed library (issue 13 item 1).
 set -eu
 build=$1
+# The sanitizer the library was built with (meson's b_sanitize): a program
+# linked against an instrumented library must be instrumented too, or the
+# sanitizer runtime refuses to start.
+case ${2:-none} in
+none|'') san="" ;;
+*thread*) san="-fsanitize=thread" ;;
+*) san="-fsanitize=$2" ;;
+esac
 cc=${CC:-cc}
 cxx=${CXX:-c++}
 tmp=$(mktemp -d)
@@ -76,7 +84,7 @@ int main(void)
 PROG
 libdir=$(pkg-config $pcflags --variable=libdir vtdemu)
 # shellcheck disable=SC2086
-if $cc -std=c11 "$tmp/prog.c" $cflags $libs -o "$tmp/prog" 2> "$tmp/err" &&
+if $cc -std=c11 $san "$tmp/prog.c" $cflags $libs -o "$tmp/prog" 2> "$tmp/err" &&
         LD_LIBRARY_PATH="$libdir" "$tmp/prog" > /dev/null; then
     echo "ok - a program links and runs against the installed library"
 else
