@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <string.h>
 
+#include <vtd/layout.h>
+
 static int fr(void *opaque, uint64_t gpa, void *buf, size_t len)
 {
     struct fake_host *h = opaque;
@@ -165,4 +167,39 @@ void wr64(struct vtd_iommu *u, uint64_t off, uint64_t v)
 void wr32(struct vtd_iommu *u, uint64_t off, uint32_t v)
 {
     ck_assert_int_eq(vtd_mmio_write(u, off, 4, v), 0);
+}
+
+/* 11.4.4.1: software keeps the persistent enables it read from GSTS
+ * (masking the one-shot status bits) and adds one command. */
+static void gcmd(struct vtd_iommu *u, uint32_t cmd)
+{
+    uint32_t keep = rd32(u, VTD_REG_GSTS) & ~VTD_GCMD_ONESHOT_MASK;
+    wr32(u, VTD_REG_GCMD, keep | cmd);
+}
+
+void fake_ir_enable(struct vtd_iommu *u, uint64_t irta)
+{
+    wr64(u, VTD_REG_IRTA, irta);
+    gcmd(u, VTD_GCMD_SIRTP);
+    ck_assert(rd32(u, VTD_REG_GSTS) & VTD_GSTS_IRTPS);
+    gcmd(u, VTD_GCMD_IRE);
+    ck_assert(rd32(u, VTD_REG_GSTS) & VTD_GSTS_IRES);
+}
+
+void fake_qi_iec_global(struct fake_host *h, struct vtd_iommu *u,
+                        uint64_t qaddr)
+{
+    if (!(rd32(u, VTD_REG_GSTS) & VTD_GSTS_QIES)) {
+        wr64(u, VTD_REG_IQA, qaddr);          /* QS 0: 256 entries */
+        gcmd(u, VTD_GCMD_QIE);
+        ck_assert(rd32(u, VTD_REG_GSTS) & VTD_GSTS_QIES);
+    }
+    uint64_t tail = rd64(u, VTD_REG_IQT);
+    uint64_t q[2];
+    ck_assert(vtd_qd_iec(q, true, 0, 0));
+    fake_wq(h, qaddr + tail, q[0]);
+    fake_wq(h, qaddr + tail + 8, q[1]);
+    wr64(u, VTD_REG_IQT, (tail + 16) & 0xff0);
+    ck_assert_uint_eq(rd64(u, VTD_REG_IQH), (tail + 16) & 0xff0);
+    ck_assert(!(rd32(u, VTD_REG_FSTS) & VTD_FSTS_IQE_MASK));
 }

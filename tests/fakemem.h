@@ -52,4 +52,14 @@ uint32_t rd32(struct vtd_iommu *u, uint64_t off);
 void wr64(struct vtd_iommu *u, uint64_t off, uint64_t v);
 void wr32(struct vtd_iommu *u, uint64_t off, uint32_t v);
 
+/* Through the registers, as a driver does (VT-d 11.4.4.1: persistent
+ * enables kept from GSTS, one command per write): latch IRTA = irta with
+ * GCMD.SIRTP, then set GCMD.IRE. */
+void fake_ir_enable(struct vtd_iommu *u, uint64_t irta);
+/* A global interrupt-entry-cache invalidation (VT-d 6.5.2.8) through
+ * queued invalidation, with the queue at qaddr (one 4 KiB page of h);
+ * enables QI first if needed. */
+void fake_qi_iec_global(struct fake_host *h, struct vtd_iommu *u,
+                        uint64_t qaddr);
+
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "fakemem.h"
-#include "vtd/internal.h"
+#include <vtd/layout.h>
 #include "check_main.h"
 
 #define QCAP 0x00d2008c22260206ULL /* PSI=1, MAMV=18, ND=6 */

@@ -6,11 +6,13 @@
  * interrupt remapped by the unit and received by a local APIC.
  */
 #include <check.h>
+#include <glib.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include "apic.h"
 #include "fakemem.h"
-#include "vtd/internal.h"
+#include <vtd/layout.h>
 #include "check_main.h"
 
 #define MAXSENT 16
@@ -189,11 +191,7 @@ START_TEST(test_remappable_ioapic_end_to_end)
     apic_set_eoi_hook(w.s, to_ioapic, &w);
     apic_set_logical(w.s, 0, 0x01, false);
     apic_set_logical(w.s, 1, 0x02, false);
-    pthread_mutex_lock(&w.u->lock);
-    vtd_reg_set64_(w.u, VTD_REG_IRTA, 0x10000 | 7);
-    vtd_ir_latch_irta_locked_(w.u);
-    pthread_mutex_unlock(&w.u->lock);
-    atomic_store(&w.u->ir.enabled, true);
+    fake_ir_enable(w.u, 0x10000 | 7);
     /* IRTE 1 as in the Linux oracle: lo 0x000002000030000d (P, DM, RH,
      * TM=0, vector 0x30, dest 0x02 in 47:40), hi SVT=01 SID 0xff00. */
     fake_wq(h, 0x10010, 0x000002000030000dull);
@@ -220,7 +218,7 @@ START_TEST(test_remappable_ioapic_end_to_end)
     ck_assert(rte & IOAPIC_RTE_REMOTE_IRR);
     /* with TM=1 in the IRTE the EOI reaches the IOAPIC */
     fake_wq(h, 0x10010, 0x000002000030001dull);
-    vtd_ir_inv_iec_(w.u, true, 0, 0);
+    fake_qi_iec_global(h, w.u, 0x80000);
     ioapic_eoi(w.io, 0x30);          /* recover: resends, TM=1 now */
     ck_assert(apic_tmr_test(w.s, 1, 0x30));
     ck_assert_int_eq(apic_ack(w.s, 1), 0x30);

@@ -15,11 +15,12 @@
  * the environment overrides the default of 10 million.
  */
 #include <check.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fakemem.h"
-#include "vtd/internal.h"
+#include <vtd/layout.h>
 #include "check_main.h"
 
 #define MEM (64u << 20)
@@ -190,7 +191,9 @@ static void invalidate(void)
 {
     unsigned kind = (unsigned)g_rand_int_range(rnd, 0, 10);
     unsigned d = (unsigned)g_rand_int_range(rnd, 0, NDOM);
-    uint64_t iotlb = u->iro + 8, iva = u->iro;
+    /* 11.4.3: IVA at ECAP.IRO * 16, the IOTLB register at +8. */
+    uint64_t iva = VTD_FIELD_GET(vtd_iommu_ecap(u), ECAP, IRO) * 16;
+    uint64_t iotlb = iva + 8;
     if (kind == 0) {
         wr64(u, iotlb, (1ULL << 63) | (1ULL << 60));          /* global */
         for (unsigned k = 0; k < NDOM; k++)

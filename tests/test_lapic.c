@@ -6,11 +6,13 @@
  * (VT-d 5.2.3) to the virtual IRR.
  */
 #include <check.h>
+#include <glib.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include "apic.h"
 #include "fakemem.h"
-#include "vtd/internal.h"
+#include <vtd/layout.h>
 #include "check_main.h"
 
 static struct apic_sys *s;
@@ -242,11 +244,7 @@ START_TEST(test_posted_irte_to_virtual_irr)
     apic_sys_free(s);
     s = apic_sys_new(2, fake_host_ops(), h);
     const uint64_t tbl = 0x10000, pid = 0x20000;
-    pthread_mutex_lock(&u->lock);
-    vtd_reg_set64_(u, VTD_REG_IRTA, tbl | 7);
-    vtd_ir_latch_irta_locked_(u);
-    pthread_mutex_unlock(&u->lock);
-    atomic_store(&u->ir.enabled, true);
+    fake_ir_enable(u, tbl | 7);
     /* IRTE 0: P, IM=1, VV=0x45, PDAL = pid >> 6 */
     fake_wq(h, tbl, 1ull | 1ull << 15 | 0x45ull << 16 | (pid >> 6) << 38);
     fake_wq(h, tbl + 8, 0);

@@ -6,11 +6,13 @@
  * remappable MSI-X message (VT-d 5.1.5.2) through the unit.
  */
 #include <check.h>
+#include <glib.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include "fakemem.h"
 #include "pci.h"
-#include "vtd/internal.h"
+#include <vtd/layout.h>
 #include "check_main.h"
 
 #define MAXSENT 16
@@ -232,11 +234,7 @@ START_TEST(test_msix_remapped_through_unit)
 {
     struct fake_host *h = fake_host_new(1 << 20);
     struct ctx c = { .u = fake_unit_profile(h, "full") };
-    pthread_mutex_lock(&c.u->lock);
-    vtd_reg_set64_(c.u, VTD_REG_IRTA, 0x10000 | 7);
-    vtd_ir_latch_irta_locked_(c.u);
-    pthread_mutex_unlock(&c.u->lock);
-    atomic_store(&c.u->ir.enabled, true);
+    fake_ir_enable(c.u, 0x10000 | 7);
     /* IRTE 18 from the Linux oracle: lo 0x000002000028000d, hi SVT=01
      * SID 00:01.0 (0x0008) */
     fake_wq(h, 0x10000 + 18 * 16, 0x000002000028000dull);
