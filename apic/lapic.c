@@ -110,15 +110,21 @@ static struct lapic *cpu_of(struct apic_sys *s, unsigned cpu)
     return (s && cpu < s->ncpu) ? &s->cpu[cpu] : NULL;
 }
 
-#define WITH_CPU(s, cpu, c)                                                \
-    struct lapic *c = cpu_of((s), (cpu));                                  \
-    if (!c)                                                                \
-        return -EINVAL;                                                    \
-    g_mutex_lock(&(s)->lock)
+/* The CPU's state with s->lock held (the caller unlocks), or NULL for a
+ * bad cpu index (nothing locked). */
+static struct lapic *lock_cpu(struct apic_sys *s, unsigned cpu)
+{
+    struct lapic *c = cpu_of(s, cpu);
+    if (c)
+        g_mutex_lock(&s->lock);
+    return c;
+}
 
 int apic_set_id(struct apic_sys *s, unsigned cpu, uint32_t id)
 {
-    WITH_CPU(s, cpu, c);
+    struct lapic *c = lock_cpu(s, cpu);
+    if (!c)
+        return -EINVAL;
     c->id = id;
     g_mutex_unlock(&s->lock);
     return 0;
@@ -126,7 +132,9 @@ int apic_set_id(struct apic_sys *s, unsigned cpu, uint32_t id)
 
 int apic_set_x2apic(struct apic_sys *s, unsigned cpu, bool on)
 {
-    WITH_CPU(s, cpu, c);
+    struct lapic *c = lock_cpu(s, cpu);
+    if (!c)
+        return -EINVAL;
     c->x2apic = on;
     g_mutex_unlock(&s->lock);
     return 0;
@@ -135,7 +143,9 @@ int apic_set_x2apic(struct apic_sys *s, unsigned cpu, bool on)
 int apic_set_logical(struct apic_sys *s, unsigned cpu, uint8_t ldr,
                      bool cluster)
 {
-    WITH_CPU(s, cpu, c);
+    struct lapic *c = lock_cpu(s, cpu);
+    if (!c)
+        return -EINVAL;
     c->ldr = ldr;
     c->cluster = cluster;
     g_mutex_unlock(&s->lock);
@@ -144,7 +154,9 @@ int apic_set_logical(struct apic_sys *s, unsigned cpu, uint8_t ldr,
 
 int apic_set_tpr(struct apic_sys *s, unsigned cpu, uint8_t tpr)
 {
-    WITH_CPU(s, cpu, c);
+    struct lapic *c = lock_cpu(s, cpu);
+    if (!c)
+        return -EINVAL;
     c->tpr = tpr;
     g_mutex_unlock(&s->lock);
     return 0;
@@ -155,7 +167,9 @@ int apic_set_guest_mode(struct apic_sys *s, unsigned cpu, bool on,
 {
     if (on && (pid & 63))
         return -EINVAL; /* the descriptor is 64-byte aligned (SDM 29.6) */
-    WITH_CPU(s, cpu, c);
+    struct lapic *c = lock_cpu(s, cpu);
+    if (!c)
+        return -EINVAL;
     c->guest = on;
     c->nv = nv;
     c->pid = pid;
@@ -381,7 +395,9 @@ int apic_get_state(struct apic_sys *s, unsigned cpu,
 {
     if (!out)
         return -EINVAL;
-    WITH_CPU(s, cpu, c);
+    struct lapic *c = lock_cpu(s, cpu);
+    if (!c)
+        return -EINVAL;
     *out = c->st;
     out->id = c->id;
     out->x2apic = c->x2apic;
@@ -425,7 +441,9 @@ bool apic_virr_test(struct apic_sys *s, unsigned cpu, uint8_t v)
 
 int apic_ack(struct apic_sys *s, unsigned cpu)
 {
-    WITH_CPU(s, cpu, c);
+    struct lapic *c = lock_cpu(s, cpu);
+    if (!c)
+        return -EINVAL;
     /* SDM 11.8.3.1: PPR = max(TPR class, highest ISR class); a vector is
      * delivered when its class is above PPR's. */
     int isrv = highest(c->st.isr);
@@ -445,7 +463,9 @@ int apic_ack(struct apic_sys *s, unsigned cpu)
 
 int apic_eoi(struct apic_sys *s, unsigned cpu)
 {
-    WITH_CPU(s, cpu, c);
+    struct lapic *c = lock_cpu(s, cpu);
+    if (!c)
+        return -EINVAL;
     int v = highest(c->st.isr);
     bool level = false;
     void (*cb)(void *, uint8_t) = s->eoi_cb;
