@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "reentry.h"
 
 /* ------------------------------------------------------------------ */
 /* Profiles                                                            */
@@ -432,6 +433,8 @@ void vtd_iommu_reset(struct vtd_iommu *u)
 {
     if (!u)
         return;
+    if (vtd_in_callback_(u))
+        return; /* vtd.h threading contract: ignored */
     pthread_mutex_lock(&u->lock);
     atomic_store(&u->root_latched, 0);
     atomic_store(&u->te, false);
@@ -503,7 +506,10 @@ static void trace_mem_read(struct vtd_iommu *u, uint64_t gpa,
         .kind = VTD_EV_MEM_READ, .addr = gpa, .size = (unsigned)len,
         .data = buf, .pasid = VTD_NO_PASID,
     };
+    struct vtd_cb_frame_ f;
+    vtd_cb_enter_(&f, u);
     u->ops.trace(u->opaque, &ev);
+    vtd_cb_exit_(&f);
 }
 
 /* The host's direct pointer for [gpa, gpa + len) (vtd.h: map), or NULL to
@@ -514,7 +520,11 @@ static inline const uint8_t *mem_map(struct vtd_iommu *u, uint64_t gpa,
 {
     if (!u->ops.map || len == 0 || len > 64 || (gpa & 0xfff) + len > 0x1000)
         return NULL;
-    return u->ops.map(u->opaque, gpa, len);
+    struct vtd_cb_frame_ f;
+    vtd_cb_enter_(&f, u);
+    const uint8_t *p = u->ops.map(u->opaque, gpa, len);
+    vtd_cb_exit_(&f);
+    return p;
 }
 
 /* Little-endian 64-bit words with one load or store (the byte loops of
@@ -565,7 +575,10 @@ int vtd_mem_read_(struct vtd_iommu *u, uint64_t gpa, void *buf, size_t len)
             memcpy(out + i, p + i, len - i);
         rc = 0;
     } else {
+        struct vtd_cb_frame_ f;
+        vtd_cb_enter_(&f, u);
         rc = u->ops.read(u->opaque, gpa, buf, len);
+        vtd_cb_exit_(&f);
         if (rc > 0)
             rc = 0;
         if (rc < 0)
@@ -579,7 +592,10 @@ int vtd_mem_read_(struct vtd_iommu *u, uint64_t gpa, void *buf, size_t len)
 int vtd_mem_write_(struct vtd_iommu *u, uint64_t gpa, const void *buf,
                    size_t len)
 {
+    struct vtd_cb_frame_ f;
+    vtd_cb_enter_(&f, u);
     int rc = u->ops.write(u->opaque, gpa, buf, len);
+    vtd_cb_exit_(&f);
     return rc > 0 ? 0 : rc;
 }
 
@@ -589,7 +605,7 @@ int vtd_mem_ldq_(struct vtd_iommu *u, uint64_t gpa, uint64_t *v)
     /* An aligned word never crosses a page: no range check needed. */
     const uint8_t *p = NULL;
     if (u->ops.map)
-        p = (gpa & 7) ? mem_map(u, gpa, 8) : u->ops.map(u->opaque, gpa, 8);
+        p = mem_map(u, gpa, 8);
     if (p) {
         *v = load_word(p);
         if (u->ops.trace) {
@@ -610,8 +626,13 @@ int vtd_mem_ldq_(struct vtd_iommu *u, uint64_t gpa, uint64_t *v)
 int vtd_mem_cmpxchg64_(struct vtd_iommu *u, uint64_t gpa, uint64_t *expected,
                        uint64_t desired)
 {
-    if (u->ops.cmpxchg64)
-        return u->ops.cmpxchg64(u->opaque, gpa, expected, desired);
+    if (u->ops.cmpxchg64) {
+        struct vtd_cb_frame_ f;
+        vtd_cb_enter_(&f, u);
+        int rc = u->ops.cmpxchg64(u->opaque, gpa, expected, desired);
+        vtd_cb_exit_(&f);
+        return rc;
+    }
     uint64_t cur;
     int rc = vtd_mem_ldq_(u, gpa, &cur);
     if (rc < 0)
@@ -627,8 +648,12 @@ int vtd_mem_cmpxchg64_(struct vtd_iommu *u, uint64_t gpa, uint64_t *expected,
 
 void vtd_emit_(struct vtd_iommu *u, const struct vtd_event *ev)
 {
-    if (u->ops.trace)
+    if (u->ops.trace) {
+        struct vtd_cb_frame_ f;
+        vtd_cb_enter_(&f, u);
         u->ops.trace(u->opaque, ev);
+        vtd_cb_exit_(&f);
+    }
 }
 
 void vtd_log_(struct vtd_iommu *u, enum vtd_log_level lvl, const char *fmt,
@@ -641,6 +666,8 @@ void vtd_log_(struct vtd_iommu *u, enum vtd_log_level lvl, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    struct vtd_cb_frame_ f;
+    vtd_cb_enter_(&f, u);
     if (u->ops.log)
         u->ops.log(u->opaque, lvl, buf);
     if (u->ops.trace) {
@@ -648,10 +675,19 @@ void vtd_log_(struct vtd_iommu *u, enum vtd_log_level lvl, const char *fmt,
                                 .pasid = VTD_NO_PASID };
         u->ops.trace(u->opaque, &ev);
     }
+    vtd_cb_exit_(&f);
 }
 
 void vtd_msi_send_(struct vtd_iommu *u, uint64_t addr, uint32_t data)
 {
-    if (u->ops.msi_send)
+    if (u->ops.msi_send) {
+        struct vtd_cb_frame_ f;
+        vtd_cb_enter_(&f, u);
         u->ops.msi_send(u->opaque, addr, data);
+        vtd_cb_exit_(&f);
+    }
 }
+
+/* vtd.h threading contract: the units whose callbacks this thread is in
+ * (reentry.h). */
+_Thread_local const struct vtd_cb_frame_ *vtd_tls_cb_;

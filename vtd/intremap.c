@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "reentry.h"
 #include "posted.h"
 
 /* ------------------------------------------------------------------ */
@@ -302,7 +303,11 @@ static void lint_stale(struct vtd_iommu *u, uint64_t gpa, uint32_t index,
                        uint64_t lo, uint64_t hi)
 {
     uint8_t raw[16];
-    if (u->ops.read(u->opaque, gpa, raw, sizeof(raw)) < 0)
+    struct vtd_cb_frame_ f;
+    vtd_cb_enter_(&f, u);
+    int rc = u->ops.read(u->opaque, gpa, raw, sizeof(raw));
+    vtd_cb_exit_(&f);
+    if (rc < 0)
         return;
     uint64_t tlo = ldq_le(raw), thi = ldq_le(raw + 8);
     if (tlo == lo && thi == hi)
@@ -507,6 +512,8 @@ int vtd_interrupt(struct vtd_iommu *u, const struct vtd_msi_req *req,
     if ((req->addr >> 20) != 0xfee)
         return -EINVAL;
     memset(out, 0, sizeof(*out));
+    if (vtd_in_callback_(u))
+        return -EDEADLK; /* vtd.h threading contract */
 
     /* VT-d 5.1.4: with IRES clear every request is processed in the
      * compatibility format, unchanged. */

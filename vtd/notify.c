@@ -26,6 +26,7 @@
  * leaves the rest of the shadow as it was.
  */
 #include "internal.h"
+#include "reentry.h"
 #include "pasid.h"
 #include "rootctx.h"
 #include "walk.h"
@@ -106,6 +107,8 @@ int vtd_notifier_add(struct vtd_iommu *u, uint16_t sid, uint32_t pasid,
 {
     if (!u || !fn || !out)
         return -EINVAL;
+    if (vtd_in_callback_(u))
+        return -EDEADLK; /* vtd.h threading contract */
     struct vtd_notifier *s = g_try_new0(struct vtd_notifier, 1);
     if (!s)
         return -ENOMEM;
@@ -127,6 +130,8 @@ void vtd_notifier_remove(struct vtd_iommu *u, struct vtd_notifier *s)
 {
     if (!u || !s)
         return;
+    if (vtd_in_callback_(u))
+        return; /* vtd.h threading contract: ignored */
     pthread_mutex_lock(&u->lock);
     struct notify_impl *n = u->notify.impl;
     if (g_ptr_array_remove(n->subs, s))
@@ -435,7 +440,7 @@ static void enum_free(struct enum_ctx *e)
 /* Synchronising a shadow                                              */
 /* ------------------------------------------------------------------ */
 
-static void send(struct vtd_notifier *s, enum vtd_map_kind kind,
+static void send(struct vtd_iommu *u, struct vtd_notifier *s, enum vtd_map_kind kind,
                  const struct shadow_map *m)
 {
     struct vtd_map_event ev = { .kind = kind, .sid = s->sid,
@@ -446,7 +451,10 @@ static void send(struct vtd_notifier *s, enum vtd_map_kind kind,
         ev.gpa = 0;
         ev.perm = 0;
     }
+    struct vtd_cb_frame_ f;
+    vtd_cb_enter_(&f, u);
     s->fn(s->opaque, &ev);
+    vtd_cb_exit_(&f);
 }
 
 static uint64_t map_last(const struct shadow_map *m)
@@ -587,7 +595,7 @@ static int sync_range(struct vtd_iommu *u, struct vtd_notifier *s,
         }
         struct shadow_map copy = *m;
         g_tree_remove(s->shadow, &m->iova); /* frees m */
-        send(s, VTD_UNMAP_EVENT, &copy);
+        send(u, s, VTD_UNMAP_EVENT, &copy);
     }
     g_ptr_array_free(hits, TRUE);
     /* Map what is new or changed, except where a kept entry still sits. */
@@ -602,7 +610,7 @@ static int sync_range(struct vtd_iommu *u, struct vtd_notifier *s,
         struct shadow_map *ins = g_new(struct shadow_map, 1);
         *ins = *n;
         g_tree_insert(s->shadow, &ins->iova, ins);
-        send(s, VTD_MAP_EVENT, ins);
+        send(u, s, VTD_MAP_EVENT, ins);
         maps++;
     }
     g_free(known);
@@ -689,6 +697,8 @@ int vtd_notifier_replay(struct vtd_iommu *u, struct vtd_notifier *s)
 {
     if (!u || !s)
         return -EINVAL;
+    if (vtd_in_callback_(u))
+        return -EDEADLK; /* vtd.h threading contract */
     pthread_mutex_lock(&u->lock);
     struct space sp;
     resolve_space(u, s, &sp);

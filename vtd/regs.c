@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "reentry.h"
 
 /* Side-effect selectors. */
 enum reg_kind {
@@ -616,6 +617,8 @@ int vtd_mmio_read(struct vtd_iommu *u, uint64_t off, unsigned size,
     *val = 0;
     if (!u)
         return -EINVAL;
+    if (vtd_in_callback_(u))
+        return -EDEADLK; /* vtd.h threading contract; not logged */
     if (!access_ok(u, off, size, "read"))
         return -EINVAL;
     pthread_mutex_lock(&u->lock);
@@ -638,6 +641,8 @@ int vtd_mmio_write(struct vtd_iommu *u, uint64_t off, unsigned size,
 {
     if (!u)
         return -EINVAL;
+    if (vtd_in_callback_(u))
+        return -EDEADLK; /* vtd.h threading contract; not logged */
     if (!access_ok(u, off, size, "write"))
         return -EINVAL;
     if (size == 4 && (val >> 32)) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "reentry.h"
 
 #define SNAP_HDR_SIZE 24u
 #define SNAP_CRC_SIZE 4u
@@ -250,6 +251,8 @@ int vtd_save(struct vtd_iommu *u, void *buf, size_t len, size_t *needed)
         *needed = 0;
     if (!u || (!buf && len))
         return -EINVAL;
+    if (vtd_in_callback_(u))
+        return -EDEADLK; /* vtd.h threading contract */
     GByteArray *b = g_byte_array_sized_new(4096);
     g_byte_array_append(b, snap_magic, sizeof(snap_magic));
     put32(b, VTD_SNAPSHOT_VERSION);
@@ -877,6 +880,9 @@ int vtd_load(struct vtd_iommu *u, const void *buf, size_t len, char *errbuf,
         errbuf[0] = '\0';
     if (!u || !buf)
         return fail(errbuf, errlen, -EINVAL, "snapshot: NULL argument");
+    if (vtd_in_callback_(u))
+        return fail(errbuf, errlen, -EDEADLK,
+                    "snapshot: called from a host callback of the unit");
     struct stage s = { 0 };
     int rc = parse(u, buf, len, &s, errbuf, errlen);
     if (rc == 0)

@@ -14,6 +14,7 @@
 
 #include "pasid.h"
 #include "regs.h"
+#include "reentry.h"
 #include "rootctx.h"
 #include "walk.h"
 
@@ -805,6 +806,8 @@ int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
                    (pasid != VTD_NO_PASID && pasid > 0xfffff) ||
                    (unsigned)req->at > VTD_AT_TRANSLATED))
         return -EINVAL;
+    if (G_UNLIKELY(vtd_in_callback_(u)))
+        return -EDEADLK; /* vtd.h threading contract */
     if (G_LIKELY(translate_hit(u, req, out)))
         return 0;
     return translate_miss(u, req, out);

@@ -14,9 +14,33 @@
  *    by an internal lock; an IOTLB hit takes no lock and allocates nothing.
  *  - vtd_iommu_free() must not race with any other call on the same unit.
  *  - Host callbacks may be invoked from whichever thread made the call that
- *    caused them, and may be invoked with the unit's internal lock held: a
- *    callback must not call back into the same unit (except the read-only
- *    vtd_*_str() helpers).
+ *    caused them, and may be invoked with the unit's internal lock held.
+ *  - Re-entrant calls.  From inside a host callback of a unit (read,
+ *    write, cmpxchg64, map, msi_send, log, trace, or a map notifier of
+ *    <vtd/notify.h>), on that callback's thread, the host may call on the
+ *    same unit only what takes no lock and changes nothing:
+ *    vtd_get_stats(), vtd_iommu_cap(), vtd_iommu_ecap(),
+ *    vtd_iommu_mmio_size(), and the unit-less helpers (vtd_*_str(),
+ *    vtd_describe_caps(), vtd_profile_*(), vtd_reg_*()).  Every other call
+ *    on that unit is refused, does nothing, and is not logged:
+ *    vtd_mmio_read() (*val = 0), vtd_mmio_write(), vtd_translate(),
+ *    vtd_interrupt(), vtd_notifier_add(), vtd_notifier_replay(),
+ *    vtd_save() and vtd_load() return -EDEADLK; vtd_iommu_reset() and
+ *    vtd_notifier_remove() return having done nothing; vtd_iommu_free()
+ *    is undefined.  The callback runs in the middle of an operation
+ *    (possibly holding the non-recursive lock), so such a call could
+ *    neither wait for the lock nor see or change a consistent state.
+ *    Consequences for hosts: an msi_send must not deliver through
+ *    vtd_interrupt() of the same unit (the unit's own fault-event,
+ *    invalidation-completion and page-request interrupts are not subject
+ *    to its interrupt remapping, see msi_send); it delivers the MSI as
+ *    given or defers it.  A notifier receives the mapping in its event and
+ *    needs no vtd_translate(); a log or trace hook that wants register
+ *    values reads them after the call that logged returns.  The refusal
+ *    covers any depth (a callback of unit A calling unit B whose callback
+ *    calls A is refused); a callback of A may call another unit B only
+ *    when no callback of B ever calls A (two threads doing both could
+ *    deadlock, which the unit cannot detect).
  *
  * Error convention: functions return 0 on success or a negative errno
  * value for host-side failures (-EINVAL for bad arguments, -ENOMEM, -EIO
