@@ -53,9 +53,26 @@ static void wrote(struct board *b, uint64_t gpa, const void *buf, size_t len)
 /* Host operations given to every unit                                 */
 /* ------------------------------------------------------------------ */
 
+/* Host-failure injection (board.h): the injector of this thread. */
+static _Thread_local board_inject_fn inject_fn;
+static _Thread_local void *inject_ctx;
+
+void board_set_inject(board_inject_fn fn, void *ctx)
+{
+    inject_fn = fn;
+    inject_ctx = ctx;
+}
+
+static bool inject(const struct board_unit *bu, enum board_host_op op)
+{
+    return inject_fn && inject_fn(inject_ctx, bu->idx, op);
+}
+
 static int unit_read(void *opaque, uint64_t gpa, void *buf, size_t len)
 {
     struct board_unit *bu = opaque;
+    if (inject(bu, BOARD_OP_READ))
+        return -EIO;
     return guestmem_read(bu->b->mem, gpa, buf, len);
 }
 
@@ -63,6 +80,8 @@ static int unit_write(void *opaque, uint64_t gpa, const void *buf,
                       size_t len)
 {
     struct board_unit *bu = opaque;
+    if (inject(bu, BOARD_OP_WRITE))
+        return -EIO;
     int rc = guestmem_write(bu->b->mem, gpa, buf, len);
     if (rc == 0)
         wrote(bu->b, gpa, buf, len);
@@ -73,6 +92,8 @@ static int unit_cmpxchg64(void *opaque, uint64_t gpa, uint64_t *expected,
                           uint64_t desired)
 {
     struct board_unit *bu = opaque;
+    if (inject(bu, BOARD_OP_CMPXCHG))
+        return -EIO;
     int rc = guestmem_cmpxchg64(bu->b->mem, gpa, expected, desired);
     if (rc == 0) {
         uint8_t v[8];
@@ -96,6 +117,8 @@ static void unit_msi(void *opaque, uint64_t addr, uint32_t data)
 {
     struct board_unit *bu = opaque;
     struct board *b = bu->b;
+    if (inject(bu, BOARD_OP_MSI))
+        return; /* the host lost the message */
     if (b->apics) {
         struct apic_msg m;
         apic_msg_from_msi(&m, addr, data);

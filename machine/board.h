@@ -129,4 +129,16 @@ int board_deliver(struct board *b, const struct vtd_irq *out);
  * CPUs.  f must outlive its use; the board does not own it. */
 void board_attach_pci(struct board *b, struct pci_func *f);
 
+/* Host-failure injection (tests/test_inject.c, issue 18): while set on
+ * the calling thread, every host call a unit makes (its read, write,
+ * cmpxchg64 and msi_send callbacks) first asks fn(ctx, unit index, op);
+ * true makes that call fail: -EIO, or the MSI is dropped.  NULL clears
+ * it.  Thread-local, so replays on other threads are unaffected. */
+enum board_host_op {
+    BOARD_OP_READ, BOARD_OP_WRITE, BOARD_OP_CMPXCHG, BOARD_OP_MSI,
+};
+typedef bool (*board_inject_fn)(void *ctx, unsigned unit,
+                                enum board_host_op op);
+void board_set_inject(board_inject_fn fn, void *ctx);
+
 #endif /* MACHINE_BOARD_H */
