@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
-targets=${FUZZ_TARGETS:-"mmio tables dmar machine trace"}
+targets=${FUZZ_TARGETS:-"mmio tables dmar machine trace snapshot guest"}
 if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang meson setup build-fuzz -Dfuzzers=true -Dtests=false \
         -Db_sanitize=address,undefined -Db_lundef=false
