@@ -7,7 +7,7 @@
  * notifier) calls every entry point of the same unit while the unit is in
  * the middle of an operation, often holding its non-recursive lock.
  * Before the contract was enforced each of these deadlocked (a second
- * lock of a held GMutex on the same thread); now the refused calls return
+ * lock of the held non-recursive mutex on the same thread); now the refused calls return
  * -EDEADLK (or, for the void ones, do nothing) and the allowed ones
  * (vtd_get_stats, vtd_iommu_cap, ...) work.  A watchdog (alarm) turns a
  * deadlock into a failure; afterwards the unit must still work and no
