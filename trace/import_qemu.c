@@ -8,8 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Register offsets (VT-d 11.4). */
-enum { REG_IQT = 0x88, REG_IQA = 0x90 };
+#include <vtd/layout.h>
 
 struct desc {
     uint64_t hi, lo;
@@ -162,7 +161,7 @@ static void flush_iqt(struct conv *c)
         c->line = l;
     }
     g_string_append_printf(c->body, "mmio write 0x%" PRIx64 " %" PRIu64
-                           " 0x%" PRIx64 "  # L%u IQT\n", c->o->base + REG_IQT,
+                           " 0x%" PRIx64 "  # L%u IQT\n", c->o->base + VTD_REG_IQT,
                            c->pend_size, c->pend_value, c->pend_line);
     c->st->actions++;
     for (guint i = 0; i < c->waits->len; i++) {
@@ -213,20 +212,20 @@ static void on_reg_write(struct conv *c, const char *a)
         return;
     }
     flush_all(c);
-    if (addr == REG_IQA) {
+    if (addr == VTD_REG_IQA) {
         c->iqa = size == 8 ? val : ((c->iqa & ~0xffffffffULL) | val);
         c->head = 0;
-    } else if (addr == REG_IQA + 4 && size == 4) {
+    } else if (addr == VTD_REG_IQA + 4 && size == 4) {
         c->iqa = (c->iqa & 0xffffffffULL) | (val << 32);
         c->head = 0;
     }
-    if (addr == 0x18 && size == 4) {
-        c->ire = (val >> 25) & 1;
-        c->cfi = (val >> 23) & 1;
+    if (addr == VTD_REG_GCMD && size == 4) {
+        c->ire = (val & VTD_GCMD_IRE) != 0;
+        c->cfi = (val & VTD_GCMD_CFI) != 0;
     }
-    if (addr == 0xb8)
-        c->eime = (val >> 11) & 1;
-    if (addr == REG_IQT) {
+    if (addr == VTD_REG_IRTA)
+        c->eime = VTD_FIELD_GET(val, IRTA, EIME);
+    if (addr == VTD_REG_IQT) {
         /* Held back until the descriptors QEMU fetches are known. */
         c->pend_iqt = true;
         c->pend_line = c->line;
