@@ -11,25 +11,8 @@
  */
 #include "internal.h"
 
-/* Descriptor types (6.5.2, type = bits 11:9 and 3:0). */
-enum qi_type {
-    QI_CC = 0x1,        /* context-cache invalidate        6.5.2.1 */
-    QI_IOTLB = 0x2,     /* IOTLB invalidate                6.5.2.3 */
-    QI_DEVTLB = 0x3,    /* device-TLB invalidate           6.5.2.5 */
-    QI_IEC = 0x4,       /* interrupt entry cache           6.5.2.8 */
-    QI_WAIT = 0x5,      /* invalidation wait               6.5.2.9 */
-    QI_PIOTLB = 0x6,    /* PASID-based IOTLB               6.5.2.4 */
-    QI_PC = 0x7,        /* PASID-cache invalidate          6.5.2.2 */
-    QI_PDEVTLB = 0x8,   /* PASID-based device-TLB          6.5.2.6 */
-    QI_PGRP_RESP = 0x9, /* page group response (7.6)               */
-    QI_HPT = 0xa,       /* HPT cache invalidate            6.5.2.7 */
-};
-
-/* Descriptor fields (QD_*, Figures 6-1 to 6-9): <vtd/layout.h>. */
-
-/* PFSID[3:0] 15:12 and PFSID[15:4] 63:52 of device-TLB descriptors,
- * reserved without ECAP.DIT. */
-#define QD_PFSID_MASK 0xfff000000000f000ULL
+/* Descriptor types (enum vtd_inv_type), fields (QD_*, Figures 6-1 to
+ * 6-9) and reserved masks (VTD_QD_*_RSVD*): <vtd/layout.h>. */
 
 void vtd_qi_reset_(struct vtd_iommu *u)
 {
@@ -158,6 +141,230 @@ static uint64_t page_addr(const struct vtd_iommu *u, uint64_t hi,
     return hi & QD_HI_ADDR_MASK & mask & ~bits_mask(0, 12 + am);
 }
 
+/* A descriptor's reserved bits (low and high qword) are all zero. */
+static bool rsvd_clear(const uint64_t *q, uint64_t rsvd0, uint64_t rsvd1)
+{
+    return !(q[0] & rsvd0) && !(q[1] & rsvd1);
+}
+
+static uint16_t desc_did(const struct vtd_iommu *u, const uint64_t *q)
+{
+    return (uint16_t)(field_get(q[0], QD, DID) & vtd_did_mask_(u->cap));
+}
+
+/* Reserved fault: set *why, return the IQEI code that stops the queue. */
+static enum vtd_iqei rsvd(const char **why, const char *what)
+{
+    *why = what;
+    return VTD_IQEI_RSVD;
+}
+
+/* A completed descriptor: count it (waits and page responses are not
+ * invalidations) and trace it. */
+static enum vtd_iqei done(struct vtd_iommu *u, const struct qi_ctx *c,
+                          const uint64_t *q, const char *what, bool counted)
+{
+    if (counted)
+        vtd_count_(u, invalidations);
+    emit_desc(u, what, q, c->wide ? 4 : 2);
+    return VTD_IQEI_NONE;
+}
+
+/*
+ * One function per descriptor type: validate, then perform.  Each returns
+ * VTD_IQEI_NONE when the descriptor completed, or the IQEI code that stops
+ * the queue with *why set.
+ */
+
+/* 6.5.2.1 Context-cache invalidate. */
+static enum vtd_iqei desc_cc(struct vtd_iommu *u, const struct qi_ctx *c,
+                             const uint64_t *q, const char **why)
+{
+    if (!rsvd_clear(q, VTD_QD_CC_RSVD0, VTD_QD_CC_RSVD1))
+        return rsvd(why, "context-cache descriptor reserved bits set");
+    unsigned g = (unsigned)field_get(q[0], QD, G);
+    if (g == 0)
+        return rsvd(why,
+                    "context-cache descriptor with reserved granularity 00b");
+    /* 6.5.2.1: the context cache is not tagged by DID in scalable
+     * mode: domain-selective is done as global. */
+    if (c->ttm == VTD_TTM_SCALABLE && g == VTD_INV_DOMAIN)
+        g = VTD_INV_GLOBAL;
+    vtd_cache_inv_context_(u, g, desc_did(u, q),
+                           (uint16_t)field_get(q[0], QD_CC, SID),
+                           (unsigned)field_get(q[0], QD_CC, FM));
+    return done(u, c, q, "context", true);
+}
+
+/* 6.5.2.3 IOTLB invalidate. */
+static enum vtd_iqei desc_iotlb(struct vtd_iommu *u, const struct qi_ctx *c,
+                                const uint64_t *q, const char **why)
+{
+    if (!rsvd_clear(q, VTD_QD_IOTLB_RSVD0, VTD_QD_IOTLB_RSVD1))
+        return rsvd(why, "IOTLB descriptor reserved bits set");
+    unsigned g = (unsigned)field_get(q[0], QD, G);
+    unsigned am = (unsigned)field_get(q[1], QD_HI, AM);
+    if (g == 0)
+        return rsvd(why, "IOTLB descriptor with reserved granularity 00b");
+    if (g == VTD_INV_PAGE && !field_get(u->cap, CAP, PSI))
+        return rsvd(why, "page-selective IOTLB descriptor without CAP.PSI");
+    if (g == VTD_INV_PAGE && am > field_get(u->cap, CAP, MAMV))
+        return rsvd(why, "IOTLB descriptor AM above CAP.MAMV");
+    /* DR/DW: nothing is in flight, draining is immediate. */
+    vtd_cache_inv_iotlb_(u, g, desc_did(u, q),
+                         g == VTD_INV_PAGE ? page_addr(u, q[1], am) : 0,
+                         g == VTD_INV_PAGE ? am : 0,
+                         field_get(q[1], QD_HI, IH));
+    return done(u, c, q, "iotlb", true);
+}
+
+/* PFSID is reserved in device-TLB descriptors without ECAP.DIT. */
+static uint64_t pfsid_rsvd(const struct vtd_iommu *u)
+{
+    return field_get(u->ecap, ECAP, DIT) ? 0 : VTD_QD_DEV_PFSID_RSVD;
+}
+
+/* 6.5.2.5 Device-TLB invalidate.  Device-TLBs live in the endpoints; the
+ * model has none to invalidate and no response can time out. */
+static enum vtd_iqei desc_devtlb(struct vtd_iommu *u, const struct qi_ctx *c,
+                                 const uint64_t *q, const char **why)
+{
+    if (!rsvd_clear(q, VTD_QD_DEVTLB_RSVD0 | pfsid_rsvd(u),
+                    VTD_QD_DEVTLB_RSVD1))
+        return rsvd(why, "device-TLB descriptor reserved bits set");
+    return done(u, c, q, "devtlb", true);
+}
+
+/* 6.5.2.8 Interrupt entry cache invalidate. */
+static enum vtd_iqei desc_iec(struct vtd_iommu *u, const struct qi_ctx *c,
+                              const uint64_t *q, const char **why)
+{
+    if (!rsvd_clear(q, VTD_QD_IEC_RSVD0, VTD_QD_IEC_RSVD1))
+        return rsvd(why, "interrupt entry cache descriptor reserved bits set");
+    vtd_ir_inv_iec_(u, !field_get(q[0], QD_IEC, G),
+                    (uint16_t)field_get(q[0], QD_IEC, IIDX),
+                    (unsigned)field_get(q[0], QD_IEC, IM));
+    return done(u, c, q, "iec", true);
+}
+
+/* 6.5.2.9 Invalidation wait. */
+static enum vtd_iqei desc_wait(struct vtd_iommu *u, const struct qi_ctx *c,
+                               const uint64_t *q, const char **why)
+{
+    uint64_t rsvd0 = VTD_QD_WAIT_RSVD0;
+    if (!field_get(u->ecap, ECAP, PDS))
+        rsvd0 |= QD_WAIT_PD_MASK;
+    if (!rsvd_clear(q, rsvd0, VTD_QD_WAIT_RSVD1))
+        return rsvd(why, "wait descriptor reserved bits set");
+    /* 6.5.2.9: SW and IF may both be set; status write first. */
+    if (field_get(q[0], QD_WAIT, SW)) {
+        uint64_t addr = (q[1] & QD_WAIT_HI_ADDR_MASK) & vtd_haw_mask_(u);
+        uint32_t data = (uint32_t)field_get(q[0], QD_WAIT, DATA);
+        uint8_t b[4] = { (uint8_t)data, (uint8_t)(data >> 8),
+                         (uint8_t)(data >> 16), (uint8_t)(data >> 24) };
+        if (vtd_mem_write_(u, addr, b, 4) < 0)
+            vtd_log_(u, VTD_LOG_ERROR,
+                     "wait descriptor status write to 0x%llx failed "
+                     "(not memory; VT-d 6.5.2.9: undefined)",
+                     (unsigned long long)addr);
+    }
+    if (field_get(q[0], QD_WAIT, IF))
+        wait_interrupt(u);
+    return done(u, c, q, "wait", false);
+}
+
+/* 6.5.2.4 PASID-based IOTLB invalidate. */
+static enum vtd_iqei desc_piotlb(struct vtd_iommu *u, const struct qi_ctx *c,
+                                 const uint64_t *q, const char **why)
+{
+    if (!rsvd_clear(q, VTD_QD_PIOTLB_RSVD0, VTD_QD_PIOTLB_RSVD1))
+        return rsvd(why, "PASID-based IOTLB descriptor reserved bits set");
+    unsigned g = (unsigned)field_get(q[0], QD, G);
+    unsigned am = (unsigned)field_get(q[1], QD_HI, AM);
+    /* 6.5.2.4: 10b PASID-selective, 11b page-selective within PASID;
+     * 00b and 01b reserved. */
+    if (g != VTD_QD_PIOTLB_PASID && g != VTD_QD_PIOTLB_PAGE)
+        return rsvd(why,
+                    "PASID-based IOTLB descriptor with reserved granularity");
+    bool page = g == VTD_QD_PIOTLB_PAGE;
+    if (page && am > field_get(u->cap, CAP, MAMV))
+        return rsvd(why, "PASID-based IOTLB descriptor AM above CAP.MAMV");
+    vtd_cache_inv_piotlb_(u, page ? VTD_INV_PAGE : VTD_INV_PASID,
+                          desc_did(u, q),
+                          (uint32_t)field_get(q[0], QD, PASID),
+                          page ? page_addr(u, q[1], am) : 0,
+                          page ? am : 0, field_get(q[1], QD_HI, IH));
+    return done(u, c, q, "piotlb", true);
+}
+
+/* 6.5.2.2 PASID-cache invalidate. */
+static enum vtd_iqei desc_pc(struct vtd_iommu *u, const struct qi_ctx *c,
+                             const uint64_t *q, const char **why)
+{
+    if (!rsvd_clear(q, VTD_QD_PC_RSVD0, VTD_QD_PC_RSVD1))
+        return rsvd(why, "PASID-cache descriptor reserved bits set");
+    /* 6.5.2.2: 00b domain, 01b PASID within domain, 11b global, 10b
+     * reserved. */
+    static const unsigned gran[4] = {
+        [VTD_QD_PC_DOMAIN] = VTD_INV_DOMAIN,
+        [VTD_QD_PC_PASID] = VTD_INV_PASID,
+        [VTD_QD_PC_GLOBAL] = VTD_INV_GLOBAL,
+    };
+    unsigned g = gran[field_get(q[0], QD, G)];
+    if (g == 0)
+        return rsvd(why, "PASID-cache descriptor with reserved granularity 10b");
+    vtd_cache_inv_pasid_(u, g, desc_did(u, q),
+                         (uint32_t)field_get(q[0], QD, PASID));
+    return done(u, c, q, "pasid", true);
+}
+
+/* 6.5.2.6 PASID-based device-TLB invalidate (nothing to invalidate, as
+ * for 6.5.2.5). */
+static enum vtd_iqei desc_pdevtlb(struct vtd_iommu *u, const struct qi_ctx *c,
+                                  const uint64_t *q, const char **why)
+{
+    if (!rsvd_clear(q, VTD_QD_PDEVTLB_RSVD0 | pfsid_rsvd(u),
+                    VTD_QD_PDEVTLB_RSVD1))
+        return rsvd(why,
+                    "PASID-based device-TLB descriptor reserved bits set");
+    return done(u, c, q, "devtlb", true);
+}
+
+/* 7.6 Page group response: page requests are not modelled, nothing to
+ * respond to. */
+static enum vtd_iqei desc_pgrp_resp(struct vtd_iommu *u,
+                                    const struct qi_ctx *c,
+                                    const uint64_t *q, const char **why)
+{
+    (void)why;
+    return done(u, c, q, "page-response", false);
+}
+
+/* Table 26: legacy mode accepts 1h-5h in either width; scalable and
+ * abort-DMA modes 1h-Ah (256-bit only, checked by the caller); each type
+ * also needs its capability.  HPT caching (Ah) is not modelled. */
+static bool type_valid(const struct vtd_iommu *u, unsigned type, bool legacy)
+{
+    switch (type) {
+    case VTD_INV_CC:
+    case VTD_INV_IOTLB:
+    case VTD_INV_IEC:
+    case VTD_INV_WAIT:
+        return true;
+    case VTD_INV_DEVTLB:
+        return field_get(u->ecap, ECAP, DT);
+    case VTD_INV_PIOTLB:
+    case VTD_INV_PC:
+        return !legacy;
+    case VTD_INV_PDEVTLB:
+        return !legacy && field_get(u->ecap, ECAP, DT);
+    case VTD_INV_PGRP_RESP:
+        return !legacy && field_get(u->ecap, ECAP, PRS);
+    default:
+        return false;
+    }
+}
+
 /*
  * Validate and perform one descriptor.  Returns VTD_IQEI_NONE when it
  * completed, or the IQEI code that stops the queue.
@@ -165,210 +372,40 @@ static uint64_t page_addr(const struct vtd_iommu *u, uint64_t hi,
 static enum vtd_iqei do_desc(struct vtd_iommu *u, const struct qi_ctx *c,
                              const uint64_t *q, const char **why)
 {
-    unsigned nq = c->wide ? 4 : 2;
     unsigned type = (unsigned)(field_get(q[0], QD, TYPE_LO) |
                                field_get(q[0], QD, TYPE_HI) << 4);
-    bool legacy = c->ttm == VTD_TTM_LEGACY;
-    bool dit = field_get(u->ecap, ECAP, DIT);
-    uint64_t rsvd0, rsvd1;
-    uint16_t didm = vtd_did_mask_(u->cap);
-
-    /* Table 26: legacy mode accepts 1h-5h in either width; scalable and
-     * abort-DMA modes 1h-Ah (256-bit only, checked by the caller);
-     * each type also needs its capability. */
-    bool known = type >= QI_CC && type <= QI_HPT;
-    if (!known || (legacy && type > QI_WAIT) ||
-        ((type == QI_DEVTLB || type == QI_PDEVTLB) &&
-         !field_get(u->ecap, ECAP, DT)) ||
-        (type == QI_PGRP_RESP && !field_get(u->ecap, ECAP, PRS)) ||
-        type == QI_HPT) {
+    if (!type_valid(u, type, c->ttm == VTD_TTM_LEGACY)) {
         *why = "invalid descriptor type for this mode (Table 26)";
         return VTD_IQEI_TYPE;
     }
     /* The upper half of a 256-bit slot is reserved for every type this
      * model accepts (128-bit types are zero-padded, 6.5.2.1 ff). */
-    if (c->wide && (q[2] || q[3])) {
-        *why = "bits 255:128 not zero";
-        return VTD_IQEI_RSVD;
-    }
+    if (c->wide && (q[2] || q[3]))
+        return rsvd(why, "bits 255:128 not zero");
 
     switch (type) {
-    case QI_CC: {
-        rsvd0 = 0x1c0 | 0xf000 | 0xfffc000000000000ULL;
-        if ((q[0] & rsvd0) || q[1]) {
-            *why = "context-cache descriptor reserved bits set";
-            return VTD_IQEI_RSVD;
-        }
-        unsigned g = (unsigned)field_get(q[0], QD, G);
-        if (g == 0) {
-            *why = "context-cache descriptor with reserved granularity 00b";
-            return VTD_IQEI_RSVD;
-        }
-        /* 6.5.2.1: the context cache is not tagged by DID in scalable
-         * mode: domain-selective is done as global. */
-        if (c->ttm == VTD_TTM_SCALABLE && g == VTD_INV_DOMAIN)
-            g = VTD_INV_GLOBAL;
-        vtd_cache_inv_context_(u, g,
-                               (uint16_t)(field_get(q[0], QD, DID) & didm),
-                               (uint16_t)field_get(q[0], QD_CC, SID),
-                               (unsigned)field_get(q[0], QD_CC, FM));
-        vtd_count_(u, invalidations);
-        emit_desc(u, "context", q, nq);
-        return VTD_IQEI_NONE;
-    }
-    case QI_IOTLB: {
-        rsvd0 = 0x100 | 0xf000 | 0xffffffff00000000ULL;
-        rsvd1 = 0xf80;
-        if ((q[0] & rsvd0) || (q[1] & rsvd1)) {
-            *why = "IOTLB descriptor reserved bits set";
-            return VTD_IQEI_RSVD;
-        }
-        unsigned g = (unsigned)field_get(q[0], QD, G);
-        unsigned am = (unsigned)field_get(q[1], QD_HI, AM);
-        if (g == 0) {
-            *why = "IOTLB descriptor with reserved granularity 00b";
-            return VTD_IQEI_RSVD;
-        }
-        if (g == VTD_INV_PAGE && !field_get(u->cap, CAP, PSI)) {
-            *why = "page-selective IOTLB descriptor without CAP.PSI";
-            return VTD_IQEI_RSVD;
-        }
-        if (g == VTD_INV_PAGE && am > field_get(u->cap, CAP, MAMV)) {
-            *why = "IOTLB descriptor AM above CAP.MAMV";
-            return VTD_IQEI_RSVD;
-        }
-        /* DR/DW: nothing is in flight, draining is immediate. */
-        vtd_cache_inv_iotlb_(u, g,
-                             (uint16_t)(field_get(q[0], QD, DID) & didm),
-                             g == VTD_INV_PAGE ? page_addr(u, q[1], am) : 0,
-                             g == VTD_INV_PAGE ? am : 0,
-                             field_get(q[1], QD_HI, IH));
-        vtd_count_(u, invalidations);
-        emit_desc(u, "iotlb", q, nq);
-        return VTD_IQEI_NONE;
-    }
-    case QI_DEVTLB:
-        rsvd0 = 0x1f0 | 0xffe00000 | 0x000f000000000000ULL;
-        if (!dit)
-            rsvd0 |= QD_PFSID_MASK;
-        rsvd1 = 0xffe;
-        if ((q[0] & rsvd0) || (q[1] & rsvd1)) {
-            *why = "device-TLB descriptor reserved bits set";
-            return VTD_IQEI_RSVD;
-        }
-        /* Device-TLBs live in the endpoints; the model has none to
-         * invalidate and no response can time out. */
-        vtd_count_(u, invalidations);
-        emit_desc(u, "devtlb", q, nq);
-        return VTD_IQEI_NONE;
-    case QI_IEC:
-        rsvd0 = 0x1e0 | 0x07fff000 | 0xffff000000000000ULL;
-        if ((q[0] & rsvd0) || q[1]) {
-            *why = "interrupt entry cache descriptor reserved bits set";
-            return VTD_IQEI_RSVD;
-        }
-        vtd_ir_inv_iec_(u, !field_get(q[0], QD_IEC, G),
-                        (uint16_t)field_get(q[0], QD_IEC, IIDX),
-                        (unsigned)field_get(q[0], QD_IEC, IM));
-        vtd_count_(u, invalidations);
-        emit_desc(u, "iec", q, nq);
-        return VTD_IQEI_NONE;
-    case QI_WAIT: {
-        rsvd0 = 0x100 | 0xfffff000;
-        if (!field_get(u->ecap, ECAP, PDS))
-            rsvd0 |= QD_WAIT_PD_MASK;
-        rsvd1 = 0x3;
-        if ((q[0] & rsvd0) || (q[1] & rsvd1)) {
-            *why = "wait descriptor reserved bits set";
-            return VTD_IQEI_RSVD;
-        }
-        /* 6.5.2.9: SW and IF may both be set; status write first. */
-        if (field_get(q[0], QD_WAIT, SW)) {
-            uint64_t addr = (q[1] & QD_WAIT_HI_ADDR_MASK) &
-                            vtd_haw_mask_(u);
-            uint32_t data = (uint32_t)field_get(q[0], QD_WAIT, DATA);
-            uint8_t b[4] = { (uint8_t)data, (uint8_t)(data >> 8),
-                             (uint8_t)(data >> 16), (uint8_t)(data >> 24) };
-            if (vtd_mem_write_(u, addr, b, 4) < 0)
-                vtd_log_(u, VTD_LOG_ERROR,
-                         "wait descriptor status write to 0x%llx failed "
-                         "(not memory; VT-d 6.5.2.9: undefined)",
-                         (unsigned long long)addr);
-        }
-        if (field_get(q[0], QD_WAIT, IF))
-            wait_interrupt(u);
-        emit_desc(u, "wait", q, nq);
-        return VTD_IQEI_NONE;
-    }
-    case QI_PIOTLB: {
-        rsvd0 = 0x1c0 | 0xf000 | 0xfff0000000000000ULL;
-        rsvd1 = 0xf80;
-        if ((q[0] & rsvd0) || (q[1] & rsvd1)) {
-            *why = "PASID-based IOTLB descriptor reserved bits set";
-            return VTD_IQEI_RSVD;
-        }
-        unsigned g = (unsigned)field_get(q[0], QD, G);
-        unsigned am = (unsigned)field_get(q[1], QD_HI, AM);
-        /* 6.5.2.4: 10b PASID-selective, 11b page-selective within
-         * PASID; 00b and 01b reserved. */
-        if (g < 2) {
-            *why = "PASID-based IOTLB descriptor with reserved granularity";
-            return VTD_IQEI_RSVD;
-        }
-        if (g == 3 && am > field_get(u->cap, CAP, MAMV)) {
-            *why = "PASID-based IOTLB descriptor AM above CAP.MAMV";
-            return VTD_IQEI_RSVD;
-        }
-        vtd_cache_inv_piotlb_(u, g == 3 ? VTD_INV_PAGE : VTD_INV_PASID,
-                              (uint16_t)(field_get(q[0], QD, DID) & didm),
-                              (uint32_t)field_get(q[0], QD, PASID),
-                              g == 3 ? page_addr(u, q[1], am) : 0,
-                              g == 3 ? am : 0, field_get(q[1], QD_HI, IH));
-        vtd_count_(u, invalidations);
-        emit_desc(u, "piotlb", q, nq);
-        return VTD_IQEI_NONE;
-    }
-    case QI_PC: {
-        rsvd0 = 0x1c0 | 0xf000 | 0xfff0000000000000ULL;
-        if ((q[0] & rsvd0) || q[1]) {
-            *why = "PASID-cache descriptor reserved bits set";
-            return VTD_IQEI_RSVD;
-        }
-        /* 6.5.2.2: 00b domain, 01b PASID within domain, 11b global,
-         * 10b reserved. */
-        unsigned g = (unsigned)field_get(q[0], QD, G);
-        static const unsigned gran[4] = { VTD_INV_DOMAIN, VTD_INV_PASID, 0,
-                                          VTD_INV_GLOBAL };
-        if (gran[g] == 0) {
-            *why = "PASID-cache descriptor with reserved granularity 10b";
-            return VTD_IQEI_RSVD;
-        }
-        vtd_cache_inv_pasid_(u, gran[g],
-                             (uint16_t)(field_get(q[0], QD, DID) & didm),
-                             (uint32_t)field_get(q[0], QD, PASID));
-        vtd_count_(u, invalidations);
-        emit_desc(u, "pasid", q, nq);
-        return VTD_IQEI_NONE;
-    }
-    case QI_PDEVTLB:
-        rsvd0 = dit ? 0 : QD_PFSID_MASK;
-        rsvd1 = 0x7fe;
-        if ((q[0] & rsvd0) || (q[1] & rsvd1)) {
-            *why = "PASID-based device-TLB descriptor reserved bits set";
-            return VTD_IQEI_RSVD;
-        }
-        vtd_count_(u, invalidations);
-        emit_desc(u, "devtlb", q, nq);
-        return VTD_IQEI_NONE;
-    case QI_PGRP_RESP:
-        /* Page requests are not modelled: nothing to respond to. */
-        emit_desc(u, "page-response", q, nq);
-        return VTD_IQEI_NONE;
+    case VTD_INV_CC:
+        return desc_cc(u, c, q, why);
+    case VTD_INV_IOTLB:
+        return desc_iotlb(u, c, q, why);
+    case VTD_INV_DEVTLB:
+        return desc_devtlb(u, c, q, why);
+    case VTD_INV_IEC:
+        return desc_iec(u, c, q, why);
+    case VTD_INV_WAIT:
+        return desc_wait(u, c, q, why);
+    case VTD_INV_PIOTLB:
+        return desc_piotlb(u, c, q, why);
+    case VTD_INV_PC:
+        return desc_pc(u, c, q, why);
+    case VTD_INV_PDEVTLB:
+        return desc_pdevtlb(u, c, q, why);
+    case VTD_INV_PGRP_RESP:
+        return desc_pgrp_resp(u, c, q, why);
     default:
-        break;
+        *why = "invalid descriptor type";
+        return VTD_IQEI_TYPE;
     }
-    *why = "invalid descriptor type";
-    return VTD_IQEI_TYPE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -400,7 +437,7 @@ void vtd_qi_tail_written_locked_(struct vtd_iommu *u)
     bool smts = field_get(u->ecap, ECAP, SMTS);
     bool adms = field_get(u->ecap, ECAP, ADMS);
     /* 11.4.9.9 IQEI 7: the latched TTM is reserved or unsupported. */
-    if (c.ttm == 2 || (c.ttm == VTD_TTM_SCALABLE && !smts) ||
+    if (c.ttm == VTD_TTM_RSVD || (c.ttm == VTD_TTM_SCALABLE && !smts) ||
         (c.ttm == VTD_TTM_ABORT && !adms)) {
         queue_error(u, VTD_IQEI_TTM, head, "invalid RTADDR.TTM");
         return;
@@ -414,7 +451,7 @@ void vtd_qi_tail_written_locked_(struct vtd_iommu *u)
         return;
     }
     /* IQEI 6: with DW=1, IQT bit 4 must be 0 (11.4.9.2). */
-    if (c.wide && (tail & 0x10)) {
+    if (c.wide && (tail & VTD_IQ_PTR_ODD_MASK)) {
         queue_error(u, VTD_IQEI_TAIL_ALIGN, head,
                     "IQT not aligned to 256-bit descriptors");
         return;

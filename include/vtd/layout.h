@@ -316,7 +316,8 @@ VTD_FIELD(ECAP, IRREQ, 62, 1);
 /* 11.4.5 Root table address */
 VTD_FIELD(RTADDR, TTM, 10, 2);
 VTD_FIELD(RTADDR, RTA, 12, 52);
-enum { VTD_TTM_LEGACY = 0, VTD_TTM_SCALABLE = 1, VTD_TTM_ABORT = 3 };
+enum { VTD_TTM_LEGACY = 0, VTD_TTM_SCALABLE = 1, VTD_TTM_RSVD = 2,
+       VTD_TTM_ABORT = 3 };
 
 /* 11.4.6.1 Context command */
 VTD_FIELD(CCMD, DID, 0, 16);
@@ -372,6 +373,8 @@ VTD_FIELD(PMEN, EPM, 31, 1);
 
 /* 11.4.9.1-3 Invalidation queue head, tail (QH/QT bits 18:4), address */
 VTD_FIELD(IQ, PTR, 4, 15);
+/* Bit 4 of IQT must be 0 with 256-bit descriptors (IQA.DW = 1). */
+VTD_FIELD(IQ, PTR_ODD, 4, 1);
 VTD_FIELD(IQA, QS, 0, 3);
 VTD_FIELD(IQA, DW, 11, 1);
 VTD_FIELD(IQA, IQA, 12, 52);
@@ -636,6 +639,36 @@ VTD_FIELD(QD_WAIT, FN, 6, 1);
 VTD_FIELD(QD_WAIT, PD, 7, 1);
 VTD_FIELD(QD_WAIT, DATA, 32, 32);
 VTD_FIELD(QD_WAIT_HI, ADDR, 2, 62);
+/* Reserved bits of each descriptor (6.5.2.1-6.5.2.9, Figures 6-1 to
+ * 6-9): RSVD0 the low qword, RSVD1 the high one.  Bits 255:128 of a
+ * 256-bit slot are reserved for every type (6.5.2). */
+/* Context-cache: 8:6, 15:12, 63:50; high qword all. */
+#define VTD_QD_CC_RSVD0      UINT64_C(0xfffc00000000f1c0)
+#define VTD_QD_CC_RSVD1      UINT64_C(0xffffffffffffffff)
+/* IOTLB: 8, 15:12, 63:32; high 75:71. */
+#define VTD_QD_IOTLB_RSVD0   UINT64_C(0xffffffff0000f100)
+#define VTD_QD_IOTLB_RSVD1   UINT64_C(0x0000000000000f80)
+/* Device-TLB: 8:4, 31:21, 51:48; high 75:65.  PFSID (15:12, 63:52) is
+ * reserved too without ECAP.DIT: VTD_QD_DEV_PFSID_RSVD. */
+#define VTD_QD_DEVTLB_RSVD0  UINT64_C(0x000f0000ffe001f0)
+#define VTD_QD_DEVTLB_RSVD1  UINT64_C(0x0000000000000ffe)
+#define VTD_QD_DEV_PFSID_RSVD UINT64_C(0xfff000000000f000)
+/* Interrupt entry cache: 8:5, 26:12, 63:48; high qword all. */
+#define VTD_QD_IEC_RSVD0     UINT64_C(0xffff000007fff1e0)
+#define VTD_QD_IEC_RSVD1     UINT64_C(0xffffffffffffffff)
+/* Invalidation wait: 8, 31:12 (PD, bit 7, without ECAP.PDS); high 65:64. */
+#define VTD_QD_WAIT_RSVD0    UINT64_C(0x00000000fffff100)
+#define VTD_QD_WAIT_RSVD1    UINT64_C(0x0000000000000003)
+/* PASID-based IOTLB: 8:6, 15:12, 63:52; high 75:71. */
+#define VTD_QD_PIOTLB_RSVD0  UINT64_C(0xfff000000000f1c0)
+#define VTD_QD_PIOTLB_RSVD1  UINT64_C(0x0000000000000f80)
+/* PASID-cache: 8:6, 15:12, 63:52; high qword all. */
+#define VTD_QD_PC_RSVD0      UINT64_C(0xfff000000000f1c0)
+#define VTD_QD_PC_RSVD1      UINT64_C(0xffffffffffffffff)
+/* PASID-based device-TLB: low qword only PFSID without ECAP.DIT; high
+ * 74:65. */
+#define VTD_QD_PDEVTLB_RSVD0 UINT64_C(0x0000000000000000)
+#define VTD_QD_PDEVTLB_RSVD1 UINT64_C(0x00000000000007fe)
 /* Granularities (G) of the descriptors. */
 enum {
     VTD_QD_CC_GLOBAL = 1, VTD_QD_CC_DOMAIN = 2, VTD_QD_CC_DEVICE = 3,
