@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report/coverage.h"
 #include "trace/replay.h"
 #include "trace/trace.h"
 #include "tools/bench.h"
@@ -19,7 +20,7 @@
 #include "tools/import_cmd.h"
 #include "tools/inspect_cmd.h"
 
-enum { EXIT_PASS = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2 };
+enum { EXIT_PASS = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2, EXIT_GAPS = 3 };
 
 static const char *const main_usage =
     "usage: vtdemu COMMAND [OPTIONS] [ARGS]\n"
@@ -59,6 +60,7 @@ struct junit_file {
 
 struct out_ctx {
     bool tap, quiet, explain;
+    FILE *out;              /* verdicts: stdout, or stderr with --json */
     GArray *junit;          /* struct junit_file, or NULL */
     unsigned long tap_n;
     unsigned long file_failed, file_total;
@@ -105,11 +107,11 @@ static void on_result(void *vctx, const struct replay_result *r)
         return;
     }
     if (!r->pass)
-        printf("%s:%u: FAIL %s: expected %s, got %s\n    %s\n", r->file,
-               r->line, r->what, r->expected, r->actual, r->text);
+        fprintf(o->out, "%s:%u: FAIL %s: expected %s, got %s\n    %s\n",
+                r->file, r->line, r->what, r->expected, r->actual, r->text);
     else if (o->explain)
-        printf("%s:%u: pass %s: %s\n", r->file, r->line, r->what,
-               r->actual);
+        fprintf(o->out, "%s:%u: pass %s: %s\n", r->file, r->line, r->what,
+                r->actual);
 }
 
 static void on_explain(void *vctx, const char *file, unsigned line,
@@ -121,7 +123,7 @@ static void on_explain(void *vctx, const char *file, unsigned line,
     if (o->tap)
         printf("# %s\n", text);
     else
-        printf("    %s\n", text);
+        fprintf(o->out, "    %s\n", text);
 }
 
 static void xml_escaped(FILE *f, const char *s)
@@ -231,7 +233,8 @@ static void progress(bool tty, gint64 start, size_t i, size_t n,
 static int replay_main(int argc, char **argv, bool run)
 {
     const char *cmd = run ? "run" : "replay";
-    gboolean explain = FALSE, tap = FALSE, quiet = FALSE;
+    gboolean explain = FALSE, tap = FALSE, quiet = FALSE, coverage = FALSE,
+             json = FALSE;
     gchar *junit = NULL;
     GOptionEntry entries[] = {
         { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
@@ -242,6 +245,13 @@ static int replay_main(int argc, char **argv, bool run)
           "Also write a JUnit XML report to FILE", "FILE" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
           "Print only failures and the closing line", NULL },
+        { "coverage", 0, 0, G_OPTION_ARG_NONE, &coverage,
+          "After the verdicts, report which spec rules the traces "
+          "exercised and which implemented rules none did (the gaps)",
+          NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+          "With --coverage: write the report as JSON on standard output "
+          "(verdicts go to standard error)", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     GOptionContext *oc = g_option_context_new(
@@ -261,8 +271,14 @@ static int replay_main(int argc, char **argv, bool run)
         "expectation.  Directories are searched for *.vtdt files.  Prints a\n"
         "verdict per failing expectation (file:line, expected, actual), a\n"
         "PASS/FAIL line per file and finally 'N passed, M failed'.\n"
-        "Exit status: 0 all passed, 1 an expectation failed, 2 usage,\n"
-        "parse or trace error.");
+        "With --coverage it then reports, for every spec rule the model\n"
+        "can raise or take (<vtd/rules.h>, docs/coverage.md), how often\n"
+        "the traces hit it and which traces did, and lists the implemented\n"
+        "rules no trace exercised (the gaps); --json writes that report as\n"
+        "JSON on standard output and the verdicts on standard error.\n"
+        "Exit status: 0 all passed (and, with --coverage, no gap), 1 an\n"
+        "expectation failed, 2 usage, parse or trace error, 3 (with\n"
+        "--coverage) all passed but some implemented rule has no trace.");
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *err = NULL;
     if (!g_option_context_parse(oc, &argc, &argv, &err)) {
@@ -272,6 +288,17 @@ static int replay_main(int argc, char **argv, bool run)
         return EXIT_USAGE;
     }
     g_option_context_free(oc);
+    if (json && !coverage) {
+        fprintf(stderr, "vtdemu %s: --json needs --coverage\n", cmd);
+        g_free(junit);
+        return EXIT_USAGE;
+    }
+    if (coverage && tap) {
+        fprintf(stderr, "vtdemu %s: --coverage and --tap do not combine\n",
+                cmd);
+        g_free(junit);
+        return EXIT_USAGE;
+    }
     const char *machine = NULL;
     if (run) {
         if (argc < 2) {
@@ -303,12 +330,17 @@ static int replay_main(int argc, char **argv, bool run)
         return EXIT_USAGE;
     }
 
-    struct out_ctx o = { .tap = tap, .quiet = quiet, .explain = explain };
+    FILE *vout = json ? stderr : stdout;
+    struct out_ctx o = { .tap = tap, .quiet = quiet, .explain = explain,
+                         .out = vout };
     if (junit)
         o.junit = g_array_new(FALSE, FALSE, sizeof(struct junit_file));
     struct replay_hooks hooks = { .ctx = &o, .result = on_result,
                                   .explain = on_explain };
     struct replay_opts opts = { .explain = explain };
+    struct coverage *cov = coverage ? coverage_new() : NULL;
+    uint64_t *file_hits = coverage ? g_new0(uint64_t, vtd_rule_count())
+                                   : NULL;
     struct replay_summary sum = { 0, 0 };
     bool errors = false, tty = isatty(STDERR_FILENO), shown = false;
     gint64 start = g_get_monotonic_time();
@@ -326,8 +358,14 @@ static int replay_main(int argc, char **argv, bool run)
         o.file_failed = o.file_total = 0;
         struct trace *t = NULL;
         int rc = trace_load_on_machine(path, machine, &t, msg, sizeof(msg));
+        if (file_hits) {
+            memset(file_hits, 0, vtd_rule_count() * sizeof(*file_hits));
+            opts.rule_hits = file_hits;
+        }
         if (rc == 0)
             rc = replay_trace(t, &opts, &hooks, &sum, msg, sizeof(msg));
+        if (cov && t)
+            coverage_add(cov, path, file_hits);
         trace_free(t);
         if (shown)
             fprintf(stderr, "\r\033[K");
@@ -342,26 +380,39 @@ static int replay_main(int argc, char **argv, bool run)
                 yaml_str("error", msg);
                 printf("  ...\n");
             } else {
-                printf("%s\nERROR %s\n", msg, path);
+                fprintf(vout, "%s\nERROR %s\n", msg, path);
             }
             continue;
         }
         if (tap)
             continue;
         if (o.file_failed)
-            printf("FAIL %s (%lu of %lu expectations failed)\n", path,
-                   o.file_failed, o.file_total);
+            fprintf(vout, "FAIL %s (%lu of %lu expectations failed)\n", path,
+                    o.file_failed, o.file_total);
         else if (!quiet)
-            printf("PASS %s (%lu expectations)\n", path, o.file_total);
+            fprintf(vout, "PASS %s (%lu expectations)\n", path,
+                    o.file_total);
     }
     if (tap) {
         printf("1..%lu\n", o.tap_n);
         printf("# %lu passed, %lu failed\n", sum.passed, sum.failed);
     } else {
-        printf("%lu passed, %lu failed\n", sum.passed, sum.failed);
+        fprintf(vout, "%lu passed, %lu failed\n", sum.passed, sum.failed);
+    }
+    int status = errors ? EXIT_USAGE : sum.failed ? EXIT_MISMATCH : EXIT_PASS;
+    if (cov) {
+        if (json) {
+            coverage_write_json(cov, stdout);
+        } else {
+            putchar('\n');
+            coverage_write_text(cov, stdout);
+        }
+        if (status == EXIT_PASS && coverage_gaps(cov))
+            status = EXIT_GAPS;
+        coverage_free(cov);
+        g_free(file_hits);
     }
     fflush(stdout);
-    int status = errors ? EXIT_USAGE : sum.failed ? EXIT_MISMATCH : EXIT_PASS;
     if (junit && write_junit(junit, o.junit) < 0)
         status = EXIT_USAGE;
     free_junit(o.junit);

@@ -744,6 +744,22 @@ static int run_cmds(struct replay *rp, unsigned at_line)
     return rc;
 }
 
+/* opts->rule_hits += every unit's rule hits (<vtd/rules.h>). */
+static void add_rule_hits(struct replay *rp)
+{
+    if (!rp->opts || !rp->opts->rule_hits)
+        return;
+    unsigned n = vtd_rule_count();
+    uint64_t *h = g_new(uint64_t, n);
+    for (size_t i = 0; i < rp->nunits; i++) {
+        if (!rp->units[i].u || vtd_rule_hits(rp->units[i].u, h, n) < 0)
+            continue;
+        for (unsigned k = 0; k < n; k++)
+            rp->opts->rule_hits[k] += h[k];
+    }
+    g_free(h);
+}
+
 static void teardown(struct replay *rp)
 {
     board_free(rp->board);
@@ -771,6 +787,7 @@ int replay_trace(const struct trace *t, const struct replay_opts *opts,
         if (ferror(opts->record))
             rc = rt_error_(&rp, NULL, "writing the recorded trace failed");
     }
+    add_rule_hits(&rp);
     teardown(&rp);
     return rc;
 }

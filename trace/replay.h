@@ -53,6 +53,10 @@ struct replay_opts {
     bool explain;          /* describe each DMA/MSI walk via hooks.explain */
     FILE *record;          /* non-NULL: write a replayable trace of what
                               happened (see record.h) */
+    /* Non-NULL: vtd_rule_count() counters; the rule hits of every unit
+     * of the trace are added to them when the replay ends (also after an
+     * error: what ran is counted).  docs/coverage.md. */
+    uint64_t *rule_hits;
 };
 
 struct replay_summary {

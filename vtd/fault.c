@@ -223,9 +223,11 @@ static void fault_event(struct vtd_iommu *u, uint32_t pending_before)
     if (field_get(ctl, ECTL, IM)) {
         ctl = (uint32_t)field_set(ctl, ECTL, IP, 1);
         vtd_reg_set32_(u, VTD_REG_FECTL, ctl);
+        vtd_rule_(u, FR_EVENT_HELD);
         return;
     }
     vtd_reg_set32_(u, VTD_REG_FECTL, (uint32_t)field_set(ctl, ECTL, IP, 0));
+    vtd_rule_(u, FR_EVENT_SENT);
     send_fault_event(u);
 }
 
@@ -264,6 +266,7 @@ void vtd_fault_fectl_written_locked_(struct vtd_iommu *u)
     if (field_get(ctl, ECTL, IP) && !field_get(ctl, ECTL, IM)) {
         vtd_reg_set32_(u, VTD_REG_FECTL,
                        (uint32_t)field_set(ctl, ECTL, IP, 0));
+        vtd_rule_(u, FR_EVENT_UNMASKED);
         send_fault_event(u);
     }
 }
@@ -369,10 +372,12 @@ bool vtd_fault_report_locked_(struct vtd_iommu *u,
     if (!u || !fi)
         return false;
     vtd_count_(u, faults_detected);
+    vtd_rule_fault_(u, fi->reason);
 
     /* 7.1.1 / 5.1.4.1: FPD suppresses only qualified conditions. */
     if (fpd && vtd_fault_reason_qualified(fi->reason)) {
         vtd_count_(u, faults_suppressed);
+        vtd_rule_(u, FR_FPD);
         emit_fault(u, fi, false, "suppressed");
         return false;
     }
@@ -380,6 +385,7 @@ bool vtd_fault_report_locked_(struct vtd_iommu *u,
     /* 7.2.1: PFO already set -> not recorded. */
     if (field_get(fsts, FSTS, PFO)) {
         vtd_count_(u, faults_overflow);
+        vtd_rule_(u, FR_PFO_HELD);
         emit_fault(u, fi, false, "overflow");
         return false;
     }
@@ -391,6 +397,7 @@ bool vtd_fault_report_locked_(struct vtd_iommu *u,
             if (field_get(hi, FRCD_HI, F) &&
                 field_get(hi, FRCD_HI, SID) == fi->sid) {
                 vtd_count_(u, faults_collapsed);
+                vtd_rule_(u, FR_COLLAPSED);
                 emit_fault(u, fi, false, "collapsed");
                 return false;
             }
@@ -403,6 +410,7 @@ bool vtd_fault_report_locked_(struct vtd_iommu *u,
         vtd_reg_set32_(u, VTD_REG_FSTS,
                        (uint32_t)field_set(fsts, FSTS, PFO, 1));
         vtd_count_(u, faults_overflow);
+        vtd_rule_(u, FR_PFO_SET);
         emit_fault(u, fi, false, "overflow");
         return false;
     }
@@ -419,6 +427,10 @@ bool vtd_fault_report_locked_(struct vtd_iommu *u,
     vtd_reg_set32_(u, VTD_REG_FSTS, fsts);
     u->fault.next = (idx + 1) % u->nfr;
     vtd_count_(u, faults_recorded);
+    if (ppf_was)
+        vtd_rule_(u, FR_RECORDED_PPF);
+    else
+        vtd_rule_(u, FR_RECORDED);
     emit_fault(u, fi, true, "recorded");
     /* 7.3: PPF newly set is an interrupt condition. */
     if (!ppf_was) {

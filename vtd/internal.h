@@ -311,6 +311,7 @@ struct vtd_iommu;
 #include "notify.h"
 #include "qi.h"
 #include "regs.h"
+#include "rulehits.h"
 
 /* Counters, updated with relaxed atomics from any thread. */
 struct vtd_counters {
@@ -388,6 +389,9 @@ struct vtd_iommu {
     struct vtd_notify_state notify;
     struct vtd_counters count;
     struct vtd_shard shard[VTD_SHARDS];
+    /* Rule hits for the coverage report (rulehits.h), relaxed atomics;
+     * never touched on the IOTLB-hit path, kept out of its lines. */
+    _Atomic uint64_t rule_hits[VTD_RULE_COUNT_];
 };
 
 /* ------------------------------------------------------------------ */

@@ -372,6 +372,7 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
             block(u, req, out, VTD_FR_IR_COMPAT, 0, false);
             return;
         }
+        vtd_rule_(u, IR_COMPAT_PASS);
         decode_compat(req, out);
         return;
     }
@@ -389,6 +390,7 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
             return;
         }
         index = handle + (req->data & 0xffff); /* 5.1.3 */
+        vtd_rule_(u, IR_SUBHANDLE);
     }
     out->index = (uint16_t)index;
 
@@ -427,11 +429,16 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
             block(u, req, out, VTD_FR_IR_SID, index, fpd);
             return;
         }
+        if (field_get(hi, IRTE_HI, SVT) == VTD_SVT_SID)
+            vtd_rule_(u, IR_SVT_SID);
+        else if (field_get(hi, IRTE_HI, SVT) == VTD_SVT_BUS)
+            vtd_rule_(u, IR_SVT_BUS);
     }
 
     bool posted = field_get(lo, IRTE_LO, IM);
     if (posted && !field_get(u->cap, CAP, PI)) {
         /* VT-d 9.10: without CAP.PI, IM (and URG) are reserved(0). */
+        vtd_rule_(u, PI_BLOCKED_BY_CAP);
         block(u, req, out, VTD_FR_IR_RSVD, index, fpd);
         return;
     }
@@ -446,6 +453,10 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
             return;
         }
         out->outcome = VTD_IRQ_REMAPPED;
+        if (eime)
+            vtd_rule_(u, IR_REMAP_X2APIC);
+        else
+            vtd_rule_(u, IR_REMAP_XAPIC);
         out->vector = (uint8_t)field_get(lo, IRTE_LO, V);
         out->dm = (uint8_t)field_get(lo, IRTE_LO, DM);
         out->tm = (uint8_t)field_get(lo, IRTE_LO, TM);
@@ -517,10 +528,12 @@ int vtd_interrupt(struct vtd_iommu *u, const struct vtd_msi_req *req,
 
     /* VT-d 5.1.4: with IRES clear every request is processed in the
      * compatibility format, unchanged. */
-    if (!atomic_load(&u->ir.enabled))
+    if (!atomic_load(&u->ir.enabled)) {
+        vtd_rule_(u, IR_DISABLED);
         decode_compat(req, out);
-    else
+    } else {
         remap(u, req, out);
+    }
 
     if (vtd_tracing_(u)) {
         char msg[160];

@@ -64,6 +64,15 @@ void vtd_inval_ccmd_written_locked_(struct vtd_iommu *u)
         caig = cirg;
         emit_inv(u, "context", cmd, 0, NULL);
     }
+    /* Coverage (rulehits.h): the granularity performed, 00b refused. */
+    if (caig == VTD_INV_GLOBAL)
+        vtd_rule_(u, I_CCMD_GLOBAL);
+    else if (caig == VTD_INV_DOMAIN)
+        vtd_rule_(u, I_CCMD_DOMAIN);
+    else if (caig == VTD_INV_DEVICE)
+        vtd_rule_(u, I_CCMD_DEVICE);
+    else
+        vtd_rule_(u, I_CCMD_REFUSED);
     cmd = field_set(cmd, CCMD, ICC, 0);
     cmd = field_set(cmd, CCMD, CAIG, caig);
     vtd_reg_set64_(u, VTD_REG_CCMD, cmd);
@@ -116,6 +125,17 @@ void vtd_inval_iotlb_written_locked_(struct vtd_iommu *u)
         iaig = iirg;
         emit_inv(u, "iotlb", cmd, iva, NULL);
     }
+    /* Coverage (rulehits.h): the granularity performed, 00b refused. */
+    if (iaig == VTD_INV_GLOBAL)
+        vtd_rule_(u, I_IOTLB_GLOBAL);
+    else if (iaig == VTD_INV_DOMAIN && iirg == VTD_INV_PAGE)
+        vtd_rule_(u, I_IOTLB_PAGE_AS_DOMAIN);
+    else if (iaig == VTD_INV_DOMAIN)
+        vtd_rule_(u, I_IOTLB_DOMAIN);
+    else if (iaig == VTD_INV_PAGE)
+        vtd_rule_(u, I_IOTLB_PAGE);
+    else
+        vtd_rule_(u, I_IOTLB_REFUSED);
     /* DR/DW: draining is immediate here (nothing is in flight). */
     cmd = field_set(cmd, IOTLB, IVT, 0);
     cmd = field_set(cmd, IOTLB, IAIG, iaig);

@@ -130,6 +130,18 @@ unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
         return VTD_FR_IR_PID_ACCESS;
     }
 
+    /* Coverage (rulehits.h): the ON/SN/URG case taken, on the value the
+     * compare-exchange succeeded against. */
+    if (notify && field_get(cur, PID_CTL, SN))
+        vtd_rule_(u, PI_SN_URGENT);
+    else if (notify)
+        vtd_rule_(u, PI_NOTIFY);
+    else if (field_get(cur, PID_CTL, ON))
+        vtd_rule_(u, PI_ON_SET);
+    else
+        vtd_rule_(u, PI_SN_SUPPRESSED);
+    if (x2apic)
+        vtd_rule_(u, PI_X2APIC);
     out->outcome = VTD_IRQ_POSTED;
     out->pid_addr = pid;
     out->vector = vector;

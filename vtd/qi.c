@@ -31,6 +31,7 @@ static void queue_error(struct vtd_iommu *u, enum vtd_iqei code,
 {
     uint64_t r = vtd_reg_get64_(u, VTD_REG_IQERCD);
     vtd_reg_set64_(u, VTD_REG_IQERCD, field_set(r, IQERCD, IQEI, code));
+    vtd_rule_iqe_(u, code);
     vtd_log_(u, VTD_LOG_ERROR,
              "invalidation queue error at IQH 0x%llx: %s (IQEI %u, "
              "VT-d 11.4.9.9)", (unsigned long long)head, why, code);
@@ -80,16 +81,20 @@ static void send_inv_event(struct vtd_iommu *u)
 static void wait_interrupt(struct vtd_iommu *u)
 {
     uint32_t ics = vtd_reg_get32_(u, VTD_REG_ICS);
-    if (field_get(ics, ICS, IWC))
+    if (field_get(ics, ICS, IWC)) {
+        vtd_rule_(u, Q_IE_IWC_PENDING);
         return; /* condition not yet serviced: no new event */
+    }
     vtd_reg_set32_(u, VTD_REG_ICS, (uint32_t)field_set(ics, ICS, IWC, 1));
     uint32_t ctl = vtd_reg_get32_(u, VTD_REG_IECTL);
     if (field_get(ctl, ECTL, IM)) {
         vtd_reg_set32_(u, VTD_REG_IECTL,
                        (uint32_t)field_set(ctl, ECTL, IP, 1));
+        vtd_rule_(u, Q_IE_HELD);
         return;
     }
     vtd_reg_set32_(u, VTD_REG_IECTL, (uint32_t)field_set(ctl, ECTL, IP, 0));
+    vtd_rule_(u, Q_IE_SENT);
     send_inv_event(u);
 }
 
@@ -109,6 +114,7 @@ void vtd_qi_iectl_written_locked_(struct vtd_iommu *u)
     if (field_get(ctl, ECTL, IP) && !field_get(ctl, ECTL, IM)) {
         vtd_reg_set32_(u, VTD_REG_IECTL,
                        (uint32_t)field_set(ctl, ECTL, IP, 0));
+        vtd_rule_(u, Q_IE_UNMASKED);
         send_inv_event(u);
     }
 }
@@ -481,6 +487,7 @@ void vtd_qi_tail_written_locked_(struct vtd_iommu *u)
             queue_error(u, e, head, why ? why : "invalid descriptor");
             return;
         }
+        vtd_rule_qi_desc_(u, c.ttm, q);
         head = (head + dsize) % qsize;
         set_iqh(u, head);
     }

@@ -471,6 +471,7 @@ static void gcmd_write(struct vtd_iommu *u, uint32_t cmd)
             flush_dma_caches(u);
         ncmd++;
     }
+    vtd_rule_gcmd_(u, cmd, sts, vtd_reg_get32_(u, VTD_REG_GSTS));
     if (ncmd > 1)
         vtd_log_(u, VTD_LOG_WARN,
                  "GCMD write 0x%08x carries %u commands; VT-d 11.4.4.1 "
@@ -489,6 +490,30 @@ static void gcmd_write(struct vtd_iommu *u, uint32_t cmd)
 /* ------------------------------------------------------------------ */
 /* MMIO dispatch                                                       */
 /* ------------------------------------------------------------------ */
+
+/* Coverage (rulehits.h): status bits a write of 1 cleared. */
+static void rule_w1c(struct vtd_iommu *u, const struct vtd_reg *r,
+                     uint64_t cleared)
+{
+    switch ((enum reg_kind)r->kind) {
+    case K_FSTS:
+        if (cleared & FSTS_PFO_MASK)
+            vtd_rule_(u, R_FSTS_PFO_CLEAR);
+        if (cleared & FSTS_IQE_MASK)
+            vtd_rule_(u, R_FSTS_IQE_CLEAR);
+        break;
+    case K_FRCD_HI:
+        if (cleared & FRCD_HI_F_MASK)
+            vtd_rule_(u, R_FRCD_CLEAR);
+        break;
+    case K_ICS:
+        if (cleared & ICS_IWC_MASK)
+            vtd_rule_(u, R_ICS_CLEAR);
+        break;
+    default:
+        break;
+    }
+}
 
 /* Called after the masked store of a write covering bytes wmask of r. */
 static void side_effect(struct vtd_iommu *u, const struct vtd_reg *r,
@@ -525,6 +550,10 @@ static void side_effect(struct vtd_iommu *u, const struct vtd_reg *r,
         /* 11.4.8.1: PRS reports the EPM operation done. */
         uint32_t v = vtd_reg_get32_(u, VTD_REG_PMEN);
         v = (uint32_t)field_set(v, PMEN, PRS, field_get(v, PMEN, EPM));
+        if (field_get(v, PMEN, EPM))
+            vtd_rule_(u, R_PMEN_ON);
+        else
+            vtd_rule_(u, R_PMEN_OFF);
         vtd_reg_set32_(u, VTD_REG_PMEN, v);
         vtd_pmr_latch_locked_(u);
         break;
@@ -549,6 +578,7 @@ static void write_reg(struct vtd_iommu *u, const struct vtd_reg *r,
                       uint64_t off, unsigned size, uint64_t val)
 {
     if (!r) {
+        vtd_rule_(u, R_MMIO_RSVD);
         vtd_log_(u, VTD_LOG_DEBUG,
                  "write 0x%" PRIx64 " to reserved offset 0x%" PRIx64
                  " ignored", val, off);
@@ -562,6 +592,9 @@ static void write_reg(struct vtd_iommu *u, const struct vtd_reg *r,
     uint64_t v = (old & ~m) | (wval & m);
     v &= ~(wval & r->w1c & wmask);
     reg_raw_set(u, r, v);
+    uint64_t cleared = old & wval & r->w1c & wmask;
+    if (cleared)
+        rule_w1c(u, r, cleared);
     side_effect(u, r, wval, wmask);
 }
 
@@ -587,6 +620,7 @@ static bool access_ok(struct vtd_iommu *u, uint64_t off, unsigned size,
 {
     if ((size != 4 && size != 8) || (off & (size - 1)) ||
         off >= u->mmio_size || size > u->mmio_size - off) {
+        vtd_rule_(u, R_MMIO_BAD);
         vtd_log_(u, VTD_LOG_WARN,
                  "ignored %u-byte MMIO %s at offset 0x%" PRIx64
                  " (sizes 4/8, naturally aligned, window 0x%" PRIx64 ")",

@@ -39,6 +39,14 @@ struct xl {
     uint16_t tlb_did;
     uint32_t tlb_key;
     struct vtd_iotlb_hit tlb;
+    /* Coverage (rulehits.h), counted by translate_slow() only: the mode
+     * and pasid rules taken (VTD_RULE_COUNT_: none), the walk done, a
+     * not-present translation cached, the fault a translation request
+     * turned into success. */
+    unsigned rule_mode, rule_pasid;
+    bool walked, walk_fs, np_cached;
+    unsigned walk_levels;
+    unsigned tr_fault;
 };
 
 enum { KIND_SS, KIND_FS };
@@ -158,9 +166,13 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
             struct vtd_iotlb_hit neg = { .page = 0, .page_size = 4096,
                                          .perm = PERM_NP_ };
             vtd_cache_iotlb_fill_(u, did, pasid_key, req->iova, &neg, gen);
+            x->np_cached = true;
         }
         return;
     }
+    x->walked = true;
+    x->walk_fs = kind == KIND_FS;
+    x->walk_levels = kind == KIND_FS ? fsp->levels : ssp->levels;
     x->addr = r.addr;
     x->page_size = r.page_size;
     x->perm = eff_perm(r.perm, kind, priv, wpe);
@@ -236,6 +248,10 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
         x->fault = VTD_FR_CTX_TT_BLOCKED;              /* LCT.5 */
         return;
     }
+    x->rule_mode = req->at == VTD_AT_TRANSLATED ? VTD_RULE_M_LEGACY_TRANSLATED
+                 : tt == VTD_TT_PT            ? VTD_RULE_M_LEGACY_PT
+                 : tt == VTD_TT_DEVTLB        ? VTD_RULE_M_LEGACY_TT1
+                                              : VTD_RULE_M_LEGACY_TT0;
     if (req->at == VTD_AT_TRANSLATED || tt == VTD_TT_PT) {
         /* Output = input: above HAW -> 4h (LGN.1.2, LGN.1.3). */
         if (above_bits(req->iova, u->haw)) {
@@ -342,6 +358,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
             return;
         }
         /* VT-d 9.4 DTE: translated requests bypass translation. */
+        x->rule_mode = VTD_RULE_M_SM_TRANSLATED;
         if (above_bits(req->iova, u->haw)) {
             x->fault = VTD_FR_SGN_HAW;                 /* SGN.4.1 */
             return;
@@ -416,6 +433,11 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
     };
     unsigned ss_bits = MIN(u->mgaw, vtd_aw_bits_(aw));
     bool wpe = field_get(pe.q[2], PTE2, WPE);
+    x->rule_pasid = has_pasid ? VTD_RULE_M_SM_PASID : VTD_RULE_M_SM_RID_PASID;
+    x->rule_mode = pgtt == VTD_PGTT_PT   ? VTD_RULE_M_SM_PT
+                 : pgtt == VTD_PGTT_SS   ? VTD_RULE_M_SM_SS
+                 : pgtt == VTD_PGTT_NESTED ? VTD_RULE_M_SM_NESTED
+                                         : VTD_RULE_M_SM_FS;
 
     if (pgtt == VTD_PGTT_PT) {
         if (above_bits(req->iova, u->haw)) {
@@ -584,6 +606,7 @@ static void run(struct vtd_iommu *u, uint64_t root, struct xl *x)
     }
     if (x->fault && x->req->at == VTD_AT_TRANSLATION &&
         translation_req_success(x->fault)) {
+        x->tr_fault = x->fault;
         x->fault = 0;
         x->addr = 0;
         x->perm = 0;
@@ -645,6 +668,28 @@ static void lint(struct vtd_iommu *u, uint64_t root, const struct xl *x)
     vtd_emit_(u, &ev);
 }
 
+/* Coverage (rulehits.h): the rules a request took, counted once per
+ * request that missed the front cache (never on the hit path). */
+static void count_rules(struct vtd_iommu *u, const struct xl *x)
+{
+    if (x->tr_fault) {
+        vtd_rule_fault_(u, x->tr_fault);
+        vtd_rule_(u, FR_TRANSLATION_SUCCESS);
+    }
+    if (x->np_cached)
+        vtd_rule_(u, M_CM_NP_CACHED);
+    if (x->walked)
+        vtd_rule_walk_(u, x->walk_fs, x->walk_levels, x->page_size);
+    if (x->fault)
+        return;
+    if (x->rule_mode < VTD_RULE_COUNT_)
+        atomic_fetch_add_explicit(&u->rule_hits[x->rule_mode], 1,
+                                  memory_order_relaxed);
+    if (x->rule_pasid < VTD_RULE_COUNT_)
+        atomic_fetch_add_explicit(&u->rule_hits[x->rule_pasid], 1,
+                                  memory_order_relaxed);
+}
+
 /* Everything but a front-cache hit: structures, caches, walks, faults,
  * events.  Kept out of line so the hit path stays short. */
 static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
@@ -659,8 +704,10 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
         .trace = vtd_tracing_(u),
         .use_cache = u->cfg.cache != VTD_CACHE_NONE,
         .update_ad = true,
+        .rule_mode = VTD_RULE_COUNT_, .rule_pasid = VTD_RULE_COUNT_,
     };
     run(u, root, &x);
+    count_rules(u, &x);
 
     if (u->cfg.lint && (x.iotlb_hit || x.struct_hit))
         lint(u, root, &x);
@@ -669,6 +716,7 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
     bool pmr = !x.fault && req->at != VTD_AT_TRANSLATION &&
                pmr_blocks(u, x.addr, size);
     if (pmr) {
+        vtd_rule_(u, FR_PMR_BLOCKED);
         x.fault = VTD_FR_PMR_BLOCKED;
         x.addr = 0;
         x.perm = 0;
@@ -744,9 +792,11 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
     const bool te = atomic_load_explicit(&u->te, memory_order_acquire);
     if (!te) {
         if (pmr_blocks(u, req->iova, req->size)) {      /* 11.4.8.1 */
+            vtd_rule_(u, FR_PMR_BLOCKED);
             out->fault = VTD_FR_PMR_BLOCKED;
             return 0;
         }
+        vtd_rule_(u, M_TE_OFF);
         out->addr = req->iova;
         out->page_size = 4096;
         out->perm = VTD_PERM_R | VTD_PERM_W;

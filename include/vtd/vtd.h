@@ -416,6 +416,7 @@ VTD_API int vtd_interrupt(struct vtd_iommu *unit,
 
 #include <vtd/faults.h>
 #include <vtd/notify.h>
+#include <vtd/rules.h>
 #include <vtd/snapshot.h>
 
 /* Short spec name of a fault reason ("LGN.3: read without read
