@@ -22,7 +22,8 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "vtd/internal.h"
+#include <vtd/layout.h>
+#include <vtd/vtd.h>
 
 static uint64_t ldq(const uint8_t *ram, uint64_t gpa)
 {

@@ -27,7 +27,8 @@
 
 #include "check_main.h"
 #include "fakemem.h"
-#include "vtd/internal.h"
+#include <vtd/layout.h>
+#include <vtd/vtd.h>
 
 #define RAM (4u << 20)
 #define RSS_BUDGET_KB (8 * 1024) /* growth allowed beyond guest RAM */

@@ -24,7 +24,8 @@
 
 #include "check_main.h"
 #include "fakemem.h"
-#include "vtd/internal.h"
+#include <vtd/layout.h>
+#include <vtd/vtd.h>
 
 #define RT 0x10000ULL           /* root table: all zero (not present) */
 #define WATCHDOG_S 20
