@@ -33,11 +33,13 @@
  * here, independently of the library's own definitions.
  */
 #include <check.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fakemem.h"
-#include "vtd/internal.h"
+#include <vtd/layout.h>
+#include <vtd/vtd.h>
 
 #define RAM (16ULL << 20)
 #define RT_A 0x10000ULL
@@ -614,7 +616,9 @@ static void step_extra_inv(struct guest *g)
 
 static void dump_path(struct guest *g, uint16_t sid, uint64_t iova)
 {
-    uint64_t root = atomic_load(&g->u->root_latched) & ~0xfffULL;
+    uint64_t root = 0;
+    vtd_mmio_read(g->u, VTD_REG_RTADDR, 8, &root);
+    root &= ~0xfffULL;
     uint64_t re = grq(g->h, root);
     uint64_t ct = re & ~0xfffULL;
     uint64_t lo = grq(g->h, ct + 16 * (sid & 0xff));

@@ -10,6 +10,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -9,10 +9,10 @@
 #define TESTS_XLATE_UTIL_H
 
 #include <check.h>
-#include <stdatomic.h>
 
 #include "fakemem.h"
-#include "vtd/internal.h"
+#include <vtd/layout.h>
+#include <vtd/vtd.h>
 
 #define RAM_SIZE (32ULL << 20)
 #define OUTSIDE_RAM (1ULL << 40)   /* below HAW, not backed */
@@ -74,12 +74,24 @@ static inline void env_free(struct env *e)
     fake_host_free(e->h);
 }
 
-/* Latch RTADDR (RTA | TTM << 10, VT-d 11.4.6) and set TE, as GCMD.SRTP
- * and GCMD.TE would (allowed in unit tests). */
+/* Point the unit at the root table RTA in mode ttm and enable DMA
+ * remapping, as a driver would (VT-d 11.4.4-11.4.6): RTADDR = RTA | TTM
+ * << 10, GCMD.SRTP, then GCMD.TE, each GCMD write keeping the enables
+ * GSTS reports. */
+static inline void env_gcmd(struct env *e, uint32_t cmd)
+{
+    uint64_t gsts = 0;
+    ck_assert_int_eq(vtd_mmio_read(e->u, VTD_REG_GSTS, 4, &gsts), 0);
+    gsts &= VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES | VTD_GSTS_CFIS;
+    ck_assert_int_eq(vtd_mmio_write(e->u, VTD_REG_GCMD, 4, gsts | cmd), 0);
+}
+
 static inline void env_enable(struct env *e, unsigned ttm)
 {
-    atomic_store(&e->u->root_latched, RTA | (uint64_t)ttm << 10);
-    atomic_store(&e->u->te, true);
+    ck_assert_int_eq(vtd_mmio_write(e->u, VTD_REG_RTADDR, 8,
+                                    RTA | (uint64_t)ttm << 10), 0);
+    env_gcmd(e, VTD_GCMD_SRTP);
+    env_gcmd(e, VTD_GCMD_TE);
 }
 
 static inline uint64_t pt_alloc(struct env *e)

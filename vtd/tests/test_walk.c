@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_walk.c: second-stage, first-stage and nested page walks
+ * vtd/tests/test_walk.c: second-stage, first-stage and nested page walks
  * (VT-d 3.6-3.8, 9.7, 9.8) called directly, with tables built by hand.
  * Fault reasons: Table 30 SSS/SFS/SGN rows.
  */
 #include <stdlib.h>
 
 #include "vtd/walk.h"
+#include "vtd/internal.h" /* white-box: the core's private state */
 #include "xlate_util.h"
 #include "check_main.h"
 

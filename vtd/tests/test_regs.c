@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_regs.c: the register file (VT-d 11.4): reset values, RW/RO/
+ * vtd/tests/test_regs.c: the register file (VT-d 11.4): reset values, RW/RO/
  * RW1C/reserved bits, 32/64-bit and pair accesses, ignored bad accesses,
  * GCMD/GSTS sequencing.  Expected values are the spec's register
  * descriptions, worked out by hand in each comment.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tests/test_core.c: unit lifetime, profiles and configuration checks. */
+/* vtd/tests/test_core.c: unit lifetime, profiles and configuration checks. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_notify.c: caching-mode map/unmap subscribers (vtd/notify.c).
+ * vtd/tests/test_notify.c: caching-mode map/unmap subscribers (vtd/notify.c).
  *
  * A fake embedder applies the events to its own shadow; after every step
  * the shadow is compared with the mapping set the test built by hand in

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_fault.c: primary fault logging (VT-d 7.2.1), the fault event
+ * vtd/tests/test_fault.c: primary fault logging (VT-d 7.2.1), the fault event
  * interrupt (7.3), the FRCD layout (11.4.7.6) and the fault reason
  * catalogue (7.1.3 Table 30, 5.1.4.1 Table 15).  Expected register values
  * are assembled by hand from the layout in each comment.

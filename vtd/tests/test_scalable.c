@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_scalable.c: the DMA pipeline in scalable mode (VT-d 9.2,
+ * vtd/tests/test_scalable.c: the DMA pipeline in scalable mode (VT-d 9.2,
  * 9.4-9.6; Table 30 SRT/SCT/SPD/SPT/SSS/SFS/SGN rows), structures built
  * by hand in fake memory (xlate_util.h).
  */
 #include <stdlib.h>
 
+#include "vtd/internal.h" /* white-box: the core's private state */
 #include "xlate_util.h"
 #include "check_main.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_cache.c: context cache, PASID cache and IOTLB (VT-d 6.2,
+ * vtd/tests/test_cache.c: context cache, PASID cache and IOTLB (VT-d 6.2,
  * 6.5): entries stay until an invalidation of the right granularity,
  * each granularity drops what it names and keeps the rest, cached
  * permissions are checked on every hit, cache=none, lint, bounded size,
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vtd/internal.h" /* white-box: the core's private state */
 #include "xlate_util.h"
 #include "check_main.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_posted.c: interrupt posting (VT-d 5.2.3), the posted IRTE
+ * vtd/tests/test_posted.c: interrupt posting (VT-d 5.2.3), the posted IRTE
  * format (9.10) and the posted-interrupt descriptor (9.11).
  *
  * The race test (a CPU thread clearing ON and harvesting PIR while

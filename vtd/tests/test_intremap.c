@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_intremap.c: interrupt remapping in the core (VT-d 5.1, 9.9),
+ * vtd/tests/test_intremap.c: interrupt remapping in the core (VT-d 5.1, 9.9),
  * fault reasons 20h-26h, source-id validation, EIME variants and the
  * interrupt entry cache (6.2.6, 6.5.2.7).
  *

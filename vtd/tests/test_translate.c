@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_translate.c: the DMA pipeline in legacy mode (VT-d chapter
+ * vtd/tests/test_translate.c: the DMA pipeline in legacy mode (VT-d chapter
  * 3, 9.1-9.3, 9.8; fault reasons of Table 30 LRT/LCT/LSS/LGN rows).
  * Tables are built by hand in fake memory (xlate_util.h); expected
  * addresses are the hand-chosen mapping plus the page offset.
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vtd/internal.h" /* white-box: the core's private state */
 #include "xlate_util.h"
 #include "check_main.h"
 
