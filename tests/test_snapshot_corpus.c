@@ -94,7 +94,9 @@ static int fresh_unit(const uint8_t *s, size_t n, struct vtd_iommu **out,
         .ver = (uint32_t)le(s + 48, 4),
         .haw = (uint32_t)le(s + 52, 4),
         .no_fault_collapse = flags & 1,
-        .cache = (flags & 2) ? VTD_CACHE_NONE : VTD_CACHE_HARDWARE,
+        .cache = (flags & 2) ? VTD_CACHE_NONE
+                 : (flags & 8) ? VTD_CACHE_PSC     /* paging-structure caches */
+                               : VTD_CACHE_NO_PSC,
         .lint = (flags & 4) != 0,
     };
     static const struct vtd_host_ops ops = {

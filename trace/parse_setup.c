@@ -169,8 +169,12 @@ bool cmd_unit_(struct parser *p, bool named)
             u.cache = VTD_CACHE_HARDWARE;
         else if (strcmp(v, "none") == 0)
             u.cache = VTD_CACHE_NONE;
+        else if (strcmp(v, "psc") == 0)
+            u.cache = VTD_CACHE_PSC;
+        else if (strcmp(v, "no-psc") == 0)
+            u.cache = VTD_CACHE_NO_PSC;
         else {
-            fail_(p, "cache= must be hardware or none");
+            fail_(p, "cache= must be hardware, none, psc or no-psc");
             goto bad;
         }
     }

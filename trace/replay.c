@@ -660,9 +660,15 @@ static int setup(struct replay *rp)
         if (rp->rec) {
             char *scope = scope_text(d);
             char extra[64] = "";
-            if (d->cache == VTD_CACHE_NONE || d->lint)
+            /* The recording names CAP/ECAP, not the profile: keep the
+             * paging-structure caches a "full" unit had (vtd.h). */
+            bool psc = d->cache == VTD_CACHE_PSC ||
+                       (d->cache == VTD_CACHE_HARDWARE && d->profile &&
+                        strcmp(d->profile, "full") == 0);
+            if (d->cache == VTD_CACHE_NONE || psc || d->lint)
                 snprintf(extra, sizeof(extra), "%s%s",
-                         d->cache == VTD_CACHE_NONE ? "cache=none " : "",
+                         d->cache == VTD_CACHE_NONE ? "cache=none "
+                         : psc ? "cache=psc " : "",
                          d->lint ? "lint=yes" : "");
             trace_recorder_unit(rp->rec, t->version >= 2 &&
                                 (t->nunits > 1 || strcmp(d->name, "iommu"))

@@ -270,6 +270,7 @@ void vtd_cache_flush_all_(struct vtd_iommu *u)
     table_drop(&c->ctx, match_all, NULL);
     table_drop(&c->pasid, match_all, NULL);
     table_drop(&c->iotlb, match_all, NULL);
+    vtd_psc_flush_all_(u);
 }
 
 uint64_t vtd_cache_gen_(struct vtd_iommu *u)
@@ -629,9 +630,9 @@ void vtd_cache_inv_iotlb_(struct vtd_iommu *u, unsigned gran, uint16_t did,
                           uint64_t addr, unsigned am, bool ih)
 {
     struct cache_impl *c = impl(u);
-    (void)ih; /* no paging-structure caches to keep */
     if (c)
         iotlb_inv(c, gran, did, false, 0, addr, am);
+    vtd_psc_inv_iotlb_(u, gran, did, addr, am, ih);   /* pscache.h */
     notify(u, gran == VTD_INV_GLOBAL ? VTD_NOTIFY_ALL
               : gran == VTD_INV_PAGE ? VTD_NOTIFY_PAGES : VTD_NOTIFY_DOMAIN,
            did, 0, 0, 0, addr, am);
@@ -661,9 +662,9 @@ void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned gran,
                            unsigned am, bool ih)
 {
     struct cache_impl *c = impl(u);
-    (void)ih;
     if (!c)
         return;
+    vtd_psc_inv_piotlb_(u, gran, did, pasid, addr, am, ih);  /* pscache.h */
     if (gran == VTD_INV_GLOBAL || gran == VTD_INV_DOMAIN) {
         iotlb_inv(c, gran, did, false, 0, 0, 0);
         notify(u, gran == VTD_INV_GLOBAL ? VTD_NOTIFY_ALL
@@ -812,6 +813,9 @@ void vtd_cache_load_begin_(struct vtd_iommu *u)
     for (unsigned i = 0; i < VTD_FAST_ENTRIES; i++)
         atomic_store(&c->fast[i].key, 0);
     atomic_store(&c->sizes, 0);
+    /* Not carried by snapshots: the paging-structure caches start empty,
+     * which 6.2.5.5 allows ("may invalidate entries ... at any time"). */
+    vtd_psc_flush_all_(u);
 }
 
 void vtd_cache_slot_put_(struct vtd_iommu *u, unsigned t, unsigned set,

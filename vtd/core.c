@@ -330,6 +330,7 @@ static void free_parts(struct vtd_iommu *u)
 {
     vtd_notify_free_(u);
     vtd_ir_free_(u);
+    vtd_psc_free_(u);
     vtd_cache_free_(u);
     vtd_regs_free_(u);
 }
@@ -358,7 +359,8 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
     if (!ops->read || !ops->write)
         return reject(errbuf, errlen,
                       "vtd_host_ops needs read and write callbacks");
-    if (cfg->cache != VTD_CACHE_HARDWARE && cfg->cache != VTD_CACHE_NONE)
+    if (cfg->cache != VTD_CACHE_HARDWARE && cfg->cache != VTD_CACHE_NONE &&
+        cfg->cache != VTD_CACHE_PSC && cfg->cache != VTD_CACHE_NO_PSC)
         return reject(errbuf, errlen, "unknown cache policy %d",
                       (int)cfg->cache);
 
@@ -404,9 +406,19 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
         g_free(u);
         return reject(errbuf, errlen, "%s (from %s)", why, src);
     }
+    /* Paging-structure caches (vtd/pscache.h, VT-d 6.2.5): profile
+     * "full" keeps them, QEMU 7.2 keeps none, nor a unit described by
+     * cap/ecap alone unless VTD_CACHE_PSC asks.  The rest of the core
+     * sees the two explicit policies as VTD_CACHE_HARDWARE. */
+    u->psc.on = c->cache == VTD_CACHE_PSC ||
+                (c->cache == VTD_CACHE_HARDWARE && c->profile &&
+                 strcmp(c->profile, "full") == 0);
+    if (c->cache == VTD_CACHE_PSC || c->cache == VTD_CACHE_NO_PSC)
+        u->cfg.cache = VTD_CACHE_HARDWARE;
     u->cfg.profile = NULL; /* not owned */
     pthread_mutex_init(&u->lock, NULL);
     if ((rc = vtd_regs_init_(u)) < 0 || (rc = vtd_cache_init_(u)) < 0 ||
+        (rc = vtd_psc_init_(u)) < 0 ||
         (rc = vtd_ir_init_(u)) < 0 || (rc = vtd_notify_init_(u)) < 0) {
         free_parts(u);
         pthread_mutex_destroy(&u->lock);

@@ -13,6 +13,7 @@
  *   walk.c      second- and first-stage page walks
  *   translate.c the DMA pipeline: cache, structures, walk, checks, faults
  *   cache.c     context/PASID caches and IOTLB
+ *   pscache.c   paging-structure caches (6.2.5)
  *   notify.c    caching-mode map/unmap subscribers
  *   intremap.c  interrupt remapping, interrupt entry cache
  *   posted.c    posted-interrupt descriptors
@@ -309,6 +310,7 @@ struct vtd_iommu;
 #include "fault.h"
 #include "intremap.h"
 #include "notify.h"
+#include "pscache.h"
 #include "qi.h"
 #include "regs.h"
 #include "rulehits.h"
@@ -385,6 +387,7 @@ struct vtd_iommu {
     struct vtd_fault_state fault;
     struct vtd_qi_state qi;
     struct vtd_cache_state cache;
+    struct vtd_psc_state psc;
     struct vtd_ir_state ir;
     struct vtd_notify_state notify;
     struct vtd_counters count;

@@ -32,13 +32,15 @@ static const uint8_t snap_magic[8] = { 'V', 'T', 'D', 'S', 'N', 'A', 'P', 0 };
 #define TAG_UNIT TAG('U', 'N', 'I', 'T')
 #define TAG_CACH TAG('c', 'a', 'c', 'h')
 #define TAG_STAT TAG('s', 't', 'a', 't')
+#define TAG_PSCC TAG('p', 's', 'c', 'c')   /* paging-structure caches */
 
 /* CONF flags: the configuration choices that change architectural
  * behaviour are checked on load; the others are carried for information. */
 #define CONF_NO_COLLAPSE (1u << 0) /* cfg.no_fault_collapse (checked) */
 #define CONF_CACHE_NONE (1u << 1)  /* cfg.cache == VTD_CACHE_NONE */
 #define CONF_LINT (1u << 2)        /* cfg.lint */
-#define CONF_KNOWN (CONF_NO_COLLAPSE | CONF_CACHE_NONE | CONF_LINT)
+#define CONF_PSC (1u << 3)         /* paging-structure caches on (pscache.h) */
+#define CONF_KNOWN (CONF_NO_COLLAPSE | CONF_CACHE_NONE | CONF_LINT | CONF_PSC)
 
 /* UNIT section size in version 1. */
 #define UNIT_SIZE (8u + 8u + 4u + 4u + 4u + 4u * 8u)
@@ -108,6 +110,8 @@ static void save_conf(struct vtd_iommu *u, GByteArray *b)
         flags |= CONF_CACHE_NONE;
     if (u->cfg.lint)
         flags |= CONF_LINT;
+    if (u->psc.on)
+        flags |= CONF_PSC;
     put64(b, u->cap);
     put64(b, u->ecap);
     put32(b, vtd_reg_get32_(u, VTD_REG_VER));
@@ -229,6 +233,35 @@ static void save_cache(struct vtd_iommu *u, GByteArray *b)
     sec_end(b, at);
 }
 
+/* Paging-structure caches (pscache.h): layout, sets, ways, then the
+ * live slots as (set, way, k0, k1, v0).  Optional: a reader that does
+ * not know it drops them, as hardware may (VT-d 6.2.5.5). */
+static void save_pscc(struct vtd_iommu *u, GByteArray *b)
+{
+    uint32_t layout, sets, ways;
+    vtd_psc_geom_(&layout, &sets, &ways);
+    size_t at = sec_begin(b, TAG_PSCC);
+    put32(b, layout);
+    put32(b, sets);
+    put32(b, ways);
+    size_t count_at = b->len;
+    uint32_t n = 0;
+    put32(b, 0);
+    for (unsigned i = 0; i < sets; i++)
+        for (unsigned w = 0; w < ways; w++) {
+            uint64_t e[3];
+            if (!vtd_psc_slot_get_(u, i, w, e))
+                continue;
+            put32(b, i);
+            put32(b, w);
+            for (unsigned k = 0; k < 3; k++)
+                put64(b, e[k]);
+            n++;
+        }
+    patch32(b, count_at, n);
+    sec_end(b, at);
+}
+
 static void save_stat(struct vtd_iommu *u, GByteArray *b)
 {
     struct vtd_stats st;
@@ -263,6 +296,7 @@ int vtd_save(struct vtd_iommu *u, void *buf, size_t len, size_t *needed)
     save_regs(u, b);
     save_unit(u, b);
     save_cache(u, b);
+    save_pscc(u, b);
     pthread_mutex_unlock(&u->lock);
     save_stat(u, b);
     uint64_t total = (uint64_t)b->len + SNAP_CRC_SIZE;
@@ -331,9 +365,14 @@ struct iec_rec {
     uint64_t q0, q1;
 };
 
+struct psc_rec {
+    uint32_t set, way;
+    uint64_t e[3];
+};
+
 /* Everything a stream says, checked before the unit is touched. */
 struct stage {
-    bool have_conf, have_regs, have_unit, have_cache, have_stat;
+    bool have_conf, have_regs, have_unit, have_cache, have_stat, have_pscc;
     uint64_t cap, ecap;
     uint32_t ver, haw, flags;
     struct reg_rec *regs;
@@ -346,6 +385,7 @@ struct stage {
     uint64_t pmr[4];
     bool cache_use;      /* the cache section applies to this unit */
     GArray *sets, *fast, *iec;
+    GArray *psc;         /* struct psc_rec, or NULL: dropped */
     uint64_t stat[STAT_COUNT];
 };
 
@@ -358,6 +398,8 @@ static void stage_free(struct stage *s)
         g_array_free(s->fast, TRUE);
     if (s->iec)
         g_array_free(s->iec, TRUE);
+    if (s->psc)
+        g_array_free(s->psc, TRUE);
 }
 
 static int fail(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
@@ -554,6 +596,48 @@ static int read_cache(struct vtd_iommu *u, struct rd *r, struct stage *s,
     return rc;
 }
 
+static int read_pscc(struct vtd_iommu *u, struct rd *r, struct stage *s,
+                     char *eb, size_t el)
+{
+    uint32_t layout, sets, ways;
+    vtd_psc_geom_(&layout, &sets, &ways);
+    uint32_t sl = get32(r), ss = get32(r), sw = get32(r), n = get32(r);
+    if (r->over)
+        return fail(eb, el, -EPROTO, "snapshot: pscc section truncated");
+    /* Another layout or geometry, or a unit without paging-structure
+     * caches: drop them (VT-d 6.2.5.5). */
+    if (sl != layout || ss != sets || sw != ways || !u->psc.on ||
+        u->cfg.cache == VTD_CACHE_NONE)
+        return 0;
+    if (n > sets * ways || r->len - r->pos != (size_t)n * 32)
+        return fail(eb, el, -EPROTO,
+                    "snapshot: pscc section of %zu bytes does not match the "
+                    "%" PRIu32 " records it counts", r->len, n);
+    s->psc = g_array_new(FALSE, TRUE, sizeof(struct psc_rec));
+    uint8_t *seen = g_malloc0((size_t)sets * ways);
+    int rc = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct psc_rec pr;
+        pr.set = get32(r);
+        pr.way = get32(r);
+        for (unsigned k = 0; k < 3; k++)
+            pr.e[k] = get64(r);
+        if (pr.set >= sets || pr.way >= ways ||
+            seen[(size_t)pr.set * ways + pr.way] ||
+            !vtd_psc_slot_ok_(u, pr.set, pr.e)) {
+            rc = fail(eb, el, -EPROTO,
+                      "snapshot: paging-structure cache record %" PRIu32
+                      " (set %" PRIu32 ", way %" PRIu32 ") is not valid", i,
+                      pr.set, pr.way);
+            break;
+        }
+        seen[(size_t)pr.set * ways + pr.way] = 1;
+        g_array_append_val(s->psc, pr);
+    }
+    g_free(seen);
+    return rc;
+}
+
 static int read_stat(struct rd *r, struct stage *s, char *eb, size_t el)
 {
     if (r->len != STAT_COUNT * 8)
@@ -650,6 +734,9 @@ static int parse(struct vtd_iommu *u, const uint8_t *p, size_t len,
         case TAG_STAT:
             have = &s->have_stat;
             break;
+        case TAG_PSCC:
+            have = &s->have_pscc;
+            break;
         default:
             /* Lower-case first letter: optional, skip; otherwise a
              * section this version does not know and may not ignore. */
@@ -679,6 +766,9 @@ static int parse(struct vtd_iommu *u, const uint8_t *p, size_t len,
             break;
         case TAG_STAT:
             rc = read_stat(&sr, s, eb, el);
+            break;
+        case TAG_PSCC:
+            rc = read_pscc(u, &sr, s, eb, el);
             break;
         }
         if (rc < 0)
@@ -855,6 +945,13 @@ static void apply(struct vtd_iommu *u, const struct stage *s)
             vtd_ir_iec_put_(u, ir->index, ir->q0, ir->q1);
         }
     }
+    /* vtd_cache_load_begin_() emptied the paging-structure caches. */
+    if (s->cache_use && s->psc)
+        for (guint i = 0; i < s->psc->len; i++) {
+            const struct psc_rec *pr =
+                &g_array_index(s->psc, struct psc_rec, i);
+            vtd_psc_slot_put_(u, pr->set, pr->way, pr->e);
+        }
     if (s->have_stat) {
         atomic_store(&u->count.faults_detected, s->stat[0]);
         atomic_store(&u->count.faults_recorded, s->stat[1]);

@@ -33,6 +33,8 @@ struct xl {
     bool fpd;
     bool iotlb_hit;      /* IOTLB entry used */
     bool struct_hit;     /* context or PASID cache entry used */
+    bool psc_hit;        /* paging-structure-cache entry used (walk.h) */
+    bool psc_ih;         /* ... one that IH=1 kept (lint) */
     /* A walked translation waiting to enter the IOTLB: filled only once
      * the request has passed every check (see commit_iotlb()). */
     bool tlb_pending;
@@ -152,12 +154,16 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
     struct vtd_walk_ctx wc = {
         .sid = req->sid, .pasid = req->pasid, .trace = x->trace,
         .update_ad = x->update_ad,
+        /* Paging-structure caches (pscache.h): tagged like the IOTLB. */
+        .psc = x->use_cache, .did = did, .psc_pasid = pasid_key,
     };
     struct vtd_walk_res r;
     if (kind == KIND_FS)
         vtd_fs_walk_(u, fsp, &wc, req->iova, access, &r);
     else
         vtd_ss_walk_(u, ssp, &wc, req->iova, access, &r);
+    x->psc_hit = r.psc_hit;
+    x->psc_ih = r.psc_ih;
     if (r.fault) {
         x->fault = r.fault;
         /* CM=1 only, second stage only (6.2.4.1). */
@@ -641,9 +647,28 @@ static void lint(struct vtd_iommu *u, uint64_t root, const struct xl *x)
     run(u, root, &y);
     if (y.fault == x->fault && y.addr == x->addr && y.perm == x->perm)
         return;
-    char msg[200];
+    char msg[240];
     const struct vtd_dma_req *req = x->req;
-    if (x->iotlb_hit)
+    const char *what = x->iotlb_hit ? "iotlb" : "context";
+    if (!x->iotlb_hit && x->psc_hit) {
+        /* VT-d 6.5.1.2, 6.5.2.3, 6.5.2.4: IH=1 tells the unit that no
+         * non-leaf entry of the range changed; without IH=0 (or a PASID-,
+         * domain-selective or global invalidation) a changed non-leaf entry
+         * may stay cached (6.2.5). */
+        what = "psc";
+        snprintf(msg, sizeof(msg),
+                 x->psc_ih
+                     ? "page invalidation with IH=1 kept a paging-structure"
+                       " entry that had changed, for DID %u, IOVA 0x%" PRIx64
+                       " (IH=1 only when leaf entries alone changed): "
+                       "cached walk gives 0x%" PRIx64 ", tables 0x%" PRIx64
+                       " fault 0x%x"
+                     : "missing paging-structure-cache invalidation for "
+                       "DID %u, IOVA 0x%" PRIx64 " (a non-leaf entry "
+                       "changed): cached walk gives 0x%" PRIx64
+                       ", tables 0x%" PRIx64 " fault 0x%x",
+                 x->did, req->iova, x->addr, y.addr, y.fault);
+    } else if (x->iotlb_hit)
         snprintf(msg, sizeof(msg),
                  "missing IOTLB invalidation for DID %u, IOVA 0x%" PRIx64
                  ": cached 0x%" PRIx64 " perm %u, tables give 0x%" PRIx64
@@ -661,9 +686,7 @@ static void lint(struct vtd_iommu *u, uint64_t root, const struct xl *x)
         .kind = VTD_EV_CACHE_STALE, .sid = req->sid, .pasid = req->pasid,
         .addr = req->iova, .val = { x->addr, y.addr, x->perm, y.perm,
                                     x->did },
-        .nval = 5, .fault = y.fault, .what = x->iotlb_hit ? "iotlb"
-                                                           : "context",
-        .msg = msg,
+        .nval = 5, .fault = y.fault, .what = what, .msg = msg,
     };
     vtd_emit_(u, &ev);
 }
@@ -709,7 +732,7 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
     run(u, root, &x);
     count_rules(u, &x);
 
-    if (u->cfg.lint && (x.iotlb_hit || x.struct_hit))
+    if (u->cfg.lint && (x.iotlb_hit || x.struct_hit || x.psc_hit))
         lint(u, root, &x);
     /* 11.4.8.1: the memory access, not the translation, is blocked; a
      * translation request (ATS) accesses no memory. */

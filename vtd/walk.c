@@ -52,6 +52,22 @@ static uint64_t ss_rsvd_mask(uint64_t base, bool sc, unsigned level,
     return m;
 }
 
+/* 6.2.5.1-6.2.5.4: after a walk without a fault (its A/D updates done),
+ * cache the non-leaf entries it read: path[i] is the entry at level
+ * start - i, path_cum[i] the rights down to it.  The leaf (the last
+ * entry) is never cached here. */
+static void psc_fill(struct vtd_iommu *u, const struct vtd_psc_tag *tag,
+                     unsigned start, const uint64_t *path,
+                     const unsigned *path_cum, unsigned n, uint64_t iova,
+                     uint64_t gen)
+{
+    for (unsigned i = 0; i + 1 < n; i++) {
+        struct vtd_psc_ent e = { .table = entry_addr(path[i], 12),
+                                 .perm = path_cum[i] };
+        vtd_psc_fill_(u, tag, start - i, iova, &e, gen);
+    }
+}
+
 void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
                   const struct vtd_walk_ctx *wc, uint64_t iova,
                   uint32_t access, struct vtd_walk_res *r)
@@ -71,13 +87,35 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
         return;
     }
 
+    /* Paging-structure caches (pscache.h): the generation before any
+     * table read, for the fills. */
+    const bool psc = wc->psc && u->psc.on;
+    const struct vtd_psc_tag tag = { .stage = VTD_PSC_SS, .did = wc->did };
+    const uint64_t pgen = psc ? vtd_psc_gen_(u) : 0;
+
     for (unsigned attempt = 0; attempt < AD_RETRIES; attempt++) {
         uint64_t path_addr[MAX_LEVELS], path[MAX_LEVELS];
-        unsigned n = 0, level;
+        unsigned path_cum[MAX_LEVELS];
+        unsigned n = 0, level, start = p->levels;
         uint64_t table = p->root;
         bool rd = true, wr = true, leaf = false;
 
-        for (level = p->levels; level >= 1; level--) {
+        /* 6.2.5.4 ff: start below the deepest cached entry for iova,
+         * with its cumulative R and W. */
+        for (unsigned l = 2; psc && l <= p->levels; l++) {
+            struct vtd_psc_ent pe;
+            if (!vtd_psc_lookup_(u, &tag, l, iova, &pe))
+                continue;
+            start = l - 1;
+            table = pe.table;
+            rd = pe.perm & VTD_PSC_R;
+            wr = pe.perm & VTD_PSC_W;
+            r->psc_hit = true;
+            r->psc_ih |= pe.ih_kept;
+            break;
+        }
+
+        for (level = start; level >= 1; level--) {
             uint64_t ea = table + 8 * ((iova >> level_shift(level)) & 0x1ff);
             uint64_t e;
             if (vtd_mem_ldq_(u, ea, &e) < 0) {
@@ -122,6 +160,7 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
             }
             rd = rd && er;
             wr = wr && ew;
+            path_cum[n - 1] = (rd ? VTD_PSC_R : 0) | (wr ? VTD_PSC_W : 0);
             if (leaf)
                 break;
             table = entry_addr(e, 12);
@@ -149,8 +188,11 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
                   (iova & (r->page_size - 1));
         r->perm = (rd ? VTD_PERM_R : 0) | (wr ? VTD_PERM_W : 0);
 
-        if (!sm || !p->ssade || !wc->update_ad)
+        if (!sm || !p->ssade || !wc->update_ad) {
+            if (psc)
+                psc_fill(u, &tag, start, path, path_cum, n, iova, pgen);
             return;
+        }
 
         /* VT-d 3.7.2: set A in every entry used, D in the leaf on a
          * write; SSS.5 when walks do not snoop, SSS.6 on failure. */
@@ -174,8 +216,11 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
                 return;
             }
         }
-        if (!retry)
+        if (!retry) {
+            if (psc)
+                psc_fill(u, &tag, start, path, path_cum, n, iova, pgen);
             return;
+        }
     }
     r->fault = VTD_FR_SSS_AD_FAILED;
 }
@@ -187,7 +232,7 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
 static bool fs_entry_hpa(struct vtd_iommu *u, const struct vtd_fs_params *p,
                          const struct vtd_walk_ctx *wc, uint64_t gpa,
                          unsigned level, uint64_t *hpa, uint32_t *ssperm,
-                         unsigned *fault)
+                         unsigned *fault, struct vtd_walk_res *outer)
 {
     const bool root = level == p->levels;
     if (!p->nested) {
@@ -206,6 +251,8 @@ static bool fs_entry_hpa(struct vtd_iommu *u, const struct vtd_fs_params *p,
                         NULL, 0);
     struct vtd_walk_res sr;
     vtd_ss_walk_(u, p->nested, &nwc, gpa, VTD_ACC_READ, &sr);
+    outer->psc_hit |= sr.psc_hit;
+    outer->psc_ih |= sr.psc_ih;
     if (sr.fault) {
         if (sr.fault == VTD_FR_SGN_READ)
             *fault = root ? VTD_FR_SFS_NESTED_ROOT_READ
@@ -253,20 +300,46 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
         return;
     }
 
+    /* Paging-structure caches (pscache.h): first-stage entries, or
+     * nested ones (holding guest-physical table addresses), tagged with
+     * the domain and PASID. */
+    const bool psc = wc->psc && u->psc.on;
+    const struct vtd_psc_tag tag = {
+        .stage = p->nested ? VTD_PSC_NESTED : VTD_PSC_FS, .did = wc->did,
+        .pasid = wc->psc_pasid,
+    };
+    const uint64_t pgen = psc ? vtd_psc_gen_(u) : 0;
+
     for (unsigned attempt = 0; attempt < AD_RETRIES; attempt++) {
         uint64_t path_hpa[MAX_LEVELS], path[MAX_LEVELS];
         uint32_t path_ss[MAX_LEVELS];
-        unsigned n = 0, level;
+        unsigned path_cum[MAX_LEVELS];
+        unsigned n = 0, level, start = p->levels;
         uint64_t table = p->root;
         bool rw = true, us = true, leaf = false;
 
-        for (level = p->levels; level >= 1; level--) {
+        /* 6.2.5.4 ff: start below the deepest cached entry for iova,
+         * with its cumulative R/W and U/S. */
+        for (unsigned l = 2; psc && l <= p->levels; l++) {
+            struct vtd_psc_ent pe;
+            if (!vtd_psc_lookup_(u, &tag, l, iova, &pe))
+                continue;
+            start = l - 1;
+            table = pe.table;
+            rw = pe.perm & VTD_PSC_W;
+            us = pe.perm & VTD_PSC_US;
+            r->psc_hit = true;
+            r->psc_ih |= pe.ih_kept;
+            break;
+        }
+
+        for (level = start; level >= 1; level--) {
             uint64_t gpa = table + 8 * ((iova >> level_shift(level)) & 0x1ff);
             uint64_t hpa, e;
             uint32_t ssperm;
             bool top = level == p->levels;
             if (!fs_entry_hpa(u, p, wc, gpa, level, &hpa, &ssperm,
-                              &r->fault))
+                              &r->fault, r))
                 return;
             if (vtd_mem_ldq_(u, hpa, &e) < 0) {
                 r->fault = top ? VTD_FR_SFS_ROOT_ACCESS  /* SFS.4 */
@@ -299,6 +372,7 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
             path[n++] = e;
             rw = rw && field_get(e, FSE, RW);
             us = us && field_get(e, FSE, US);
+            path_cum[n - 1] = (rw ? VTD_PSC_W : 0) | (us ? VTD_PSC_US : 0);
             if (leaf)
                 break;
             table = entry_addr(e, 12);
@@ -358,6 +432,8 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
             r->addr = out;
             r->page_size = psize;
             r->perm = perm;
+            if (psc)
+                psc_fill(u, &tag, start, path, path_cum, n, iova, pgen);
             return;
         }
 
@@ -386,6 +462,10 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
         r->perm |= perm & sr.perm & (VTD_PERM_R | VTD_PERM_W);
         if (sr.perm & VTD_PERM_W)
             r->perm |= VTD_PERM_SSW_;
+        r->psc_hit |= sr.psc_hit;
+        r->psc_ih |= sr.psc_ih;
+        if (psc)
+            psc_fill(u, &tag, start, path, path_cum, n, iova, pgen);
         return;
     }
     r->fault = VTD_FR_SFS_AD_FAILED;

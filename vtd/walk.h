@@ -54,6 +54,9 @@ struct vtd_walk_res {
     unsigned fault;
     bool not_present;    /* fault: the walk stopped at a not-present
                             entry (SS R=W=0, FS P=0) of its own tables */
+    bool psc_hit;        /* a paging-structure-cache entry was used */
+    bool psc_ih;         /* ... one kept by a page-selective invalidation
+                            with IH=1 (lint, pscache.h) */
 };
 
 /* Identification used for walk events only. */
@@ -64,6 +67,12 @@ struct vtd_walk_ctx {
     bool update_ad;      /* write A/D bits (false for lint re-walks) */
     bool nested_ss;      /* second-stage walk of a nested translation:
                             events are "nested-sl" instead of "sl" */
+    /* Paging-structure caches (pscache.h): used and filled when psc is
+     * set (and u->psc.on); entries tagged with did and, for first-stage
+     * and nested walks, psc_pasid (the request's PASID or RID_PASID). */
+    bool psc;
+    uint16_t did;
+    uint32_t psc_pasid;
 };
 
 /*

@@ -208,8 +208,12 @@ struct vtd_host_ops {
 #define VTD_CONFIG_VERSION_MIN 1
 
 enum vtd_cache_policy {
-    VTD_CACHE_HARDWARE = 0, /* cache like hardware; stale until invalidated */
+    VTD_CACHE_HARDWARE = 0, /* cache like hardware; stale until invalidated;
+                               paging-structure caches (VT-d 6.2.5) with
+                               profile "full" only */
     VTD_CACHE_NONE = 1,     /* always walk the tables */
+    VTD_CACHE_PSC = 2,      /* as HARDWARE, with paging-structure caches */
+    VTD_CACHE_NO_PSC = 3,   /* as HARDWARE, without them (QEMU 7.2) */
 };
 
 /* Caching mode (CAP.CM, VT-d 6.1): the unit may cache not-present and
