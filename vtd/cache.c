@@ -19,6 +19,9 @@
  * Invalidating more than asked is allowed by the spec (hardware may
  * evict at any time) and happens only where noted above.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "internal.h"
 #include "pasid.h"
 #include "rootctx.h"
@@ -229,11 +232,15 @@ int vtd_cache_init_(struct vtd_iommu *u)
     struct cache_impl *c = g_try_new0(struct cache_impl, 1);
     if (!c)
         return -ENOMEM;
-    c->fast = g_try_new0(struct vtd_fast_slot, VTD_FAST_ENTRIES);
+    /* C11 aligned_alloc: one slot per cache line (cache.h). */
+    c->fast = aligned_alloc(64, sizeof(struct vtd_fast_slot) *
+                                    VTD_FAST_ENTRIES);
+    if (c->fast)
+        memset(c->fast, 0, sizeof(struct vtd_fast_slot) * VTD_FAST_ENTRIES);
     if (!c->fast || table_init(&c->ctx, CTX_SETS) < 0 ||
         table_init(&c->pasid, PASID_SETS) < 0 ||
         table_init(&c->iotlb, IOTLB_SETS) < 0) {
-        g_free(c->fast);
+        free(c->fast);
         g_free(c->ctx.sets);
         g_free(c->pasid.sets);
         g_free(c->iotlb.sets);
@@ -253,7 +260,7 @@ void vtd_cache_free_(struct vtd_iommu *u)
     struct cache_impl *c = impl(u);
     if (!c)
         return;
-    g_free(c->fast);
+    free(c->fast);
     g_free(c->ctx.sets);
     g_free(c->pasid.sets);
     g_free(c->iotlb.sets);
@@ -305,8 +312,9 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
         atomic_store_explicit(&f->v, (e->page & ~0xfffULL) | (e->perm & 0xf) |
                                      (uint64_t)lg << 6,
                               memory_order_relaxed);
-        atomic_store_explicit(&f->w, (gen & VTD_FAST_GEN_MASK) << 16 | e->did,
-                              memory_order_relaxed);
+        atomic_store_explicit(&f->w, gen, memory_order_relaxed);
+        atomic_store_explicit(&f->size, 1ULL << lg, memory_order_relaxed);
+        atomic_store_explicit(&f->did, e->did, memory_order_relaxed);
     }
     atomic_fetch_add_explicit(&f->seq, 1, memory_order_release);
 }
@@ -771,12 +779,12 @@ bool vtd_cache_fast_get_(struct vtd_iommu *u, unsigned i, uint64_t f[4])
     struct vtd_fast_slot *s = &c->fast[i];
     uint64_t key = atomic_load(&s->key), w = atomic_load(&s->w);
     if (!(key & VTD_FAST_VALID) || (atomic_load(&s->seq) & 1) ||
-        (w >> 16) != (atomic_load(&c->gen) & VTD_FAST_GEN_MASK))
+        w != atomic_load(&c->gen))
         return false;
     f[0] = key & ~VTD_FAST_VALID;
     f[1] = atomic_load(&s->pfn);
     f[2] = atomic_load(&s->v);
-    f[3] = w & 0xffff;
+    f[3] = atomic_load(&s->did) & 0xffff;
     return true;
 }
 
@@ -846,12 +854,14 @@ void vtd_cache_fast_put_(struct vtd_iommu *u, unsigned i,
                          const uint64_t f[4])
 {
     struct cache_impl *c = impl(u);
-    if (i >= VTD_FAST_ENTRIES)
+    /* The hit path does not test fast_ok: only fills may put entries. */
+    if (i >= VTD_FAST_ENTRIES || !u->cache.fast_ok)
         return;
     struct vtd_fast_slot *s = &c->fast[i];
-    uint64_t gen = atomic_load(&c->gen) & VTD_FAST_GEN_MASK;
     atomic_store(&s->pfn, f[1]);
     atomic_store(&s->v, f[2]);
-    atomic_store(&s->w, gen << 16 | (f[3] & 0xffff));
+    atomic_store(&s->size, 1ULL << ((f[2] >> 6) & 63));
+    atomic_store(&s->did, f[3] & 0xffff);
+    atomic_store(&s->w, atomic_load(&c->gen));
     atomic_store(&s->key, f[0] | VTD_FAST_VALID);
 }

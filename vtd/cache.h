@@ -9,13 +9,18 @@
 
 struct vtd_iommu;
 
-/* One front-cache slot (see "Front cache" below); read without a lock. */
+/* One front-cache slot (see "Front cache" below); read without a lock.
+ * One cache line each (64 bytes, the array is 64-byte aligned), so that a
+ * hit touches one line and the index scales by a shift. */
 struct vtd_fast_slot {
     _Atomic uint32_t seq;     /* odd while a fill writes the slot */
-    _Atomic uint64_t key;     /* VALID | TTM | SID | PASID (or none) */
+    _Atomic uint64_t key;     /* VALID | TTM << 48 | PASID << 16 | SID */
     _Atomic uint64_t pfn;     /* iova >> 12 */
     _Atomic uint64_t v;       /* page | perm (bits 3:0) | log2 size 11:6 */
-    _Atomic uint64_t w;       /* generation << 16 | did */
+    _Atomic uint64_t w;       /* generation of the fill */
+    _Atomic uint64_t size;    /* page size (1 << log2 size of v) */
+    _Atomic uint64_t did;
+    uint64_t pad_;
 };
 
 #define VTD_FAST_ENTRIES 4096u
@@ -107,14 +112,25 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                           const struct vtd_fast_hit *e, uint64_t gen);
 
 #define VTD_FAST_VALID (1ULL << 63)
-#define VTD_FAST_GEN_MASK ((1ULL << 48) - 1)
 
+/* Front-cache key: TTM (RTADDR bits 11:10) << 48, the requested PASID
+ * (VTD_NO_PASID = 0xffffffff for none) << 16, SID.  Every 32-bit PASID
+ * value has its own key, so a request with an out-of-range PASID can never
+ * match a filled slot (fills happen only after the request was checked),
+ * and the hit path need not check the PASID range. */
+static inline uint64_t vtd_fast_key_(unsigned ttm, uint16_t sid,
+                                     uint32_t pasid)
+{
+    return (uint64_t)ttm << 48 | (uint64_t)pasid << 16 | sid;
+}
+
+/* Direct-mapped index: the page number XOR the key folded onto 12 bits
+ * (SID bits 11:0, and bits 15:12 with the PASID's low byte), no multiply,
+ * no division, no chain. */
 static inline struct vtd_fast_slot *
 vtd_fast_slot_(const struct vtd_cache_state *cs, uint64_t key, uint64_t pfn)
 {
-    uint64_t h = (key * 0x9e3779b97f4a7c15ULL) ^ pfn;
-    h ^= h >> 29;
-    return &cs->fast[h & (VTD_FAST_ENTRIES - 1)];
+    return &cs->fast[(pfn ^ key ^ (key >> 12)) & (VTD_FAST_ENTRIES - 1)];
 }
 
 /* Front-cache lookup: inline, no lock, no allocation.  True with *out
@@ -139,16 +155,17 @@ static inline bool vtd_cache_fast_lookup_(const struct vtd_cache_state *cs,
         return false;
     uint64_t v = atomic_load_explicit(&f->v, memory_order_relaxed);
     uint64_t w = atomic_load_explicit(&f->w, memory_order_relaxed);
+    uint64_t size = atomic_load_explicit(&f->size, memory_order_relaxed);
+    uint64_t did = atomic_load_explicit(&f->did, memory_order_relaxed);
     atomic_thread_fence(memory_order_acquire);
     uint32_t s2 = atomic_load_explicit(&f->seq, memory_order_relaxed);
     uint64_t gen = atomic_load_explicit(cs->gen, memory_order_relaxed);
-    if (((w >> 16) ^ (gen & VTD_FAST_GEN_MASK)) |
-        (uint64_t)((s1 & 1) | (s1 ^ s2)))
+    if ((w ^ gen) | (uint64_t)((s1 & 1) | (s1 ^ s2)))
         return false;
     out->page = v & ~0xfffULL;
     out->perm = (uint32_t)(v & 0xf);
-    out->page_size = 1ULL << ((v >> 6) & 63);
-    out->did = (uint16_t)w;
+    out->page_size = size;
+    out->did = (uint16_t)did;
     return true;
 }
 uint64_t vtd_cache_gen_(struct vtd_iommu *u);
@@ -177,7 +194,7 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
  * must change whenever cache.c changes them (a stream with another layout
  * or geometry has its caches dropped).
  */
-#define VTD_CACHE_SNAP_LAYOUT 1u
+#define VTD_CACHE_SNAP_LAYOUT 2u   /* 2: front-cache key and index */
 enum { VTD_CT_CTX = 0, VTD_CT_PASID = 1, VTD_CT_IOTLB = 2, VTD_CT_N = 3 };
 struct vtd_cache_geom {
     uint32_t layout, ways, sets[VTD_CT_N], fast;

@@ -783,11 +783,11 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
     }
 }
 
-/* Front-cache key of a request (cache.h): TTM, SID, PASID or none. */
+/* Front-cache key of a request (cache.h): TTM, PASID or none, SID. */
 static inline uint64_t fast_key(uint64_t root, const struct vtd_dma_req *req)
 {
-    return field_get(root, RTADDR, TTM) << 37 | (uint64_t)req->sid << 21 |
-           (req->pasid == VTD_NO_PASID ? 1ULL << 20 : req->pasid);
+    return vtd_fast_key_((unsigned)field_get(root, RTADDR, TTM), req->sid,
+                         req->pasid);
 }
 
 /* Whether the front cache serves this request: translation enabled,
@@ -797,7 +797,6 @@ static inline bool fast_eligible(const struct vtd_iommu *u,
                                  const struct vtd_dma_req *req, bool te)
 {
     return te && u->cache.fast_ok &&
-           !atomic_load_explicit(&u->pmr_on, memory_order_relaxed) &&
            ((unsigned)req->at |
             (req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV))) == 0;
 }
@@ -836,42 +835,63 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
 }
 
 /* The IOTLB-hit path: a front-cache hit whose rights cover the request.
- * Reads and writes only; no lock, no allocation. */
+ * Reads and writes only; no lock, no locked instruction, no allocation,
+ * no call.  What it does not check, and why that is safe:
+ *  - u, req, out non-NULL: checked by vtd_translate() first;
+ *  - the PASID range: an out-of-range PASID has a key no fill ever
+ *    stores (cache.h), so it misses and translate_miss() rejects it;
+ *  - AT above 2: the AT=0 test below sends it to translate_miss();
+ *  - u->cache.fast_ok: when it is false nothing ever fills the front
+ *    cache (translate_miss() and vtd_cache_fast_put_() test it), so the
+ *    lookup misses.
+ * The size check stays: (iova & 0xfff) + size > 0x1000 (a size of 0
+ * means 1, which the same test covers). */
 static inline bool translate_hit(struct vtd_iommu *u,
                                  const struct vtd_dma_req *req,
                                  struct vtd_xlate *out)
 {
-    const bool te = atomic_load_explicit(&u->te, memory_order_acquire);
-    /* The thread's counter shard (internal.h); a thread's first request
-     * takes the slow path, which assigns it, so no call can happen here
-     * and the hit path needs no saved registers. */
+    const uint64_t iova = req->iova;
     const unsigned shard = vtd_tls_shard_;
-    if (!fast_eligible(u, req, te) || G_UNLIKELY(shard == 0))
+    if ((iova & 0xfff) + req->size > 0x1000 ||
+        ((unsigned)req->at | (req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV)) |
+         (shard == 0)) != 0)
+        return false;
+    /* VT-d 11.4.5 GSTS.TES=0: not translated (translate_miss()). */
+    if (!atomic_load_explicit(&u->te, memory_order_acquire))
         return false;
     uint64_t root = atomic_load_explicit(&u->root_latched,
                                          memory_order_acquire);
     struct vtd_fast_hit fh;
-    if (!vtd_cache_fast_lookup_(&u->cache, fast_key(root, req), req->iova,
-                                &fh))
+    if (!vtd_cache_fast_lookup_(&u->cache, fast_key(root, req), iova, &fh))
         return false;
     /* Read and write rights (VT-d 3.6.1); VTD_ACC_READ/WRITE are the
      * same bits as VTD_PERM_R/W. */
     if (req->access & ~fh.perm & (VTD_ACC_READ | VTD_ACC_WRITE))
         return false;
-    atomic_fetch_add_explicit(&u->shard[(shard - 1) & (VTD_SHARDS - 1)]
-                                   .iotlb_hits, 1, memory_order_relaxed);
+    /* The hit counter of this thread's shard (internal.h; a thread's
+     * first request takes the slow path, which assigns it): a plain
+     * load and store, not a locked add.  Exact while at most VTD_SHARDS
+     * threads translate at once (each has its own shard); beyond that two
+     * threads may share a shard and a hit count may be lost.  Counters
+     * are statistics, never used for a decision. */
+    _Atomic uint64_t *hits =
+        &u->shard[(shard - 1) & (VTD_SHARDS - 1)].iotlb_hits;
+    atomic_store_explicit(hits, atomic_load_explicit(hits,
+                                                     memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     *out = (struct vtd_xlate){
-        .addr = fh.page | (req->iova & 0xfff), .page_size = fh.page_size,
+        .addr = fh.page | (iova & 0xfff), .page_size = fh.page_size,
         .perm = fh.perm, .did = fh.did, .cached = true,
     };
     return true;
 }
 
-int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
-                  struct vtd_xlate *out)
+/* Argument checks of the slow path (the hit path needs fewer, see
+ * translate_hit()). */
+static G_GNUC_NO_INLINE int translate_checked(struct vtd_iommu *u,
+                                              const struct vtd_dma_req *req,
+                                              struct vtd_xlate *out)
 {
-    if (G_UNLIKELY(!u || !req || !out))
-        return -EINVAL;
     const uint64_t iova = req->iova;
     const uint32_t pasid = req->pasid;
     uint32_t size = req->size ? req->size : 1;
@@ -881,7 +901,15 @@ int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
         return -EINVAL;
     if (G_UNLIKELY(vtd_in_callback_(u)))
         return -EDEADLK; /* vtd.h threading contract */
+    return translate_miss(u, req, out);
+}
+
+int vtd_translate(struct vtd_iommu *u, const struct vtd_dma_req *req,
+                  struct vtd_xlate *out)
+{
+    if (G_UNLIKELY(!u || !req || !out))
+        return -EINVAL;
     if (G_LIKELY(translate_hit(u, req, out)))
         return 0;
-    return translate_miss(u, req, out);
+    return translate_checked(u, req, out);
 }
