@@ -337,7 +337,11 @@ struct vtd_shard {
     _Atomic uint64_t iotlb_misses;
     char pad[48];
 };
-extern _Thread_local unsigned vtd_tls_shard_;
+/* initial-exec: one %fs-relative load, not a __tls_get_addr call that
+ * would make the IOTLB-hit path save registers (the library is linked at
+ * start-up or dlopen()ed with glibc's static TLS reserve; 4 bytes). */
+extern _Thread_local unsigned vtd_tls_shard_
+    __attribute__((tls_model("initial-exec")));
 unsigned vtd_shard_assign_(void);
 static inline unsigned vtd_shard_(void)
 {

@@ -841,28 +841,29 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
  *  - the PASID range: an out-of-range PASID has a key no fill ever
  *    stores (cache.h), so it misses and translate_miss() rejects it;
  *  - AT above 2: the AT=0 test below sends it to translate_miss();
- *  - u->cache.fast_ok: when it is false nothing ever fills the front
- *    cache (translate_miss() and vtd_cache_fast_put_() test it), so the
- *    lookup misses.
+ *  - u->cache.fast_ok only as a shortcut: when it is false nothing ever
+ *    fills the front cache (translate_miss() and vtd_cache_fast_put_()
+ *    test it), so the lookup would miss anyway.
  * The size check stays: (iova & 0xfff) + size > 0x1000 (a size of 0
  * means 1, which the same test covers). */
 static inline bool translate_hit(struct vtd_iommu *u,
                                  const struct vtd_dma_req *req,
                                  struct vtd_xlate *out)
 {
-    const uint64_t iova = req->iova;
-    const unsigned shard = vtd_tls_shard_;
-    if ((iova & 0xfff) + req->size > 0x1000 ||
-        ((unsigned)req->at | (req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV)) |
-         (shard == 0)) != 0)
+    if ((req->iova & 0xfff) + req->size > 0x1000 ||
+        ((unsigned)req->at | (req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV))))
         return false;
-    /* VT-d 11.4.5 GSTS.TES=0: not translated (translate_miss()). */
-    if (!atomic_load_explicit(&u->te, memory_order_acquire))
+    /* VT-d 11.4.5 GSTS.TES=0: not translated (translate_miss()).
+     * fast_ok is redundant (see above) but saves the lookup when the
+     * front cache is off (cache=none, lint, trace). */
+    if (!atomic_load_explicit(&u->te, memory_order_acquire) ||
+        !u->cache.fast_ok)
         return false;
     uint64_t root = atomic_load_explicit(&u->root_latched,
                                          memory_order_acquire);
     struct vtd_fast_hit fh;
-    if (!vtd_cache_fast_lookup_(&u->cache, fast_key(root, req), iova, &fh))
+    if (!vtd_cache_fast_lookup_(&u->cache, fast_key(root, req), req->iova,
+                                &fh))
         return false;
     /* Read and write rights (VT-d 3.6.1); VTD_ACC_READ/WRITE are the
      * same bits as VTD_PERM_R/W. */
@@ -874,13 +875,16 @@ static inline bool translate_hit(struct vtd_iommu *u,
      * threads translate at once (each has its own shard); beyond that two
      * threads may share a shard and a hit count may be lost.  Counters
      * are statistics, never used for a decision. */
+    const unsigned shard = vtd_tls_shard_;
+    if (G_UNLIKELY(shard == 0))
+        return false;
     _Atomic uint64_t *hits =
         &u->shard[(shard - 1) & (VTD_SHARDS - 1)].iotlb_hits;
     atomic_store_explicit(hits, atomic_load_explicit(hits,
                                                      memory_order_relaxed) + 1,
                           memory_order_relaxed);
     *out = (struct vtd_xlate){
-        .addr = fh.page | (iova & 0xfff), .page_size = fh.page_size,
+        .addr = fh.page | (req->iova & 0xfff), .page_size = fh.page_size,
         .perm = fh.perm, .did = fh.did, .cached = true,
     };
     return true;
