@@ -797,6 +797,7 @@ static inline bool fast_eligible(const struct vtd_iommu *u,
                                  const struct vtd_dma_req *req, bool te)
 {
     return te && u->cache.fast_ok &&
+           !atomic_load_explicit(&u->pmr_on, memory_order_relaxed) &&
            ((unsigned)req->at |
             (req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV))) == 0;
 }
@@ -858,6 +859,10 @@ static inline bool translate_hit(struct vtd_iommu *u,
      * front cache is off (cache=none, lint, trace). */
     if (!atomic_load_explicit(&u->te, memory_order_acquire) ||
         !u->cache.fast_ok)
+        return false;
+    /* VT-d 11.4.8.1: with a protected memory region enabled every
+     * request takes the slow path, which checks the output address. */
+    if (atomic_load_explicit(&u->pmr_on, memory_order_relaxed))
         return false;
     uint64_t root = atomic_load_explicit(&u->root_latched,
                                          memory_order_acquire);
