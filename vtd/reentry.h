@@ -24,8 +24,10 @@ struct vtd_cb_frame_ {
     const struct vtd_cb_frame_ *prev;
 };
 
-/* Defined in core.c. */
-extern _Thread_local const struct vtd_cb_frame_ *vtd_tls_cb_;
+/* Defined in core.c.  initial-exec like vtd_tls_shard_ (internal.h): the
+ * IOTLB-hit path tests it with one %fs-relative load, no call. */
+extern _Thread_local const struct vtd_cb_frame_ *vtd_tls_cb_
+    __attribute__((tls_model("initial-exec")));
 
 static inline void vtd_cb_enter_(struct vtd_cb_frame_ *f,
                                  const struct vtd_iommu *u)

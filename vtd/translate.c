@@ -854,6 +854,10 @@ static inline bool translate_hit(struct vtd_iommu *u,
     if ((req->iova & 0xfff) + req->size > 0x1000 ||
         ((unsigned)req->at | (req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV))))
         return false;
+    /* Inside any host callback (reentry.h): the slow path decides
+     * whether this is a re-entrant call (-EDEADLK). */
+    if (vtd_tls_cb_ != NULL)
+        return false;
     /* VT-d 11.4.5 GSTS.TES=0: not translated (translate_miss()).
      * fast_ok is redundant (see above) but saves the lookup when the
      * front cache is off (cache=none, lint, trace). */
