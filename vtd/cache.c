@@ -55,7 +55,7 @@ struct ctable {
 struct cache_impl {
     struct vtd_fast_slot *fast;
     struct ctable ctx, pasid, iotlb;
-    _Atomic uint64_t gen;
+    _Atomic uint64_t *gen;    /* &u->cache.gen */
     _Atomic uint32_t sizes;   /* bit n: an IOTLB entry of size code n */
 };
 
@@ -131,7 +131,7 @@ static void set_fill(struct cache_impl *c, struct cset *s, uint64_t gen,
 {
     if (!set_trylock(s))
         return;
-    if (atomic_load(&c->gen) != gen) {
+    if (atomic_load(c->gen) != gen) {
         set_unlock(s);
         return;
     }
@@ -213,7 +213,7 @@ static struct cset *set_of(struct ctable *t, uint64_t key)
  * point are refused (see cache.h). */
 static void gen_bump(struct cache_impl *c)
 {
-    atomic_fetch_add(&c->gen, 1);
+    atomic_fetch_add(c->gen, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -249,7 +249,8 @@ int vtd_cache_init_(struct vtd_iommu *u)
     }
     u->cache.impl = c;
     u->cache.fast = c->fast;
-    u->cache.gen = &c->gen;
+    c->gen = &u->cache.gen;
+    atomic_store(c->gen, 1); /* an empty slot (w = 0) never matches */
     u->cache.fast_ok = u->cfg.cache != VTD_CACHE_NONE && !u->cfg.lint &&
                        !u->ops.trace;
     return 0;
@@ -282,7 +283,13 @@ void vtd_cache_flush_all_(struct vtd_iommu *u)
 
 uint64_t vtd_cache_gen_(struct vtd_iommu *u)
 {
-    return atomic_load(&impl(u)->gen);
+    return atomic_load(&u->cache.gen);
+}
+
+void vtd_cache_fast_drop_(struct vtd_iommu *u)
+{
+    if (impl(u))
+        gen_bump(impl(u));
 }
 
 /* ------------------------------------------------------------------ */
@@ -305,16 +312,15 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                                                  memory_order_relaxed))
         return;
     atomic_thread_fence(memory_order_release);
-    if (atomic_load(&c->gen) == gen) {
-        atomic_store_explicit(&f->key, key | VTD_FAST_VALID,
-                              memory_order_relaxed);
+    if (atomic_load(c->gen) == gen) {
+        atomic_store_explicit(&f->key, key, memory_order_relaxed);
         atomic_store_explicit(&f->pfn, pfn, memory_order_relaxed);
-        atomic_store_explicit(&f->v, (e->page & ~0xfffULL) | (e->perm & 0xf) |
-                                     (uint64_t)lg << 6,
-                              memory_order_relaxed);
         atomic_store_explicit(&f->w, gen, memory_order_relaxed);
+        atomic_store_explicit(&f->page, e->page & ~0xfffULL,
+                              memory_order_relaxed);
         atomic_store_explicit(&f->size, 1ULL << lg, memory_order_relaxed);
-        atomic_store_explicit(&f->did, e->did, memory_order_relaxed);
+        atomic_store_explicit(&f->pd, e->pd & 0xffff0000000fULL,
+                              memory_order_relaxed);
     }
     atomic_fetch_add_explicit(&f->seq, 1, memory_order_release);
 }
@@ -777,21 +783,22 @@ bool vtd_cache_fast_get_(struct vtd_iommu *u, unsigned i, uint64_t f[4])
     if (i >= VTD_FAST_ENTRIES)
         return false;
     struct vtd_fast_slot *s = &c->fast[i];
-    uint64_t key = atomic_load(&s->key), w = atomic_load(&s->w);
-    if (!(key & VTD_FAST_VALID) || (atomic_load(&s->seq) & 1) ||
-        w != atomic_load(&c->gen))
+    uint64_t w = atomic_load(&s->w);
+    if ((atomic_load(&s->seq) & 1) || w != atomic_load(c->gen))
         return false;
-    f[0] = key & ~VTD_FAST_VALID;
+    uint64_t size = atomic_load(&s->size), pd = atomic_load(&s->pd);
+    unsigned lg = size >= (1ULL << 30) ? 30 : size >= (1ULL << 21) ? 21 : 12;
+    f[0] = atomic_load(&s->key);
     f[1] = atomic_load(&s->pfn);
-    f[2] = atomic_load(&s->v);
-    f[3] = atomic_load(&s->did) & 0xffff;
+    f[2] = atomic_load(&s->page) | (pd & 0xf) | (uint64_t)lg << 6;
+    f[3] = (pd >> 32) & 0xffff;
     return true;
 }
 
 bool vtd_cache_fast_ok_(struct vtd_iommu *u, unsigned i,
                         const uint64_t f[4])
 {
-    if (i >= VTD_FAST_ENTRIES || (f[0] & VTD_FAST_VALID) || f[3] > 0xffff ||
+    if (i >= VTD_FAST_ENTRIES || (f[0] >> 48) || f[3] > 0xffff ||
         f[1] > (~0ULL >> 12))
         return false;
     /* The value word: page | perm (3:0) | log2 size (11:6) in 12/21/30. */
@@ -818,8 +825,10 @@ void vtd_cache_load_begin_(struct vtd_iommu *u)
             atomic_store(&tb->sets[i].next, 0);
         }
     }
-    for (unsigned i = 0; i < VTD_FAST_ENTRIES; i++)
+    for (unsigned i = 0; i < VTD_FAST_ENTRIES; i++) {
         atomic_store(&c->fast[i].key, 0);
+        atomic_store(&c->fast[i].w, 0);
+    }
     atomic_store(&c->sizes, 0);
     /* Not carried by snapshots: the paging-structure caches start empty,
      * which 6.2.5.5 allows ("may invalidate entries ... at any time"). */
@@ -858,10 +867,11 @@ void vtd_cache_fast_put_(struct vtd_iommu *u, unsigned i,
     if (i >= VTD_FAST_ENTRIES || !u->cache.fast_ok)
         return;
     struct vtd_fast_slot *s = &c->fast[i];
+    atomic_store(&s->key, f[0]);
     atomic_store(&s->pfn, f[1]);
-    atomic_store(&s->v, f[2]);
+    atomic_store(&s->page, f[2] & ~0xfffULL);
     atomic_store(&s->size, 1ULL << ((f[2] >> 6) & 63));
-    atomic_store(&s->did, f[3] & 0xffff);
-    atomic_store(&s->w, atomic_load(&c->gen));
-    atomic_store(&s->key, f[0] | VTD_FAST_VALID);
+    atomic_store(&s->pd, vtd_fast_pd_((uint32_t)(f[2] & 0xf),
+                                      (uint16_t)f[3]));
+    atomic_store(&s->w, atomic_load(c->gen));
 }

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 struct vtd_iommu;
 
@@ -14,12 +15,12 @@ struct vtd_iommu;
  * hit touches one line and the index scales by a shift. */
 struct vtd_fast_slot {
     _Atomic uint32_t seq;     /* odd while a fill writes the slot */
-    _Atomic uint64_t key;     /* VALID | TTM << 48 | PASID << 16 | SID */
+    _Atomic uint64_t key;     /* PASID << 16 | SID (vtd_fast_key_()) */
     _Atomic uint64_t pfn;     /* iova >> 12 */
-    _Atomic uint64_t v;       /* page | perm (bits 3:0) | log2 size 11:6 */
-    _Atomic uint64_t w;       /* generation of the fill */
-    _Atomic uint64_t size;    /* page size (1 << log2 size of v) */
-    _Atomic uint64_t did;
+    _Atomic uint64_t w;       /* generation of the fill; 0 = empty */
+    _Atomic uint64_t page;    /* output address of the 4 KiB page */
+    _Atomic uint64_t size;    /* page size of the mapping */
+    _Atomic uint64_t pd;      /* perm | DID << 32 (struct vtd_xlate) */
     uint64_t pad_;
 };
 
@@ -28,7 +29,9 @@ struct vtd_fast_slot {
 struct vtd_cache_state {
     void *impl;                   /* owned by cache.c */
     struct vtd_fast_slot *fast;   /* VTD_FAST_ENTRIES slots (in impl) */
-    _Atomic uint64_t *gen;        /* invalidation generation (in impl) */
+    /* Invalidation generation (cache.h "Front cache"), here rather than
+     * in impl so that the hit path reads it without a pointer. */
+    _Atomic uint64_t gen;
     bool fast_ok;                 /* cache on, no lint, no trace hook */
 };
 
@@ -105,68 +108,86 @@ struct vtd_iotlb_hit {
 struct vtd_fast_hit {
     uint64_t page;       /* output address of the 4 KiB page */
     uint64_t page_size;  /* size of the mapping (reported to the caller) */
-    uint32_t perm;       /* effective enum vtd_perm for this requester */
-    uint16_t did;
+    /* perm | did << 32: the effective enum vtd_perm for this requester
+     * and the DID, laid out as struct vtd_xlate's perm and did fields
+     * (translate.c stores it as one word). */
+    uint64_t pd;
 };
+static inline uint64_t vtd_fast_pd_(uint32_t perm, uint16_t did)
+{
+    return perm | (uint64_t)did << 32;
+}
+/* The last word of a front-cache result: fault = 0, recorded = false,
+ * cached = true (translate.c checks struct vtd_xlate's layout). */
+#define VTD_FAST_TAIL (1ULL << 40)
 void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                           const struct vtd_fast_hit *e, uint64_t gen);
 
-#define VTD_FAST_VALID (1ULL << 63)
-
-/* Front-cache key: TTM (RTADDR bits 11:10) << 48, the requested PASID
- * (VTD_NO_PASID = 0xffffffff for none) << 16, SID.  Every 32-bit PASID
- * value has its own key, so a request with an out-of-range PASID can never
- * match a filled slot (fills happen only after the request was checked),
- * and the hit path need not check the PASID range. */
-static inline uint64_t vtd_fast_key_(unsigned ttm, uint16_t sid,
-                                     uint32_t pasid)
+/* Front-cache key: the requested PASID (VTD_NO_PASID = 0xffffffff for
+ * none) << 16, SID.  Every 32-bit PASID value has its own key, so a
+ * request with an out-of-range PASID can never match a filled slot (fills
+ * happen only after the request was checked), and the hit path need not
+ * check the PASID range.  The key has no TTM and the hit path tests
+ * neither TE nor the protected-memory regions: every change of the latched
+ * root (SRTP), of TE and of the PMR latch empties the front cache instead
+ * (vtd_cache_fast_drop_()), and no fill happens while TE=0 or a PMR is on
+ * (translate.c reads the generation before those, so a fill that raced
+ * with such a change is refused). */
+static inline uint64_t vtd_fast_key_(uint16_t sid, uint32_t pasid)
 {
-    return (uint64_t)ttm << 48 | (uint64_t)pasid << 16 | sid;
+    return (uint64_t)pasid << 16 | sid;
 }
 
-/* Direct-mapped index: the page number XOR the key folded onto 12 bits
- * (SID bits 11:0, and bits 15:12 with the PASID's low byte), no multiply,
- * no division, no chain. */
+/* Direct-mapped index: the page number XOR the key's low 12 bits (SID bits
+ * 11:0), no multiply, no division, no chain.  Requests of one SID with
+ * different PASIDs share slots (conflict misses only). */
 static inline struct vtd_fast_slot *
 vtd_fast_slot_(const struct vtd_cache_state *cs, uint64_t key, uint64_t pfn)
 {
-    return &cs->fast[(pfn ^ key ^ (key >> 12)) & (VTD_FAST_ENTRIES - 1)];
+    return &cs->fast[(pfn ^ key) & (VTD_FAST_ENTRIES - 1)];
 }
 
-/* Front-cache lookup: inline, no lock, no allocation.  True with *out
- * filled when (key, page of iova) is cached since the last invalidation.
- * The tag and page are checked as they are read (a torn read can only
- * make a false miss, which the final sequence check would have made
- * anyway); the sequence and generation with one branch.  The slot's
- * value word holds the page address, the permissions in bits 3:0 and
- * log2 of the page size in bits 11:6, so nothing is looked up in a
- * table.  Few values are live at once, so the hit path needs no saved
- * registers. */
-static inline bool vtd_cache_fast_lookup_(const struct vtd_cache_state *cs,
-                                          uint64_t key, uint64_t iova,
-                                          struct vtd_fast_hit *out)
+/* Empty the front cache in O(1) (a generation bump); for changes of
+ * state the hit path does not test (above). */
+void vtd_cache_fast_drop_(struct vtd_iommu *u);
+
+/* Front-cache lookup: inline, no lock, no allocation.  True when (key,
+ * page of iova) is cached since the last invalidation (w is the
+ * generation: the unit's starts at 1, so an empty slot never matches) and
+ * its rights cover the request's read/write bits (VT-d 3.6.1;
+ * VTD_ACC_READ/WRITE are the same bits as VTD_PERM_R/W); then *out holds
+ * the result (struct vtd_xlate: addr, page_size, perm, did, fault = 0,
+ * recorded = false, cached = true).  The tag, page and generation are
+ * checked as they are read and the result is stored as soon as it is read,
+ * before the final sequence check, so few values are live at once: when
+ * it returns false *out may have been written (the caller's slow path
+ * rewrites all of it).  A torn read can only make a false miss. */
+static inline bool vtd_cache_fast_xlate_(const struct vtd_cache_state *cs,
+                                         uint64_t key, uint64_t iova,
+                                         uint32_t access, void *out)
 {
     uint64_t pfn = iova >> 12;
     struct vtd_fast_slot *f = vtd_fast_slot_(cs, key, pfn);
     uint32_t s1 = atomic_load_explicit(&f->seq, memory_order_acquire);
-    if (atomic_load_explicit(&f->key, memory_order_relaxed) !=
-            (key | VTD_FAST_VALID) ||
-        atomic_load_explicit(&f->pfn, memory_order_relaxed) != pfn)
+    if (atomic_load_explicit(&f->key, memory_order_relaxed) != key ||
+        atomic_load_explicit(&f->pfn, memory_order_relaxed) != pfn ||
+        atomic_load_explicit(&f->w, memory_order_relaxed) !=
+            atomic_load_explicit(&cs->gen, memory_order_relaxed))
         return false;
-    uint64_t v = atomic_load_explicit(&f->v, memory_order_relaxed);
-    uint64_t w = atomic_load_explicit(&f->w, memory_order_relaxed);
-    uint64_t size = atomic_load_explicit(&f->size, memory_order_relaxed);
-    uint64_t did = atomic_load_explicit(&f->did, memory_order_relaxed);
+    uint64_t pd = atomic_load_explicit(&f->pd, memory_order_relaxed);
+    if (access & ~(uint32_t)pd & 3)
+        return false;
+    uint64_t w0 = atomic_load_explicit(&f->page, memory_order_relaxed) |
+                  (iova & 0xfff);
+    uint64_t w1 = atomic_load_explicit(&f->size, memory_order_relaxed);
+    const uint64_t w3 = VTD_FAST_TAIL;
+    memcpy((char *)out, &w0, 8);
+    memcpy((char *)out + 8, &w1, 8);
+    memcpy((char *)out + 16, &pd, 8);
+    memcpy((char *)out + 24, &w3, 8);
     atomic_thread_fence(memory_order_acquire);
     uint32_t s2 = atomic_load_explicit(&f->seq, memory_order_relaxed);
-    uint64_t gen = atomic_load_explicit(cs->gen, memory_order_relaxed);
-    if ((w ^ gen) | (uint64_t)((s1 & 1) | (s1 ^ s2)))
-        return false;
-    out->page = v & ~0xfffULL;
-    out->perm = (uint32_t)(v & 0xf);
-    out->page_size = size;
-    out->did = (uint16_t)did;
-    return true;
+    return ((s1 & 1) | (s1 ^ s2)) == 0;
 }
 uint64_t vtd_cache_gen_(struct vtd_iommu *u);
 bool vtd_cache_ctx_lookup_(struct vtd_iommu *u, uint16_t sid,
@@ -189,12 +210,12 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
  * Snapshot support (snapshot.c).  The caller guarantees that nothing else
  * runs on the unit (the vtd_save()/vtd_load() contract).  Slots are
  * carried raw: e[0..5] = k0, k1, v[0..3] of a set-associative table,
- * f[0..3] = key (without VTD_FAST_VALID), page number, value word, DID of
- * a front-cache slot.  VTD_CACHE_SNAP_LAYOUT names these encodings and
+ * f[0..3] = key, page number, value word (page | perm (bits 3:0) | log2
+ * of the page size (bits 11:6)), DID of a front-cache slot.  VTD_CACHE_SNAP_LAYOUT names these encodings and
  * must change whenever cache.c changes them (a stream with another layout
  * or geometry has its caches dropped).
  */
-#define VTD_CACHE_SNAP_LAYOUT 2u   /* 2: front-cache key and index */
+#define VTD_CACHE_SNAP_LAYOUT 3u   /* 3: front-cache key without TTM */
 enum { VTD_CT_CTX = 0, VTD_CT_PASID = 1, VTD_CT_IOTLB = 2, VTD_CT_N = 3 };
 struct vtd_cache_geom {
     uint32_t layout, ways, sets[VTD_CT_N], fast;

@@ -501,9 +501,17 @@ void vtd_get_stats(struct vtd_iommu *u, struct vtd_stats *out)
 _Thread_local unsigned vtd_tls_shard_;
 static atomic_uint next_shard;
 
+_Thread_local size_t vtd_tls_hit_;
+_Thread_local size_t vtd_tls_hit_own_;
+
 unsigned vtd_shard_assign_(void)
 {
     vtd_tls_shard_ = atomic_fetch_add(&next_shard, 1) % VTD_SHARDS + 1;
+    vtd_tls_hit_own_ = offsetof(struct vtd_iommu, shard) +
+                       (vtd_tls_shard_ - 1) * sizeof(struct vtd_shard) +
+                       offsetof(struct vtd_shard, iotlb_hits);
+    if (!vtd_tls_cb_)
+        vtd_tls_hit_ = vtd_tls_hit_own_;
     return vtd_tls_shard_;
 }
 

@@ -29,17 +29,31 @@ struct vtd_cb_frame_ {
 extern _Thread_local const struct vtd_cb_frame_ *vtd_tls_cb_
     __attribute__((tls_model("initial-exec")));
 
+/* The IOTLB-hit path's one TLS word (translate.c): the byte offset in
+ * struct vtd_iommu of this thread's hit counter (internal.h, shards), or
+ * 0 while the thread has no shard yet or is inside a host callback; 0
+ * sends the request to the slow path, which assigns the shard or refuses
+ * the re-entrant call.  vtd_tls_hit_own_ keeps the offset meanwhile
+ * (core.c, vtd_shard_assign_()). */
+extern _Thread_local size_t vtd_tls_hit_
+    __attribute__((tls_model("initial-exec")));
+extern _Thread_local size_t vtd_tls_hit_own_
+    __attribute__((tls_model("initial-exec")));
+
 static inline void vtd_cb_enter_(struct vtd_cb_frame_ *f,
                                  const struct vtd_iommu *u)
 {
     f->u = u;
     f->prev = vtd_tls_cb_;
     vtd_tls_cb_ = f;
+    vtd_tls_hit_ = 0;
 }
 
 static inline void vtd_cb_exit_(const struct vtd_cb_frame_ *f)
 {
     vtd_tls_cb_ = f->prev;
+    if (!f->prev)
+        vtd_tls_hit_ = vtd_tls_hit_own_;
 }
 
 /* True when this thread is inside a host callback of u (at any depth:

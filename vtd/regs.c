@@ -404,6 +404,7 @@ static void gcmd_write(struct vtd_iommu *u, uint32_t cmd)
      * again when done, so it reads 1 from then on. */
     if (cmd & VTD_GCMD_SRTP) {
         atomic_store(&u->root_latched, vtd_reg_get64_(u, VTD_REG_RTADDR));
+        vtd_cache_fast_drop_(u); /* the front cache holds no TTM (cache.h) */
         /* With CAP.ESRTPS the operation also invalidates every
          * DMA-remapping cache globally. */
         if (field_get(u->cap, CAP, ESRTPS))
@@ -466,6 +467,7 @@ static void gcmd_write(struct vtd_iommu *u, uint32_t cmd)
     if (!!(cmd & VTD_GCMD_TE) != !!(sts & VTD_GSTS_TES)) {
         bool en = cmd & VTD_GCMD_TE;
         atomic_store(&u->te, en);
+        vtd_cache_fast_drop_(u); /* the hit path does not test TE (cache.h) */
         gsts_update(u, VTD_GSTS_TES, en);
         if (!en && field_get(u->ecap, ECAP, SMTS))
             flush_dma_caches(u);

@@ -10,7 +10,9 @@
  * An IOTLB hit takes no lock and allocates nothing.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "pasid.h"
 #include "regs.h"
@@ -536,6 +538,8 @@ void vtd_pmr_latch_locked_(struct vtd_iommu *u)
     atomic_store_explicit(&u->pmr_hi_end, he, memory_order_relaxed);
     atomic_store_explicit(&u->pmr_on, epm && (le >= lb || he >= hb),
                           memory_order_release);
+    /* The hit path does not test pmr_on (cache.h). */
+    vtd_cache_fast_drop_(u);
 }
 
 /* Whether [a, a + len - 1] touches an enabled protected region.  With
@@ -747,7 +751,7 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
     if (fast && !x.fault) {
         struct vtd_fast_hit fh = {
             .page = x.addr & ~0xfffULL, .page_size = x.page_size,
-            .perm = x.perm, .did = x.did,
+            .pd = vtd_fast_pd_(x.perm, x.did),
         };
         vtd_cache_fast_fill_(u, fkey, req->iova, &fh, gen0);
     }
@@ -783,21 +787,20 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
     }
 }
 
-/* Front-cache key of a request (cache.h): TTM, PASID or none, SID. */
-static inline uint64_t fast_key(uint64_t root, const struct vtd_dma_req *req)
+/* Front-cache key of a request (cache.h): PASID or none, SID. */
+static inline uint64_t fast_key(const struct vtd_dma_req *req)
 {
-    return vtd_fast_key_((unsigned)field_get(root, RTADDR, TTM), req->sid,
-                         req->pasid);
+    return vtd_fast_key_(req->sid, req->pasid);
 }
 
-/* Whether the front cache serves this request: translation enabled,
- * caching on, a plain untranslated request (AT=00b, no execute or
- * privilege flag). */
+/* Whether the front cache may be filled with this request's result:
+ * translation enabled, caching on, no protected memory region, a plain
+ * untranslated request (AT=00b, no execute or privilege flag). */
 static inline bool fast_eligible(const struct vtd_iommu *u,
                                  const struct vtd_dma_req *req, bool te)
 {
     return te && u->cache.fast_ok &&
-           !atomic_load_explicit(&u->pmr_on, memory_order_relaxed) &&
+           !atomic_load_explicit(&u->pmr_on, memory_order_acquire) &&
            ((unsigned)req->at |
             (req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV))) == 0;
 }
@@ -810,6 +813,10 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
                                            const struct vtd_dma_req *req,
                                            struct vtd_xlate *out)
 {
+    /* The generation before TE, the root, pmr_on and any structure read
+     * (cache.h): a change of any of them after this point bumps it, so
+     * the front-cache fill below is refused. */
+    uint64_t gen0 = vtd_cache_gen_(u);
     memset(out, 0, sizeof(*out));
     /* VT-d 11.4.5 GSTS.TES=0: requests are not translated. */
     const bool te = atomic_load_explicit(&u->te, memory_order_acquire);
@@ -828,10 +835,7 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
     uint64_t root = atomic_load_explicit(&u->root_latched,
                                          memory_order_acquire);
     const bool fast = fast_eligible(u, req, te);
-    /* The generation before any structure read (cache.h). */
-    uint64_t gen0 = fast ? vtd_cache_gen_(u) : 0;
-    translate_slow(u, req, out, root, fast, fast ? fast_key(root, req) : 0,
-                   gen0);
+    translate_slow(u, req, out, root, fast, fast ? fast_key(req) : 0, gen0);
     return 0;
 }
 
@@ -840,64 +844,67 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
  * no call.  What it does not check, and why that is safe:
  *  - u, req, out non-NULL: checked by vtd_translate() first;
  *  - the PASID range: an out-of-range PASID has a key no fill ever
- *    stores (cache.h), so it misses and translate_miss() rejects it;
- *  - AT above 2: the AT=0 test below sends it to translate_miss();
- *  - u->cache.fast_ok only as a shortcut: when it is false nothing ever
- *    fills the front cache (translate_miss() and vtd_cache_fast_put_()
- *    test it), so the lookup would miss anyway.
+ *    stores (cache.h), so it misses and translate_checked() rejects it;
+ *  - AT above 2: the AT=0 test below sends it to the slow path;
+ *  - TE, the latched root (TTM) and the protected-memory regions: each
+ *    change of them empties the front cache and no fill happens while
+ *    TE=0 or a region is on (cache.h, vtd_fast_key_());
+ *  - u->cache.fast_ok: when it is false nothing ever fills the front
+ *    cache (translate_miss() and vtd_cache_fast_put_() test it), so the
+ *    lookup misses;
+ *  - re-entrancy and the counter shard: one TLS word, 0 inside a host
+ *    callback or before the thread's first slow-path request
+ *    (reentry.h); the slow path decides (-EDEADLK, shard assignment).
  * The size check stays: (iova & 0xfff) + size > 0x1000 (a size of 0
  * means 1, which the same test covers). */
 static inline bool translate_hit(struct vtd_iommu *u,
                                  const struct vtd_dma_req *req,
                                  struct vtd_xlate *out)
 {
-    if ((req->iova & 0xfff) + req->size > 0x1000 ||
+    const uint64_t iova = req->iova;
+    if ((iova & 0xfff) + req->size > 0x1000 ||
         ((unsigned)req->at | (req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV))))
         return false;
-    /* Inside any host callback (reentry.h): the slow path decides
-     * whether this is a re-entrant call (-EDEADLK). */
-    if (vtd_tls_cb_ != NULL)
+    const size_t hit_off = vtd_tls_hit_;
+    if (G_UNLIKELY(hit_off == 0))
         return false;
-    /* VT-d 11.4.5 GSTS.TES=0: not translated (translate_miss()).
-     * fast_ok is redundant (see above) but saves the lookup when the
-     * front cache is off (cache=none, lint, trace). */
-    if (!atomic_load_explicit(&u->te, memory_order_acquire) ||
-        !u->cache.fast_ok)
+    if (!vtd_cache_fast_xlate_(&u->cache, fast_key(req), iova, req->access,
+                               out))
         return false;
-    /* VT-d 11.4.8.1: with a protected memory region enabled every
-     * request takes the slow path, which checks the output address. */
-    if (atomic_load_explicit(&u->pmr_on, memory_order_relaxed))
-        return false;
-    uint64_t root = atomic_load_explicit(&u->root_latched,
-                                         memory_order_acquire);
-    struct vtd_fast_hit fh;
-    if (!vtd_cache_fast_lookup_(&u->cache, fast_key(root, req), req->iova,
-                                &fh))
-        return false;
-    /* Read and write rights (VT-d 3.6.1); VTD_ACC_READ/WRITE are the
-     * same bits as VTD_PERM_R/W. */
-    if (req->access & ~fh.perm & (VTD_ACC_READ | VTD_ACC_WRITE))
-        return false;
-    /* The hit counter of this thread's shard (internal.h; a thread's
-     * first request takes the slow path, which assigns it): a plain
-     * load and store, not a locked add.  Exact while at most VTD_SHARDS
+    /* The hit counter of this thread's shard (internal.h): a plain load
+     * and store, not a locked add.  Exact while at most VTD_SHARDS
      * threads translate at once (each has its own shard); beyond that two
      * threads may share a shard and a hit count may be lost.  Counters
      * are statistics, never used for a decision. */
-    const unsigned shard = vtd_tls_shard_;
-    if (G_UNLIKELY(shard == 0))
-        return false;
-    _Atomic uint64_t *hits =
-        &u->shard[(shard - 1) & (VTD_SHARDS - 1)].iotlb_hits;
+    _Atomic uint64_t *hits = (_Atomic uint64_t *)((char *)u + hit_off);
     atomic_store_explicit(hits, atomic_load_explicit(hits,
                                                      memory_order_relaxed) + 1,
                           memory_order_relaxed);
-    *out = (struct vtd_xlate){
-        .addr = fh.page | (req->iova & 0xfff), .page_size = fh.page_size,
-        .perm = fh.perm, .did = fh.did, .cached = true,
-    };
     return true;
 }
+
+/* The word stores of vtd_cache_fast_xlate_() (cache.h): little-endian,
+ * addr, page_size, then perm and did in one word, fault, recorded and
+ * cached in the last, ending the struct. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "translate_hit() stores struct vtd_xlate fields as words");
+_Static_assert(offsetof(struct vtd_xlate, addr) == 0 &&
+                   offsetof(struct vtd_xlate, page_size) == 8 &&
+                   offsetof(struct vtd_xlate, perm) == 16 &&
+                   offsetof(struct vtd_xlate, did) ==
+                       offsetof(struct vtd_xlate, perm) + 4 &&
+                   offsetof(struct vtd_xlate, fault) ==
+                       offsetof(struct vtd_xlate, perm) + 8 &&
+                   offsetof(struct vtd_xlate, recorded) ==
+                       offsetof(struct vtd_xlate, fault) + 4 &&
+                   offsetof(struct vtd_xlate, cached) ==
+                       offsetof(struct vtd_xlate, fault) + 5 &&
+                   sizeof(struct vtd_xlate) ==
+                       offsetof(struct vtd_xlate, fault) + 8 &&
+                   VTD_FAST_TAIL ==
+                       1ULL << (8 * (offsetof(struct vtd_xlate, cached) -
+                                     offsetof(struct vtd_xlate, fault))),
+               "struct vtd_xlate layout");
 
 /* Argument checks of the slow path (the hit path needs fewer, see
  * translate_hit()). */
@@ -914,6 +921,7 @@ static G_GNUC_NO_INLINE int translate_checked(struct vtd_iommu *u,
         return -EINVAL;
     if (G_UNLIKELY(vtd_in_callback_(u)))
         return -EDEADLK; /* vtd.h threading contract */
+    (void)vtd_shard_(); /* the hit path's TLS word (reentry.h) */
     return translate_miss(u, req, out);
 }
 
