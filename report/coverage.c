@@ -76,6 +76,7 @@ static const char *status_name(enum vtd_rule_status s)
     case VTD_RULE_IMPLEMENTED: return "implemented";
     case VTD_RULE_NOT_IMPLEMENTED: return "not-implemented";
     case VTD_RULE_UNREACHABLE: return "unreachable";
+    case VTD_RULE_HOST_ONLY: return "host-only";
     }
     return "?";
 }
@@ -105,7 +106,7 @@ void coverage_write_text(const struct coverage *c, FILE *f)
 {
     struct totals t = totals(c);
     fprintf(f, "coverage: %u rules, %u implemented, %u covered, %u gaps, "
-            "%u not implemented or unreachable; %u traces\n\n",
+            "%u excluded (not implemented, unreachable or host-only); %u traces\n\n",
             c->nrules, t.impl, t.covered, t.gaps, t.other, c->ntraces);
     fprintf(f, "%-38s %-9s %8s %6s  %s\n", "RULE", "SECTION", "HITS",
             "TRACES", "FIRST TRACE");
@@ -125,7 +126,7 @@ void coverage_write_text(const struct coverage *c, FILE *f)
         struct vtd_rule_info r = info(i);
         fprintf(f, "  %-36s %-9s %s\n", r.name, r.section, r.text);
     }
-    fprintf(f, "\nnot implemented or unreachable: %u\n", t.other);
+    fprintf(f, "\nexcluded (not implemented, unreachable or host-only): %u\n", t.other);
     for (unsigned i = 0; i < c->nrules; i++) {
         struct vtd_rule_info r = info(i);
         if (r.status == VTD_RULE_IMPLEMENTED)
@@ -156,7 +157,7 @@ void coverage_write_json(const struct coverage *c, FILE *f)
     struct totals t = totals(c);
     fprintf(f, "{\n  \"rules_total\": %u,\n  \"implemented\": %u,\n"
             "  \"covered\": %u,\n  \"gap_count\": %u,\n"
-            "  \"not_implemented_or_unreachable\": %u,\n  \"traces\": %u,\n"
+            "  \"excluded\": %u,\n  \"traces\": %u,\n"
             "  \"gaps\": [", c->nrules, t.impl, t.covered, t.gaps, t.other,
             c->ntraces);
     bool first = true;

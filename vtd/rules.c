@@ -12,6 +12,7 @@ static const struct vtd_rule_info rules[] = {
 #define IMPL VTD_RULE_IMPLEMENTED
 #define NOTIMPL VTD_RULE_NOT_IMPLEMENTED
 #define UNREACH VTD_RULE_UNREACHABLE
+#define HOSTONLY VTD_RULE_HOST_ONLY
 #define RULE(ID, NAME, SECTION, STATUS, TEXT)                              \
     [VTD_RULE_##ID] = { NAME, SECTION, TEXT, STATUS },
 #define FAULT(ID, NAME, REASON, SECTION, STATUS, TEXT)                     \

@@ -28,8 +28,10 @@ struct vtd_iommu;
 enum vtd_rule_status {
     VTD_RULE_IMPLEMENTED = 0,     /* the model raises or takes it */
     VTD_RULE_NOT_IMPLEMENTED = 1, /* not modelled; text says why */
-    VTD_RULE_UNREACHABLE = 2,     /* cannot happen in the model; text says
-                                     why */
+    VTD_RULE_UNREACHABLE = 2,     /* guest programming cannot make it happen
+                                     in the model; text says why */
+    VTD_RULE_HOST_ONLY = 3,       /* raised only when a host memory callback
+                                     fails; no trace can cause it */
 };
 
 struct vtd_rule_info {
