@@ -7,13 +7,14 @@
 # installs the build dependencies, enables the deb-src index when it is
 # missing (one-line sources.list or deb822 .sources), fetches Debian's qemu
 # source package with `apt-get source`, applies Debian's patches and
-# integrations/qemu/vtdemu-qemu-7.2.patch, copies the device source in, and
+# integrations/qemu/vtdemu-qemu-7.2.patch and vtdemu-qemu-7.2-x2apic.patch
+# (x2APIC under TCG), copies the device source in, and
 # builds only qemu-system-x86_64 (x86_64-softmmu, TCG, no default features,
 # no docs, no slirp).  No QEMU source is ever written into this checkout.
 #
 # Cache: ${VTDEMU_QEMU_CACHE:-/var/cache/vtdemu/qemu}
 #   tree-T/   the patched QEMU tree and its build directory.  T hashes the
-#             patch and this script's build recipe (the parts between the
+#             patches and this script's build recipe (the parts between the
 #             "qemu recipe" markers): a new T is a full build (minutes).
 #   bin-B/    the built binary.  B hashes T, the device sources and the
 #             public headers include/vtd/*.h: a change of those recompiles
@@ -40,7 +41,11 @@ cache=${VTDEMU_QEMU_CACHE:-/var/cache/vtdemu/qemu}
 jobs=${QEMU_BUILD_JOBS:-2}
 integ=$repo/integrations/qemu
 patchfile=$integ/vtdemu-qemu-7.2.patch
-device_sources=("$integ/vtdemu-iommu.c")
+# TCG x2APIC (the live suite's x2apic boots), applied after the device hook.
+x2apic_patch=$integ/vtdemu-qemu-7.2-x2apic.patch
+device_sources=("$integ/vtdemu-iommu.h" "$integ/vtdemu-iommu.c"
+    "$integ/vtdemu-iommu-dma.c" "$integ/vtdemu-iommu-irq.c"
+    "$integ/vtdemu-iommu-trace.c")
 dts=$integ/q35-vtdemu.dts
 
 log() { echo "qemu-build: $*" >&2; }
@@ -63,7 +68,7 @@ deb_version_file=$cache/.debian-qemu-version
 # The script's part that makes the QEMU tree (between the recipe markers)
 # is in T; editing the rest of the script rebuilds nothing.
 recipe=$(sed -n '/^# >>> qemu recipe/,/^# <<< qemu recipe/p' "$0")
-T=$( (echo "$recipe"; cat "$patchfile") | sha256sum | cut -c1-16)
+T=$( (echo "$recipe"; cat "$patchfile" "$x2apic_patch") | sha256sum | cut -c1-16)
 # The device is compiled against the public headers: B covers them (ninja
 # recompiles the device when they change, nothing else).
 B=$( (echo "$T"; cat "${device_sources[@]}" "$repo"/include/vtd/*.h) |
@@ -178,6 +183,7 @@ if [ ! -x "$bindir/qemu-system-x86_64" ]; then
         mkdir -p "$tree"
         dpkg-source --no-check -x "$dsc" "$tree/src" >&2
         patch -d "$tree/src" -p1 --forward < "$patchfile" >&2
+        patch -d "$tree/src" -p1 --forward < "$x2apic_patch" >&2
     fi
 # <<< qemu recipe
     # The device source and a pkg-config file for the library.
