@@ -282,7 +282,7 @@ else
     if [ "$iommu" = intel ] && [ "$mode" = scalable ]; then
         # QEMU 7.2's intel-iommu reports legacy reason codes in scalable mode
         # and marks the request as carrying PASID 0 (docs/qemu-differences.md
-        # row 5): assert what it does, so that a change shows up.
+        # rows 5 and 16): assert what it does, so that a change shows up.
         echo "note: intel-iommu (QEMU 7.2) deviates in scalable mode: expecting its PASID 0x0 and reason 0x06 instead of $pasid and $reason"
         pasid="PASID 0x0"
         reason=0x06
