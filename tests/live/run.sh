@@ -11,6 +11,11 @@
 #          cm       legacy with caching mode on (CAP.CM=1: Linux also
 #                   invalidates after making entries present)
 #          x2apic   interrupt remapping with an x2APIC CPU (-cpu ...,+x2apic)
+#          x2apic2  the same with two vCPUs, the second with x2APIC id 16
+#                   (socket 1 of 16-core sockets): in Linux's cluster mode
+#                   its logical destination is 0x10001, above 255, so the
+#                   unit delivers 32-bit destinations (IRTE DST, EIM, VT-d
+#                   9.10); the block tests run on that CPU (vtdcpu=1)
 #   TEST   data     64 MiB written and read back with O_DIRECT and a checksum
 #                   on a virtio-blk disk (modern, iommu_platform=on) and on an
 #                   NVMe disk (MSI-X), both RAM-backed
@@ -66,7 +71,7 @@ unavailable() {
 }
 
 case "$iommu" in vtdemu | intel) ;; *) echo "unknown IOMMU $iommu"; exit 2 ;; esac
-case "$mode" in legacy | cm | scalable | full | x2apic) ;; *) echo "unknown mode $mode"; exit 2 ;; esac
+case "$mode" in legacy | cm | scalable | full | x2apic | x2apic2) ;; *) echo "unknown mode $mode"; exit 2 ;; esac
 case "$test" in data | fault) ;; *) echo "unknown test $test"; exit 2 ;; esac
 
 # ---- the QEMU binary
@@ -118,8 +123,15 @@ case "$mode" in
 legacy | cm) cmdline="$cmdline intel_iommu=on,sm_off" ;;
 scalable | full) cmdline="$cmdline intel_iommu=on,sm_on" ;;
 x2apic) cmdline="$cmdline intel_iommu=on,sm_off"; cpu=qemu64,+x2apic ;;
+x2apic2) cmdline="$cmdline intel_iommu=on,sm_off vtdcpu=1"; cpu=qemu64,+x2apic ;;
 esac
-args=(-accel tcg -machine q35 -cpu "$cpu" -m 512M -smp 1 -nodefaults
+smp=(-smp 1)
+if [ "$mode" = x2apic2 ]; then
+    # CPU 0 (APIC id 0) and a second CPU at socket 1 (APIC id 16).
+    smp=(-smp 1,sockets=2,cores=16,threads=1,maxcpus=32
+        -device qemu64-x86_64-cpu,socket-id=1,core-id=0,thread-id=0)
+fi
+args=(-accel tcg -machine q35 -cpu "$cpu" -m 512M "${smp[@]}" -nodefaults
     -display none -monitor none -serial stdio -no-reboot)
 if [ "$iommu" = intel ]; then
     if [ "$mode" = full ]; then
@@ -130,7 +142,7 @@ if [ "$iommu" = intel ]; then
     case "$mode" in
     scalable) dev=$dev,x-scalable-mode=on ;;
     cm) dev=$dev,caching-mode=on ;;
-    x2apic) dev=$dev,eim=on ;;
+    x2apic | x2apic2) dev=$dev,eim=on ;;
     esac
     args+=(-device "$dev")
 else
@@ -141,7 +153,7 @@ else
     scalable) dev=$dev,scalable=on ;;
     full) dev=$dev,profile=full ;;
     cm) dev=$dev,scalable=off,caching-mode=on ;;
-    x2apic) dev=$dev,scalable=off,eim=on ;;
+    x2apic | x2apic2) dev=$dev,scalable=off,eim=on ;;
     *) dev=$dev,scalable=off ;;
     esac
     args+=(-acpitable "file=$dmar" -device "$dev")
@@ -227,12 +239,12 @@ scalable) check "the unit offers scalable mode (ECAP.SMTS=1), so sm_on takes eff
 *) check "Linux was told to stay in legacy mode" has 'DMAR: Scalable mode is disallowed' ;;
 esac
 
-if [ "$mode" = x2apic ]; then
+if [ "$mode" = x2apic ] || [ "$mode" = x2apic2 ]; then
     irmode=x2apic
 else
     irmode=xapic
 fi
-if [ "$mode" = x2apic ] && hasnt 'DMAR-IR: Enabled IRQ remapping in x2apic mode' &&
+if [ "$irmode" = x2apic ] && hasnt 'DMAR-IR: Enabled IRQ remapping in x2apic mode' &&
     grep -q "doesn't support requested feature: CPUID.01H:ECX.x2apic" "$qerr"; then
     # QEMU 7.2 emulates x2APIC only with KVM; under TCG the CPU keeps
     # CPUID.01H:ECX.x2apic clear, Linux stays in xAPIC mode.  Check the rest
@@ -244,14 +256,22 @@ check "Linux enabled interrupt remapping in $irmode mode" has "DMAR-IR: Enabled 
 if [ "$irmode" = x2apic ]; then
     check "Linux switched the APIC to x2APIC mode" has 'Switched APIC routing to (cluster|physical) x2apic'
 fi
+# /proc/interrupts lines: "VTDLIVE irq N: COUNT... CHIP ...", one count per
+# CPU. fired [CPU]: the lines on stdin counted interrupts (on CPU, from 0).
+fired() {
+    awk -v cpu="${1:--1}" '{
+        for (i = 4; i <= NF && $i ~ /^[0-9]+$/; i++)
+            if (cpu < 0 || i - 4 == cpu) s += $i }
+        END { exit !(s > 0) }'
+}
 timer_remapped() { # IRQ 0 (the PIT/HPET timer) on the remapped I/O APIC fired
-    grep -E '^VTDLIVE irq +0: .* IR-IO-APIC ' "$log" | awk '{ exit !($4 > 0) }'
+    grep -E '^VTDLIVE irq +0: .* IR-IO-APIC ' "$log" | fired
 }
 check "the timer (IRQ 0) fired through the remapped I/O APIC (IR-IO-APIC)" timer_remapped
 
 in_group() { has "^VTDLIVE group=[0-9]+ device=0000:$1\$"; }
 irq_remapped() { # irq_remapped NAME: the IRQ is on the IR MSI chip and fired
-    grep -E "^VTDLIVE irq .* IR-PCI-MSI .* $1\$" "$log" | awk '{ exit !($4 > 0) }'
+    grep -E "^VTDLIVE irq .* IR-PCI-MSI .* $1\$" "$log" | fired "${2:-}"
 }
 
 for dev in vda nvme0n1; do
@@ -261,7 +281,12 @@ done
 check "virtio-blk ($vblk_bdf) is in an IOMMU group" in_group "$vblk_bdf"
 check "NVMe ($nvme_bdf) is in an IOMMU group" in_group "$nvme_bdf"
 check "virtio-blk request interrupts are remapped (IR-PCI-MSI) and fired" irq_remapped 'virtio0-req.0'
-check "NVMe I/O queue interrupts (MSI-X) are remapped (IR-PCI-MSI) and fired" irq_remapped 'nvme0q1'
+check "NVMe I/O queue interrupts (MSI-X) are remapped (IR-PCI-MSI) and fired" irq_remapped 'nvme0q[1-9][0-9]*'
+if [ "$mode" = x2apic2 ]; then
+    check "Linux brought up both CPUs" has 'smp: Brought up 1 node, 2 CPUs'
+    check "CPU 1 has x2APIC id 16 (logical destination 0x10001)" has '^VTDLIVE cpu 1 apicid=16$'
+    check "CPU 1's NVMe queue interrupts (nvme0q2) are remapped and fired on CPU 1" irq_remapped 'nvme0q2' 1
+fi
 if [ "$test" = data ]; then
     check "no DMA fault reported by Linux" hasnt 'DMAR: DRHD: handling fault|DMAR: \[DMA (Read|Write)'
 else
