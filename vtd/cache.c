@@ -11,7 +11,8 @@
  *    function mask fm (VT-d 6.5.1.1: FM 1/2/3 mask SID bit 2, bits 2:1,
  *    bits 2:0) and their PASID-cache entries.  The IOTLB is left alone:
  *    software must invalidate it too (VT-d 6.5.3.1).
- *  - IOTLB: GLOBAL all; DOMAIN by DID; PAGE by DID and the 2^am pages at
+ *  - IOTLB: GLOBAL all and DOMAIN by DID, both in O(1) (generations,
+ *    see "IOTLB generations"); PAGE by DID and the 2^am pages at
  *    addr (aligned down), every PASID, every page size overlapping.
  *  - PASID cache: GLOBAL all; DOMAIN by DID; PASID by DID and PASID.
  *  - PASID-based IOTLB: GLOBAL all; DOMAIN by DID; PASID by DID and
@@ -57,7 +58,13 @@ struct cache_impl {
     struct ctable ctx, pasid, iotlb;
     _Atomic uint64_t *gen;    /* &u->cache.gen */
     _Atomic uint32_t sizes;   /* bit n: an IOTLB entry of size code n */
+    /* O(1) global and domain-selective IOTLB invalidation ("IOTLB
+     * generations" below): the unit's IOTLB generation and one per DID. */
+    _Atomic uint64_t iotlb_gen;
+    _Atomic uint64_t *did_gen;   /* DID_GENS entries */
 };
+
+#define DID_GENS 65536u
 
 static struct cache_impl *impl(struct vtd_iommu *u)
 {
@@ -123,11 +130,28 @@ static bool set_read(struct cset *s, uint64_t k0, uint64_t k1,
     return false;
 }
 
+static bool iotlb_gens_current(struct cache_impl *c, uint16_t did,
+                               const uint64_t *v);
+
+/* Whether an IOTLB slot (set locked) holds a valid entry whose
+ * generations are out of date, i.e. a dropped entry (see "IOTLB
+ * generations"). */
+static bool iotlb_slot_stale(struct cache_impl *c, struct slot *sl,
+                             uint64_t sk0)
+{
+    uint64_t v[4] = { 0, 0,
+                      atomic_load_explicit(&sl->v[2], memory_order_relaxed),
+                      atomic_load_explicit(&sl->v[3], memory_order_relaxed) };
+    return !iotlb_gens_current(c, (uint16_t)(sk0 >> 20), v);
+}
+
 /* Insert or replace (k0, k1) -> v, unless an invalidation happened since
- * gen.  Best effort: a busy set skips the fill. */
+ * gen.  Best effort: a busy set skips the fill.  An empty slot is taken
+ * before a round-robin victim; in the IOTLB (iotlb) a stale one counts as
+ * empty. */
 static void set_fill(struct cache_impl *c, struct cset *s, uint64_t gen,
                      uint64_t k0, uint64_t k1, bool k0_only,
-                     const uint64_t *v, unsigned nv)
+                     const uint64_t *v, unsigned nv, bool iotlb)
 {
     if (!set_trylock(s))
         return;
@@ -145,7 +169,8 @@ static void set_fill(struct cache_impl *c, struct cset *s, uint64_t gen,
             victim = sl;
             break;
         }
-        if (!victim && !(sk0 & K_VALID))
+        if (!victim && (!(sk0 & K_VALID) ||
+                        (iotlb && iotlb_slot_stale(c, sl, sk0))))
             victim = sl;
     }
     if (!victim) {
@@ -239,8 +264,10 @@ int vtd_cache_init_(struct vtd_iommu *u)
         memset(c->fast, 0, sizeof(struct vtd_fast_slot) * VTD_FAST_ENTRIES);
     if (!c->fast || table_init(&c->ctx, CTX_SETS) < 0 ||
         table_init(&c->pasid, PASID_SETS) < 0 ||
-        table_init(&c->iotlb, IOTLB_SETS) < 0) {
+        table_init(&c->iotlb, IOTLB_SETS) < 0 ||
+        !(c->did_gen = g_try_new0(_Atomic uint64_t, DID_GENS))) {
         free(c->fast);
+        g_free(c->did_gen);
         g_free(c->ctx.sets);
         g_free(c->pasid.sets);
         g_free(c->iotlb.sets);
@@ -265,6 +292,7 @@ void vtd_cache_free_(struct vtd_iommu *u)
     g_free(c->ctx.sets);
     g_free(c->pasid.sets);
     g_free(c->iotlb.sets);
+    g_free(c->did_gen);
     g_free(c);
     memset(&u->cache, 0, sizeof(u->cache));
 }
@@ -374,7 +402,7 @@ void vtd_cache_ctx_fill_(struct vtd_iommu *u, uint16_t sid,
     uint64_t k1 = ctx->scalable ? NO_DID : field_get(ctx->q[1], CE_HI, DID);
     /* Tagged by SID alone for lookups: replace any entry of the SID. */
     set_fill(c, set_of(&c->ctx, sid), gen, K_VALID | sid, k1, true, ctx->q,
-             4);
+             4, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -430,7 +458,7 @@ void vtd_cache_pasid_fill_(struct vtd_iommu *u, uint16_t sid,
     uint64_t k0 = pasid_k0(sid, pasid);
     uint64_t v[4] = { pe->q[0], pe->q[1], pe->q[2], pe->fpd };
     set_fill(c, set_of(&c->pasid, k0), gen, k0,
-             field_get(pe->q[1], PTE1, DID), true, v, 4);
+             field_get(pe->q[1], PTE1, DID), true, v, 4, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -452,6 +480,30 @@ static struct cset *iotlb_set(struct cache_impl *c, unsigned szc,
     return set_of(&c->iotlb, pfn * 4 + szc + ((uint64_t)did << 44));
 }
 
+/*
+ * IOTLB generations (VT-d 6.5.1.2, 6.5.2.4: global and domain-selective
+ * invalidation in O(1), no scan).  An IOTLB entry carries in v[2] and v[3]
+ * the unit's IOTLB generation and its domain's generation read when it
+ * was filled, and is valid only while both are current: a global
+ * invalidation bumps the unit's, a domain-selective one (IOTLB or
+ * PASID-based IOTLB, which drop every PASID of the domain) the DID's.
+ * Ordering: an invalidation bumps the fill generation (gen_bump()) first,
+ * then these; a fill reads these first, then checks the fill generation
+ * under the set lock (set_fill()).  So a fill that read a generation
+ * after its bump sees the fill generation changed and is refused, and a
+ * fill that read it before the bump is stamped with the old value, which
+ * no lookup after the invalidation accepts.  Entries made stale this way
+ * stay in their slots until replaced (round-robin), as a dropped entry
+ * would; the snapshot functions below report them as empty.
+ */
+static bool iotlb_gens_current(struct cache_impl *c, uint16_t did,
+                               const uint64_t *v)
+{
+    return v[2] == atomic_load_explicit(&c->iotlb_gen, memory_order_acquire) &&
+           v[3] == atomic_load_explicit(&c->did_gen[did],
+                                        memory_order_acquire);
+}
+
 bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
                              uint32_t pasid, uint64_t iova,
                              struct vtd_iotlb_hit *out)
@@ -462,9 +514,10 @@ bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
         if (!(sizes & (1u << szc)))
             continue;
         uint64_t pfn = iova >> size_shift[szc];
-        uint64_t v[2];
+        uint64_t v[4];
         if (set_read(iotlb_set(c, szc, did, pfn), iotlb_k0(szc, did, pasid),
-                     pfn, v, 2)) {
+                     pfn, v, 4) &&
+            iotlb_gens_current(c, did, v)) {
             out->page = v[0];
             out->perm = (uint32_t)v[1];
             out->page_size = 1ULL << size_shift[szc];
@@ -496,9 +549,12 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
     if (!(atomic_load(&c->sizes) & (1u << szc)))
         atomic_fetch_or(&c->sizes, 1u << szc);
     uint64_t pfn = iova >> size_shift[szc];
-    uint64_t v[2] = { e->page & ~(e->page_size - 1), e->perm };
+    /* The generations before set_fill() checks gen (see above). */
+    uint64_t v[4] = { e->page & ~(e->page_size - 1), e->perm,
+                      atomic_load(&c->iotlb_gen),
+                      atomic_load(&c->did_gen[did]) };
     set_fill(c, iotlb_set(c, szc, did, pfn), gen, iotlb_k0(szc, did, pasid),
-             pfn, false, v, 2);
+             pfn, false, v, 4, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -607,8 +663,13 @@ static void iotlb_inv(struct cache_impl *c, unsigned gran, uint16_t did,
                       unsigned am)
 {
     gen_bump(c);
+    /* Global and domain-selective: O(1) (IOTLB generations above). */
     if (gran == VTD_INV_GLOBAL) {
-        table_drop(&c->iotlb, match_all, NULL);
+        atomic_fetch_add(&c->iotlb_gen, 1);
+        return;
+    }
+    if (gran != VTD_INV_PAGE && !by_pasid) {
+        atomic_fetch_add(&c->did_gen[did], 1);
         return;
     }
     struct inv_arg a = { .did = did, .pasid = pasid, .by_pasid = by_pasid };
@@ -734,6 +795,15 @@ bool vtd_cache_slot_get_(struct vtd_iommu *u, unsigned t, unsigned set,
     e[1] = atomic_load(&sl->k1);
     for (unsigned i = 0; i < 4; i++)
         e[2 + i] = atomic_load(&sl->v[i]);
+    if (t == VTD_CT_IOTLB) {
+        /* The generations are this unit's, not the stream's: a stale
+         * entry is empty, a current one carries 0 (stamped again by
+         * vtd_cache_slot_put_()). */
+        bool cur = iotlb_gens_current(impl(u), (uint16_t)(e[0] >> 20), e + 2);
+        e[4] = e[5] = 0;
+        if (!cur)
+            e[0] &= ~K_VALID;
+    }
     return (e[0] & K_VALID) != 0;
 }
 
@@ -843,9 +913,14 @@ void vtd_cache_slot_put_(struct vtd_iommu *u, unsigned t, unsigned set,
     if (!tb || set >= tb->nsets || way >= WAYS)
         return;
     struct slot *sl = &tb->sets[set].s[way];
+    uint64_t v[4] = { e[2], e[3], e[4], e[5] };
+    if (t == VTD_CT_IOTLB) {
+        v[2] = atomic_load(&c->iotlb_gen);
+        v[3] = atomic_load(&c->did_gen[(uint16_t)(e[0] >> 20)]);
+    }
     atomic_store(&sl->k1, e[1]);
     for (unsigned i = 0; i < 4; i++)
-        atomic_store(&sl->v[i], e[2 + i]);
+        atomic_store(&sl->v[i], v[i]);
     atomic_store(&sl->k0, e[0]);
     if (t == VTD_CT_IOTLB)
         atomic_fetch_or(&c->sizes, 1u << ((e[0] >> 36) & 3));
