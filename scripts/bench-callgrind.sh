@@ -11,6 +11,7 @@
 #   hit, miss, walk   vtd_translate
 #   inval             vtd_translate + vtd_mmio_write (the two register
 #                     writes of the invalidation and the refill)
+#   inval-domain, inval-global   the same (one register write)
 #   remap, post       vtd_interrupt
 #
 # Usage: scripts/bench-callgrind.sh [-n N] [-b BUILD_DIR] [CASE...]
@@ -31,7 +32,7 @@ while getopts "n:b:h" o; do
 done
 shift $((OPTIND - 1))
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(hit walk miss inval remap post)
+[ ${#cases[@]} -gt 0 ] || cases=(hit walk miss inval inval-domain inval-global remap post)
 case $n in ''|*[!0-9]*|0) echo "bench-callgrind: -n must be a positive integer" >&2; exit 2 ;; esac
 
 vtdemu=$build/tools/vtdemu
@@ -71,7 +72,7 @@ echo "|---|---|---|"
 for c in "${cases[@]}"; do
     case $c in
     hit|miss|walk) fns=(vtd_translate) ;;
-    inval) fns=(vtd_translate vtd_mmio_write) ;;
+    inval|inval-domain|inval-global) fns=(vtd_translate vtd_mmio_write) ;;
     remap|post) fns=(vtd_interrupt) ;;
     *) echo "bench-callgrind: unknown case '$c'" >&2; exit 2 ;;
     esac

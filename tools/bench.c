@@ -173,7 +173,8 @@ static int program_unit(struct vtd_iommu *u)
     return 0;
 }
 
-enum bench_case { B_HIT, B_MISS, B_WALK, B_INVAL, B_REMAP, B_POST };
+enum bench_case { B_HIT, B_MISS, B_WALK, B_INVAL, B_INVAL_DOMAIN,
+                  B_INVAL_GLOBAL, B_REMAP, B_POST };
 
 struct bench {
     enum bench_case kind;
@@ -257,6 +258,14 @@ static gpointer worker_run(gpointer p)
             vtd_mmio_write(b->u, b->iotlb_off - 8, 8, iova);
             vtd_mmio_write(b->u, b->iotlb_off, 8, (1ULL << 63) |
                            (3ULL << 60) | ((uint64_t)B_DID << 32));
+        } else if (b->kind == B_INVAL_DOMAIN) {
+            /* VT-d 11.4.6.3: domain-selective (IIRG=10b, DID). */
+            vtd_mmio_write(b->u, b->iotlb_off, 8, (1ULL << 63) |
+                           (2ULL << 60) | ((uint64_t)B_DID << 32));
+        } else if (b->kind == B_INVAL_GLOBAL) {
+            /* VT-d 11.4.6.3: global (IIRG=01b). */
+            vtd_mmio_write(b->u, b->iotlb_off, 8, (1ULL << 63) |
+                           (1ULL << 60));
         }
         req.iova = iova + (i & 0x1f) * 8;
         if (vtd_translate(b->u, &req, &out) < 0 || out.fault)
@@ -279,6 +288,8 @@ static const char *const bench_summary =
     "  inval  with the IOTLB filled with all 16384 pages, each operation\n"
     "         is a page-selective invalidation (IVA + IOTLB registers) of\n"
     "         one page and the translation that refills it\n"
+    "  inval-domain, inval-global  the same with a domain-selective or\n"
+    "         global IOTLB invalidation (IOTLB register) per operation\n"
     "  remap  remapped interrupts: each thread cycles over its own 16\n"
     "         IRTEs, which stay in the interrupt entry cache\n"
     "  post   posted interrupts: each thread's 16 IRTEs post into its own\n"
@@ -342,13 +353,18 @@ int bench_main(int argc, char **argv)
         b.kind = B_WALK;
     else if (strcmp(name, "inval") == 0)
         b.kind = B_INVAL;
+    else if (strcmp(name, "inval-domain") == 0)
+        b.kind = B_INVAL_DOMAIN;
+    else if (strcmp(name, "inval-global") == 0)
+        b.kind = B_INVAL_GLOBAL;
     else if (strcmp(name, "remap") == 0)
         b.kind = B_REMAP;
     else if (strcmp(name, "post") == 0)
         b.kind = B_POST;
     else {
         fprintf(stderr, "vtdemu bench: unknown case '%s' (hit, miss, "
-                "walk, inval, remap, post)\n", name);
+                "walk, inval, inval-domain, inval-global, remap, post)\n",
+                name);
         return 2;
     }
 
@@ -428,8 +444,9 @@ int bench_main(int argc, char **argv)
         status = 1;
     }
     /* inval: start with every page cached. */
-    for (uint64_t p = 0; status == 0 && b.kind == B_INVAL && p < B_PAGES;
-         p++) {
+    bool inval = b.kind == B_INVAL || b.kind == B_INVAL_DOMAIN ||
+                 b.kind == B_INVAL_GLOBAL;
+    for (uint64_t p = 0; status == 0 && inval && p < B_PAGES; p++) {
         req.iova = p * 0x1000;
         if (vtd_translate(b.u, &req, &out) < 0 || out.fault) {
             fprintf(stderr, "vtdemu bench: filling the IOTLB faulted at "
