@@ -134,6 +134,8 @@ void vtd_inval_iotlb_written_locked_(struct vtd_iommu *u)
         vtd_rule_(u, I_IOTLB_DOMAIN);
     else if (iaig == VTD_INV_PAGE)
         vtd_rule_(u, I_IOTLB_PAGE);
+    if (iaig == VTD_INV_PAGE && ih)
+        vtd_rule_(u, I_IOTLB_PAGE_IH);
     else
         vtd_rule_(u, I_IOTLB_REFUSED);
     /* DR/DW: draining is immediate here (nothing is in flight). */

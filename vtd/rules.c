@@ -121,6 +121,8 @@ void vtd_rule_qi_desc_(struct vtd_iommu *u, unsigned ttm, const uint64_t *q)
             vtd_rule_(u, Q_IOTLB_DOMAIN);
         else if (g == VTD_INV_PAGE)
             vtd_rule_(u, Q_IOTLB_PAGE);
+        if (g == VTD_INV_PAGE && field_get(q[1], QD_HI, IH))
+            vtd_rule_(u, Q_IOTLB_PAGE_IH);
         break;
     case VTD_INV_DEVTLB:
         vtd_rule_(u, Q_DEVTLB);
@@ -147,6 +149,8 @@ void vtd_rule_qi_desc_(struct vtd_iommu *u, unsigned ttm, const uint64_t *q)
             vtd_rule_(u, Q_PIOTLB_PASID);
         else if (g == 3)
             vtd_rule_(u, Q_PIOTLB_PAGE);
+        if (g == 3 && field_get(q[1], QD_HI, IH))
+            vtd_rule_(u, Q_PIOTLB_PAGE_IH);
         break;
     case VTD_INV_PC:
         /* 6.5.2.2: 00b domain, 01b PASID, 11b global. */

@@ -707,6 +707,14 @@ static void count_rules(struct vtd_iommu *u, const struct xl *x)
         vtd_rule_(u, M_CM_NP_CACHED);
     if (x->walked)
         vtd_rule_walk_(u, x->walk_fs, x->walk_levels, x->page_size);
+    if (x->walked && x->psc_hit) {
+        if (x->walk_fs)
+            vtd_rule_(u, M_PSC_FS);
+        else
+            vtd_rule_(u, M_PSC_SS);
+        if (x->psc_ih)
+            vtd_rule_(u, M_PSC_IH_KEPT);
+    }
     if (x->fault)
         return;
     if (x->rule_mode < VTD_RULE_COUNT_)
