@@ -82,6 +82,8 @@ bool cmd_mmio_(struct parser *p, const char *text);
 bool cmd_reg_(struct parser *p, const char *text);
 bool cmd_dma_(struct parser *p, const char *text);
 bool cmd_msi_(struct parser *p, const char *text);
+bool cmd_ats_(struct parser *p, const char *text);   /* parse_ats.c */
+bool unit_key_(struct parser *p, struct trace_cmd *c);
 bool add_cpu_(struct parser *p, const struct trace_cpu *cpu);
 bool add_ioapic_(struct parser *p, const struct trace_ioapic *io);
 bool cmd_cpu_(struct parser *p, const char *text);

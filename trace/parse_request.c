@@ -88,6 +88,12 @@ static bool unit_key(struct parser *p, struct trace_cmd *c)
     return fail_(p, "no unit named '%s'", shown_(v));
 }
 
+/* parse.h: unit= for the commands of the other parser files. */
+bool unit_key_(struct parser *p, struct trace_cmd *c)
+{
+    return unit_key(p, c);
+}
+
 bool cmd_mmio_(struct parser *p, const char *text)
 {
     if (p->pos->len < 2)
@@ -188,7 +194,7 @@ static bool opt_reason(struct parser *p, struct trace_cmd *c)
     uint64_t n;
     if (!v)
         return true;
-    if (!parse_num_max_(p, "reason", v, 0xff, &n))
+    if (!parse_num_max_(p, "reason", v, 0x1ff, &n))
         return false;
     c->has_reason = true;
     c->reason = (unsigned)n;

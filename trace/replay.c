@@ -739,6 +739,9 @@ static int run_cmds(struct replay *rp, unsigned at_line)
             case TRACE_MSI:
                 rc = do_msi(rp, c);
                 break;
+            case TRACE_ATS:
+                rc = do_ats_(rp, c);
+                break;
             }
         }
         if (rc == 0)

@@ -52,5 +52,7 @@ void explain_head_(struct replay *rp, const struct trace_cmd *c);
 unsigned cpu_index_(const struct replay *rp, uint32_t apic_id);
 /* A v2 machine command (cpu, pid, ioapic lines). */
 int do_machine_(struct replay *rp, const struct trace_cmd *c);
+/* An ATS command (replay_ats.c). */
+int do_ats_(struct replay *rp, const struct trace_cmd *c);
 
 #endif /* TRACE_REPLAY_INT_H */

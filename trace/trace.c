@@ -320,7 +320,10 @@ static bool tokenize(struct parser *p, char *s)
                                (strcmp(tok, "exec") == 0 ||
                                 strcmp(tok, "priv") == 0) &&
                                strcmp(posn_(p, 0), "dma") == 0 &&
-                               p->pos->len >= 4)) {
+                               p->pos->len >= 4) ||
+                   (p->pos->len >= 3 && strcmp(posn_(p, 0), "ats") == 0 &&
+                    (strcmp(tok, "exec") == 0 || strcmp(tok, "priv") == 0 ||
+                     strcmp(tok, "nw") == 0))) {
             /* A bare word among the keys: a flag (v2 dma exec/priv). */
             struct kv kv = { tok, NULL, false };
             g_array_append_val(p->kvs, kv);
@@ -397,6 +400,8 @@ static bool parse_line(struct parser *p, char *line)
             ok = cmd_dma_(p, text);
         else if (strcmp(cmd, "msi") == 0)
             ok = cmd_msi_(p, text);
+        else if (strcmp(cmd, "ats") == 0)
+            ok = cmd_ats_(p, text);
         else if (strcmp(cmd, "cpu") == 0)
             ok = cmd_cpu_(p, text);
         else if (strcmp(cmd, "pid") == 0)
@@ -436,6 +441,8 @@ unsigned trace_cmd_expectations(const struct trace_cmd *c)
     case TRACE_DMA:
     case TRACE_MSI:
         return n + (c->exp != TRACE_EXP_NONE ? 1 : 0);
+    case TRACE_ATS:
+        return n + (c->ats_status >= 0 ? 1 : 0);
     default:
         return 0;
     }

@@ -32,6 +32,21 @@ enum trace_op {
     TRACE_REG_READ,      /* reg read NAME [expect= [mask=]] (v2) */
     TRACE_DMA,           /* dma SID read|write IOVA ... */
     TRACE_MSI,           /* msi SID|- ADDR DATA ... */
+    TRACE_ATS,           /* ats SID IOVA ... (v2; parse_ats.c) */
+};
+
+/* ats: which completion fields an expectation checks (trace_cmd
+ * ats_checks). */
+enum {
+    TRACE_ATSC_ADDR = 1u << 0,
+    TRACE_ATSC_SIZE = 1u << 1,
+    TRACE_ATSC_R = 1u << 2,
+    TRACE_ATSC_W = 1u << 3,
+    TRACE_ATSC_X = 1u << 4,
+    TRACE_ATSC_U = 1u << 5,
+    TRACE_ATSC_N = 1u << 6,
+    TRACE_ATSC_S = 1u << 7,
+    TRACE_ATSC_PRIV = 1u << 8,
 };
 
 /* Commands on the machine around the units (v2): CPUs (local APICs),
@@ -121,6 +136,15 @@ struct trace_cmd {
     bool guest_on;          /* cpu guest-mode */
     uint8_t nv;             /* cpu guest-mode on: notification vector */
     int ack_vector;         /* ack/eoi expect: vector, -1 none, -2 unset */
+
+    /* ats (v2): a translation request (sid, pasid, addr = IOVA, access:
+     * VTD_ACC_PRIV/EXEC, nw) and its expected completion: status (enum
+     * vtd_ats_status, -1 unset), the fields ats_checks names in ats_exp,
+     * has_reason/reason and recorded. */
+    bool nw;
+    int ats_status;
+    unsigned ats_checks;    /* TRACE_ATSC_* */
+    struct vtd_ats_cpl ats_exp;
 };
 
 enum {

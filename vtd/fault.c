@@ -142,6 +142,9 @@ static const struct reason_line reasons[] = {
     /* Not Table 30: never recorded (11.4.8.1). */
     { VTD_FR_PMR_BLOCKED, false,
       "PMR: DMA to a protected memory region (not recorded)" },
+    /* Not Table 30: UR without a fault (4.2.1). */
+    { VTD_FR_ATS_UR, false,
+      "ATS: unsupported request (4.2.1; not a remapping fault)" },
     /* Scalable-mode second stage */
     { VTD_FR_SSS_ACCESS, true,
       "SSS.1: error accessing a second-stage paging entry" },

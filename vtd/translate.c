@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ats.h"
 #include "pasid.h"
 #include "regs.h"
 #include "reentry.h"
@@ -51,6 +52,14 @@ struct xl {
     bool walked, walk_fs, np_cached;
     unsigned walk_levels;
     unsigned tr_fault;
+    /* ATS translation requests (at == VTD_AT_TRANSLATION, ats.c). */
+    bool nw;             /* NW flag as the unit honours it (ECAP.NWFS) */
+    bool snp;            /* SNP of the second-stage leaf used */
+    bool pgsnp;          /* PASID-table entry PGSNP (scalable) */
+    bool pt;             /* pass-through translation (PGTT=100b) */
+    bool intr_special;   /* Table 30 S.1/S.2: interrupt-range input */
+    unsigned cond;       /* the fault a translation request turned into a
+                            successful completion (Table 30) */
 };
 
 enum { KIND_SS, KIND_FS };
@@ -143,6 +152,7 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
             return;
         }
         uint32_t eff = eff_perm(hit.perm, kind, priv, wpe);
+        x->snp = (hit.perm & VTD_PERM_SNP_) != 0;
         x->fault = hit_perm_fault(eff, access, sm, kind, priv);
         x->addr = hit.page | (req->iova & (hit.page_size - 1));
         x->page_size = hit.page_size;
@@ -158,6 +168,9 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
         .update_ad = x->update_ad,
         /* Paging-structure caches (pscache.h): tagged like the IOTLB. */
         .psc = x->use_cache, .did = did, .psc_pasid = pasid_key,
+        /* 4.2.3.1: a translation request with NW=0 sets A/D as an
+         * atomic (read + write) would. */
+        .ad_write = req->at == VTD_AT_TRANSLATION && !x->nw,
     };
     struct vtd_walk_res r;
     if (kind == KIND_FS)
@@ -184,6 +197,7 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
     x->addr = r.addr;
     x->page_size = r.page_size;
     x->perm = eff_perm(r.perm, kind, priv, wpe);
+    x->snp = (r.perm & VTD_PERM_SNP_) != 0;
     if (x->use_cache) {
         /* Filled by commit_iotlb() once the interrupt-range check has
          * passed too (6.2.4.1). */
@@ -260,6 +274,13 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
                  : tt == VTD_TT_PT            ? VTD_RULE_M_LEGACY_PT
                  : tt == VTD_TT_DEVTLB        ? VTD_RULE_M_LEGACY_TT1
                                               : VTD_RULE_M_LEGACY_TT0;
+    if (req->at == VTD_AT_TRANSLATION && intr_range(req->iova)) {
+        /* 4.2.3, Table 30 S.1/S.2: not a fault (ats.c forms it). */
+        if (ctx_fill)
+            vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
+        x->intr_special = true;
+        return;
+    }
     if (req->at == VTD_AT_TRANSLATED || tt == VTD_TT_PT) {
         /* Output = input: above HAW -> 4h (LGN.1.2, LGN.1.3). */
         if (above_bits(req->iova, u->haw)) {
@@ -427,6 +448,17 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
         x->fault = VTD_FR_SPT_SRE;                     /* SPT.6 */
         return;
     }
+    x->pgsnp = field_get(pe.q[1], PTE1, PGSNP);
+    if (req->at == VTD_AT_TRANSLATION && intr_range(req->iova) &&
+        (!has_pasid ||
+         field_get(pe.q[0], PTE0, PGTT) == VTD_PGTT_PT)) {
+        /* 4.2.3, Table 30 S.1/S.2 (without PASID); SGN.8.2: with PASID
+         * only pass-through meets them (docs/ats.md). */
+        if (pe_fill)
+            vtd_cache_pasid_fill_(u, req->sid, pasid, &pe, gen);
+        x->intr_special = true;
+        return;
+    }
 
     unsigned pgtt = (unsigned)field_get(pe.q[0], PTE0, PGTT);
     unsigned aw = (unsigned)field_get(pe.q[0], PTE0, AW);
@@ -458,6 +490,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
         x->addr = req->iova;
         x->page_size = 4096;
         x->perm = VTD_PERM_R | VTD_PERM_W;
+        x->pt = true;
     } else if (pgtt == VTD_PGTT_SS) {
         if (above_bits(req->iova, ss_bits)) {
             x->fault = VTD_FR_SGN_AW;                  /* SGN.5 */
@@ -617,6 +650,7 @@ static void run(struct vtd_iommu *u, uint64_t root, struct xl *x)
     if (x->fault && x->req->at == VTD_AT_TRANSLATION &&
         translation_req_success(x->fault)) {
         x->tr_fault = x->fault;
+        x->cond = x->fault;
         x->fault = 0;
         x->addr = 0;
         x->perm = 0;
@@ -731,7 +765,9 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
                                             const struct vtd_dma_req *req,
                                             struct vtd_xlate *out,
                                             uint64_t root, bool fast,
-                                            uint64_t fkey, uint64_t gen0)
+                                            uint64_t fkey, uint64_t gen0,
+                                            bool nw,
+                                            struct vtd_ats_raw_ *raw)
 {
     uint32_t size = req->size ? req->size : 1;
     struct xl x = {
@@ -740,6 +776,7 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
         .use_cache = u->cfg.cache != VTD_CACHE_NONE,
         .update_ad = true,
         .rule_mode = VTD_RULE_COUNT_, .rule_pasid = VTD_RULE_COUNT_,
+        .nw = nw,
     };
     run(u, root, &x);
     count_rules(u, &x);
@@ -782,6 +819,29 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
             .exec = (req->access & VTD_ACC_EXEC) != 0,
         };
         out->recorded = vtd_fault_report_(u, &fi, x.fpd);
+    }
+    bool cond_recorded = false;
+    if (x.cond == VTD_FR_SFS_AD_FAILED) {
+        /* Table 30 SFS.10: success with R=W=U=S=0, "also reported as
+         * non-recoverable fault". */
+        struct vtd_fault_info fi = {
+            .sid = req->sid, .reason = x.cond,
+            .addr = req->iova & ~0xfffULL, .is_read = true, .at = req->at,
+            .pasid = req->pasid,
+            .priv = (req->access & VTD_ACC_PRIV) != 0,
+            .exec = (req->access & VTD_ACC_EXEC) != 0,
+        };
+        cond_recorded = vtd_fault_report_(u, &fi, x.fpd);
+    }
+    if (raw) {
+        *raw = (struct vtd_ats_raw_){
+            .addr = x.addr, .page_size = x.page_size, .perm = x.perm,
+            .did = x.did, .fault = x.fault, .cond = x.cond,
+            .recorded = x.fault ? out->recorded : cond_recorded,
+            .cached = x.iotlb_hit, .snp = x.snp, .pgsnp = x.pgsnp,
+            .scalable = field_get(root, RTADDR, TTM) == VTD_TTM_SCALABLE,
+            .pt = x.pt, .intr_special = x.intr_special,
+        };
     }
     if (vtd_tracing_(u)) {
         struct vtd_event ev = {
@@ -828,6 +888,14 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
     memset(out, 0, sizeof(*out));
     /* VT-d 11.4.5 GSTS.TES=0: requests are not translated. */
     const bool te = atomic_load_explicit(&u->te, memory_order_acquire);
+    /* 4.2.1: with TES=0 every request with a non-zero AT is UR, and so
+     * is a memory write with AT=01b (a translation request is a read). */
+    if (req->at != VTD_AT_UNTRANSLATED &&
+        (!te || (req->at == VTD_AT_TRANSLATION &&
+                 (req->access & VTD_ACC_WRITE)))) {
+        out->fault = VTD_FR_ATS_UR;
+        return 0;
+    }
     if (!te) {
         if (pmr_blocks(u, req->iova, req->size)) {      /* 11.4.8.1 */
             vtd_rule_(u, FR_PMR_BLOCKED);
@@ -843,8 +911,21 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
     uint64_t root = atomic_load_explicit(&u->root_latched,
                                          memory_order_acquire);
     const bool fast = fast_eligible(u, req, te);
-    translate_slow(u, req, out, root, fast, fast ? fast_key(req) : 0, gen0);
+    translate_slow(u, req, out, root, fast, fast ? fast_key(req) : 0, gen0,
+                   false, NULL);
     return 0;
+}
+
+/* ats.c: a translation request; never the front cache (AT != 00b).  The
+ * caller has checked TES=1. */
+void vtd_translate_ats_(struct vtd_iommu *u, const struct vtd_dma_req *req,
+                        bool nw, struct vtd_ats_raw_ *raw)
+{
+    struct vtd_xlate out;
+    memset(&out, 0, sizeof(out));
+    uint64_t root = atomic_load_explicit(&u->root_latched,
+                                         memory_order_acquire);
+    translate_slow(u, req, &out, root, false, 0, 0, nw, raw);
 }
 
 /* The IOTLB-hit path: a front-cache hit whose rights cover the request.

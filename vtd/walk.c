@@ -186,7 +186,8 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
         r->page_size = 1ULL << shift;
         r->addr = entry_addr(path[n - 1], shift) |
                   (iova & (r->page_size - 1));
-        r->perm = (rd ? VTD_PERM_R : 0) | (wr ? VTD_PERM_W : 0);
+        r->perm = (rd ? VTD_PERM_R : 0) | (wr ? VTD_PERM_W : 0) |
+                  (field_get(path[n - 1], SSE, SNP) ? VTD_PERM_SNP_ : 0);
 
         if (!sm || !p->ssade || !wc->update_ad) {
             if (psc)
@@ -199,7 +200,7 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
         bool retry = false;
         for (unsigned i = 0; i < n && !retry; i++) {
             uint64_t want = path[i] | SSE_A_MASK;
-            if (i == n - 1 && wr_req)
+            if (i == n - 1 && (wr_req || (wc->ad_write && wr)))
                 want |= SSE_D_MASK;
             if (want == path[i])
                 continue;
@@ -246,6 +247,7 @@ static bool fs_entry_hpa(struct vtd_iommu *u, const struct vtd_fs_params *p,
     }
     struct vtd_walk_ctx nwc = *wc;
     nwc.nested_ss = true;
+    nwc.ad_write = false;       /* a read of a first-stage table */
     if (wc->trace)
         vtd_walk_event_(u, "nested-gpa", (int)level, wc->sid, wc->pasid, gpa,
                         NULL, 0);
@@ -404,7 +406,7 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
             uint64_t want = path[i] | FSE_A_MASK;
             if (p->eafe)
                 want |= FSE_EA_MASK;
-            if (i == n - 1 && wr_req)
+            if (i == n - 1 && (wr_req || (wc->ad_write && can_write)))
                 want |= FSE_D_MASK;
             if (want == path[i])
                 continue;
@@ -466,6 +468,7 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
         r->psc_ih |= sr.psc_ih;
         if (psc)
             psc_fill(u, &tag, start, path, path_cum, n, iova, pgen);
+        r->perm |= sr.perm & VTD_PERM_SNP_;
         return;
     }
     r->fault = VTD_FR_SFS_AD_FAILED;

@@ -46,6 +46,11 @@ struct vtd_fs_params {
  * (VT-d 3.6.1, 3.8.1). */
 #define VTD_PERM_SSW_ (1u << 16)
 
+/* Internal permission bit: the second-stage leaf that controlled the
+ * translation has SNP set (the N bit of an ATS completion, VT-d 4.2.3
+ * Table 10).  Bit 17 is translate.c's PERM_NP_. */
+#define VTD_PERM_SNP_ (1u << 18)
+
 /* Result of a walk.  fault is a reason (0 = translated). */
 struct vtd_walk_res {
     uint64_t addr;       /* output address of the input address */
@@ -73,6 +78,9 @@ struct vtd_walk_ctx {
     bool psc;
     uint16_t did;
     uint32_t psc_pasid;
+    bool ad_write;       /* set D in the leaf as a write would when the
+                            walk grants write (ATS translation request
+                            with NW=0, VT-d 4.2.3.1) */
 };
 
 /*

@@ -110,6 +110,12 @@ enum vtd_fault_reason {
      * region (PMEN.EPM, VT-d 11.4.8.1), which "are not recorded or
      * reported as remapping faults" (recorded is always false). */
     VTD_FR_PMR_BLOCKED = 0x100,
+
+    /* Not a Table 30 code: an ATS request (AT != 00b) the unit answers
+     * with Unsupported Request without a remapping fault (VT-d 4.2.1: any
+     * request with non-zero AT while remapping is disabled, TES=0; a
+     * memory write with AT=01b).  Never recorded. */
+    VTD_FR_ATS_UR = 0x101,
 };
 
 #endif /* VTD_FAULTS_H */

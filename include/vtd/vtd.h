@@ -419,6 +419,7 @@ VTD_API int vtd_interrupt(struct vtd_iommu *unit,
 /* ------------------------------------------------------------------ */
 
 #include <vtd/faults.h>
+#include <vtd/ats.h>
 #include <vtd/notify.h>
 #include <vtd/rules.h>
 #include <vtd/snapshot.h>

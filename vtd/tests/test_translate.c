@@ -472,14 +472,21 @@ START_TEST(test_translated_requests_need_tt01)
     r.iova = 1ULL << 57;
     ck_assert_uint_eq(xlr(&e, &r).fault, VTD_FR_ADDR_BEYOND_AW);
 
-    /* A translation request for a write to a read-only page completes
-     * with the effective permission (Table 30 LGN.2 column 3). */
-    r = dreq(DEV, 0x1000, WR);
+    /* A translation request completes with the effective permission
+     * (Table 30 LGN.2/LGN.3 column 3): R only on a read-only page. */
+    r = dreq(DEV, 0x1000, RD);
     r.at = VTD_AT_TRANSLATION;
     o = xlr(&e, &r);
     ck_assert_uint_eq(o.fault, 0);
     ck_assert_uint_eq(o.perm, VTD_PERM_R);
     ck_assert_uint_eq(o.addr, 0x5000);
+    /* VT-d 4.2.1: a memory write with AT=01b is an Unsupported Request
+     * (no Table 30 row: not recorded). */
+    r = dreq(DEV, 0x1000, WR);
+    r.at = VTD_AT_TRANSLATION;
+    o = xlr(&e, &r);
+    ck_assert_uint_eq(o.fault, VTD_FR_ATS_UR);
+    ck_assert(!o.recorded);
     env_free(&e);
 }
 END_TEST

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vtd/ats.c: ATS translation requests and their completions (VT-d 4.1.2,
+ * 4.2.1, 4.2.3; Table 30's translation-request columns; Table 10).
+ *
+ * translate.c walks the request as it walks any other (with the checks
+ * Table 30 lists for AT=01b); this file turns the outcome into the
+ * completion: UR or CA for the conditions Table 30 blocks with, success
+ * with R=W=0 (or reduced permission) for the ones a device may recover
+ * from, and otherwise the translation with its size, permissions and
+ * N/U/Priv bits.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "ats.h"
+#include "internal.h"
+#include "reentry.h"
+
+/* Table 30: the status of a translation request blocked by a condition
+ * (the "Translation Req-without-PASID" / "-with-PASID" columns).  The two
+ * columns agree wherever both are defined.  UR: LRT.2, LCT.2, LCT.5,
+ * RTA.2, RTA.4, RTA.5, SRT.2, SCT.2, SCT.5, SCT.6, SCT.7, SCT.9, SGN.10;
+ * every other blocking condition is CA (LRT.1/3, LCT.1/3/4, LSS.x, LGN.4,
+ * RTA.1, SRT.1/3, SCT.1/3/4, SPD.1/3, SPT.1/3/4, SSS.1/3-6, SGN.8.2). */
+static enum vtd_ats_status blocked_status(unsigned reason)
+{
+    switch (reason) {
+    case VTD_FR_ROOT_NOT_PRESENT:   /* LRT.2 */
+    case VTD_FR_CTX_NOT_PRESENT:    /* LCT.2 */
+    case VTD_FR_CTX_TT_BLOCKED:     /* LCT.5 */
+    case VTD_FR_RTA_LEGACY_PASID:   /* RTA.2 */
+    case VTD_FR_RTA_ABORT:          /* RTA.4 */
+    case VTD_FR_RTA_EXEC:           /* RTA.5 */
+    case VTD_FR_SRT_NOT_PRESENT:    /* SRT.2 */
+    case VTD_FR_SCT_NOT_PRESENT:    /* SCT.2 */
+    case VTD_FR_SCT_DTE:            /* SCT.5 */
+    case VTD_FR_SCT_PASIDE:         /* SCT.6 */
+    case VTD_FR_SCT_PASID_RANGE:    /* SCT.7 */
+    case VTD_FR_SCT_RID_PASID:      /* SCT.9 */
+    case VTD_FR_SGN_PASID_SIZE:     /* SGN.10 */
+    case VTD_FR_ATS_UR:             /* 4.2.1 */
+        return VTD_ATS_UR;
+    default:
+        return VTD_ATS_CA;
+    }
+}
+
+/* 4.2.3 ADDR for pass-through: "the base address of a naturally aligned
+ * region that is equal in size to the largest page-size supported by
+ * remapping hardware".  The largest page the unit supports in any stage:
+ * 1 GiB with CAP.SLLPS bit 1 or CAP.FS1GP, 2 MiB with SLLPS bit 0 or
+ * first-stage translation (2 MiB pages always exist there, 9.7). */
+static uint64_t largest_page(const struct vtd_iommu *u)
+{
+    unsigned sllps = (unsigned)field_get(u->cap, CAP, SLLPS);
+    if ((sllps & 2) || field_get(u->cap, CAP, FS1GP))
+        return 1ULL << 30;
+    if ((sllps & 1) || field_get(u->ecap, ECAP, FSTS))
+        return 1ULL << 21;
+    return 4096;
+}
+
+uint64_t vtd_ats_size_decode(uint64_t addr, bool s)
+{
+    if (!s)
+        return 4096;
+    uint64_t bits = addr >> 12;
+    const uint64_t all = (1ULL << 52) - 1;
+    if ((bits & all) == all)
+        return 0;
+    unsigned k = (unsigned)__builtin_ctzll(~bits);
+    return 1ULL << (k + 13);
+}
+
+/* The Translated Address field of a translation of size bytes at out:
+ * with S=1 bits (log2(size) - 2):12 are ones and bit log2(size) - 1 is
+ * zero (PCIe ATS size encoding, VT-d 4.2.3). */
+static uint64_t size_encode(uint64_t out, uint64_t size)
+{
+    if (size <= 4096)
+        return out & ~0xfffULL;
+    return (out & ~(size - 1)) | ((size / 2 - 1) & ~0xfffULL);
+}
+
+static void emit_completion(struct vtd_iommu *u, const struct vtd_ats_req *req,
+                            const struct vtd_ats_cpl *c)
+{
+    if (!vtd_tracing_(u))
+        return;
+    char msg[240];
+    if (c->status != VTD_ATS_SUCCESS)
+        snprintf(msg, sizeof(msg),
+                 "translation completion %s (no data): %s (VT-d 4.1.2, "
+                 "Table 30)", c->status == VTD_ATS_UR ? "UR" : "CA",
+                 vtd_fault_reason_str(c->reason));
+    else
+        snprintf(msg, sizeof(msg),
+                 "translation completion success: addr 0x%" PRIx64
+                 " S=%u (%" PRIu64 " bytes at input 0x%" PRIx64
+                 ") R=%u W=%u X=%u Priv=%u G=%u U=%u N=%u%s%s (VT-d 4.2.3)",
+                 c->addr, c->s, c->size, c->base, c->r, c->w, c->x,
+                 c->priv, c->g, c->u, c->n, c->reason ? "; from " : "",
+                 c->reason ? vtd_fault_reason_str(c->reason) : "");
+    struct vtd_event ev = {
+        .kind = VTD_EV_NOTE, .sid = req->sid, .pasid = req->pasid,
+        .addr = req->iova, .val = { c->addr, c->size, (uint64_t)c->status },
+        .nval = 3, .fault = c->reason, .recorded = c->recorded,
+        .what = "ats-completion", .msg = msg,
+    };
+    vtd_emit_(u, &ev);
+}
+
+int vtd_ats_translate(struct vtd_iommu *u, const struct vtd_ats_req *req,
+                      struct vtd_ats_cpl *out)
+{
+    if (!u || !req || !out || req->version != VTD_ATS_REQ_VERSION ||
+        (req->pasid != VTD_NO_PASID && req->pasid > 0xfffff))
+        return -EINVAL;
+    if (vtd_in_callback_(u))
+        return -EDEADLK; /* vtd.h threading contract */
+    memset(out, 0, sizeof(*out));
+    const bool with_pasid = req->pasid != VTD_NO_PASID;
+    out->base = req->iova & ~0xfffULL;
+    out->size = 4096;
+
+    /* 4.2.1: remapping disabled: every request with AT != 00b is UR. */
+    if (!atomic_load_explicit(&u->te, memory_order_acquire)) {
+        out->status = VTD_ATS_UR;
+        out->reason = VTD_FR_ATS_UR;
+        emit_completion(u, req, out);
+        return 0;
+    }
+    /* 4.2.3: NW is honoured only with ECAP.NWFS. */
+    const bool nw = req->nw && field_get(u->ecap, ECAP, NWFS);
+    struct vtd_dma_req d = {
+        .sid = req->sid, .pasid = req->pasid, .iova = out->base, .size = 1,
+        .access = VTD_ACC_READ | (req->priv ? VTD_ACC_PRIV : 0) |
+                  (req->exec ? VTD_ACC_EXEC : 0),
+        .at = VTD_AT_TRANSLATION,
+    };
+    struct vtd_ats_raw_ raw;
+    vtd_translate_ats_(u, &d, nw, &raw);
+    out->did = raw.did;
+    out->cached = raw.cached;
+    out->recorded = raw.recorded;
+    if (raw.fault) {
+        out->status = blocked_status(raw.fault);
+        out->reason = raw.fault;
+        emit_completion(u, req, out);
+        return 0;
+    }
+    out->status = VTD_ATS_SUCCESS;
+    out->reason = raw.cond;
+    /* 4.2.3 PRIV: 1 for a request with PASID and PR=1, else 0 (a request
+     * without PASID using RID_PRIV gets privileged permissions with
+     * Priv=0). */
+    out->priv = with_pasid && req->priv;
+
+    if (raw.intr_special) {
+        /* Table 30 S.1: NW clear -> R=S=0, W=U=1; S.2: NW set ->
+         * R=W=U=S=0.  ADDR is meaningless with U=1 (4.1.2). */
+        out->w = !nw;
+        out->u = !nw;
+        emit_completion(u, req, out);
+        return 0;
+    }
+    bool r = raw.perm & VTD_PERM_R, w = (raw.perm & VTD_PERM_W) && !nw;
+    /* 4.2.3: PR=1 on a unit without supervisor requests (ECAP.SRS=0)
+     * forces R=W=E=0. */
+    if (out->priv && !field_get(u->ecap, ECAP, SRS))
+        r = w = false;
+    if (!r && !w) {
+        /* "Success with R=W=U=S=0" (7.1.2: the device may recover). */
+        emit_completion(u, req, out);
+        return 0;
+    }
+    uint64_t size = raw.pt ? largest_page(u) : raw.page_size;
+    if (size < 4096)
+        size = 4096;
+    uint64_t out_page = raw.pt ? req->iova : raw.addr;
+    out->r = r;
+    out->w = w;
+    out->size = size;
+    out->s = size > 4096;
+    out->base = req->iova & ~(size - 1);
+    out->out_base = out_page & ~(size - 1);
+    out->addr = size_encode(out_page, size);
+    /* Table 10: legacy TT=01b: the leaf's SNP (only with ECAP.SC: SNP is
+     * reserved otherwise); scalable: PGSNP, or'ed with the leaf's SNP
+     * for second-stage and nested translation (a first-stage-only or
+     * pass-through walk meets no second-stage leaf). */
+    out->n = raw.scalable ? (raw.pgsnp || raw.snp)
+                          : (raw.snp && field_get(u->ecap, ECAP, SC));
+    emit_completion(u, req, out);
+    return 0;
+}
