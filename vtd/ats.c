@@ -162,6 +162,10 @@ int vtd_ats_translate(struct vtd_iommu *u, const struct vtd_ats_req *req,
          * R=W=U=S=0.  ADDR is meaningless with U=1 (4.1.2). */
         out->w = !nw;
         out->u = !nw;
+        if (nw)
+            vtd_rule_(u, F_S_2);
+        else
+            vtd_rule_(u, F_S_1);
         emit_completion(u, req, out);
         return 0;
     }
