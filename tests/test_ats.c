@@ -5,6 +5,7 @@
  * translation-request columns), structures built by hand in fake memory.
  * Every expected completion is worked out here from the spec text.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "xlate_util.h"
