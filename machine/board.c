@@ -113,6 +113,13 @@ static void unit_trace(void *opaque, const struct vtd_event *ev)
 /* The unit's own interrupts (fault and invalidation events, VT-d 7.3,
  * 6.5.2.10) are compatibility-format MSIs: they reach the CPUs directly,
  * not through remapping. */
+static int unit_devtlb_inval(void *opaque, const struct vtd_devtlb_inv *inv)
+{
+    struct board_unit *bu = opaque;
+    struct board *b = bu->b;
+    return b->obs.devtlb_inval(b->obs.ctx, bu->idx, inv);
+}
+
 static void unit_msi(void *opaque, uint64_t addr, uint32_t data)
 {
     struct board_unit *bu = opaque;
@@ -245,6 +252,7 @@ int board_add_unit(struct board *b, const struct board_unit_desc *d,
         .version = VTD_HOST_OPS_VERSION, .read = unit_read,
         .write = unit_write, .cmpxchg64 = unit_cmpxchg64,
         .msi_send = unit_msi, .trace = events ? unit_trace : NULL,
+        .devtlb_inval = b->obs.devtlb_inval ? unit_devtlb_inval : NULL,
     };
     int rc = vtd_iommu_new(cfg, &ops, bu, &bu->u, why, whylen);
     if (rc < 0) {

@@ -71,6 +71,12 @@ struct board_observer {
     /* An interrupt outcome was delivered: ncpus CPUs accepted it (only
      * on boards with CPUs). */
     void (*delivered)(void *ctx, const struct vtd_irq *out, int ncpus);
+    /* A unit issued an ATS Invalidate Request (the devtlb_inval host op
+     * of <vtd/vtd.h>, with its contract: called with the unit's lock
+     * held, must not call the unit; 0: an endpoint with a device-TLB
+     * will answer, -ENODEV: none).  Without it units get no such op. */
+    int (*devtlb_inval)(void *ctx, unsigned unit,
+                        const struct vtd_devtlb_inv *inv);
 };
 
 /* A board with empty RAM, no units, no CPUs.  obs may be NULL. */

@@ -56,6 +56,32 @@ static void text_registers(struct view_ctx *c, const struct unit_view *v)
                            (unsigned)VTD_FIELD_GET(v->iqa, IQA, DW));
     g_string_append_printf(s, "  IQH    = 0x%" PRIx64 ", IQT = 0x%" PRIx64
                            "\n", v->iqh, v->iqt);
+    /* Device-TLB invalidations waiting for their endpoint (VT-d 4.3). */
+    struct vtd_devtlb_inv pend[VTD_ATS_ITAGS];
+    uint64_t now = 0;
+    int np = v->u ? vtd_ats_pending(v->u, pend, VTD_ATS_ITAGS, &now) : 0;
+    for (int i = 0; i < np && i < VTD_ATS_ITAGS; i++) {
+        const struct vtd_devtlb_inv *d = &pend[i];
+        char pasid[32] = "no PASID";
+        if (d->pasid != VTD_NO_PASID)
+            snprintf(pasid, sizeof(pasid), d->global ? "all PASIDs"
+                                                     : "PASID 0x%x",
+                     d->pasid);
+        g_string_append_printf(s, "  device-TLB invalidation pending: ITag "
+                               "%u to %02x:%02x.%x, %s, ", d->itag,
+                               d->sid >> 8, (d->sid >> 3) & 0x1f, d->sid & 7,
+                               pasid);
+        if (d->size)
+            g_string_append_printf(s, "0x%" PRIx64 "+0x%" PRIx64, d->base,
+                                   d->size);
+        else
+            g_string_append(s, "every address");
+        g_string_append_printf(s, ", %u completion(s) so far, issued at %"
+                               PRIu64 " ns, time-out at %" PRIu64 " ns "
+                               "(unit clock %" PRIu64 " ns)\n",
+                               d->completions, d->issued_ns, d->deadline_ns,
+                               now);
+    }
     g_string_append_printf(s, "  IRTA   = 0x%" PRIx64 " (base 0x%" PRIx64
                            ", %u entries, %s)\n", v->irta,
                            v->irta & PAGE_MASK_4K, view_irt_entries(v->irta),

@@ -398,6 +398,272 @@ START_TEST(test_with_pasid_priv)
 }
 END_TEST
 
+
+/* ---- device-TLB invalidation (4.3, 6.5.2.5, 6.5.2.6, 6.5.2.11) ---- */
+
+#define QBASE 0x20000ULL
+#define STATUS 0x30000ULL
+#define G_QIE 0x04000000u               /* GCMD.QIE (11.4.4.1) */
+#define FSTS_ICE 0x20u                  /* 11.4.7.1 */
+#define FSTS_ITE 0x40u
+
+/* What the host op received (the endpoint's side). */
+static struct vtd_devtlb_inv got[64];
+static unsigned ngot;
+
+static int devtlb_inval(void *opaque, const struct vtd_devtlb_inv *inv)
+{
+    (void)opaque;
+    if (ngot < 64)
+        got[ngot] = *inv;
+    ngot++;
+    return inv->sid == 0x30 ? -ENODEV : 0;   /* 00:06.0: no device-TLB */
+}
+
+/* A full-profile unit whose host has the version-3 devtlb_inval op, QI
+ * enabled on a 4 KiB queue at QBASE (128-bit descriptors), remapping on
+ * in legacy mode. */
+static struct env qenv(bool with_op)
+{
+    static struct vtd_host_ops ops;
+    ops = *fake_host_ops();
+    ops.version = VTD_HOST_OPS_VERSION;
+    ops.devtlb_inval = with_op ? devtlb_inval : NULL;
+    struct env e;
+    struct fake_host *h = fake_host_new(RAM_SIZE);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    struct vtd_iommu *u = NULL;
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
+    env_init(&e, u, h);
+    ngot = 0;
+    wr64(u, VTD_REG_IQA, QBASE);
+    wr32(u, VTD_REG_GCMD, G_QIE);
+    env_enable(&e, VTD_TTM_LEGACY);
+    return e;
+}
+
+static unsigned qtail;
+
+/* Figure 6-5: SID 47:32, MIP 20:16; S bit 64, address 127:76. */
+static void put_devtlb(struct env *e, uint16_t sid, uint64_t addr, bool s)
+{
+    fake_wq(e->h, QBASE + qtail, 0x3 | (uint64_t)sid << 32);
+    fake_wq(e->h, QBASE + qtail + 8, addr | (s ? 1 : 0));
+    qtail += 16;
+}
+
+/* Figure 6-9: SW bit 5, status data 63:32, address in the second qword. */
+static void put_wait(struct env *e, uint32_t data)
+{
+    fake_wq(e->h, QBASE + qtail, 0x5 | 1ULL << 5 | (uint64_t)data << 32);
+    fake_wq(e->h, QBASE + qtail + 8, STATUS);
+    qtail += 16;
+}
+
+static void ring(struct env *e)
+{
+    wr64(e->u, VTD_REG_IQT, qtail);
+}
+
+/* 4.3: the request reaches the endpoint with its SID, range and ITag;
+ * the wait descriptor behind it completes only after the completion
+ * message (6.5.2.12); IQH stays at the wait meanwhile. */
+START_TEST(test_inval_waits_for_completion)
+{
+    struct env e = qenv(true);
+    qtail = 0;
+    fake_wl(e.h, STATUS, 0);
+    /* S=1, address 0x1000 | bit 12 set... 16 KiB at 0x4000: bits 12=1,
+     * 13=0 -> address 0x5000 with S. */
+    put_devtlb(&e, DEV, 0x5000, true);
+    put_wait(&e, 0xabcd);
+    ring(&e);
+    ck_assert_uint_eq(ngot, 1);
+    ck_assert_uint_eq(got[0].sid, DEV);
+    ck_assert_uint_eq(got[0].pasid, VTD_NO_PASID);
+    ck_assert(got[0].s);
+    ck_assert_uint_eq(got[0].base, 0x4000);
+    ck_assert_uint_eq(got[0].size, 0x4000);
+    ck_assert_uint_eq(fake_rl(e.h, STATUS), 0);           /* not yet */
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 16);        /* at the wait */
+    struct vtd_devtlb_inv p[4];
+    ck_assert_int_eq(vtd_ats_pending(e.u, p, 4, NULL), 1);
+    ck_assert_uint_eq(p[0].itag, got[0].itag);
+    /* A completion from another SID for that ITag: invalid -> ICE,
+     * ICESID; the wait still waits. */
+    bool acc;
+    ck_assert_int_eq(vtd_ats_inval_complete(e.u, 0x28, 1u << got[0].itag,
+                                            1, &acc), 0);
+    ck_assert(acc);
+    ck_assert_uint_eq(rd32(e.u, VTD_REG_FSTS) & FSTS_ICE, FSTS_ICE);
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQERCD) >> 48, 0x28);
+    ck_assert_uint_eq(fake_rl(e.h, STATUS), 0);
+    /* The right completion: the wait completes, IQH reaches IQT. */
+    ck_assert_int_eq(vtd_ats_inval_complete(e.u, DEV, 1u << got[0].itag,
+                                            1, NULL), 0);
+    ck_assert_uint_eq(fake_rl(e.h, STATUS), 0xabcd);
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 32);
+    ck_assert_int_eq(vtd_ats_pending(e.u, NULL, 0, NULL), 0);
+    env_free(&e);
+}
+END_TEST
+
+/* 4.3: the completion count: with CC=2 the invalidation completes at the
+ * second message (CC=0 would mean 8). */
+START_TEST(test_inval_completion_count)
+{
+    struct env e = qenv(true);
+    qtail = 0;
+    put_devtlb(&e, DEV, 0x0, false);
+    put_wait(&e, 1);
+    ring(&e);
+    ck_assert_uint_eq(ngot, 1);
+    uint32_t t = 1u << got[0].itag;
+    ck_assert_int_eq(vtd_ats_inval_complete(e.u, DEV, t, 2, NULL), 0);
+    ck_assert_uint_eq(fake_rl(e.h, STATUS), 0);
+    ck_assert_int_eq(vtd_ats_inval_complete(e.u, DEV, t, 2, NULL), 0);
+    ck_assert_uint_eq(fake_rl(e.h, STATUS), 1);
+    ck_assert_uint_eq(rd32(e.u, VTD_REG_FSTS) & FSTS_ICE, 0);
+    ck_assert_int_eq(vtd_ats_inval_complete(e.u, DEV, 0, 8, NULL), -EINVAL);
+    env_free(&e);
+}
+END_TEST
+
+/* 6.5.2.11: no completion before the time-out: ITE, ITESID, the ITag
+ * freed, the wait aborted, no fetching until ITE is cleared; then the
+ * queue fetches from IQH again (the wait, now with nothing to wait for). */
+START_TEST(test_inval_timeout_ite)
+{
+    struct env e = qenv(true);
+    qtail = 0;
+    ck_assert_int_eq(vtd_ats_set_inval_timeout(e.u, 1000), 0);
+    put_devtlb(&e, DEV, 0x0, false);
+    put_wait(&e, 7);
+    ring(&e);
+    ck_assert_int_eq(vtd_clock_advance(e.u, 999), 0);
+    ck_assert_uint_eq(rd32(e.u, VTD_REG_FSTS) & FSTS_ITE, 0);
+    ck_assert_int_eq(vtd_clock_advance(e.u, 1), 0);
+    ck_assert_uint_eq(rd32(e.u, VTD_REG_FSTS) & FSTS_ITE, FSTS_ITE);
+    ck_assert_uint_eq((rd64(e.u, VTD_REG_IQERCD) >> 32) & 0xffff, DEV);
+    ck_assert_int_eq(vtd_ats_pending(e.u, NULL, 0, NULL), 0);
+    ck_assert_uint_eq(fake_rl(e.h, STATUS), 0);
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 16);
+    /* Tail writes while ITE is set fetch nothing. */
+    put_devtlb(&e, DEV, 0x1000, false);
+    ring(&e);
+    ck_assert_uint_eq(ngot, 1);
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 16);
+    /* A late completion for the freed ITag is invalid now: ICE. */
+    ck_assert_int_eq(vtd_ats_inval_complete(e.u, DEV, 1u << got[0].itag,
+                                            1, NULL), 0);
+    ck_assert_uint_eq(rd32(e.u, VTD_REG_FSTS) & FSTS_ICE, FSTS_ICE);
+    /* Clearing ITE (RW1C): the wait at IQH completes, the next
+     * devtlb descriptor is issued. */
+    wr32(e.u, VTD_REG_FSTS, FSTS_ITE);
+    ck_assert_uint_eq(fake_rl(e.h, STATUS), 7);
+    ck_assert_uint_eq(ngot, 2);
+    ck_assert_uint_eq(got[1].base, 0x1000);
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 48);
+    env_free(&e);
+}
+END_TEST
+
+/* 4.3: 32 ITags; a 33rd invalidation is deferred (IQH stays at it) until
+ * a completion frees one. */
+START_TEST(test_inval_itag_exhaustion)
+{
+    struct env e = qenv(true);
+    qtail = 0;
+    for (unsigned i = 0; i < 33; i++)
+        put_devtlb(&e, DEV, (uint64_t)i << 12, false);
+    ring(&e);
+    ck_assert_uint_eq(ngot, 32);
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 32 * 16);
+    ck_assert_int_eq(vtd_ats_inval_complete(e.u, DEV, 1u << 5, 1, NULL), 0);
+    ck_assert_uint_eq(ngot, 33);
+    ck_assert_uint_eq(got[32].itag, 5);
+    ck_assert_uint_eq(got[32].base, 32ULL << 12);
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 33 * 16);
+    env_free(&e);
+}
+END_TEST
+
+/* Without the version-3 host op, device-TLB descriptors complete at once
+ * (existing embedders keep working). */
+START_TEST(test_inval_without_host_op)
+{
+    struct env e = qenv(false);
+    qtail = 0;
+    put_devtlb(&e, DEV, 0x0, false);
+    put_wait(&e, 3);
+    ring(&e);
+    ck_assert_uint_eq(fake_rl(e.h, STATUS), 3);
+    ck_assert_int_eq(vtd_ats_pending(e.u, NULL, 0, NULL), 0);
+    env_free(&e);
+}
+END_TEST
+
+/* vtd.h: a host that has no device-TLB behind the SID (-ENODEV): the
+ * descriptor completes at once, the wait with it. */
+START_TEST(test_inval_no_device_tlb)
+{
+    struct env e = qenv(true);
+    qtail = 0;
+    put_devtlb(&e, 0x30, 0x0, false);
+    put_wait(&e, 9);
+    ring(&e);
+    ck_assert_uint_eq(ngot, 1);
+    ck_assert_uint_eq(fake_rl(e.h, STATUS), 9);
+    ck_assert_int_eq(vtd_ats_pending(e.u, NULL, 0, NULL), 0);
+    env_free(&e);
+}
+END_TEST
+
+/* 4.2.1: an Invalidation Completion with remapping disabled is UR. */
+START_TEST(test_inval_completion_tes0)
+{
+    struct env e = qenv(true);
+    wr32(e.u, VTD_REG_GCMD, G_QIE);  /* TE=0: remapping off (11.4.4.1) */
+    bool acc = true;
+    ck_assert_int_eq(vtd_ats_inval_complete(e.u, DEV, 1, 1, &acc), 0);
+    ck_assert(!acc);
+    ck_assert_uint_eq(rd32(e.u, VTD_REG_FSTS), 0);
+    env_free(&e);
+}
+END_TEST
+
+/* 6.5.2.6: a PASID-based descriptor (256-bit queue, scalable mode):
+ * SID 31:16, PASID 51:32, GI bit 64, S bit 75, address 127:76; and the
+ * global form (S=1, address bits 62:12 ones) covers every address. */
+START_TEST(test_pasid_based_inval)
+{
+    struct env e = qenv(true);
+    wr32(e.u, VTD_REG_GCMD, 0);                      /* QIE off */
+    wr64(e.u, VTD_REG_IQA, QBASE | 1ULL << 11);      /* DW=1 */
+    wr32(e.u, VTD_REG_GCMD, G_QIE);
+    env_enable(&e, VTD_TTM_SCALABLE);
+    fake_wq(e.h, QBASE, 0x8 | (uint64_t)DEV << 16 | 5ULL << 32);
+    fake_wq(e.h, QBASE + 8, 0x3000);
+    fake_wq(e.h, QBASE + 16, 0);
+    fake_wq(e.h, QBASE + 24, 0);
+    fake_wq(e.h, QBASE + 32, 0x8 | (uint64_t)DEV << 16);
+    fake_wq(e.h, QBASE + 40, 0x7ffffffffffff000ULL | 1ULL << 11 | 1);
+    fake_wq(e.h, QBASE + 48, 0);
+    fake_wq(e.h, QBASE + 56, 0);
+    wr64(e.u, VTD_REG_IQT, 64);
+    ck_assert_uint_eq(ngot, 2);
+    ck_assert_uint_eq(got[0].pasid, 5);
+    ck_assert(!got[0].global && !got[0].s);
+    ck_assert_uint_eq(got[0].base, 0x3000);
+    ck_assert_uint_eq(got[0].size, 0x1000);
+    ck_assert(got[1].global && got[1].s);
+    ck_assert_uint_eq(got[1].size, 0);       /* every address */
+    ck_assert_uint_eq(rd32(e.u, VTD_REG_FSTS), 0);
+    env_free(&e);
+}
+END_TEST
+
 /* Bad arguments are -EINVAL, never a completion. */
 START_TEST(test_bad_arguments)
 {
@@ -433,6 +699,16 @@ static Suite *suite(void)
     tcase_add_test(tc, test_ad_flags);
     tcase_add_test(tc, test_with_pasid_priv);
     tcase_add_test(tc, test_bad_arguments);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("invalidation");
+    tcase_add_test(tc, test_inval_waits_for_completion);
+    tcase_add_test(tc, test_inval_completion_count);
+    tcase_add_test(tc, test_inval_timeout_ite);
+    tcase_add_test(tc, test_inval_itag_exhaustion);
+    tcase_add_test(tc, test_inval_without_host_op);
+    tcase_add_test(tc, test_inval_no_device_tlb);
+    tcase_add_test(tc, test_inval_completion_tes0);
+    tcase_add_test(tc, test_pasid_based_inval);
     suite_add_tcase(s, tc);
     return s;
 }

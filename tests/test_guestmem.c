@@ -334,7 +334,7 @@ START_TEST(test_host_ops_fill_map)
     struct vtd_host_ops ops;
     memset(&ops, 0, sizeof(ops));
     guestmem_host_ops(&ops);
-    ck_assert_uint_eq(ops.version, 2);
+    ck_assert_uint_eq(ops.version, VTD_HOST_OPS_VERSION);
     ck_assert(ops.map == guestmem_map);
 }
 END_TEST

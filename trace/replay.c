@@ -609,7 +609,7 @@ static int setup(struct replay *rp)
     struct board_observer obs = {
         .ctx = rp, .mem_wrote = obs_mem_wrote, .cpu_read = obs_cpu_read,
         .event = obs_event, .unit_msi = obs_unit_msi,
-        .delivered = obs_delivered,
+        .delivered = obs_delivered, .devtlb_inval = ats_devtlb_inval_,
     };
     rp->board = board_new(&obs);
     rp->mem = board_mem(rp->board);
@@ -744,6 +744,9 @@ static int run_cmds(struct replay *rp, unsigned at_line)
                 break;
             }
         }
+        /* ATS endpoints that answer by themselves (replay_ats.c). */
+        if (rc == 0)
+            rc = ats_pump_(rp);
         if (rc == 0)
             rp->last_line = c->line;
         if (rc == 0 && hooks && hooks->state && !call_state(rp, c->line))
@@ -771,6 +774,7 @@ static void add_rule_hits(struct replay *rp)
 
 static void teardown(struct replay *rp)
 {
+    ats_free_(rp);
     board_free(rp->board);
     g_free(rp->units);
     trace_recorder_free(rp->rec);

@@ -7,8 +7,105 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "pci/devtlb.h"
 #include "trace/record.h"
 #include "trace/replay_int.h"
+
+/* An ATS endpoint of the trace (`ats device`): its device-TLB and the
+ * Invalidate Requests it received and has not answered. */
+struct ats_dev {
+    uint16_t sid;
+    bool auto_respond;
+    struct devtlb *dt;
+    GArray *reqs;            /* struct ats_req */
+};
+
+struct ats_req {
+    unsigned unit;
+    struct vtd_devtlb_inv inv;
+};
+
+struct ats_rt {
+    GPtrArray *devs;         /* struct ats_dev */
+};
+
+static void dev_free(gpointer p)
+{
+    struct ats_dev *d = p;
+    devtlb_free(d->dt);
+    g_array_free(d->reqs, TRUE);
+    g_free(d);
+}
+
+static struct ats_dev *dev_find(const struct replay *rp, uint16_t sid)
+{
+    if (!rp->ats)
+        return NULL;
+    for (guint i = 0; i < rp->ats->devs->len; i++) {
+        struct ats_dev *d = g_ptr_array_index(rp->ats->devs, i);
+        if (d->sid == sid)
+            return d;
+    }
+    return NULL;
+}
+
+void ats_free_(struct replay *rp)
+{
+    if (!rp->ats)
+        return;
+    g_ptr_array_free(rp->ats->devs, TRUE);
+    g_free(rp->ats);
+    rp->ats = NULL;
+}
+
+/* The board's devtlb_inval observer (unit lock held: record only). */
+int ats_devtlb_inval_(void *ctx, unsigned unit,
+                      const struct vtd_devtlb_inv *inv)
+{
+    struct replay *rp = ctx;
+    struct ats_dev *d = dev_find(rp, inv->sid);
+    if (!d)
+        return -ENODEV;   /* no device-TLB behind this SID */
+    struct ats_req r = { .unit = unit, .inv = *inv };
+    g_array_append_val(d->reqs, r);
+    return 0;
+}
+
+static struct vtd_iommu *unit_of(struct replay *rp, unsigned i)
+{
+    return i < rp->nunits ? rp->units[i].u : NULL;
+}
+
+/* Endpoints with respond=auto answer every request they hold: they
+ * invalidate their device-TLB, then send the completion (cc 1).  An
+ * answer can let the queue issue more requests; bounded by the ITags a
+ * unit has and the descriptors a queue holds. */
+int ats_pump_(struct replay *rp)
+{
+    if (!rp->ats)
+        return 0;
+    for (unsigned rounds = 0; rounds < 1000000; rounds++) {
+        bool any = false;
+        for (guint i = 0; i < rp->ats->devs->len; i++) {
+            struct ats_dev *d = g_ptr_array_index(rp->ats->devs, i);
+            if (!d->auto_respond || d->reqs->len == 0)
+                continue;
+            struct ats_req r = g_array_index(d->reqs, struct ats_req, 0);
+            g_array_remove_index(d->reqs, 0);
+            devtlb_invalidate(d->dt, &r.inv);
+            struct vtd_iommu *u = unit_of(rp, r.unit);
+            if (u && vtd_ats_inval_complete(u, d->sid, 1u << r.inv.itag, 1,
+                                            NULL) < 0)
+                return rt_error_(rp, rp->cur, "vtd_ats_inval_complete "
+                                 "failed");
+            any = true;
+        }
+        if (!any)
+            return 0;
+    }
+    return rt_error_(rp, rp->cur, "ATS endpoints answered a million "
+                     "invalidations after one command");
+}
 
 static const char *status_name(int st)
 {
@@ -142,7 +239,249 @@ static int do_translate(struct replay *rp, const struct trace_cmd *c)
     return 0;
 }
 
+static int route(struct replay *rp, const struct trace_cmd *c,
+                 struct vtd_iommu **u)
+{
+    int ui = c->unit >= 0 ? c->unit
+                          : board_unit_by_sid(rp->board, true, c->sid);
+    if (ui < 0 || (size_t)ui >= rp->nunits)
+        return rt_error_(rp, c, "no unit's device scope holds this "
+                         "source-id");
+    *u = rp->units[ui].u;
+    return 0;
+}
+
+static void verdict(struct replay *rp, const struct trace_cmd *c,
+                    const char *what, bool pass, GString *exp, GString *act)
+{
+    report_(rp, c, what, pass, exp->str, act->str);
+    g_string_free(exp, TRUE);
+    g_string_free(act, TRUE);
+}
+
+static int do_device(struct replay *rp, const struct trace_cmd *c)
+{
+    if (dev_find(rp, c->sid))
+        return rt_error_(rp, c, "this source-id already has an ATS device");
+    if (!rp->ats) {
+        rp->ats = g_new0(struct ats_rt, 1);
+        rp->ats->devs = g_ptr_array_new_with_free_func(dev_free);
+    }
+    struct devtlb_cap cap = { .stu = c->ats_stu, .qdepth = c->ats_qdepth,
+                              .enabled = c->ats_enable };
+    struct ats_dev *d = g_new0(struct ats_dev, 1);
+    d->sid = c->sid;
+    d->auto_respond = c->ats_auto;
+    d->dt = devtlb_new(c->sid, &cap, c->ats_entries);
+    d->reqs = g_array_new(FALSE, FALSE, sizeof(struct ats_req));
+    if (!d->dt) {
+        dev_free(d);
+        return rt_error_(rp, c, "bad ATS device parameters");
+    }
+    g_ptr_array_add(rp->ats->devs, d);
+    if (rp->rec)
+        trace_recorder_line(rp->rec, "%s", c->text);
+    return 0;
+}
+
+static int do_complete(struct replay *rp, const struct trace_cmd *c)
+{
+    struct vtd_iommu *u;
+    if (route(rp, c, &u) < 0)
+        return -EINVAL;
+    /* The device invalidates what the requests it answers cover. */
+    struct ats_dev *d = dev_find(rp, c->sid);
+    for (guint i = 0; d && i < d->reqs->len;) {
+        struct ats_req *r = &g_array_index(d->reqs, struct ats_req, i);
+        if (c->ats_itags & (1u << r->inv.itag)) {
+            devtlb_invalidate(d->dt, &r->inv);
+            g_array_remove_index(d->reqs, i);
+        } else {
+            i++;
+        }
+    }
+    bool acc = false;
+    rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
+                     rp->hooks->explain;
+    explain_head_(rp, c);
+    int rc = vtd_ats_inval_complete(u, c->sid, c->ats_itags, c->ats_cc, &acc);
+    rp->explaining = false;
+    if (rp->rec)
+        trace_recorder_line(rp->rec, "%s", c->text);
+    if (rc < 0)
+        return rt_error_(rp, c, "vtd_ats_inval_complete: error %d", rc);
+    if (c->ats_accepted != TRACE_UNSET) {
+        GString *e = g_string_new(NULL), *a = g_string_new(NULL);
+        g_string_printf(e, "accepted=%s",
+                        c->ats_accepted == TRACE_YES ? "yes" : "no");
+        g_string_printf(a, "accepted=%s", acc ? "yes" : "no");
+        verdict(rp, c, "ats complete", (c->ats_accepted == TRACE_YES) == acc,
+                e, a);
+    }
+    return 0;
+}
+
+static bool inv_matches(const struct trace_cmd *c,
+                        const struct vtd_devtlb_inv *v)
+{
+    return (!c->sid_valid || v->sid == c->sid) &&
+           (c->ats_itag < 0 || v->itag == (unsigned)c->ats_itag) &&
+           (!c->ats_has_pasid || v->pasid == c->pasid) &&
+           (c->ats_gi == TRACE_UNSET || v->global == (c->ats_gi == TRACE_YES)) &&
+           (!c->ats_has_base || v->base == c->ats_base) &&
+           (!c->ats_has_size || v->size == c->ats_size);
+}
+
+static int do_pending(struct replay *rp, const struct trace_cmd *c)
+{
+    struct vtd_iommu *u;
+    if (c->unit >= 0 || c->sid_valid) {
+        if (route(rp, c, &u) < 0)
+            return -EINVAL;
+    } else if (rp->nunits == 1) {
+        u = rp->units[0].u;
+    } else {
+        return rt_error_(rp, c, "ats pending without SID needs unit=");
+    }
+    struct vtd_devtlb_inv v[VTD_ATS_ITAGS];
+    uint64_t now = 0;
+    int n = vtd_ats_pending(u, v, VTD_ATS_ITAGS, &now);
+    if (n < 0)
+        return rt_error_(rp, c, "vtd_ats_pending: error %d", n);
+    int count = 0;
+    bool field = c->ats_itag >= 0 || c->ats_has_pasid || c->ats_has_base ||
+                 c->ats_has_size || c->ats_gi != TRACE_UNSET;
+    bool found = false;
+    GString *a = g_string_new(NULL), *e = g_string_new(NULL);
+    for (int i = 0; i < n && i < VTD_ATS_ITAGS; i++) {
+        if (c->sid_valid && v[i].sid != c->sid)
+            continue;
+        count++;
+        found = found || inv_matches(c, &v[i]);
+        g_string_append_printf(a, "%s[itag %u %02x:%02x.%x pasid %s%x gi %u "
+                               "base 0x%" PRIx64 " size 0x%" PRIx64 "]",
+                               a->len ? " " : "", v[i].itag, v[i].sid >> 8,
+                               (v[i].sid >> 3) & 0x1f, v[i].sid & 7,
+                               v[i].pasid == VTD_NO_PASID ? "none/" : "",
+                               v[i].pasid == VTD_NO_PASID ? 0 : v[i].pasid,
+                               v[i].global, v[i].base, v[i].size);
+    }
+    g_string_prepend(a, "");
+    g_string_printf(e, "%s", c->text);
+    bool pass = (c->ats_count < 0 || count == c->ats_count) &&
+                (!field || found);
+    g_string_prepend(a, count ? "" : "none");
+    verdict(rp, c, "ats pending", pass, e, a);
+    return 0;
+}
+
+static int do_adma(struct replay *rp, const struct trace_cmd *c)
+{
+    struct ats_dev *d = dev_find(rp, c->sid);
+    if (!d)
+        return rt_error_(rp, c, "no ATS device with this source-id "
+                         "(ats device)");
+    struct vtd_iommu *u;
+    if (route(rp, c, &u) < 0)
+        return -EINVAL;
+    struct devtlb_dma o;
+    rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
+                     rp->hooks->explain;
+    explain_head_(rp, c);
+    int rc = devtlb_dma(d->dt, u, c->pasid, (c->access & VTD_ACC_PRIV) != 0,
+                        c->addr, c->len, c->is_write, &o);
+    rp->explaining = false;
+    if (rp->rec)
+        trace_recorder_line(rp->rec, "%s", c->text);
+    if (rc < 0)
+        return rt_error_(rp, c, "devtlb_dma: error %d", rc);
+    if (c->ats_dma_exp < 0)
+        return 0;
+    GString *e = g_string_new(NULL), *a = g_string_new(NULL);
+    static const char *const names[] = { "ok", "fault", "denied" };
+    g_string_append(e, names[c->ats_dma_exp]);
+    if (c->has_gpa)
+        g_string_append_printf(e, " gpa=0x%" PRIx64, c->gpa);
+    if (c->has_reason)
+        g_string_append_printf(e, " reason=0x%x", c->reason);
+    if (c->ats_hit != TRACE_UNSET)
+        g_string_append_printf(e, " hit=%s",
+                               c->ats_hit == TRACE_YES ? "yes" : "no");
+    int got = o.denied ? TRACE_ATSD_DENIED
+              : o.x.fault ? TRACE_ATSD_FAULT : TRACE_ATSD_OK;
+    g_string_append(a, names[got]);
+    if (got == TRACE_ATSD_OK)
+        g_string_append_printf(a, " gpa=0x%" PRIx64, o.x.addr);
+    if (got == TRACE_ATSD_FAULT)
+        g_string_append_printf(a, " reason=0x%x", o.x.fault);
+    g_string_append_printf(a, " hit=%s%s", o.hit ? "yes" : "no",
+                           o.untranslated ? " (untranslated request)" : "");
+    bool pass = got == c->ats_dma_exp &&
+                (!c->has_gpa || o.x.addr == c->gpa) &&
+                (!c->has_reason || o.x.fault == c->reason) &&
+                (c->ats_hit == TRACE_UNSET ||
+                 (c->ats_hit == TRACE_YES) == o.hit);
+    verdict(rp, c, "ats dma", pass, e, a);
+    return 0;
+}
+
+static void count_entry(void *ctx, const struct devtlb_entry *e)
+{
+    (void)e;
+    (*(int *)ctx)++;
+}
+
+static int do_devtlb(struct replay *rp, const struct trace_cmd *c)
+{
+    struct ats_dev *d = dev_find(rp, c->sid);
+    if (!d)
+        return rt_error_(rp, c, "no ATS device with this source-id "
+                         "(ats device)");
+    if (rp->rec)
+        trace_recorder_line(rp->rec, "%s", c->text);
+    int n = 0;
+    devtlb_foreach(d->dt, count_entry, &n);
+    GString *e = g_string_new(c->text), *a = g_string_new(NULL);
+    g_string_printf(a, "count=%d", n);
+    bool pass = c->ats_count < 0 || n == c->ats_count;
+    if (c->ats_present != TRACE_UNSET) {
+        const struct devtlb_entry *x =
+            devtlb_lookup(d->dt, c->pasid, (c->access & VTD_ACC_PRIV) != 0,
+                          c->addr);
+        g_string_append_printf(a, " present=%s", x ? "yes" : "no");
+        if (x)
+            g_string_append_printf(a, " [0x%" PRIx64 " +0x%" PRIx64
+                                   " -> 0x%" PRIx64 " r=%u w=%u]", x->base,
+                                   x->size, x->out, x->r, x->w);
+        pass = pass && (c->ats_present == TRACE_YES) == (x != NULL);
+    }
+    verdict(rp, c, "ats devtlb", pass, e, a);
+    return 0;
+}
+
+static int do_clock(struct replay *rp, const struct trace_cmd *c)
+{
+    rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
+                     rp->hooks->explain;
+    explain_head_(rp, c);
+    for (size_t i = 0; i < rp->nunits; i++)
+        if (vtd_clock_advance(rp->units[i].u, c->value) < 0)
+            return rt_error_(rp, c, "vtd_clock_advance failed");
+    rp->explaining = false;
+    if (rp->rec)
+        trace_recorder_line(rp->rec, "%s", c->text);
+    return 0;
+}
+
 int do_ats_(struct replay *rp, const struct trace_cmd *c)
 {
-    return do_translate(rp, c);
+    switch (c->ats_sub) {
+    case TRACE_ATS_DEVICE: return do_device(rp, c);
+    case TRACE_ATS_COMPLETE: return do_complete(rp, c);
+    case TRACE_ATS_PENDING: return do_pending(rp, c);
+    case TRACE_ATS_DMA: return do_adma(rp, c);
+    case TRACE_ATS_DEVTLB: return do_devtlb(rp, c);
+    case TRACE_ATS_CLOCK: return do_clock(rp, c);
+    default: return do_translate(rp, c);
+    }
 }

@@ -35,6 +35,7 @@ struct replay {
     struct apic_sys *apics; /* board_apics(board): one per trace CPU */
     unsigned long delivered; /* messages CPUs accepted (for explain) */
     unsigned last_line;     /* line of the last command run */
+    struct ats_rt *ats;     /* ATS endpoints (replay_ats.c), or NULL */
     char *err;
     size_t errlen;
 };
@@ -52,7 +53,13 @@ void explain_head_(struct replay *rp, const struct trace_cmd *c);
 unsigned cpu_index_(const struct replay *rp, uint32_t apic_id);
 /* A v2 machine command (cpu, pid, ioapic lines). */
 int do_machine_(struct replay *rp, const struct trace_cmd *c);
-/* An ATS command (replay_ats.c). */
+/* ATS (replay_ats.c): a command; the board's devtlb_inval observer;
+ * answering the requests of endpoints that answer by themselves (after
+ * every command); freeing. */
 int do_ats_(struct replay *rp, const struct trace_cmd *c);
+int ats_devtlb_inval_(void *ctx, unsigned unit,
+                      const struct vtd_devtlb_inv *inv);
+int ats_pump_(struct replay *rp);
+void ats_free_(struct replay *rp);
 
 #endif /* TRACE_REPLAY_INT_H */

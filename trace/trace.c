@@ -400,7 +400,7 @@ static bool parse_line(struct parser *p, char *line)
             ok = cmd_dma_(p, text);
         else if (strcmp(cmd, "msi") == 0)
             ok = cmd_msi_(p, text);
-        else if (strcmp(cmd, "ats") == 0)
+        else if (strcmp(cmd, "ats") == 0 || strcmp(cmd, "clock") == 0)
             ok = cmd_ats_(p, text);
         else if (strcmp(cmd, "cpu") == 0)
             ok = cmd_cpu_(p, text);
@@ -442,7 +442,13 @@ unsigned trace_cmd_expectations(const struct trace_cmd *c)
     case TRACE_MSI:
         return n + (c->exp != TRACE_EXP_NONE ? 1 : 0);
     case TRACE_ATS:
-        return n + (c->ats_status >= 0 ? 1 : 0);
+        return n + (c->ats_status >= 0 || c->ats_count >= 0 ||
+                            c->ats_itag >= 0 || c->ats_has_base ||
+                            c->ats_has_size || c->ats_gi != TRACE_UNSET ||
+                            c->ats_present != TRACE_UNSET ||
+                            c->ats_accepted != TRACE_UNSET ||
+                            c->ats_dma_exp >= 0
+                        ? 1 : 0);
     default:
         return 0;
     }

@@ -145,7 +145,35 @@ struct trace_cmd {
     int ats_status;
     unsigned ats_checks;    /* TRACE_ATSC_* */
     struct vtd_ats_cpl ats_exp;
+    /* The other ATS commands (parse_ats.c, traces/FORMAT.md "ATS"):
+     * which one, and their operands. */
+    int ats_sub;            /* TRACE_ATS_* */
+    bool ats_auto;          /* device: answers invalidations by itself */
+    bool ats_enable;        /* device: ATS Control.E */
+    unsigned ats_entries, ats_stu, ats_qdepth;   /* device */
+    uint32_t ats_itags;     /* complete: ITag vector */
+    unsigned ats_cc;        /* complete: completion count (0 = 8) */
+    int64_t ats_count;      /* pending/devtlb: expected count, -1 unset */
+    int64_t ats_itag;       /* pending: ITag, -1 unset */
+    enum trace_tri ats_gi, ats_hit, ats_present, ats_accepted;
+    bool ats_has_base, ats_has_size, ats_has_pasid;
+    uint64_t ats_base, ats_size;
+    int ats_dma_exp;        /* dma: TRACE_ATSD_*, -1 none */
 };
+
+/* ATS command kinds (trace_cmd ats_sub). */
+enum {
+    TRACE_ATS_TRANSLATE = 0,  /* ats SID IOVA ... */
+    TRACE_ATS_DEVICE,         /* ats device SID ... */
+    TRACE_ATS_COMPLETE,       /* ats complete SID ITAGS ... */
+    TRACE_ATS_PENDING,        /* ats pending [SID] ... */
+    TRACE_ATS_DMA,            /* ats dma SID read|write IOVA ... */
+    TRACE_ATS_DEVTLB,         /* ats devtlb SID [IOVA] ... */
+    TRACE_ATS_CLOCK,          /* clock advance NS */
+};
+
+/* ats dma expectations. */
+enum { TRACE_ATSD_OK = 0, TRACE_ATSD_FAULT, TRACE_ATSD_DENIED };
 
 enum {
     TRACE_IRQ_DEST = 1u << 0,

@@ -70,7 +70,9 @@ uint64_t vtd_ats_size_decode(uint64_t addr, bool s)
     if ((bits & all) == all)
         return 0;
     unsigned k = (unsigned)__builtin_ctzll(~bits);
-    return 1ULL << (k + 13);
+    /* Lowest 0 bit at 63 (6.5.3.3: "Global Device-TLB invalidation is
+     * ... S=1 and Addr[63:12]=0x7FFFFFFF_FFFFF"): all 2^64 bytes. */
+    return k + 13 >= 64 ? 0 : 1ULL << (k + 13);
 }
 
 /* The Translated Address field of a translation of size bytes at out:
@@ -198,4 +200,288 @@ int vtd_ats_translate(struct vtd_iommu *u, const struct vtd_ats_req *req,
                           : (raw.snp && field_get(u->ecap, ECAP, SC));
     emit_completion(u, req, out);
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Device-TLB invalidation (4.3, 6.5.2.5, 6.5.2.6, 6.5.2.11)          */
+/* ------------------------------------------------------------------ */
+
+void vtd_ats_reset_(struct vtd_iommu *u)
+{
+    struct vtd_ats_state *s = &u->ats;
+    memset(s->itag, 0, sizeof(s->itag));
+    s->busy = 0;
+    if (!s->timeout)
+        s->timeout = VTD_ATS_INVAL_TIMEOUT_DEFAULT;
+}
+
+static void sid_text(char *buf, size_t len, uint16_t sid)
+{
+    snprintf(buf, len, "%02x:%02x.%x", sid >> 8, (sid >> 3) & 0x1f,
+             sid & 7);
+}
+
+static void note(struct vtd_iommu *u, const char *what,
+                 const struct vtd_devtlb_inv *inv, const char *msg)
+{
+    if (!vtd_tracing_(u))
+        return;
+    struct vtd_event ev = {
+        .kind = VTD_EV_NOTE, .sid = inv ? inv->sid : 0,
+        .pasid = inv ? inv->pasid : VTD_NO_PASID,
+        .addr = inv ? inv->addr : 0,
+        .val = { inv ? inv->itag : 0, inv ? inv->size : 0 }, .nval = 2,
+        .what = what, .msg = msg,
+    };
+    vtd_emit_(u, &ev);
+}
+
+static void free_itag(struct vtd_iommu *u, unsigned t, const char *why)
+{
+    struct vtd_ats_state *s = &u->ats;
+    if (vtd_tracing_(u)) {
+        char sid[16], msg[160];
+        sid_text(sid, sizeof(sid), s->itag[t].inv.sid);
+        snprintf(msg, sizeof(msg), "device-TLB invalidation ITag %u for %s "
+                 "%s (VT-d 4.3)", t, sid, why);
+        note(u, "devtlb-inval-done", &s->itag[t].inv, msg);
+    }
+    s->itag[t].busy = false;
+    s->busy--;
+}
+
+bool vtd_ats_inval_issue_locked_(struct vtd_iommu *u, const uint64_t *q,
+                                 bool pasid_based)
+{
+    struct vtd_ats_state *s = &u->ats;
+    if (!u->ops.devtlb_inval)
+        return true;   /* no endpoint to ask (vtd.h, version < 3) */
+    unsigned t = VTD_ATS_ITAGS;
+    for (unsigned i = 0; i < VTD_ATS_ITAGS; i++) {
+        if (!s->itag[i].busy) {
+            t = i;
+            break;
+        }
+    }
+    /* 4.3: "If there are no free ITags in hardware, the Device-TLB
+     * invalidation request is deferred until a free ITag is available." */
+    if (t == VTD_ATS_ITAGS)
+        return false;
+    bool dit = field_get(u->ecap, ECAP, DIT);
+    struct vtd_devtlb_inv inv = { .pasid = VTD_NO_PASID, .itag = t };
+    if (pasid_based) {                                 /* 6.5.2.6 */
+        inv.sid = (uint16_t)field_get(q[0], QD_PDEV, SID);
+        inv.pasid = (uint32_t)field_get(q[0], QD, PASID);
+        inv.mip = (unsigned)field_get(q[0], QD_PDEV, MIP);
+        inv.global = field_get(q[1], QD_PDEV_HI, G);
+        inv.s = field_get(q[1], QD_PDEV_HI, S);
+        inv.addr = field_get(q[1], QD_DEV_HI, ADDR) << 12;
+    } else {                                           /* 6.5.2.5 */
+        inv.sid = (uint16_t)field_get(q[0], QD_DEV, SID);
+        inv.mip = (unsigned)field_get(q[0], QD_DEV, MIP);
+        inv.s = field_get(q[1], QD_DEV_HI, S);
+        inv.addr = field_get(q[1], QD_DEV_HI, ADDR) << 12;
+    }
+    if (dit)
+        inv.pfsid = (uint16_t)(field_get(q[0], QD_DEV, PFSID_LO) |
+                               field_get(q[0], QD_DEV, PFSID_HI) << 4);
+    inv.size = vtd_ats_size_decode(inv.addr, inv.s);
+    inv.base = inv.size ? inv.addr & ~(inv.size - 1) : 0;
+    inv.issued_ns = s->now;
+    inv.deadline_ns = s->now + s->timeout < s->now ? UINT64_MAX
+                                                   : s->now + s->timeout;
+    s->itag[t] = (struct vtd_ats_itag_){ .busy = true, .seq = ++s->seq,
+                                         .inv = inv };
+    s->busy++;
+    if (vtd_tracing_(u)) {
+        char sid[16], msg[240];
+        sid_text(sid, sizeof(sid), inv.sid);
+        char pasid[40] = "without PASID";
+        if (inv.pasid != VTD_NO_PASID)
+            snprintf(pasid, sizeof(pasid), inv.global ? "all PASIDs (GI)"
+                                                      : "PASID 0x%x",
+                     inv.pasid);
+        if (inv.size)
+            snprintf(msg, sizeof(msg),
+                     "ATS Invalidate Request to %s, ITag %u, %s: "
+                     "[0x%" PRIx64 ", +0x%" PRIx64 ") (S=%u; VT-d 4.3, "
+                     "time-out at %" PRIu64 " ns)", sid, t, pasid, inv.base,
+                     inv.size, inv.s, inv.deadline_ns);
+        else
+            snprintf(msg, sizeof(msg),
+                     "ATS Invalidate Request to %s, ITag %u, %s: every "
+                     "address (S=1, address bits all ones; VT-d 4.3, "
+                     "time-out at %" PRIu64 " ns)", sid, t, pasid,
+                     inv.deadline_ns);
+        note(u, "devtlb-inval-request", &inv, msg);
+    }
+    struct vtd_cb_frame_ f;
+    vtd_cb_enter_(&f, u);
+    int rc = u->ops.devtlb_inval(u->opaque, &inv);
+    vtd_cb_exit_(&f);
+    if (rc < 0)   /* vtd.h: no device-TLB behind the SID */
+        free_itag(u, t, "completed at once (no device-TLB behind it)");
+    return true;
+}
+
+
+int vtd_ats_inval_complete(struct vtd_iommu *u, uint16_t sid,
+                           uint32_t itags, unsigned cc, bool *accepted)
+{
+    if (accepted)
+        *accepted = false;
+    if (!u || cc > 7)
+        return -EINVAL;
+    if (vtd_in_callback_(u))
+        return -EDEADLK;
+    pthread_mutex_lock(&u->lock);
+    /* 4.2.1: with TES=0 an Invalidation Completion is UR. */
+    if (!atomic_load_explicit(&u->te, memory_order_acquire)) {
+        vtd_log_(u, VTD_LOG_WARN,
+                 "ATS Invalidation Completion from %02x:%02x.%x while "
+                 "remapping is disabled: unsupported request (VT-d 4.2.1)",
+                 sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+        pthread_mutex_unlock(&u->lock);
+        return 0;
+    }
+    if (accepted)
+        *accepted = true;
+    struct vtd_ats_state *s = &u->ats;
+    const unsigned need = cc ? cc : 8;   /* 4.3: 0 means 8 */
+    uint32_t invalid = 0;
+    bool freed = false;
+    /* 4.3: valid ITags first, then the invalid ones. */
+    for (unsigned i = 0; i < VTD_ATS_ITAGS; i++) {
+        if (!(itags & (1u << i)))
+            continue;
+        struct vtd_ats_itag_ *t = &s->itag[i];
+        if (!t->busy || t->inv.sid != sid) {
+            invalid |= 1u << i;
+            continue;
+        }
+        if (++t->inv.completions == need) {
+            free_itag(u, i, "completed");
+            freed = true;
+        }
+    }
+    if (invalid) {
+        /* 4.3, 6.5.2.11, 11.4.9.9: ICE, ICESID when ICE was clear. */
+        uint32_t fsts = vtd_reg_get32_(u, VTD_REG_FSTS);
+        if (!(fsts & FSTS_ICE_MASK)) {
+            uint64_t r = vtd_reg_get64_(u, VTD_REG_IQERCD);
+            vtd_reg_set64_(u, VTD_REG_IQERCD,
+                           field_set(r, IQERCD, ICESID, sid));
+        }
+        vtd_log_(u, VTD_LOG_ERROR,
+                 "ATS Invalidation Completion from %02x:%02x.%x names "
+                 "ITags 0x%x not outstanding for it: invalidation "
+                 "completion error (FSTS.ICE, VT-d 4.3)",
+                 sid >> 8, (sid >> 3) & 0x1f, sid & 7, invalid);
+        if (vtd_tracing_(u)) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "invalid ITag vector 0x%x from "
+                     "%02x:%02x.%x: FSTS.ICE (VT-d 4.3)", invalid,
+                     sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+            note(u, "devtlb-inval-ice", NULL, msg);
+        }
+        vtd_rule_(u, Q_ICE);
+        vtd_fault_set_fsts_locked_(u, FSTS_ICE_MASK);
+    }
+    /* The queue may continue: a wait or a deferred descriptor. */
+    if (freed)
+        vtd_qi_tail_written_locked_(u);
+    pthread_mutex_unlock(&u->lock);
+    return 0;
+}
+
+/* 6.5.2.11: time-outs at the current clock. */
+static void expire_locked(struct vtd_iommu *u)
+{
+    struct vtd_ats_state *s = &u->ats;
+    int oldest = -1;
+    for (unsigned i = 0; i < VTD_ATS_ITAGS; i++) {
+        const struct vtd_ats_itag_ *t = &s->itag[i];
+        if (t->busy && t->inv.deadline_ns <= s->now &&
+            (oldest < 0 || t->seq < s->itag[oldest].seq))
+            oldest = (int)i;
+    }
+    if (oldest < 0)
+        return;
+    uint16_t sid = s->itag[oldest].inv.sid;
+    for (unsigned i = 0; i < VTD_ATS_ITAGS; i++)
+        if (s->itag[i].busy && s->itag[i].inv.deadline_ns <= s->now)
+            free_itag(u, i, "timed out");
+    /* 11.4.9.9 ITESID: copied when ITE was clear; of several at once,
+     * vtdemu reports the oldest. */
+    uint32_t fsts = vtd_reg_get32_(u, VTD_REG_FSTS);
+    if (!(fsts & FSTS_ITE_MASK)) {
+        uint64_t r = vtd_reg_get64_(u, VTD_REG_IQERCD);
+        vtd_reg_set64_(u, VTD_REG_IQERCD, field_set(r, IQERCD, ITESID, sid));
+    }
+    vtd_log_(u, VTD_LOG_ERROR,
+             "device-TLB invalidation of %02x:%02x.%x timed out: "
+             "invalidation time-out error (FSTS.ITE, VT-d 6.5.2.11); the "
+             "queue fetches nothing until ITE is cleared",
+             sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+    vtd_rule_(u, Q_ITE);
+    vtd_fault_set_fsts_locked_(u, FSTS_ITE_MASK);
+}
+
+int vtd_clock_advance(struct vtd_iommu *u, uint64_t ns)
+{
+    if (!u)
+        return -EINVAL;
+    if (vtd_in_callback_(u))
+        return -EDEADLK;
+    pthread_mutex_lock(&u->lock);
+    struct vtd_ats_state *s = &u->ats;
+    s->now = s->now + ns < s->now ? UINT64_MAX : s->now + ns;
+    expire_locked(u);
+    pthread_mutex_unlock(&u->lock);
+    return 0;
+}
+
+int vtd_ats_set_inval_timeout(struct vtd_iommu *u, uint64_t ns)
+{
+    if (!u || ns == 0)
+        return -EINVAL;
+    if (vtd_in_callback_(u))
+        return -EDEADLK;
+    pthread_mutex_lock(&u->lock);
+    u->ats.timeout = ns;
+    pthread_mutex_unlock(&u->lock);
+    return 0;
+}
+
+int vtd_ats_pending(struct vtd_iommu *u, struct vtd_devtlb_inv *out,
+                    unsigned max, uint64_t *now_ns)
+{
+    if (!u || (max && !out))
+        return -EINVAL;
+    if (vtd_in_callback_(u))
+        return -EDEADLK;
+    pthread_mutex_lock(&u->lock);
+    const struct vtd_ats_state *s = &u->ats;
+    if (now_ns)
+        *now_ns = s->now;
+    unsigned n = 0;
+    uint64_t last = 0;
+    /* Oldest first: at most 32 passes over 32 tags. */
+    for (;;) {
+        int next = -1;
+        for (unsigned i = 0; i < VTD_ATS_ITAGS; i++) {
+            const struct vtd_ats_itag_ *t = &s->itag[i];
+            if (t->busy && t->seq > last &&
+                (next < 0 || t->seq < s->itag[next].seq))
+                next = (int)i;
+        }
+        if (next < 0)
+            break;
+        if (n < max)
+            out[n] = s->itag[next].inv;
+        n++;
+        last = s->itag[next].seq;
+    }
+    pthread_mutex_unlock(&u->lock);
+    return (int)n;
 }

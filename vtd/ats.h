@@ -37,4 +37,40 @@ struct vtd_ats_raw_ {
 void vtd_translate_ats_(struct vtd_iommu *u, const struct vtd_dma_req *req,
                         bool nw, struct vtd_ats_raw_ *raw);
 
+/* ---- device-TLB invalidation (4.3, 6.5.2.5-6.5.2.6, 6.5.2.11) ---- */
+
+struct vtd_ats_itag_ {
+    bool busy;
+    uint64_t seq;                /* issue order (oldest first) */
+    struct vtd_devtlb_inv inv;
+};
+
+/* Per unit, under u->lock. */
+struct vtd_ats_state {
+    struct vtd_ats_itag_ itag[VTD_ATS_ITAGS];
+    unsigned busy;               /* ITags allocated */
+    uint64_t seq;
+    uint64_t now;                /* unit clock, ns (vtd_clock_advance) */
+    uint64_t timeout;            /* ns; 0 until the first reset */
+};
+
+/* Reset: every ITag free (clock and time-out kept). */
+void vtd_ats_reset_(struct vtd_iommu *u);
+
+/* qi.c: a device-TLB (type 3h) or PASID-based device-TLB (8h) descriptor
+ * whose reserved fields passed: issue the Invalidate Request to the
+ * endpoint through the host (ops.devtlb_inval).  Returns false when no
+ * ITag is free (4.3: the request is deferred; the queue stops at the
+ * descriptor until a completion frees one).  Without the host op the
+ * descriptor completes at once (true). */
+bool vtd_ats_inval_issue_locked_(struct vtd_iommu *u, const uint64_t *q,
+                                 bool pasid_based);
+
+/* qi.c: device-TLB invalidations are outstanding (a wait descriptor must
+ * not complete, 6.5.2.12). */
+static inline bool vtd_ats_inval_busy_locked_(const struct vtd_ats_state *s)
+{
+    return s->busy != 0;
+}
+
 #endif /* VTD_ATS_INT_H */

@@ -378,6 +378,8 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
      * stays NULL and reads go through read()). */
     if (ops->version == 1)
         memcpy(&u->ops, ops, offsetof(struct vtd_host_ops, map));
+    else if (ops->version == 2)
+        memcpy(&u->ops, ops, offsetof(struct vtd_host_ops, devtlb_inval));
     else
         u->ops = *ops;
     u->opaque = opaque;

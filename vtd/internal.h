@@ -306,6 +306,7 @@ static inline void stq_le(void *p, uint64_t v)
 
 struct vtd_iommu;
 
+#include "ats.h"
 #include "cache.h"
 #include "fault.h"
 #include "intremap.h"
@@ -390,6 +391,7 @@ struct vtd_iommu {
     struct vtd_regs_state regs;
     struct vtd_fault_state fault;
     struct vtd_qi_state qi;
+    struct vtd_ats_state ats;   /* device-TLB invalidations (ats.c) */
     struct vtd_cache_state cache;
     struct vtd_psc_state psc;
     struct vtd_ir_state ir;

@@ -14,9 +14,16 @@
 /* Descriptor types (enum vtd_inv_type), fields (QD_*, Figures 6-1 to
  * 6-9) and reserved masks (VTD_QD_*_RSVD*): <vtd/layout.h>. */
 
+/* do_desc(): the descriptor cannot complete yet (a free ITag, or the
+ * device-TLB invalidations a wait descriptor waits for, vtd/ats.c); the
+ * queue stops at it with IQH pointing at it and goes on later.  Not an
+ * IQEI value (those are 4 bits). */
+#define QI_STALL ((enum vtd_iqei)16)
+
 void vtd_qi_reset_(struct vtd_iommu *u)
 {
     u->qi.enabled = false;
+    vtd_ats_reset_(u);
 }
 
 static void set_iqh(struct vtd_iommu *u, uint64_t head)
@@ -230,14 +237,17 @@ static uint64_t pfsid_rsvd(const struct vtd_iommu *u)
     return field_get(u->ecap, ECAP, DIT) ? 0 : VTD_QD_DEV_PFSID_RSVD;
 }
 
-/* 6.5.2.5 Device-TLB invalidate.  Device-TLBs live in the endpoints; the
- * model has none to invalidate and no response can time out. */
+/* 6.5.2.5 Device-TLB invalidate.  Device-TLBs live in the endpoints: the
+ * Invalidate Request goes to the host (vtd/ats.c), which answers with
+ * vtd_ats_inval_complete(); without the host op it completes at once. */
 static enum vtd_iqei desc_devtlb(struct vtd_iommu *u, const struct qi_ctx *c,
                                  const uint64_t *q, const char **why)
 {
     if (!rsvd_clear(q, VTD_QD_DEVTLB_RSVD0 | pfsid_rsvd(u),
                     VTD_QD_DEVTLB_RSVD1))
         return rsvd(why, "device-TLB descriptor reserved bits set");
+    if (!vtd_ats_inval_issue_locked_(u, q, false))   /* ats.c, 4.3 */
+        return QI_STALL;
     return done(u, c, q, "devtlb", true);
 }
 
@@ -262,6 +272,10 @@ static enum vtd_iqei desc_wait(struct vtd_iommu *u, const struct qi_ctx *c,
         rsvd0 |= QD_WAIT_PD_MASK;
     if (!rsvd_clear(q, rsvd0, VTD_QD_WAIT_RSVD1))
         return rsvd(why, "wait descriptor reserved bits set");
+    /* 6.5.2.12: a wait completes only after the descriptors ahead of it,
+     * device-TLB invalidations included (their completions, ats.c). */
+    if (vtd_ats_inval_busy_locked_(&u->ats))
+        return QI_STALL;
     /* 6.5.2.9: SW and IF may both be set; status write first. */
     if (field_get(q[0], QD_WAIT, SW)) {
         uint64_t addr = (q[1] & QD_WAIT_HI_ADDR_MASK) & vtd_haw_mask_(u);
@@ -333,6 +347,8 @@ static enum vtd_iqei desc_pdevtlb(struct vtd_iommu *u, const struct qi_ctx *c,
                     VTD_QD_PDEVTLB_RSVD1))
         return rsvd(why,
                     "PASID-based device-TLB descriptor reserved bits set");
+    if (!vtd_ats_inval_issue_locked_(u, q, true))    /* ats.c, 4.3 */
+        return QI_STALL;
     return done(u, c, q, "devtlb", true);
 }
 
@@ -482,6 +498,10 @@ void vtd_qi_tail_written_locked_(struct vtd_iommu *u)
             q[k] = ldq_le(buf + 8 * k);
         const char *why = NULL;
         enum vtd_iqei e = do_desc(u, &c, q, &why);
+        if (e == QI_STALL) {
+            set_iqh(u, head);
+            return;
+        }
         if (e != VTD_IQEI_NONE) {
             set_iqh(u, head);
             queue_error(u, e, head, why ? why : "invalid descriptor");

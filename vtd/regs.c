@@ -537,8 +537,9 @@ static void side_effect(struct vtd_iommu *u, const struct vtd_reg *r,
         break;
     case K_FSTS:
         vtd_fault_fsts_written_locked_(u);
-        /* 6.5.2: fetching resumes once IQE is clear and IQH != IQT. */
-        if (wval & FSTS_IQE_MASK)
+        /* 6.5.2, 6.5.2.11: fetching resumes once IQE (or ITE) is clear
+         * and IQH != IQT. */
+        if (wval & (FSTS_IQE_MASK | FSTS_ITE_MASK))
             vtd_qi_tail_written_locked_(u);
         break;
     case K_FECTL:

@@ -33,6 +33,10 @@ static const uint8_t snap_magic[8] = { 'V', 'T', 'D', 'S', 'N', 'A', 'P', 0 };
 #define TAG_CACH TAG('c', 'a', 'c', 'h')
 #define TAG_STAT TAG('s', 't', 'a', 't')
 #define TAG_PSCC TAG('p', 's', 'c', 'c')   /* paging-structure caches */
+/* Device-TLB invalidations in flight and the unit clock (vtd/ats.c):
+ * required (a reader that cannot honour outstanding ITags must refuse),
+ * written only when there is something to carry. */
+#define TAG_ATSI TAG('A', 'T', 'S', 'I')
 
 /* CONF flags: the configuration choices that change architectural
  * behaviour are checked on load; the others are carried for information. */
@@ -262,6 +266,36 @@ static void save_pscc(struct vtd_iommu *u, GByteArray *b)
     sec_end(b, at);
 }
 
+/* ATSI: clock, time-out, issue counter, then each busy ITag. */
+static void save_atsi(struct vtd_iommu *u, GByteArray *b)
+{
+    const struct vtd_ats_state *a = &u->ats;
+    if (!a->busy && !a->now && a->timeout == VTD_ATS_INVAL_TIMEOUT_DEFAULT)
+        return;
+    size_t at = sec_begin(b, TAG_ATSI);
+    put64(b, a->now);
+    put64(b, a->timeout);
+    put64(b, a->seq);
+    put32(b, a->busy);
+    for (unsigned i = 0; i < VTD_ATS_ITAGS; i++) {
+        const struct vtd_ats_itag_ *t = &a->itag[i];
+        if (!t->busy)
+            continue;
+        put32(b, i);
+        put64(b, t->seq);
+        put32(b, t->inv.sid);
+        put32(b, t->inv.pasid);
+        put32(b, (t->inv.global ? 1u : 0) | (t->inv.s ? 2u : 0));
+        put64(b, t->inv.addr);
+        put32(b, t->inv.pfsid);
+        put32(b, t->inv.mip);
+        put64(b, t->inv.issued_ns);
+        put64(b, t->inv.deadline_ns);
+        put32(b, t->inv.completions);
+    }
+    sec_end(b, at);
+}
+
 static void save_stat(struct vtd_iommu *u, GByteArray *b)
 {
     struct vtd_stats st;
@@ -297,6 +331,7 @@ int vtd_save(struct vtd_iommu *u, void *buf, size_t len, size_t *needed)
     save_unit(u, b);
     save_cache(u, b);
     save_pscc(u, b);
+    save_atsi(u, b);
     pthread_mutex_unlock(&u->lock);
     save_stat(u, b);
     uint64_t total = (uint64_t)b->len + SNAP_CRC_SIZE;
@@ -373,6 +408,8 @@ struct psc_rec {
 /* Everything a stream says, checked before the unit is touched. */
 struct stage {
     bool have_conf, have_regs, have_unit, have_cache, have_stat, have_pscc;
+    bool have_atsi;
+    struct vtd_ats_state ats;   /* ATSI (zero without it) */
     uint64_t cap, ecap;
     uint32_t ver, haw, flags;
     struct reg_rec *regs;
@@ -596,6 +633,51 @@ static int read_cache(struct vtd_iommu *u, struct rd *r, struct stage *s,
     return rc;
 }
 
+static int read_atsi(struct rd *r, struct stage *s, char *eb, size_t el)
+{
+    struct vtd_ats_state *a = &s->ats;
+    a->now = get64(r);
+    a->timeout = get64(r);
+    a->seq = get64(r);
+    uint32_t n = get32(r);
+    if (r->over || a->timeout == 0 || n > VTD_ATS_ITAGS ||
+        r->len - r->pos != (size_t)n * 60)
+        return fail(eb, el, -EPROTO, "snapshot: ATSI section is malformed");
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = get32(r);
+        if (i >= VTD_ATS_ITAGS || a->itag[i].busy)
+            return fail(eb, el, -EPROTO,
+                        "snapshot: ATSI ITag %" PRIu32 " invalid or twice", i);
+        struct vtd_ats_itag_ *t = &a->itag[i];
+        t->busy = true;
+        t->seq = get64(r);
+        uint32_t sid = get32(r), pasid = get32(r), fl = get32(r);
+        t->inv.addr = get64(r);
+        uint32_t pfsid = get32(r), mip = get32(r);
+        t->inv.issued_ns = get64(r);
+        t->inv.deadline_ns = get64(r);
+        t->inv.completions = get32(r);
+        if (sid > 0xffff || (pasid != VTD_NO_PASID && pasid > 0xfffff) ||
+            fl > 3 || pfsid > 0xffff || mip > 31 ||
+            t->inv.completions > 7 || (t->inv.addr & 0xfff) ||
+            t->seq > a->seq || t->seq == 0)
+            return fail(eb, el, -EPROTO,
+                        "snapshot: ATSI record for ITag %" PRIu32
+                        " is not valid", i);
+        t->inv.sid = (uint16_t)sid;
+        t->inv.pasid = pasid;
+        t->inv.global = fl & 1;
+        t->inv.s = (fl & 2) != 0;
+        t->inv.pfsid = (uint16_t)pfsid;
+        t->inv.mip = mip;
+        t->inv.itag = i;
+        t->inv.size = vtd_ats_size_decode(t->inv.addr, t->inv.s);
+        t->inv.base = t->inv.size ? t->inv.addr & ~(t->inv.size - 1) : 0;
+        a->busy++;
+    }
+    return 0;
+}
+
 static int read_pscc(struct vtd_iommu *u, struct rd *r, struct stage *s,
                      char *eb, size_t el)
 {
@@ -737,6 +819,9 @@ static int parse(struct vtd_iommu *u, const uint8_t *p, size_t len,
         case TAG_PSCC:
             have = &s->have_pscc;
             break;
+        case TAG_ATSI:
+            have = &s->have_atsi;
+            break;
         default:
             /* Lower-case first letter: optional, skip; otherwise a
              * section this version does not know and may not ignore. */
@@ -769,6 +854,9 @@ static int parse(struct vtd_iommu *u, const uint8_t *p, size_t len,
             break;
         case TAG_PSCC:
             rc = read_pscc(u, &sr, s, eb, el);
+            break;
+        case TAG_ATSI:
+            rc = read_atsi(&sr, s, eb, el);
             break;
         }
         if (rc < 0)
@@ -925,6 +1013,14 @@ static void apply(struct vtd_iommu *u, const struct stage *s)
     /* Whatever the unit cached before belongs to another history. */
     vtd_cache_load_begin_(u);
     vtd_ir_iec_load_begin_(u);
+    /* Device-TLB invalidations in flight (vtd/ats.c): as the stream
+     * says, none without ATSI. */
+    if (s->have_atsi) {
+        u->ats = s->ats;
+    } else {
+        memset(&u->ats, 0, sizeof(u->ats));
+        vtd_ats_reset_(u);
+    }
     if (s->cache_use) {
         for (guint i = 0; i < s->sets->len; i++) {
             const struct set_rec *sr =

@@ -105,6 +105,82 @@ VTD_API int vtd_ats_translate(struct vtd_iommu *unit,
  */
 VTD_API uint64_t vtd_ats_size_decode(uint64_t addr, bool s);
 
+/* ------------------------------------------------------------------ */
+/* Device-TLB invalidation (VT-d 4.3, 6.5.2.5, 6.5.2.6, 6.5.2.11)     */
+/* ------------------------------------------------------------------ */
+
+/* Invalidation tags: the unit has 32 (PCIe ATS ITags 0-31). */
+#define VTD_ATS_ITAGS 32
+
+/*
+ * One ATS Invalidate Request for an endpoint's device-TLB, as the unit
+ * issues it (host op devtlb_inval, vtd_ats_pending()).
+ */
+struct vtd_devtlb_inv {
+    uint16_t sid;       /* the endpoint (descriptor SID) */
+    uint32_t pasid;     /* VTD_NO_PASID for a device-TLB invalidate
+                           (type 3h); the PASID of a PASID-based one (8h) */
+    bool global;        /* GI of a PASID-based descriptor: every PASID */
+    uint64_t addr;      /* Untranslated Address field, bits 63:12 (with
+                           the size encoding when s) */
+    bool s;             /* S: more than 4 KiB */
+    uint64_t base;      /* the decoded range: [base, base + size); size 0
+                           (with base 0) for the whole address space
+                           (S=1 and every address bit 63:12 ... ones) */
+    uint64_t size;
+    uint16_t pfsid;     /* PFSID (0 without ECAP.DIT) */
+    unsigned mip;       /* Max Invalidations Pending hint (0 = 32) */
+    unsigned itag;      /* 0-31: the tag the completion must name */
+    uint64_t issued_ns; /* unit clock when issued */
+    uint64_t deadline_ns; /* time-out: issued_ns + the unit's time-out */
+    uint32_t completions; /* completion messages counted so far */
+};
+
+/*
+ * An ATS Invalidation Completion message from endpoint sid (VT-d 4.3):
+ * itags is the ITag vector (bit n: ITag n), cc the Completion Count
+ * (0-7, 0 meaning 8).  For each ITag set that the unit allocated to sid
+ * the count of completions goes up; the invalidation is done when it
+ * reaches cc.  Any other ITag set is an invalid completion: FSTS.ICE,
+ * IQERCD.ICESID = sid when ICE was clear, and the fault event per
+ * FECTL (7.3), processing of valid ITags first.  Completed invalidations
+ * let the invalidation queue continue (wait descriptors behind them).
+ * With remapping disabled (TES=0) the message is an Unsupported Request
+ * (4.2.1) and changes nothing; *accepted (when non-NULL) says whether it
+ * was taken.  Returns 0, -EINVAL (NULL unit, cc > 7), -EDEADLK from a
+ * callback.  Threading as vtd_mmio_write().
+ */
+VTD_API int vtd_ats_inval_complete(struct vtd_iommu *unit, uint16_t sid,
+                                   uint32_t itags, unsigned cc,
+                                   bool *accepted);
+
+/*
+ * The unit's notion of time, driven by the embedder (the unit has no
+ * clock of its own): advance it by ns nanoseconds.  Device-TLB
+ * invalidations whose deadline has passed time out (6.5.2.11): their
+ * ITags are freed, FSTS.ITE is set (IQERCD.ITESID = the endpoint when
+ * ITE was clear; the oldest is reported when several expire at once),
+ * the fault event is raised per FECTL, a wait descriptor waiting for them
+ * is aborted and the queue fetches nothing until software clears ITE;
+ * it then fetches again from IQH.  An embedder that never calls this
+ * never sees a time-out.  Returns 0, -EINVAL, -EDEADLK.
+ */
+VTD_API int vtd_clock_advance(struct vtd_iommu *unit, uint64_t ns);
+
+/* The time-out of a device-TLB invalidation, in ns of the unit clock
+ * (default VTD_ATS_INVAL_TIMEOUT_DEFAULT; 4.3 recommends "sufficiently
+ * larger than the PCI Express read completion time-outs").  Applies to
+ * invalidations issued afterwards.  Returns 0, -EINVAL (NULL, 0). */
+#define VTD_ATS_INVAL_TIMEOUT_DEFAULT 1000000000ull /* 1 s */
+VTD_API int vtd_ats_set_inval_timeout(struct vtd_iommu *unit, uint64_t ns);
+
+/* The unit clock (ns) and the outstanding device-TLB invalidations:
+ * up to max of them into out (oldest first), the count returned (which
+ * may exceed max).  -EINVAL for a NULL unit. */
+VTD_API int vtd_ats_pending(struct vtd_iommu *unit,
+                            struct vtd_devtlb_inv *out, unsigned max,
+                            uint64_t *now_ns);
+
 #ifdef __cplusplus
 }
 #endif

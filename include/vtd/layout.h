@@ -624,6 +624,7 @@ VTD_FIELD(QD_DEV_HI, ADDR, 12, 52);
 /* PASID-based device-TLB (6.5.2.6): PFSID 15:12 and 63:52, SID 31:16,
  * PASID 51:32; high qword G 64, S 75, ADDR 127:76. */
 VTD_FIELD(QD_PDEV, SID, 16, 16);
+VTD_FIELD(QD_PDEV, MIP, 4, 5);        /* Max Invs Pend (Figure 6-6) */
 VTD_FIELD(QD_PDEV_HI, G, 0, 1);
 VTD_FIELD(QD_PDEV_HI, S, 11, 1);
 /* Interrupt entry cache (6.5.2.8): G 4 (0 global, 1 index-selective),

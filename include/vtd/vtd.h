@@ -75,8 +75,12 @@ extern "C" {
  * map member to read, so the unit needs the version to know the member is
  * there.
  */
-#define VTD_HOST_OPS_VERSION 2
+#define VTD_HOST_OPS_VERSION 3
 #define VTD_HOST_OPS_VERSION_MIN 1
+/* Version 3 added devtlb_inval after map.  Versions 1 and 2 stay valid:
+ * the unit copies only the members their struct has. */
+
+struct vtd_devtlb_inv;   /* <vtd/ats.h> */
 
 /* Severity for the optional log hook. */
 enum vtd_log_level {
@@ -192,6 +196,25 @@ struct vtd_host_ops {
      * may.  The unit never writes through the pointer: writes and A/D
      * updates use write() and cmpxchg64(). */
     const void *(*map)(void *opaque, uint64_t gpa, size_t len);
+
+    /* --- version 3 and later --- */
+
+    /* Optional: an ATS Invalidate Request for the device-TLB of the
+     * endpoint inv->sid (VT-d 4.3; from a device-TLB or PASID-based
+     * device-TLB invalidate descriptor, 6.5.2.5-6.5.2.6).  The endpoint
+     * answers later with vtd_ats_inval_complete() naming inv->itag; until
+     * then wait descriptors behind it do not complete, and without an
+     * answer before the time-out (vtd_clock_advance()) the unit reports
+     * an invalidation time-out (FSTS.ITE).  Called with the unit's lock
+     * held, from the thread that wrote IQT (or that completed an earlier
+     * invalidation): it must not call into the unit (vtd.h threading
+     * contract), so it queues the request for its device and answers
+     * after returning.  Return 0 when the request went to an endpoint
+     * with a device-TLB (it will answer), or a negative errno (-ENODEV)
+     * when there is none behind inv->sid: the unit then takes the
+     * descriptor as completed at once.  NULL (and versions 1 and 2):
+     * every device-TLB descriptor completes at once, as before. */
+    int (*devtlb_inval)(void *opaque, const struct vtd_devtlb_inv *inv);
 };
 
 /* ------------------------------------------------------------------ */
