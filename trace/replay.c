@@ -283,8 +283,14 @@ static int do_register(struct replay *rp, const struct trace_cmd *c)
 
     if (is_write) {
         /* An ignored access (-EINVAL) is the unit's business: it logs it;
-         * the trace goes on as hardware would. */
+         * the trace goes on as hardware would.  In a trace with ATS
+         * devices, --explain shows what a register write set off (the
+         * Invalidate Requests of an IQT write, replay_ats.c). */
+        rp->explaining = rp->ats && rp->opts && rp->opts->explain &&
+                         rp->hooks && rp->hooks->explain;
+        explain_head_(rp, c);
         (void)vtd_mmio_write(ur->u, off, size, c->value);
+        rp->explaining = false;
         if (rp->rec)
             trace_recorder_mmio_write(rp->rec, addr, size, c->value);
         return 0;

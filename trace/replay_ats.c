@@ -80,10 +80,22 @@ static struct vtd_iommu *unit_of(struct replay *rp, unsigned i)
  * invalidate their device-TLB, then send the completion (cc 1).  An
  * answer can let the queue issue more requests; bounded by the ITags a
  * unit has and the descriptors a queue holds. */
+static int pump(struct replay *rp);
+
 int ats_pump_(struct replay *rp)
 {
     if (!rp->ats)
         return 0;
+    /* --explain: the answers show under the command that caused them. */
+    rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
+                     rp->hooks->explain;
+    int rc = pump(rp);
+    rp->explaining = false;
+    return rc;
+}
+
+static int pump(struct replay *rp)
+{
     for (unsigned rounds = 0; rounds < 1000000; rounds++) {
         bool any = false;
         for (guint i = 0; i < rp->ats->devs->len; i++) {
