@@ -62,6 +62,9 @@ struct cache_impl {
      * generations" below): the unit's IOTLB generation and one per DID. */
     _Atomic uint64_t iotlb_gen;
     _Atomic uint64_t *did_gen;   /* DID_GENS entries */
+    /* Set by the first global or domain-selective IOTLB invalidation:
+     * until then no IOTLB entry can be stale and fills skip the test. */
+    _Atomic bool gens_used;
 };
 
 #define DID_GENS 65536u
@@ -159,6 +162,7 @@ static void set_fill(struct cache_impl *c, struct cset *s, uint64_t gen,
         set_unlock(s);
         return;
     }
+    iotlb = iotlb && atomic_load_explicit(&c->gens_used, memory_order_relaxed);
     struct slot *victim = NULL;
     for (unsigned w = 0; w < WAYS; w++) {
         struct slot *sl = &s->s[w];
@@ -665,10 +669,12 @@ static void iotlb_inv(struct cache_impl *c, unsigned gran, uint16_t did,
     gen_bump(c);
     /* Global and domain-selective: O(1) (IOTLB generations above). */
     if (gran == VTD_INV_GLOBAL) {
+        atomic_store_explicit(&c->gens_used, true, memory_order_relaxed);
         atomic_fetch_add(&c->iotlb_gen, 1);
         return;
     }
     if (gran != VTD_INV_PAGE && !by_pasid) {
+        atomic_store_explicit(&c->gens_used, true, memory_order_relaxed);
         atomic_fetch_add(&c->did_gen[did], 1);
         return;
     }
