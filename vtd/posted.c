@@ -52,23 +52,25 @@ static int qword_or(struct vtd_iommu *u, uint64_t gpa, uint64_t bits,
 }
 
 /* Clear PIR bit `bit` of the qword at gpa again (it read `cur` after it
- * was set), unless a CPU has harvested it meanwhile. */
-static void pir_undo(struct vtd_iommu *u, uint64_t gpa, uint64_t bit,
+ * was set), unless a CPU has harvested it meanwhile.  False when the
+ * host failed the compare-exchange: the bit stays set. */
+static bool pir_undo(struct vtd_iommu *u, uint64_t gpa, uint64_t bit,
                      uint64_t cur)
 {
     for (unsigned i = 0; i < VTD_PID_CAS_RETRIES; i++) {
         if (!(cur & bit))
-            return;
+            return true;
         int rc = vtd_mem_cmpxchg64_(u, gpa, &cur, cur & ~bit);
         if (rc == 0)
-            return;
+            return true;
         if (rc != -EAGAIN)
             break;
     }
     vtd_log_(u, VTD_LOG_ERROR,
              "posted-interrupt descriptor 0x%" PRIx64 ": PIR bit could not "
-             "be cleared after a failed update (reported blocked, 27h)",
-             gpa);
+             "be cleared after a failed ON update: reported posted without "
+             "notification (the bit is pending in PIR)", gpa);
+    return false;
 }
 
 unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
@@ -124,10 +126,13 @@ unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
         }
     }
     if (!done) {
-        /* The read-modify-write failed: leave PIR as it was (5.2.3). */
-        if (!(old & bit))
-            pir_undo(u, pir_gpa, bit, old | bit);
-        return VTD_FR_IR_PID_ACCESS;
+        /* The read-modify-write failed: leave PIR as it was (5.2.3) and
+         * report 27h.  If PIR cannot be restored either, the report
+         * follows the state (issue 18): the vector is pending in PIR, so
+         * it is posted, without a notification (ON was not set). */
+        if ((old & bit) || pir_undo(u, pir_gpa, bit, old | bit))
+            return VTD_FR_IR_PID_ACCESS;
+        notify = false;
     }
 
     /* Coverage (rulehits.h): the ON/SN/URG case taken, on the value the
