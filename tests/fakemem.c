@@ -11,11 +11,11 @@
 static int fr(void *opaque, uint64_t gpa, void *buf, size_t len)
 {
     struct fake_host *h = opaque;
-    h->reads++;
+    atomic_fetch_add(&h->reads, 1);
     if (gpa >= h->size || len > h->size - gpa)
         return -EFAULT;
     if (gpa < h->fail_hi && gpa + len > h->fail_lo) {
-        h->failed_reads++;
+        atomic_fetch_add(&h->failed_reads, 1);
         return -EIO;
     }
     memcpy(buf, h->ram + gpa, len);
@@ -25,7 +25,7 @@ static int fr(void *opaque, uint64_t gpa, void *buf, size_t len)
 static int fw(void *opaque, uint64_t gpa, const void *buf, size_t len)
 {
     struct fake_host *h = opaque;
-    h->writes++;
+    atomic_fetch_add(&h->writes, 1);
     if (gpa >= h->size || len > h->size - gpa)
         return -EFAULT;
     memcpy(h->ram + gpa, buf, len);
@@ -49,11 +49,13 @@ static int fcx(void *opaque, uint64_t gpa, uint64_t *expected, uint64_t desired)
 static void fmsi(void *opaque, uint64_t addr, uint32_t data)
 {
     struct fake_host *h = opaque;
-    if (h->nmsi < FAKE_MSI_MAX) {
-        h->msi_addr[h->nmsi] = addr;
-        h->msi_data[h->nmsi] = data;
+    /* Each sender gets its own slot; readers look after the senders
+     * are done (joined threads, or the same thread). */
+    unsigned i = atomic_fetch_add(&h->nmsi, 1);
+    if (i < FAKE_MSI_MAX) {
+        h->msi_addr[i] = addr;
+        h->msi_data[i] = data;
     }
-    h->nmsi++;
 }
 
 static void flog(void *opaque, enum vtd_log_level lvl, const char *msg)
@@ -61,7 +63,7 @@ static void flog(void *opaque, enum vtd_log_level lvl, const char *msg)
     struct fake_host *h = opaque;
     (void)lvl;
     (void)msg;
-    h->nlog++;
+    atomic_fetch_add(&h->nlog, 1);
 }
 
 static const struct vtd_host_ops ops = {

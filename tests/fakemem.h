@@ -7,6 +7,7 @@
 #ifndef TESTS_FAKEMEM_H
 #define TESTS_FAKEMEM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,15 +19,17 @@
 struct fake_host {
     uint8_t *ram;
     uint64_t size;         /* guest RAM [0, size) */
-    unsigned nmsi;         /* MSIs sent (fault events, wait interrupts) */
+    /* Counters are atomic: units call the host from several threads
+     * (tests/test_reentrancy.c runs under TSan). */
+    atomic_uint nmsi;      /* MSIs sent (fault events, wait interrupts) */
     uint64_t msi_addr[FAKE_MSI_MAX];
     uint32_t msi_data[FAKE_MSI_MAX];
-    unsigned nlog;         /* log messages received */
-    unsigned reads, writes;
+    atomic_uint nlog;      /* log messages received */
+    atomic_uint reads, writes;
     /* Failure injection: reads intersecting [fail_lo, fail_hi) return
      * -EIO (nothing fails while fail_hi <= fail_lo). */
     uint64_t fail_lo, fail_hi;
-    unsigned failed_reads;
+    atomic_uint failed_reads;
 };
 
 /* Create fake memory of size bytes (zeroed). */
