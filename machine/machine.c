@@ -645,7 +645,15 @@ int machine_load_fdt(const void *blob, size_t len, struct machine_desc *m,
     struct loader l = { .fdt = blob, .m = m, .err = err, .errlen = errlen };
     if (err && errlen)
         err[0] = '\0';
-    int frc = fdt_check_full(blob, len);
+    /* libfdt 1.6.1's fdt_check_full() dereferences NULL on some blobs
+     * with a header version below 16 (found by fuzz-machine, issue 18;
+     * fuzz/corpus/machine/regress-libfdt-v7-null.dtb).  dtc writes
+     * version 17 and the loader needs nothing older: refuse the rest
+     * before libfdt walks them. */
+    int frc = len < sizeof(struct fdt_header) ? -FDT_ERR_TRUNCATED
+              : fdt_magic(blob) != FDT_MAGIC  ? -FDT_ERR_BADMAGIC
+              : fdt_version(blob) < 17        ? -FDT_ERR_BADVERSION
+                                              : fdt_check_full(blob, len);
     if (frc < 0) {
         if (err && errlen)
             snprintf(err, errlen, "not a valid device-tree blob: %s",
