@@ -58,7 +58,7 @@ static const char *const table30_15[] = {
     "SGN.1", "SGN.2", "SGN.4", "SGN.5", "SGN.6", "SGN.7", "SGN.8", "SGN.10",
     "S.1", "S.2", "HPT.1-6",
     "IR.20h", "IR.21h", "IR.22h", "IR.23h", "IR.24h", "IR.25h", "IR.26h",
-    "IR.27h", "IR.28h",
+    "IR.27h", "IR.28h", "IR.29h", "IR.2Ah", "IR.2Bh",
 };
 
 START_TEST(test_every_table30_and_table15_condition_has_a_rule)
