@@ -200,6 +200,36 @@ static void json_irt(struct view_ctx *c, const struct unit_view *v)
     g_string_append(s, "]");
 }
 
+/* Outstanding device-TLB invalidations (VT-d 4.3), only when there are
+ * some: "devtlb_invalidations": [...]. */
+static void json_devtlb_invalidations(GString *s, const struct unit_view *v)
+{
+    struct vtd_devtlb_inv p[VTD_ATS_ITAGS];
+    uint64_t now = 0;
+    int n = v->u ? vtd_ats_pending(v->u, p, VTD_ATS_ITAGS, &now) : 0;
+    if (n <= 0)
+        return;
+    g_string_append_printf(s, ", \"clock_ns\": %" PRIu64
+                           ", \"devtlb_invalidations\": [", now);
+    for (int i = 0; i < n && i < VTD_ATS_ITAGS; i++) {
+        const struct vtd_devtlb_inv *d = &p[i];
+        g_string_append_printf(s, "%s{\"itag\": %u, \"sid\": \"%02x:%02x.%x\", ",
+                               i ? ", " : "", d->itag, d->sid >> 8,
+                               (d->sid >> 3) & 0x1f, d->sid & 7);
+        if (d->pasid == VTD_NO_PASID)
+            g_string_append(s, "\"pasid\": null, ");
+        else
+            g_string_append_printf(s, "\"pasid\": %u, ", d->pasid);
+        g_string_append_printf(s, "\"global\": %s, \"base\": \"0x%" PRIx64
+                               "\", \"size\": \"0x%" PRIx64 "\", "
+                               "\"completions\": %u, \"issued_ns\": %" PRIu64
+                               ", \"deadline_ns\": %" PRIu64 "}",
+                               d->global ? "true" : "false", d->base, d->size,
+                               d->completions, d->issued_ns, d->deadline_ns);
+    }
+    g_string_append(s, "]");
+}
+
 void inspect_json_render(struct view_ctx *c)
 {
     GString *s = c->out;
@@ -226,7 +256,9 @@ void inspect_json_render(struct view_ctx *c)
                                v.scalable ? "scalable" : "legacy");
         struct json_fault_arg fa = { s, 0, c->o->linux_ver };
         view_foreach_fault(&v, json_fault, &fa);
-        g_string_append(s, "], \"devices\": [");
+        g_string_append(s, "]");
+        json_devtlb_invalidations(s, &v);
+        g_string_append(s, ", \"devices\": [");
         struct json_list l = { 0 };
         if (v.gsts & VTD_GSTS_RTPS)
             view_foreach_device(c, &v, false, json_device, &l);

@@ -269,6 +269,55 @@ START_TEST(test_debugfs_invalidation_queue)
 }
 END_TEST
 
+/* A device-TLB invalidation waiting for its endpoint (VT-d 4.3) is shown
+ * by the text and JSON renderers: ITag, endpoint, range, times. */
+static int devtlb_inval_pending(void *opaque, const struct vtd_devtlb_inv *inv)
+{
+    (void)opaque;
+    (void)inv;
+    return 0;   /* the endpoint will answer (it never does here) */
+}
+
+START_TEST(test_pending_devtlb_invalidation)
+{
+    struct fixture f;
+    f.h = fake_host_new(0x100000);
+    struct vtd_host_ops ops = *fake_host_ops();
+    ops.version = VTD_HOST_OPS_VERSION;
+    ops.devtlb_inval = devtlb_inval_pending;
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, f.h, &f.u, NULL, 0), 0);
+    f.iu.unit = f.u;
+    f.iu.base = BASE;
+    f.src.units = &f.iu;
+    f.src.nunits = 1;
+    f.src.read = fake_host_ops()->read;
+    f.src.opaque = f.h;
+    wr64(f.u, RTADDR, 0x10000);
+    wr32(f.u, GCMD, 0x40000000);                 /* SRTP */
+    wr32(f.u, GCMD, 0x80000000);                 /* TE (legacy mode) */
+    wr64(f.u, 0x90, 0x7000);                     /* IQA: 128-bit */
+    wr32(f.u, GCMD, 0x84000000);                 /* TE, QIE */
+    /* 6.5.2.5: device-TLB invalidate for 00:04.0, S=1 at 0x5000: 16 KiB
+     * at 0x4000 (bit 12 set, bit 13 clear). */
+    fake_wq(f.h, 0x7000, 0x3 | 0x20ULL << 32);
+    fake_wq(f.h, 0x7008, 0x5000 | 1);
+    wr64(f.u, 0x88, 0x10);                       /* IQT */
+    char *t = render(&f, "text", LINUX_6_1);
+    HAS(t, "device-TLB invalidation pending: ITag 0 to 00:04.0, no PASID, "
+           "0x4000+0x4000, 0 completion(s) so far, issued at 0 ns, "
+           "time-out at 1000000000 ns");
+    g_free(t);
+    char *j = render(&f, "json", LINUX_6_1);
+    HAS(j, "\"devtlb_invalidations\": [{\"itag\": 0, \"sid\": \"00:04.0\", "
+           "\"pasid\": null, \"global\": false, \"base\": \"0x4000\", "
+           "\"size\": \"0x4000\"");
+    g_free(j);
+    fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_debugfs_iommu_regset_versions)
 {
     struct fixture f;
@@ -737,6 +786,7 @@ int main(void)
     tcase_add_test(tc, test_debugfs_posted_section);
     tcase_add_test(tc, test_debugfs_invalidation_queue);
     tcase_add_test(tc, test_debugfs_iommu_regset_versions);
+    tcase_add_test(tc, test_pending_devtlb_invalidation);
     tcase_add_test(tc, test_debugfs_dmar_translation_struct_legacy);
     tcase_add_test(tc, test_debugfs_domain_translation_struct_61_and_67);
     tcase_add_test(tc, test_debugfs_domain_passthrough_versions);

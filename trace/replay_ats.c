@@ -279,6 +279,9 @@ static int do_device(struct replay *rp, const struct trace_cmd *c)
         rp->ats = g_new0(struct ats_rt, 1);
         rp->ats->devs = g_ptr_array_new_with_free_func(dev_free);
     }
+    /* A bound on what one trace can allocate (256 x 4096 entries). */
+    if (rp->ats->devs->len >= 256)
+        return rt_error_(rp, c, "at most 256 ATS devices per trace");
     struct devtlb_cap cap = { .stu = c->ats_stu, .qdepth = c->ats_qdepth,
                               .enabled = c->ats_enable };
     struct ats_dev *d = g_new0(struct ats_dev, 1);
