@@ -30,6 +30,8 @@ struct board {
     struct board_observer obs;
     struct guestmem *mem;
     GPtrArray *units;       /* struct board_unit *, stable addresses */
+    GArray *routes;         /* struct board_unit_desc per unit, for
+                             * board_route(); scope owned by the unit */
     GPtrArray *ioapics;     /* struct board_ioapic * */
     struct apic_sys *apics; /* NULL without CPUs */
 };
@@ -205,6 +207,7 @@ struct board *board_new(const struct board_observer *obs)
         b->obs = *obs;
     b->mem = guestmem_new();
     b->units = g_ptr_array_new_with_free_func(unit_free);
+    b->routes = g_array_new(FALSE, FALSE, sizeof(struct board_unit_desc));
     b->ioapics = g_ptr_array_new_with_free_func(ioapic_rt_free);
     return b;
 }
@@ -218,6 +221,7 @@ void board_free(struct board *b)
     g_ptr_array_free(b->ioapics, TRUE);
     apic_sys_free(b->apics);
     g_ptr_array_free(b->units, TRUE);
+    g_array_free(b->routes, TRUE);
     guestmem_free(b->mem);
     g_free(b);
 }
@@ -262,6 +266,11 @@ int board_add_unit(struct board *b, const struct board_unit_desc *d,
     }
     bu->size = vtd_iommu_mmio_size(bu->u);
     g_ptr_array_add(b->units, bu);
+    struct board_unit_desc route = { .base = bu->base,
+                                     .scope_all = bu->scope_all,
+                                     .scope = bu->scope,
+                                     .nscope = bu->nscope };
+    g_array_append_val(b->routes, route);
     for (unsigned k = 0; k < bu->idx; k++) {
         const struct board_unit *o = g_ptr_array_index(b->units, k);
         if (bu->base < o->base + o->size && o->base < bu->base + bu->size) {
@@ -363,23 +372,11 @@ struct ioapic *board_ioapic_by_addr(const struct board *b, uint64_t addr,
     return NULL;
 }
 
-/* VT-d 8.3: a device listed in a unit's scope (or behind a listed
- * bridge: the ranges include the subordinate buses) belongs to it; any
- * other to the INCLUDE_PCI_ALL unit. */
+/* VT-d 8.3 (board_route in board.h). */
 int board_unit_by_sid(const struct board *b, bool sid_valid, uint16_t sid)
 {
-    int all = -1;
-    for (size_t i = 0; i < b->units->len; i++) {
-        const struct board_unit *bu = g_ptr_array_index(b->units, i);
-        if (bu->scope_all) {
-            all = (int)i;
-            continue;
-        }
-        for (size_t k = 0; sid_valid && k < bu->nscope; k++)
-            if (sid >= bu->scope[k].first && sid <= bu->scope[k].last)
-                return (int)i;
-    }
-    return all;
+    return board_route((const struct board_unit_desc *)(void *)b->routes->data,
+                       b->routes->len, sid_valid, sid);
 }
 
 int board_deliver(struct board *b, const struct vtd_irq *out)

@@ -48,6 +48,36 @@ struct board_unit_desc {
     size_t nscope;
 };
 
+/*
+ * Routing by device scope (VT-d 8.3), written once: the unit whose scope
+ * holds sid (only when sid_valid), else the last INCLUDE_PCI_ALL unit,
+ * else -1.  Units listed with scope_all are not searched by range.  The
+ * board (board_unit_by_sid), the machine descriptions
+ * (machine_unit_for_sid), the tests and the fuzzers all route through it.
+ */
+static inline bool board_scope_holds(const struct board_scope *scope,
+                                     size_t nscope, uint16_t sid)
+{
+    for (size_t k = 0; k < nscope; k++)
+        if (sid >= scope[k].first && sid <= scope[k].last)
+            return true;
+    return false;
+}
+
+static inline int board_route(const struct board_unit_desc *units,
+                              size_t nunits, bool sid_valid, uint16_t sid)
+{
+    int all = -1;
+    for (size_t i = 0; i < nunits; i++) {
+        if (units[i].scope_all)
+            all = (int)i;
+        else if (sid_valid &&
+                 board_scope_holds(units[i].scope, units[i].nscope, sid))
+            return (int)i;
+    }
+    return all;
+}
+
 struct board_cpu_desc {
     uint32_t apic_id;
     bool x2apic;
@@ -119,8 +149,7 @@ struct ioapic *board_ioapic(const struct board *b, size_t i);
 int board_unit_by_addr(const struct board *b, uint64_t addr, uint64_t *off);
 struct ioapic *board_ioapic_by_addr(const struct board *b, uint64_t addr,
                                     uint64_t *off);
-/* The unit whose device scope holds sid (only when sid_valid), else the
- * last scope=all unit, else -1. */
+/* board_route() over the board's units. */
 int board_unit_by_sid(const struct board *b, bool sid_valid, uint16_t sid);
 
 /* Deliver an interrupt outcome to the CPUs: passthrough and remapped as

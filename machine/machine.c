@@ -16,6 +16,8 @@
 
 #include <vtd/vtd.h>
 
+#include "machine/board.h"
+
 struct loader {
     const void *fdt;
     struct machine_desc *m;
@@ -736,34 +738,65 @@ int machine_find_sid(const struct machine_desc *m, uint16_t segment,
     return other;
 }
 
-static bool scope_covers(const struct machine_desc *m, int idx,
-                         uint16_t sid)
+/* 8.3.1: scope items as source-id ranges: an endpoint, IOAPIC, HPET or
+ * ACPI device its own source-id; a bridge itself and its subordinate
+ * buses; a host bridge its bus range. */
+struct board_scope *machine_unit_scope(const struct machine_desc *m,
+                                       unsigned i, size_t *n)
 {
-    const struct machine_dev *d = &m->devs[idx];
-    if (d->sid == sid)
-        return true;
-    /* 8.3.1: a sub-hierarchy scope covers the bridge and everything
-     * below it: buses secondary..subordinate. */
-    if (d->kind == MDEV_PCI_BRIDGE) {
-        unsigned bus = sid >> 8;
-        return bus >= d->sec_bus && bus <= d->sub_bus;
+    GArray *sc = g_array_new(FALSE, FALSE, sizeof(struct board_scope));
+    const struct machine_unit *mu = &m->units[i];
+    for (unsigned k = 0; k < mu->nscope; k++) {
+        int di = mu->scope[k];
+        if (di < 0 || (unsigned)di >= m->ndev)
+            continue;
+        const struct machine_dev *d = &m->devs[di];
+        struct board_scope r = { d->sid, d->sid };
+        switch (d->kind) {
+        case MDEV_PCI_HOST:
+            r = (struct board_scope){ (uint16_t)(d->sec_bus << 8),
+                                      (uint16_t)(d->sub_bus << 8 | 0xff) };
+            g_array_append_val(sc, r);
+            break;
+        case MDEV_PCI_BRIDGE:
+            g_array_append_val(sc, r);
+            if (d->sub_bus >= d->sec_bus) {
+                r = (struct board_scope){
+                    (uint16_t)(d->sec_bus << 8),
+                    (uint16_t)(d->sub_bus << 8 | 0xff) };
+                g_array_append_val(sc, r);
+            }
+            break;
+        default:
+            g_array_append_val(sc, r);
+            break;
+        }
     }
-    return false;
+    *n = sc->len;
+    return (struct board_scope *)(void *)g_array_free(sc, FALSE);
 }
 
+/* The board's rule (board_route) over the units of the segment. */
 int machine_unit_for_sid(const struct machine_desc *m, uint16_t segment,
                          uint16_t sid)
 {
-    int all = -1;
+    struct board_unit_desc *units = g_new0(struct board_unit_desc,
+                                           m->nunit ? m->nunit : 1);
+    unsigned *idx = g_new0(unsigned, m->nunit ? m->nunit : 1);
+    size_t n = 0;
     for (unsigned i = 0; i < m->nunit; i++) {
-        const struct machine_unit *u = &m->units[i];
-        if (u->segment != segment)
+        if (m->units[i].segment != segment)
             continue;
-        for (unsigned k = 0; k < u->nscope; k++)
-            if (scope_covers(m, u->scope[k], sid))
-                return (int)i;
-        if (u->include_all)
-            all = (int)i;
+        units[n].base = m->units[i].base;
+        units[n].scope_all = m->units[i].include_all;
+        units[n].scope = machine_unit_scope(m, i, &units[n].nscope);
+        idx[n++] = i;
     }
-    return all;
+    int r = board_route(units, n, true, sid);
+    int found = r < 0 ? -1 : (int)idx[r];
+    for (size_t k = 0; k < n; k++)
+        g_free((void *)units[k].scope);
+    g_free(units);
+    g_free(idx);
+    return found;
 }

@@ -18,6 +18,8 @@
 
 #include "acpi/dmar.h"
 
+struct board_scope;
+
 enum machine_dev_kind {
     MDEV_PCI_HOST = 1,   /* host bridge: owns a segment and root bus */
     MDEV_PCI_BRIDGE,     /* PCI-PCI bridge or root port */
@@ -117,10 +119,20 @@ void machine_check_info(const struct machine_desc *m,
 void machine_check_info_free(struct dmar_machine_info *info);
 
 /*
- * The unit that translates requests from (segment, sid): the unit whose
- * scope names the device, a bridge above it (sub-hierarchy), or else the
- * INCLUDE_PCI_ALL unit of the segment (VT-d 8.3).  Returns the unit index
- * or -1 when no unit covers it.
+ * The device scope of unit i as closed source-id ranges (VT-d 8.3.1): an
+ * endpoint, IOAPIC, HPET or ACPI device its source-id; a bridge itself and
+ * its subordinate buses; a host bridge its bus range.  *n ranges, freed
+ * with g_free (NULL when none).  The trace parser's 'machine' line and
+ * machine_unit_for_sid() both use it.
+ */
+struct board_scope *machine_unit_scope(const struct machine_desc *m,
+                                       unsigned i, size_t *n);
+
+/*
+ * The unit that translates requests from (segment, sid): board_route()
+ * (machine/board.h, VT-d 8.3) over the segment's units and their
+ * machine_unit_scope().  Returns the unit index or -1 when no unit covers
+ * it.
  */
 int machine_unit_for_sid(const struct machine_desc *m, uint16_t segment,
                          uint16_t sid);

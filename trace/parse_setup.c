@@ -9,6 +9,7 @@
 
 #include <vtd/layout.h>
 
+#include "machine/board.h"
 #include "machine/machine.h"
 #include "trace/parse.h"
 
@@ -230,9 +231,8 @@ static void scope_add(GArray *a, uint16_t first, uint16_t last)
 }
 
 /* machine FILE (v2): RAM and units from a device tree
- * (docs/machine-binding.md).  Scope items become SID ranges: an endpoint,
- * IOAPIC, HPET or ACPI device its source-id; a bridge itself and its
- * subordinate buses; a host bridge its bus range (VT-d 8.3.1). */
+ * (docs/machine-binding.md).  Scope items become SID ranges by
+ * machine_unit_scope() (VT-d 8.3.1). */
 
 bool cmd_machine_(struct parser *p)
 {
@@ -299,28 +299,13 @@ bool load_machine_(struct parser *p, char *path)
         if (mu->include_all && have_all)
             ok = fail_(p, "machine has two INCLUDE_PCI_ALL units");
         have_all |= mu->include_all;
+        /* The scope as source-id ranges (machine_unit_scope, 8.3.1). */
+        size_t nr = 0;
+        struct board_scope *r = machine_unit_scope(&m, i, &nr);
         GArray *sc = g_array_new(FALSE, FALSE, sizeof(struct trace_scope));
-        for (unsigned k = 0; k < mu->nscope; k++) {
-            int di = mu->scope[k];
-            if (di < 0 || (unsigned)di >= m.ndev)
-                continue;
-            const struct machine_dev *d = &m.devs[di];
-            switch (d->kind) {
-            case MDEV_PCI_HOST:
-                scope_add(sc, (uint16_t)(d->sec_bus << 8),
-                          (uint16_t)(d->sub_bus << 8 | 0xff));
-                break;
-            case MDEV_PCI_BRIDGE:
-                scope_add(sc, d->sid, d->sid);
-                if (d->sub_bus >= d->sec_bus)
-                    scope_add(sc, (uint16_t)(d->sec_bus << 8),
-                              (uint16_t)(d->sub_bus << 8 | 0xff));
-                break;
-            default:
-                scope_add(sc, d->sid, d->sid);
-                break;
-            }
-        }
+        for (size_t k = 0; k < nr; k++)
+            scope_add(sc, r[k].first, r[k].last);
+        g_free(r);
         u.nscope = sc->len;
         u.scope = (struct trace_scope *)(void *)g_array_free(sc, FALSE);
         g_array_append_val(p->units, u);
