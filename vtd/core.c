@@ -678,6 +678,22 @@ void vtd_emit_(struct vtd_iommu *u, const struct vtd_event *ev)
     }
 }
 
+void vtd_walk_event_(struct vtd_iommu *u, const char *what, int level,
+                     uint16_t sid, uint32_t pasid, uint64_t addr,
+                     const uint64_t *q, unsigned nq)
+{
+    if (!vtd_tracing_(u))
+        return;
+    struct vtd_event ev = {
+        .kind = VTD_EV_WALK, .sid = sid, .pasid = pasid, .level = level,
+        .addr = addr, .what = what,
+    };
+    for (unsigned i = 0; i < nq && i < 8; i++)
+        ev.val[i] = q[i];
+    ev.nval = nq < 8 ? nq : 8;
+    vtd_emit_(u, &ev);
+}
+
 void vtd_log_(struct vtd_iommu *u, enum vtd_log_level lvl, const char *fmt,
               ...)
 {

@@ -423,6 +423,11 @@ static inline bool vtd_tracing_(const struct vtd_iommu *u)
     return u->ops.trace != NULL;
 }
 void vtd_emit_(struct vtd_iommu *u, const struct vtd_event *ev);
+/* Emit one VTD_EV_WALK event: a structure entry read during a walk, up to
+ * 8 qwords (no-op when not tracing). */
+void vtd_walk_event_(struct vtd_iommu *u, const char *what, int level,
+                     uint16_t sid, uint32_t pasid, uint64_t addr,
+                     const uint64_t *q, unsigned nq);
 void vtd_log_(struct vtd_iommu *u, enum vtd_log_level lvl, const char *fmt,
               ...) G_GNUC_PRINTF(3, 4);
 /* Send a compatibility-format MSI through ops.msi_send (if any). */
@@ -432,6 +437,12 @@ void vtd_msi_send_(struct vtd_iommu *u, uint64_t addr, uint32_t data);
 static inline uint64_t vtd_haw_mask_(const struct vtd_iommu *u)
 {
     return u->haw >= 64 ? ~0ULL : ((1ULL << u->haw) - 1);
+}
+
+/* Bits 63:HAW of a structure pointer field are reserved (VT-d 9.1-9.6). */
+static inline bool vtd_above_haw_(const struct vtd_iommu *u, uint64_t v)
+{
+    return (v & ~vtd_haw_mask_(u)) != 0;
 }
 
 #endif /* VTD_INTERNAL_H */

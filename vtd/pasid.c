@@ -5,11 +5,6 @@
  */
 #include "pasid.h"
 
-static bool above_haw(const struct vtd_iommu *u, uint64_t v)
-{
-    return (v & ~vtd_haw_mask_(u)) != 0;
-}
-
 /* VT-d 9.6: reserved fields of a present PASID-table entry.  Fields of
  * features the unit does not present are reserved (HPT fields: always,
  * this model presents no HPTS). */
@@ -20,7 +15,7 @@ static bool pte_rsvd(const struct vtd_iommu *u, const uint64_t *q)
     bool mts = field_get(e, ECAP, MTS);
 
     if (field_get(q[0], PTE0, RSVD5) || field_get(q[0], PTE0, RSVD10) ||
-        above_haw(u, q[0]))
+        vtd_above_haw_(u, q[0]))
         return true;
     if (!ssts && (field_get(q[0], PTE0, AW) || field_get(q[0], PTE0, SSADE) ||
                   field_get(q[0], PTE0, SSPTPTR)))
@@ -42,7 +37,7 @@ static bool pte_rsvd(const struct vtd_iommu *u, const uint64_t *q)
         return true;
 
     if (field_get(q[2], PTE2, RSVD1) || field_get(q[2], PTE2, RSVD8) ||
-        above_haw(u, q[2]))
+        vtd_above_haw_(u, q[2]))
         return true;
     if (field_get(q[2], PTE2, SRE) && !field_get(e, ECAP, SRS))
         return true;
@@ -123,7 +118,7 @@ void vtd_pasid_fetch_(struct vtd_iommu *u, const struct vtd_ctx *ctx,
         *fault = VTD_FR_SPD_NOT_PRESENT;               /* SPD.2 */
         return;
     }
-    if (field_get(pde, PDE, RSVD) || above_haw(u, pde)) {
+    if (field_get(pde, PDE, RSVD) || vtd_above_haw_(u, pde)) {
         *fault = VTD_FR_SPD_RSVD;                      /* SPD.3 */
         return;
     }

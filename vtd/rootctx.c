@@ -6,28 +6,6 @@
  */
 #include "rootctx.h"
 
-void vtd_walk_event_(struct vtd_iommu *u, const char *what, int level,
-                     uint16_t sid, uint32_t pasid, uint64_t addr,
-                     const uint64_t *q, unsigned nq)
-{
-    if (!vtd_tracing_(u))
-        return;
-    struct vtd_event ev = {
-        .kind = VTD_EV_WALK, .sid = sid, .pasid = pasid, .level = level,
-        .addr = addr, .what = what,
-    };
-    for (unsigned i = 0; i < nq && i < 8; i++)
-        ev.val[i] = q[i];
-    ev.nval = nq < 8 ? nq : 8;
-    vtd_emit_(u, &ev);
-}
-
-/* Bits 63:HAW of a pointer field are reserved (VT-d 9.1-9.6). */
-static bool above_haw(const struct vtd_iommu *u, uint64_t v)
-{
-    return (v & ~vtd_haw_mask_(u)) != 0;
-}
-
 static bool did_rsvd(const struct vtd_iommu *u, uint64_t did)
 {
     unsigned bits = vtd_did_bits_(u);
@@ -39,7 +17,7 @@ static bool legacy_ctx_rsvd(const struct vtd_iommu *u, const uint64_t *q)
 {
     /* SSPTPTR (and so its bits above HAW) is ignored with TT=10b. */
     bool pt = field_get(q[0], CE_LO, TT) == VTD_TT_PT;
-    if (field_get(q[0], CE_LO, RSVD) || (!pt && above_haw(u, q[0])))
+    if (field_get(q[0], CE_LO, RSVD) || (!pt && vtd_above_haw_(u, q[0])))
         return true;
     if (field_get(q[1], CE_HI, RSVD7) || field_get(q[1], CE_HI, RSVD))
         return true;
@@ -85,7 +63,7 @@ static bool legacy_ctx_invalid(const struct vtd_iommu *u, const uint64_t *q)
 static bool sm_ctx_rsvd(const struct vtd_iommu *u, const uint64_t *q)
 {
     uint64_t e = u->ecap;
-    if (field_get(q[0], SCE0, RSVD) || above_haw(u, q[0]))
+    if (field_get(q[0], SCE0, RSVD) || vtd_above_haw_(u, q[0]))
         return true;
     if (field_get(q[0], SCE0, DTE) && !field_get(e, ECAP, DT))
         return true;
@@ -135,7 +113,7 @@ void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
             *fault = VTD_FR_ROOT_NOT_PRESENT;        /* LRT.2 */
             return;
         }
-        if ((re[0] & bits_mask(1, 11)) || above_haw(u, re[0]) || re[1]) {
+        if (field_get(re[0], RE, RSVD) || vtd_above_haw_(u, re[0]) || re[1]) {
             *fault = VTD_FR_ROOT_RSVD;               /* LRT.3 */
             return;
         }
@@ -149,7 +127,7 @@ void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
             *fault = VTD_FR_SRT_NOT_PRESENT;         /* SRT.2 */
             return;
         }
-        if (field_get(half, SRE, RSVD) || above_haw(u, half)) {
+        if (field_get(half, SRE, RSVD) || vtd_above_haw_(u, half)) {
             *fault = VTD_FR_SRT_RSVD;                /* SRT.3 */
             return;
         }

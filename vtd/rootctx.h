@@ -62,9 +62,4 @@ void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
                     uint16_t sid, bool trace, struct vtd_ctx *ctx,
                     unsigned *fault, bool *fpd);
 
-/* Emit one VTD_EV_WALK event (no-op when not tracing). */
-void vtd_walk_event_(struct vtd_iommu *u, const char *what, int level,
-                     uint16_t sid, uint32_t pasid, uint64_t addr,
-                     const uint64_t *q, unsigned nq);
-
 #endif

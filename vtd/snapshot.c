@@ -355,13 +355,13 @@ int vtd_save(struct vtd_iommu *u, void *buf, size_t len, size_t *needed)
 /* Reading                                                             */
 /* ------------------------------------------------------------------ */
 
-struct rd {
+struct snap_reader {
     const uint8_t *p;
     size_t len, pos;
     bool over;         /* a read went past the end */
 };
 
-static uint64_t get_le(struct rd *r, unsigned n)
+static uint64_t get_le(struct snap_reader *r, unsigned n)
 {
     if (r->over || r->len - r->pos < n) {
         r->over = true;
@@ -374,10 +374,10 @@ static uint64_t get_le(struct rd *r, unsigned n)
     return v;
 }
 
-static uint8_t get8(struct rd *r) { return (uint8_t)get_le(r, 1); }
-static uint16_t get16(struct rd *r) { return (uint16_t)get_le(r, 2); }
-static uint32_t get32(struct rd *r) { return (uint32_t)get_le(r, 4); }
-static uint64_t get64(struct rd *r) { return get_le(r, 8); }
+static uint8_t get8(struct snap_reader *r) { return (uint8_t)get_le(r, 1); }
+static uint16_t get16(struct snap_reader *r) { return (uint16_t)get_le(r, 2); }
+static uint32_t get32(struct snap_reader *r) { return (uint32_t)get_le(r, 4); }
+static uint64_t get64(struct snap_reader *r) { return get_le(r, 8); }
 
 struct reg_rec {
     uint32_t off, size;
@@ -462,7 +462,7 @@ static char tag_char(uint32_t tag, unsigned i)
 #define TAGFMT "'%c%c%c%c'"
 #define TAGARG(t) tag_char(t, 0), tag_char(t, 1), tag_char(t, 2), tag_char(t, 3)
 
-static int read_conf(struct rd *r, struct stage *s, char *eb, size_t el)
+static int read_conf(struct snap_reader *r, struct stage *s, char *eb, size_t el)
 {
     if (r->len != CONF_SIZE)
         return fail(eb, el, -EPROTO,
@@ -480,7 +480,7 @@ static int read_conf(struct rd *r, struct stage *s, char *eb, size_t el)
     return 0;
 }
 
-static int read_regs(struct rd *r, struct stage *s, char *eb, size_t el)
+static int read_regs(struct snap_reader *r, struct stage *s, char *eb, size_t el)
 {
     uint32_t n = get32(r);
     if (r->over || (uint64_t)n * 16 != r->len - r->pos)
@@ -499,7 +499,7 @@ static int read_regs(struct rd *r, struct stage *s, char *eb, size_t el)
     return 0;
 }
 
-static int read_unit(struct rd *r, struct stage *s, char *eb, size_t el)
+static int read_unit(struct snap_reader *r, struct stage *s, char *eb, size_t el)
 {
     if (r->len != UNIT_SIZE)
         return fail(eb, el, -EPROTO,
@@ -520,7 +520,7 @@ static int read_unit(struct rd *r, struct stage *s, char *eb, size_t el)
     return 0;
 }
 
-static int read_cache(struct vtd_iommu *u, struct rd *r, struct stage *s,
+static int read_cache(struct vtd_iommu *u, struct snap_reader *r, struct stage *s,
                       char *eb, size_t el)
 {
     struct vtd_cache_geom g, sg;
@@ -633,7 +633,7 @@ static int read_cache(struct vtd_iommu *u, struct rd *r, struct stage *s,
     return rc;
 }
 
-static int read_atsi(struct rd *r, struct stage *s, char *eb, size_t el)
+static int read_atsi(struct snap_reader *r, struct stage *s, char *eb, size_t el)
 {
     struct vtd_ats_state *a = &s->ats;
     a->now = get64(r);
@@ -678,7 +678,7 @@ static int read_atsi(struct rd *r, struct stage *s, char *eb, size_t el)
     return 0;
 }
 
-static int read_pscc(struct vtd_iommu *u, struct rd *r, struct stage *s,
+static int read_pscc(struct vtd_iommu *u, struct snap_reader *r, struct stage *s,
                      char *eb, size_t el)
 {
     uint32_t layout, sets, ways;
@@ -720,7 +720,7 @@ static int read_pscc(struct vtd_iommu *u, struct rd *r, struct stage *s,
     return rc;
 }
 
-static int read_stat(struct rd *r, struct stage *s, char *eb, size_t el)
+static int read_stat(struct snap_reader *r, struct stage *s, char *eb, size_t el)
 {
     if (r->len != STAT_COUNT * 8)
         return fail(eb, el, -EPROTO,
@@ -758,7 +758,7 @@ static int parse(struct vtd_iommu *u, const uint8_t *p, size_t len,
         return fail(eb, el, -EMSGSIZE,
                     "snapshot: truncated: %zu bytes, the header alone needs "
                     "%u", len, SNAP_HDR_SIZE + SNAP_CRC_SIZE);
-    struct rd h = { .p = p, .len = SNAP_HDR_SIZE, .pos = 8 };
+    struct snap_reader h = { .p = p, .len = SNAP_HDR_SIZE, .pos = 8 };
     uint32_t version = get32(&h);
     uint32_t flags = get32(&h);
     uint64_t total = get64(&h);
@@ -786,7 +786,7 @@ static int parse(struct vtd_iommu *u, const uint8_t *p, size_t len,
                     "snapshot: header flags 0x%" PRIx32 " are reserved",
                     flags);
 
-    struct rd r = { .p = p, .len = len - SNAP_CRC_SIZE,
+    struct snap_reader r = { .p = p, .len = len - SNAP_CRC_SIZE,
                     .pos = SNAP_HDR_SIZE };
     while (r.pos < r.len) {
         size_t at = r.pos;
@@ -796,7 +796,7 @@ static int parse(struct vtd_iommu *u, const uint8_t *p, size_t len,
             return fail(eb, el, -EPROTO,
                         "snapshot: section at byte %zu runs past the end",
                         at);
-        struct rd sr = { .p = p + r.pos, .len = n };
+        struct snap_reader sr = { .p = p + r.pos, .len = n };
         r.pos += n;
         bool *have = NULL;
         int rc = 0;

@@ -408,6 +408,7 @@ VTD_FIELD(IRTA, ADDR, 12, 52);
 
 /* 9.1 Root entry (128 bits; the upper qword is reserved). */
 VTD_FIELD(RE, P, 0, 1);
+VTD_FIELD(RE, RSVD, 1, 11);
 VTD_FIELD(RE, CTP, 12, 52);
 
 /* 9.2 Scalable-mode root entry: the same layout in each half, q[0] for
