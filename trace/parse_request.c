@@ -3,6 +3,7 @@
  * (mem, mmio, reg, dma, msi; cpu, pid, ioapic) (see parse.h). */
 #include <errno.h>
 #include <glib.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -331,15 +332,57 @@ bool cmd_dma_(struct parser *p, const char *text)
     return true;
 }
 
-static bool irq_field(struct parser *p, struct trace_cmd *c, const char *key,
-                      unsigned bit, uint64_t max, uint64_t *out)
+/* The fields expect=remapped may check, each once: the key, its
+ * TRACE_IRQ_* bit, the largest value, and where it goes in the command. */
+#define IRQ_KEY(name, bit, max)                                             \
+    { #name, bit, max, offsetof(struct trace_cmd, name),                    \
+      sizeof(((struct trace_cmd *)0)->name) }
+static const struct irq_key {
+    const char *key;
+    unsigned bit;
+    uint64_t max;
+    size_t off, size;   /* a uint32_t or a uint8_t of struct trace_cmd */
+} irq_keys[] = {
+    IRQ_KEY(dest, TRACE_IRQ_DEST, 0xffffffffu),
+    IRQ_KEY(vector, TRACE_IRQ_VECTOR, 0xff),
+    IRQ_KEY(dm, TRACE_IRQ_DM, 1),
+    IRQ_KEY(tm, TRACE_IRQ_TM, 1),
+    IRQ_KEY(dlm, TRACE_IRQ_DLM, 7),
+    IRQ_KEY(rh, TRACE_IRQ_RH, 1),
+};
+#undef IRQ_KEY
+
+/* expect=remapped: read every key of irq_keys that is given. */
+static bool irq_fields(struct parser *p, struct trace_cmd *c)
 {
-    const char *v = kv_get_(p, key);
-    if (!v)
-        return true;
-    if (!parse_num_max_(p, key, v, max, out))
-        return false;
-    c->irq_checks |= bit;
+    for (size_t i = 0; i < G_N_ELEMENTS(irq_keys); i++) {
+        const struct irq_key *k = &irq_keys[i];
+        const char *v = kv_get_(p, k->key);
+        uint64_t n;
+        if (!v)
+            continue;
+        if (!parse_num_max_(p, k->key, v, k->max, &n))
+            return false;
+        c->irq_checks |= k->bit;
+        if (k->size == sizeof(uint32_t)) {
+            uint32_t x = (uint32_t)n;
+            memcpy((char *)c + k->off, &x, sizeof(x));
+        } else {
+            uint8_t x = (uint8_t)n;
+            memcpy((char *)c + k->off, &x, sizeof(x));
+        }
+    }
+    return true;
+}
+
+/* No key of irq_keys with an outcome other than remapped. */
+static bool no_irq_keys(struct parser *p, const char *kind)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(irq_keys); i++) {
+        const char *const one[] = { irq_keys[i].key, NULL };
+        if (!no_keys(p, kind, one))
+            return false;
+    }
     return true;
 }
 
@@ -360,52 +403,29 @@ bool cmd_msi_(struct parser *p, const char *text)
     c.value = n;
     if (!unit_key(p, &c) || !opt_stale(p, &c))
         return false;
-    static const char *const remap_keys[] = { "dest", "vector", "dm", "tm",
-                                              "dlm", "rh", NULL };
     static const char *const blocked_keys[] = { "reason", NULL };
     static const char *const posted_keys[] = { "notify", NULL };
     const char *v = kv_get_(p, "expect");
     const char *kind = v ? v : "a msi line without expect=";
     if (!v || strcmp(v, "passthrough") == 0) {
         c.exp = v ? TRACE_EXP_PASSTHROUGH : TRACE_EXP_NONE;
-        if (!no_keys(p, kind, remap_keys) ||
-            !no_keys(p, kind, blocked_keys) || !no_keys(p, kind, posted_keys))
+        if (!no_irq_keys(p, kind) || !no_keys(p, kind, blocked_keys) ||
+            !no_keys(p, kind, posted_keys))
             return false;
     } else if (strcmp(v, "remapped") == 0) {
         c.exp = TRACE_EXP_REMAPPED;
         if (!no_keys(p, kind, blocked_keys) || !no_keys(p, kind, posted_keys))
             return false;
-        if (!irq_field(p, &c, "dest", TRACE_IRQ_DEST, 0xffffffffu, &n))
+        if (!irq_fields(p, &c))
             return false;
-        c.dest = (uint32_t)n;
-        n = 0;
-        if (!irq_field(p, &c, "vector", TRACE_IRQ_VECTOR, 0xff, &n))
-            return false;
-        c.vector = (uint8_t)n;
-        n = 0;
-        if (!irq_field(p, &c, "dm", TRACE_IRQ_DM, 1, &n))
-            return false;
-        c.dm = (uint8_t)n;
-        n = 0;
-        if (!irq_field(p, &c, "tm", TRACE_IRQ_TM, 1, &n))
-            return false;
-        c.tm = (uint8_t)n;
-        n = 0;
-        if (!irq_field(p, &c, "dlm", TRACE_IRQ_DLM, 7, &n))
-            return false;
-        c.dlm = (uint8_t)n;
-        n = 0;
-        if (!irq_field(p, &c, "rh", TRACE_IRQ_RH, 1, &n))
-            return false;
-        c.rh = (uint8_t)n;
     } else if (strcmp(v, "blocked") == 0) {
         c.exp = TRACE_EXP_BLOCKED;
-        if (!no_keys(p, kind, remap_keys) || !no_keys(p, kind, posted_keys) ||
+        if (!no_irq_keys(p, kind) || !no_keys(p, kind, posted_keys) ||
             !opt_reason(p, &c))
             return false;
     } else if (strcmp(v, "posted") == 0) {
         c.exp = TRACE_EXP_POSTED;
-        if (!no_keys(p, kind, remap_keys) || !no_keys(p, kind, blocked_keys))
+        if (!no_irq_keys(p, kind) || !no_keys(p, kind, blocked_keys))
             return false;
         if ((v = kv_get_(p, "notify")) &&
             !parse_yesno_(p, "notify", v, &c.notify))
