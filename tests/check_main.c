@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-static int run(Suite *s, bool fork)
+static int run_suite(Suite *s, bool fork)
 {
     SRunner *sr = srunner_create(s);
     if (!fork)
@@ -17,10 +17,10 @@ static int run(Suite *s, bool fork)
 
 int check_run(Suite *s)
 {
-    return run(s, true);
+    return run_suite(s, true);
 }
 
 int check_run_nofork(Suite *s)
 {
-    return run(s, false);
+    return run_suite(s, false);
 }

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "fakemem.h"
 #include <vtd/layout.h>
 #include <vtd/vtd.h>
@@ -809,9 +810,5 @@ int main(void)
     tcase_add_test(tc, test_shadow_equals_translation_no_cache);
     tcase_add_test(tc, test_shadow_equals_translation_hardware_cache);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "fakemem.h"
 #include "vtd/internal.h"
 
@@ -493,9 +494,5 @@ int main(void)
     tcase_add_test(tc, test_unreadable_entry_keeps_shadow);
     tcase_add_test(tc, test_leaf_over_interrupt_range_is_split);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }
