@@ -4,9 +4,10 @@
  * table-driven (issue 14).
  *
  * Every mask below is typed by hand from the entry formats of VT-d rev.
- * 5.10 chapter 9 (Figures 9-1 to 9-6, Tables 34-48), and every expected
- * fault reason from Table 30 (7.1.3); nothing is taken from the library's
- * own definitions.  For each bit of each mask a fresh unit gets a valid
+ * 5.10 chapter 9 (Figures 9-1 to 9-6 and 9-9, 9-10, Tables 34-48), and
+ * every expected fault reason from Table 30 (7.1.3) or, for interrupt
+ * remapping, 5.1.4.1; nothing is taken from the library's own
+ * definitions.  For each bit of each mask a fresh unit gets a valid
  * structure (checked to translate) with that one bit set, and a read must
  * fault with the reason the spec gives.
  *
@@ -265,12 +266,105 @@ START_TEST(test_reserved_bits)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Interrupt-remapping table entries (9.9, 9.10)                        */
+/* ------------------------------------------------------------------ */
+
+#define IRT 0x30000ULL     /* interrupt remapping table, 16 entries */
+#define PID_A 0x31000ULL   /* posted-interrupt descriptor (9.11) */
+#define IRTE_IDX 5u
+#define IR_RSVD 0x24       /* present IRTE with a reserved field set */
+
+struct icase {
+    const char *what;
+    bool x2apic;          /* IRTA.EIME */
+    bool posted;          /* IM = 1 */
+    unsigned q;
+    uint64_t mask;
+};
+
+/*
+ * 9.9 remapped format: 14:12, 31:24, and in xAPIC mode 39:32 and 63:48;
+ * 127:84.  9.10 posted format: 7:2, 13:12, 37:24; 95:84, and PDAH bits
+ * 63:HAW of the descriptor address (127:HAW+64).
+ */
+static const struct icase icases[] = {
+    { "remapped x2APIC lo", true, false, 0, 0x00000000ff007000ULL },
+    { "remapped xAPIC lo", false, false, 0, 0xffff00ffff007000ULL },
+    { "remapped hi", true, false, 1, 0xfffffffffff00000ULL },
+    { "posted lo", true, true, 0, 0x0000003fff0030fcULL },
+    { "posted hi", true, true, 1, 0x00000000fff00000ULL | ABOVE_HAW_63 },
+};
+
+/* A valid IRTE at IRTE_IDX (vector 0x30, to APIC id 1, SVT=00b) and
+ * interrupt remapping enabled as a driver does (11.4.4, 11.4.10.1). */
+static void ir_build(struct env *e, const struct icase *c)
+{
+    uint64_t lo = 1 | 0x30ULL << 16, hi = 0;
+    if (c->posted)
+        lo = 1 | 1ULL << 15 | 0x30ULL << 16 | (PID_A >> 6) << 38;
+    else if (c->x2apic)
+        lo |= 1ULL << 32;
+    else
+        lo |= 1ULL << 40;
+    fake_wq(e->h, IRT + 16 * IRTE_IDX, lo);
+    fake_wq(e->h, IRT + 16 * IRTE_IDX + 8, hi);
+    ck_assert_int_eq(vtd_mmio_write(e->u, VTD_REG_IRTA, 8,
+                                    IRT | (c->x2apic ? 1ULL << 11 : 0) | 3),
+                     0);
+    env_gcmd(e, VTD_GCMD_SIRTP);
+    env_gcmd(e, VTD_GCMD_IRE);
+}
+
+static struct vtd_irq ir_send(struct env *e)
+{
+    /* 5.1.2.2 remappable format: 0xFEE, handle 14:0 in 19:5, IF bit 4. */
+    struct vtd_msi_req r = { .sid = DEV, .sid_valid = true,
+                             .addr = 0xfee00000ULL | IRTE_IDX << 5 | 1u << 4,
+                             .data = 0 };
+    struct vtd_irq o;
+    ck_assert_int_eq(vtd_interrupt(e->u, &r, &o), 0);
+    return o;
+}
+
+START_TEST(test_irte_reserved_bits)
+{
+    const struct icase *c = &icases[_i];
+    struct env e = env_haw39();
+    ir_build(&e, c);
+    struct vtd_irq o = ir_send(&e);
+    ck_assert_msg(o.outcome == (c->posted ? VTD_IRQ_POSTED
+                                          : VTD_IRQ_REMAPPED),
+                  "%s: valid IRTE gives outcome %d fault %#x", c->what,
+                  o.outcome, o.fault);
+    env_free(&e);
+    for (unsigned b = 0; b < 64; b++) {
+        if (!(c->mask >> b & 1))
+            continue;
+        e = env_haw39();
+        ir_build(&e, c);
+        uint64_t a = IRT + 16 * IRTE_IDX + 8 * c->q;
+        fake_wq(e.h, a, fake_rq(e.h, a) | 1ULL << b);
+        o = ir_send(&e);
+        ck_assert_msg(o.outcome == VTD_IRQ_BLOCKED && o.fault == IR_RSVD,
+                      "%s: bit %u (of qword %u) gives outcome %d fault %#x, "
+                      "VT-d 5.1.4.1 says blocked with %#x", c->what, b, c->q,
+                      o.outcome, o.fault, IR_RSVD);
+        env_free(&e);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reserved");
     TCase *tc = tcase_create("dma");
     tcase_add_loop_test(tc, test_reserved_bits, 0,
                         (int)(sizeof(cases) / sizeof(cases[0])));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("irte");
+    tcase_add_loop_test(tc, test_irte_reserved_bits, 0,
+                        (int)(sizeof(icases) / sizeof(icases[0])));
     suite_add_tcase(s, tc);
     return s;
 }
