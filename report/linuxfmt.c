@@ -49,7 +49,7 @@ bool linuxfmt_from_frcd(uint64_t lo, uint64_t hi, struct linuxfmt_fault *out)
     /* VT-d 11.4.14: FI 63:12, SID 79:64, PP 95, FR 103:96, PV 123:104,
      * T1 126, F 127. */
     memset(out, 0, sizeof(*out));
-    out->addr = lo & ~0xfffULL;
+    out->addr = lo & VTD_FRCD_LO_FI_MASK;
     out->sid = (uint16_t)VTD_FIELD_GET(hi, FRCD_HI, SID);
     out->reason = (unsigned)VTD_FIELD_GET(hi, FRCD_HI, FR);
     out->is_read = VTD_FIELD_GET(hi, FRCD_HI, T1) != 0;

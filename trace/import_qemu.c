@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <vtd/layout.h>
+#include <vtd/vtd.h>
 
 struct desc {
     uint64_t hi, lo;
@@ -119,11 +120,13 @@ static void flush_iqt(struct conv *c)
     if (!c->pend_iqt)
         return;
     c->pend_iqt = false;
-    bool dw = (c->iqa >> 11) & 1;
-    uint64_t base = c->iqa & ~0xfffULL;
-    unsigned qs = c->iqa & 7;
+    bool dw = VTD_FIELD_GET(c->iqa, IQA, DW);
+    uint64_t base = c->iqa & VTD_IQA_IQA_MASK;
+    unsigned qs = (unsigned)VTD_FIELD_GET(c->iqa, IQA, QS);
     uint64_t nslots = (dw ? 128ULL : 256ULL) << qs;
-    uint64_t tail = (c->pend_value >> (dw ? 5 : 4)) & (nslots - 1);
+    /* IQT.QT counts 128-bit slots; a 256-bit descriptor takes two. */
+    uint64_t tail = (VTD_FIELD_GET(c->pend_value, IQ, PTR) >> dw) &
+                    (nslots - 1);
     if (dw && c->descs->len && !c->warned_dw) {
         c->warned_dw = true;
         unsigned l = c->line;
@@ -356,7 +359,7 @@ static void on_msi_done(struct conv *c, const char *a)
                                c->msi_data, c->r_dest, c->r_vec,
                                c->r_mode & 1, c->r_trig & 1, c->r_dlm & 7,
                                c->msi_line);
-    else if (a1 == a2 && d1 == d2 && c->ire && !(c->msi_addr & 0x10) &&
+    else if (a1 == a2 && d1 == d2 && c->ire && !VTD_FIELD_GET(c->msi_addr, MSI_ADDR, IF) &&
              (!c->cfi || c->eime))
         /* VT-d 5.1.4 (Table 15): with IRE set, a compatibility-format
          * request is blocked (25h) unless CFIS is set and EIME clear;
@@ -389,8 +392,8 @@ static void on_frr(struct conv *c, const char *a)
         return;
     }
     c->st->informational++;
-    /* VT-d 11.4.14: FR is bits 103:96, i.e. bits 39:32 of the high half. */
-    unsigned fr = (unsigned)(hi >> 32) & 0xff;
+    /* VT-d 11.4.14: FR is bits 103:96 of the record. */
+    unsigned fr = (unsigned)VTD_FIELD_GET(hi, FRCD_HI, FR);
     if (c->msi && fr >= 0x20 && fr < 0x30) {
         c->msi_fault = true;
         c->msi_reason = fr;
@@ -504,8 +507,8 @@ void qemulog_opts_init(struct qemulog_opts *o)
     memset(o, 0, sizeof(*o));
     o->name = "qemu.log";
     o->base = 0xfed90000ULL;
-    o->cap = 0x00d2008c22260206ULL;
-    o->ecap = 0xf00f4aULL;
+    /* What QEMU 7.2's intel-iommu presents by default. */
+    (void)vtd_profile_lookup("qemu-7.2", &o->cap, &o->ecap);
 }
 
 int qemulog_convert(const char *text, size_t len,

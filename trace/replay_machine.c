@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vtd/layout.h>
+
 #include "apic/apic.h"
 #include "mem/guestmem.h"
 #include "trace/record.h"
@@ -56,6 +58,16 @@ static bool vsets_match(const struct trace_cmd *c,
         g_free(a);
     }
     return pass;
+}
+
+/* The control qword of a posted-interrupt descriptor read as bytes
+ * (VT-d 9.11: q[VTD_PID_CTL_QW], little-endian). */
+static uint64_t pid_ctl(const uint8_t *b)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8; i++)
+        v |= (uint64_t)b[8 * VTD_PID_CTL_QW + i] << (8 * i);
+    return v;
 }
 
 static char *ack_text(int v)
@@ -153,13 +165,17 @@ int do_machine_(struct replay *rp, const struct trace_cmd *c)
                 /* Descriptor bytes the guest set and nothing read yet. */
                 trace_recorder_read(rp->rec, c->addr, b, sizeof(b));
                 char *pir = vset_text(got[TRACE_VSET_PIR]);
+                uint64_t ctl = pid_ctl(b);
                 trace_recorder_line(rp->rec, "pid 0x%" PRIx64 " expect on=%d "
-                                    "sn=%d pir=%s", c->addr, b[32] & 1,
-                                    b[32] >> 1 & 1, pir);
+                                    "sn=%d pir=%s", c->addr,
+                                    (int)VTD_FIELD_GET(ctl, PID_CTL, ON),
+                                    (int)VTD_FIELD_GET(ctl, PID_CTL, SN), pir);
                 g_free(pir);
             }
         }
-        bool on = b[32] & 1, sn = b[32] >> 1 & 1;
+        uint64_t ctl = pid_ctl(b);
+        bool on = VTD_FIELD_GET(ctl, PID_CTL, ON),
+             sn = VTD_FIELD_GET(ctl, PID_CTL, SN);
         if (c->on != TRACE_UNSET) {
             g_string_append_printf(exp, "%son=%d", exp->len ? " " : "",
                                    c->on == TRACE_YES);
