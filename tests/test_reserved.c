@@ -6,8 +6,9 @@
  * Every mask below is typed by hand from the entry formats of VT-d rev.
  * 5.10 chapter 9 (Figures 9-1 to 9-6 and 9-9, 9-10, Tables 34-48), and
  * every expected fault reason from Table 30 (7.1.3) or, for interrupt
- * remapping, 5.1.4.1; nothing is taken from the library's own
- * definitions.  For each bit of each mask a fresh unit gets a valid
+ * remapping, 5.1.4.1; the invalidation descriptors' masks from Figures
+ * 6-3 to 6-9 and their error from 11.4.9.9 (IQEI 4).  Nothing is taken
+ * from the library's own definitions.  For each bit of each mask a fresh unit gets a valid
  * structure (checked to translate) with that one bit set, and a read must
  * fault with the reason the spec gives.
  *
@@ -355,6 +356,100 @@ START_TEST(test_irte_reserved_bits)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Invalidation descriptors (6.5.2)                                     */
+/* ------------------------------------------------------------------ */
+
+#define IQ_BASE 0x40000ULL
+#define IQEI_RSVD 4  /* 11.4.9.9: reserved field violation, valid type */
+
+struct dcase {
+    const char *what;
+    bool wide;         /* 256-bit descriptors, scalable mode */
+    uint64_t valid[4]; /* a valid descriptor of the type */
+    unsigned q;
+    uint64_t mask;
+};
+
+/*
+ * Masks from Figures 6-3 to 6-9 (128-bit types padded with 128 zero bits
+ * in a 256-bit queue, 6.5.2.1 ff).
+ */
+static const struct dcase dcases[] = {
+    /* 6.5.2.3 IOTLB (global): 8, 15:12, 63:32; 75:71. */
+    { "IOTLB lo", false, { 0x12 }, 0, 0xffffffff0000f100ULL },
+    { "IOTLB hi", false, { 0x12 }, 1, 0x0000000000000f80ULL },
+    /* 6.5.2.5 device-TLB: 8:4, 31:21, 51:48; 75:65; PFSID (15:12,
+     * 63:52) without ECAP.DIT, which the full profile lacks. */
+    { "device-TLB lo", false, { 0x3 | 0x10ULL << 32 }, 0,
+      0x000f0000ffe001f0ULL },
+    { "device-TLB hi", false, { 0x3 | 0x10ULL << 32 }, 1, 0xffeULL },
+    { "device-TLB PFSID (no DIT)", false, { 0x3 | 0x10ULL << 32 }, 0,
+      0xfff000000000f000ULL },
+    /* 6.5.2.8 interrupt entry cache (global): 8:5, 26:12, 63:48;
+     * 127:64. */
+    { "IEC lo", false, { 0x4 }, 0, 0xffff000007fff1e0ULL },
+    { "IEC hi", false, { 0x4 }, 1, ~0ULL },
+    /* 6.5.2.9 wait: 8, 31:12; 65:64; PD (7) without ECAP.PDS. */
+    { "wait lo", false, { 0x5 }, 0, 0x00000000fffff100ULL },
+    { "wait hi", false, { 0x5 }, 1, 0x3ULL },
+    { "wait PD (no PDS)", false, { 0x5 }, 0, 0x80ULL },
+    /* 6.5.2.4 PASID-based IOTLB (PASID-selective, DID 1): 8:6, 15:12,
+     * 63:52; 75:71; 255:128. */
+    { "PASID-IOTLB q0", true, { 0x6 | 2u << 4 | 1u << 16 }, 0,
+      0xfff000000000f1c0ULL },
+    { "PASID-IOTLB q1", true, { 0x6 | 2u << 4 | 1u << 16 }, 1, 0xf80ULL },
+    { "PASID-IOTLB q2", true, { 0x6 | 2u << 4 | 1u << 16 }, 2, ~0ULL },
+    { "PASID-IOTLB q3", true, { 0x6 | 2u << 4 | 1u << 16 }, 3, ~0ULL },
+    /* A 128-bit type in a 256-bit slot: the padding is reserved. */
+    { "IEC padding q2", true, { 0x4 }, 2, ~0ULL },
+    { "IEC padding q3", true, { 0x4 }, 3, ~0ULL },
+};
+
+/* Submit one descriptor (d[0..3]) to a fresh queue (11.4.9.1-3: IQA,
+ * GCMD.QIE, IQT); returns IQERCD.IQEI, or -1 when FSTS.IQE stayed clear. */
+static int submit(struct env *e, bool wide, const uint64_t *d)
+{
+    env_enable(e, wide ? VTD_TTM_SCALABLE : VTD_TTM_LEGACY);
+    for (unsigned k = 0; k < (wide ? 4u : 2u); k++)
+        fake_wq(e->h, IQ_BASE + 8 * k, d[k]);
+    ck_assert_int_eq(vtd_mmio_write(e->u, VTD_REG_IQA, 8,
+                                    IQ_BASE | (uint64_t)wide << 11), 0);
+    env_gcmd(e, VTD_GCMD_QIE);
+    ck_assert_int_eq(vtd_mmio_write(e->u, VTD_REG_IQT, 8, wide ? 32 : 16),
+                     0);
+    uint64_t fsts = 0, iqercd = 0;
+    ck_assert_int_eq(vtd_mmio_read(e->u, VTD_REG_FSTS, 4, &fsts), 0);
+    ck_assert_int_eq(vtd_mmio_read(e->u, VTD_REG_IQERCD, 8, &iqercd), 0);
+    if (!VTD_FIELD_GET(fsts, FSTS, IQE))
+        return -1;
+    return (int)VTD_FIELD_GET(iqercd, IQERCD, IQEI);
+}
+
+START_TEST(test_descriptor_reserved_bits)
+{
+    const struct dcase *c = &dcases[_i];
+    struct env e = env_haw39();
+    int r = submit(&e, c->wide, c->valid);
+    ck_assert_msg(r == -1, "%s: valid descriptor stops the queue (IQEI %d)",
+                  c->what, r);
+    env_free(&e);
+    for (unsigned b = 0; b < 64; b++) {
+        if (!(c->mask >> b & 1))
+            continue;
+        e = env_haw39();
+        uint64_t d[4] = { c->valid[0], c->valid[1], c->valid[2],
+                          c->valid[3] };
+        d[c->q] |= 1ULL << b;
+        r = submit(&e, c->wide, d);
+        ck_assert_msg(r == IQEI_RSVD, "%s: bit %u (of qword %u) gives IQEI "
+                      "%d, VT-d 11.4.9.9 says %d", c->what, b, c->q, r,
+                      IQEI_RSVD);
+        env_free(&e);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reserved");
@@ -365,6 +460,10 @@ static Suite *suite(void)
     tc = tcase_create("irte");
     tcase_add_loop_test(tc, test_irte_reserved_bits, 0,
                         (int)(sizeof(icases) / sizeof(icases[0])));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("descriptors");
+    tcase_add_loop_test(tc, test_descriptor_reserved_bits, 0,
+                        (int)(sizeof(dcases) / sizeof(dcases[0])));
     suite_add_tcase(s, tc);
     return s;
 }
