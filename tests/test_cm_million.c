@@ -17,9 +17,19 @@
  * entry per page; skipped under ASan, whose quarantine owns the RSS).
  * Not a timing test: the figures are printed for docs/robustness.md.
  *
+ * test_resync_cap_fails_closed: a resync that stops at its visit cap
+ * (2^22 table entries, <vtd/notify.h>) must not leave the unvisited part
+ * of the view as it was: with TE clear the subscriber holds the identity
+ * mapping of the whole width (VT-d 3.1: DMA is not translated), and a
+ * guest that sets TE over tables with more than 2^22 reachable entries
+ * must not keep it (the unit then translates nothing it does not map).
+ * The unvisited part is unmapped (fail closed).
+ *
  *   test_cm_million [PAGES]     (default 2^20; docs use 2^22)
  */
 #include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +215,77 @@ START_TEST(test_million)
 }
 END_TEST
 
+struct ident {
+    bool identity;          /* the TE-clear identity map is live */
+    unsigned long maps;     /* MAP events after TE was set */
+    uint64_t top;           /* highest iova mapped after TE was set */
+};
+
+static void ident_ev(void *opaque, const struct vtd_map_event *ev)
+{
+    struct ident *c = opaque;
+    /* The identity map starts at 0 and spans at least 4 GiB (size 0 is
+     * 2^64); every page the guest maps below is 4 KiB. */
+    bool big = ev->iova == 0 && (ev->size == 0 || ev->size >= (1ULL << 32));
+    if (ev->kind == VTD_MAP_EVENT) {
+        if (big)
+            c->identity = true;
+        else {
+            c->maps++;
+            if (ev->iova > c->top)
+                c->top = ev->iova;
+        }
+    } else if (big) {
+        c->identity = false;
+    }
+}
+
+START_TEST(test_resync_cap_fails_closed)
+{
+    /* 16 L2 tables whose 8192 PDEs all point at one leaf table: 2^22
+     * leaf entries reachable from the first 16 PDPEs (32 GiB of IOVA),
+     * plus the upper levels, so the TE-set resync stops at its cap. */
+    struct fake_host *h = fake_host_new(LEAF + 4096);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full",
+                              .caching_mode = VTD_CM_ON };
+    struct vtd_iommu *u = NULL;
+    char err[256];
+    ck_assert_msg(vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err,
+                                sizeof(err)) == 0, "%s", err);
+    fake_wq(h, RTA, CTP | 1);
+    fake_wq(h, CTP + 16 * (SID & 0xff), 1 | L4T);
+    fake_wq(h, CTP + 16 * (SID & 0xff) + 8, 2 | (uint64_t)DID << 8);
+    fake_wq(h, L4T, L3T | SS_RW);
+    for (unsigned t = 0; t < 16; t++) {
+        fake_wq(h, L3T + 8 * t, (L2T + 4096ULL * t) | SS_RW);
+        for (unsigned i = 0; i < 512; i++)
+            fake_wq(h, L2T + 4096ULL * t + 8 * i, LEAF | SS_RW);
+    }
+    /* Leaf entry 0: page 0 of every 2 MiB region -> one guest page. */
+    fake_wq(h, LEAF, 0x100000000ULL | SS_RW);
+    struct ident c = { 0 };
+    struct vtd_notifier *nt;
+    ck_assert_int_eq(vtd_notifier_add(u, SID, VTD_NO_PASID, ident_ev, &c,
+                                      &nt), 0);
+    wr64(u, VTD_REG_RTADDR, RTA);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
+    ck_assert_msg(c.identity, "TE clear: the identity map is sent");
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE);
+    ck_assert(rd32(u, VTD_REG_GSTS) & VTD_GCMD_TE);
+    /* The visited part is mapped as the unit translates it (page 0 of
+     * the first 2 MiB regions), the walk stopped before the end (not all
+     * 8192 regions), and nothing of the identity map is left. */
+    ck_assert_uint_gt(c.maps, 0);
+    ck_assert_uint_lt(c.maps, 8192);
+    ck_assert_msg(!c.identity,
+                  "resync cut short kept the identity map (fail open)");
+    vtd_notifier_remove(u, nt);
+    vtd_iommu_free(u);
+    fake_host_free(h);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -216,6 +297,10 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_million);
     suite_add_tcase(s, tc);
+    TCase *cap = tcase_create("resync cap");
+    tcase_set_timeout(cap, 600);
+    tcase_add_test(cap, test_resync_cap_fails_closed);
+    suite_add_tcase(s, cap);
     /* No fork: the RSS figures are this process's. */
     return check_run_nofork(s);
 }

@@ -23,7 +23,8 @@
  * guest's tables: the entries it covers keep their shadow as it was, and
  * the failure is logged.  Work per resync is bounded
  * (VTD_NOTIFY_MAX_VISITS table entries); a walk cut short is logged and
- * leaves the rest of the shadow as it was.
+ * the part it did not reach is unmapped (fail closed), since keeping it
+ * could keep a mapping the unit no longer translates.
  */
 #include "internal.h"
 #include "reentry.h"
@@ -360,8 +361,15 @@ static void enum_level(struct enum_ctx *e, uint64_t table, unsigned level,
     for (unsigned i = first; i <= last && !e->truncated; i++) {
         uint64_t va = base + (uint64_t)i * span;
         if (++e->visits > VTD_NOTIFY_MAX_VISITS) {
+            /* Fail closed: what the walk did not reach counts as not
+             * mapped, so the subscriber drops its old view there (for
+             * example the TE-clear identity map) rather than keeping a
+             * mapping the unit may no longer translate.  Unlike an
+             * unreadable entry, a cut-short walk is the guest's doing
+             * (its tables are that large), and a device that loses a
+             * mapping faults where it would otherwise have reached
+             * memory the guest took away. */
             e->truncated = true;
-            add_unknown(e, MAX(va, lo), hi);
             return;
         }
         uint64_t pte;
@@ -539,7 +547,7 @@ static int sync_range(struct vtd_iommu *u, struct vtd_notifier *s,
     if (e.truncated)
         vtd_log_(u, VTD_LOG_WARN,
                  "notify: walk of %02x:%02x.%x over 0x%llx-0x%llx stopped "
-                 "after %u entries; shadow left partly stale",
+                 "after %u entries; the rest of its shadow is unmapped",
                  s->sid >> 8, (s->sid >> 3) & 0x1f, s->sid & 7,
                  (unsigned long long)lo, (unsigned long long)hi,
                  VTD_NOTIFY_MAX_VISITS);

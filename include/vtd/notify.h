@@ -47,9 +47,12 @@
  * guest's mappings: the affected part of the view (one paging entry's
  * span, or the whole view when a root/context/PASID entry cannot be read)
  * is left as it was and a warning is logged; the next covering
- * invalidation after the host recovers brings it up to date.  Likewise a
- * resync that would visit more than 2^22 table entries stops, logs, and
- * leaves the rest of the view as it was.
+ * invalidation after the host recovers brings it up to date.  A resync
+ * that would visit more than 2^22 table entries stops, logs, and fails
+ * closed: the part of the view it did not reach is unmapped (UNMAP
+ * events), so a subscriber never keeps a mapping the unit may no longer
+ * translate; a device that uses such an address then faults in the
+ * subscriber's host IOMMU until a smaller invalidation maps it again.
  *
  * Threading: callbacks run on the thread that made the register write
  * (an invalidation, GCMD) or called vtd_iommu_reset() or
