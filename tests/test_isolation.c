@@ -11,6 +11,15 @@
  * it.  The answer is checked by a small reference walker written here,
  * separately from vtd/walk.c, straight from VT-d 9.1, 9.3 and 9.8.
  *
+ * The unit has paging-structure caches (profile "full", VT-d 6.2.5), and
+ * the test invalidates as a correct driver must: a page-selective
+ * invalidation uses IH=1 (keep the paging-structure entries, 6.5.1.2)
+ * only when no PDE of its range changed since the last invalidation that
+ * dropped the range's paging-structure entries; otherwise IH=0.  A
+ * translation through a kept (older) PDE then still gives a mapping the
+ * history holds: a PDE change remembers all 512 pages under it.  (With
+ * IH=1 always, the test finds the stale PDEs and fails.)
+ *
  * The test prints how many requests it checked.  ISOLATION_REQUESTS in
  * the environment overrides the default of 10 million.
  */
@@ -43,6 +52,8 @@ struct page_hist {
 };
 
 struct dom {
+    bool pde_changed[NPD];      /* since its paging-structure entries were
+                                   last dropped: IH=1 not allowed */
     uint64_t pml4, pdpt, pd;
     uint64_t pt[NPD];           /* current PT page per PD slot, or 0 */
     struct page_hist *hist;     /* NPAGES */
@@ -133,6 +144,7 @@ static uint64_t rand_leaf(uint64_t size)
 static void set_pd(unsigned d, unsigned i)
 {
     struct dom *D = &doms[d];
+    D->pde_changed[i] = true;
     if (g_rand_int_range(rnd, 0, 4) == 0) {
         D->pt[i] = 0;
         fake_wq(h, D->pd + 8ULL * i, (rand_leaf(0x200000) & ~0x1ff000ULL) |
@@ -196,20 +208,33 @@ static void invalidate(void)
     uint64_t iotlb = iva + 8;
     if (kind == 0) {
         wr64(u, iotlb, (1ULL << 63) | (1ULL << 60));          /* global */
-        for (unsigned k = 0; k < NDOM; k++)
+        for (unsigned k = 0; k < NDOM; k++) {
             forget(k, 0, NPAGES);
+            memset(doms[k].pde_changed, 0, sizeof(doms[k].pde_changed));
+        }
     } else if (kind < 3) {
         wr64(u, iotlb, (1ULL << 63) | (2ULL << 60) |
                            ((uint64_t)(d + 1) << 32));         /* domain */
         forget(d, 0, NPAGES);
+        memset(doms[d].pde_changed, 0, sizeof(doms[d].pde_changed));
     } else {
         unsigned am = (unsigned)g_rand_int_range(rnd, 0, 10);
         unsigned page = (unsigned)g_rand_int_range(rnd, 0, NPAGES);
         page &= ~((1u << am) - 1);
-        wr64(u, iva, ((uint64_t)page << 12) | am);             /* IH=0 */
+        /* 6.5.1.2 / 11.4.6.4 IVA.IH: 1 only when leaf entries alone
+         * changed in the range (IVA bits: ADDR 63:12, IH 6, AM 5:0). */
+        unsigned first = page / 512, last = (page + (1u << am) - 1) / 512;
+        bool pde_changed = false;
+        for (unsigned i = first; i <= last && i < NPD; i++)
+            pde_changed |= doms[d].pde_changed[i];
+        bool ih = !pde_changed && g_rand_boolean(rnd);
+        wr64(u, iva, ((uint64_t)page << 12) | (ih ? 1u << 6 : 0) | am);
         wr64(u, iotlb, (1ULL << 63) | (3ULL << 60) |
                            ((uint64_t)(d + 1) << 32));
         forget(d, page, 1u << am);
+        if (!ih)
+            for (unsigned i = first; i <= last && i < NPD; i++)
+                doms[d].pde_changed[i] = false;
     }
     uint64_t v = rd64(u, iotlb);
     ck_assert_msg(!(v >> 63), "IOTLB invalidation did not complete");
