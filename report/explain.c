@@ -221,6 +221,12 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
                 ev->level == 3 ? "1 GiB" : "large");
         else if (ev->level == 1)
             put(o, " (leaf: 4 KiB page)");
+    } else if (strcmp(what, "psc") == 0) {
+        /* VT-d 6.2.5: a paging-structure-cache entry stands for the
+         * entries from the top down to this level (vtd/pscache.h). */
+        put(o, "paging-structure cache: the level-%d entry for this input "
+            "address (VT-d 6.2.5, cached, not read) gives the table at 0x%"
+            PRIx64 "; the walk goes on from there", ev->level, ev->addr);
     } else if (strcmp(what, "irte") == 0) {
         /* VT-d 9.9 (9.10 when IM=1): P 0, FPD 1, DM 2, RH 3, TM 4, DLM 7:5,
          * IM 15, V

@@ -8,7 +8,8 @@
 # difference divided by N is the cost of one operation.
 #
 # Entry points per case:
-#   hit, miss, walk   vtd_translate
+#   hit, miss, walk,  vtd_translate
+#   psc               (walk with paging-structure caches)
 #   inval             vtd_translate + vtd_mmio_write (the two register
 #                     writes of the invalidation and the refill)
 #   inval-domain, inval-global   the same (one register write)
@@ -27,12 +28,12 @@ while getopts "n:b:h" o; do
     case $o in
     n) n=$OPTARG ;;
     b) build=$OPTARG ;;
-    *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(hit walk miss inval inval-domain inval-global remap post)
+[ ${#cases[@]} -gt 0 ] || cases=(hit walk psc miss inval inval-domain inval-global remap post)
 case $n in ''|*[!0-9]*|0) echo "bench-callgrind: -n must be a positive integer" >&2; exit 2 ;; esac
 
 vtdemu=$build/tools/vtdemu
@@ -71,7 +72,7 @@ echo "| case | instructions/op | entry points |"
 echo "|---|---|---|"
 for c in "${cases[@]}"; do
     case $c in
-    hit|miss|walk) fns=(vtd_translate) ;;
+    hit|miss|walk|psc) fns=(vtd_translate) ;;
     inval|inval-domain|inval-global) fns=(vtd_translate vtd_mmio_write) ;;
     remap|post) fns=(vtd_interrupt) ;;
     *) echo "bench-callgrind: unknown case '$c'" >&2; exit 2 ;;

@@ -54,18 +54,56 @@ static uint64_t ss_rsvd_mask(uint64_t base, bool sc, unsigned level,
 
 /* 6.2.5.1-6.2.5.4: after a walk without a fault (its A/D updates done),
  * cache the non-leaf entries it read: path[i] is the entry at level
- * start - i, path_cum[i] the rights down to it.  The leaf (the last
- * entry) is never cached here. */
-static void psc_fill(struct vtd_iommu *u, const struct vtd_psc_tag *tag,
-                     unsigned start, const uint64_t *path,
-                     const unsigned *path_cum, unsigned n, uint64_t iova,
-                     uint64_t gen)
+ * start - i; cum the rights above start (from a paging-structure entry,
+ * or all), ANDed with each entry's (second stage R and W, first stage
+ * R/W and U/S).  The leaf (the last entry) is never cached here. */
+static G_GNUC_NO_INLINE void psc_fill(struct vtd_iommu *u,
+                                      const struct vtd_walk_ctx *wc,
+                                      unsigned stage, unsigned start,
+                                      const uint64_t *path, unsigned n,
+                                      uint32_t cum, uint64_t iova,
+                                      uint64_t gen)
 {
+    const struct vtd_psc_tag tag = { .stage = stage, .did = wc->did,
+                                     .pasid = wc->psc_pasid };
     for (unsigned i = 0; i + 1 < n; i++) {
+        uint64_t x = path[i];
+        cum &= stage == VTD_PSC_SS
+                   ? (field_get(x, SSE, R) ? VTD_PSC_R : 0) |
+                         (field_get(x, SSE, W) ? VTD_PSC_W : 0)
+                   : (field_get(x, FSE, RW) ? VTD_PSC_W : 0) |
+                         (field_get(x, FSE, US) ? VTD_PSC_US : 0);
         struct vtd_psc_ent e = { .table = entry_addr(path[i], 12),
-                                 .perm = path_cum[i] };
-        vtd_psc_fill_(u, tag, start - i, iova, &e, gen);
+                                 .perm = cum };
+        vtd_psc_fill_(u, &tag, start - i, iova, &e, gen);
     }
+}
+
+/* 6.2.5.4 ff: the deepest cached entry for iova (levels 2 .. levels):
+ * the level to start the walk at (levels when none), with *table and
+ * *cum (VTD_PSC_* rights) from the entry. */
+static inline unsigned psc_start(struct vtd_iommu *u,
+                                 const struct vtd_walk_ctx *wc,
+                                 unsigned stage, unsigned levels,
+                                 uint64_t iova, uint64_t *table,
+                                 uint32_t *cum, struct vtd_walk_res *r)
+{
+    const struct vtd_psc_tag tag = { .stage = stage, .did = wc->did,
+                                     .pasid = wc->psc_pasid };
+    for (unsigned l = 2; l <= levels; l++) {
+        struct vtd_psc_ent pe;
+        if (!vtd_psc_lookup_(u, &tag, l, iova, &pe))
+            continue;
+        if (wc->trace)
+            vtd_walk_event_(u, "psc", (int)l, wc->sid, wc->pasid, pe.table,
+                            NULL, 0);
+        *table = pe.table;
+        *cum = pe.perm;
+        r->psc_hit = true;
+        r->psc_ih |= pe.ih_kept;
+        return l - 1;
+    }
+    return levels;
 }
 
 void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
@@ -90,29 +128,21 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
     /* Paging-structure caches (pscache.h): the generation before any
      * table read, for the fills. */
     const bool psc = wc->psc && u->psc.on;
-    const struct vtd_psc_tag tag = { .stage = VTD_PSC_SS, .did = wc->did };
     const uint64_t pgen = psc ? vtd_psc_gen_(u) : 0;
 
     for (unsigned attempt = 0; attempt < AD_RETRIES; attempt++) {
         uint64_t path_addr[MAX_LEVELS], path[MAX_LEVELS];
-        unsigned path_cum[MAX_LEVELS];
         unsigned n = 0, level, start = p->levels;
         uint64_t table = p->root;
+        uint32_t cum0 = VTD_PSC_R | VTD_PSC_W;
         bool rd = true, wr = true, leaf = false;
 
-        /* 6.2.5.4 ff: start below the deepest cached entry for iova,
-         * with its cumulative R and W. */
-        for (unsigned l = 2; psc && l <= p->levels; l++) {
-            struct vtd_psc_ent pe;
-            if (!vtd_psc_lookup_(u, &tag, l, iova, &pe))
-                continue;
-            start = l - 1;
-            table = pe.table;
-            rd = pe.perm & VTD_PSC_R;
-            wr = pe.perm & VTD_PSC_W;
-            r->psc_hit = true;
-            r->psc_ih |= pe.ih_kept;
-            break;
+        /* Start below the deepest cached entry, with its rights. */
+        if (psc) {
+            start = psc_start(u, wc, VTD_PSC_SS, p->levels, iova, &table,
+                              &cum0, r);
+            rd = cum0 & VTD_PSC_R;
+            wr = cum0 & VTD_PSC_W;
         }
 
         for (level = start; level >= 1; level--) {
@@ -160,7 +190,6 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
             }
             rd = rd && er;
             wr = wr && ew;
-            path_cum[n - 1] = (rd ? VTD_PSC_R : 0) | (wr ? VTD_PSC_W : 0);
             if (leaf)
                 break;
             table = entry_addr(e, 12);
@@ -190,8 +219,9 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
                   (field_get(path[n - 1], SSE, SNP) ? VTD_PERM_SNP_ : 0);
 
         if (!sm || !p->ssade || !wc->update_ad) {
-            if (psc)
-                psc_fill(u, &tag, start, path, path_cum, n, iova, pgen);
+            if (psc && n > 1)
+                psc_fill(u, wc, VTD_PSC_SS, start, path, n, cum0, iova,
+                         pgen);
             return;
         }
 
@@ -218,8 +248,9 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
             }
         }
         if (!retry) {
-            if (psc)
-                psc_fill(u, &tag, start, path, path_cum, n, iova, pgen);
+            if (psc && n > 1)
+                psc_fill(u, wc, VTD_PSC_SS, start, path, n, cum0, iova,
+                         pgen);
             return;
         }
     }
@@ -306,33 +337,23 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
      * nested ones (holding guest-physical table addresses), tagged with
      * the domain and PASID. */
     const bool psc = wc->psc && u->psc.on;
-    const struct vtd_psc_tag tag = {
-        .stage = p->nested ? VTD_PSC_NESTED : VTD_PSC_FS, .did = wc->did,
-        .pasid = wc->psc_pasid,
-    };
+    const unsigned stage = p->nested ? VTD_PSC_NESTED : VTD_PSC_FS;
     const uint64_t pgen = psc ? vtd_psc_gen_(u) : 0;
 
     for (unsigned attempt = 0; attempt < AD_RETRIES; attempt++) {
         uint64_t path_hpa[MAX_LEVELS], path[MAX_LEVELS];
         uint32_t path_ss[MAX_LEVELS];
-        unsigned path_cum[MAX_LEVELS];
         unsigned n = 0, level, start = p->levels;
         uint64_t table = p->root;
+        uint32_t cum0 = VTD_PSC_W | VTD_PSC_US;
         bool rw = true, us = true, leaf = false;
 
-        /* 6.2.5.4 ff: start below the deepest cached entry for iova,
-         * with its cumulative R/W and U/S. */
-        for (unsigned l = 2; psc && l <= p->levels; l++) {
-            struct vtd_psc_ent pe;
-            if (!vtd_psc_lookup_(u, &tag, l, iova, &pe))
-                continue;
-            start = l - 1;
-            table = pe.table;
-            rw = pe.perm & VTD_PSC_W;
-            us = pe.perm & VTD_PSC_US;
-            r->psc_hit = true;
-            r->psc_ih |= pe.ih_kept;
-            break;
+        /* Start below the deepest cached entry, with its rights. */
+        if (psc) {
+            start = psc_start(u, wc, stage, p->levels, iova, &table, &cum0,
+                              r);
+            rw = cum0 & VTD_PSC_W;
+            us = cum0 & VTD_PSC_US;
         }
 
         for (level = start; level >= 1; level--) {
@@ -374,7 +395,6 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
             path[n++] = e;
             rw = rw && field_get(e, FSE, RW);
             us = us && field_get(e, FSE, US);
-            path_cum[n - 1] = (rw ? VTD_PSC_W : 0) | (us ? VTD_PSC_US : 0);
             if (leaf)
                 break;
             table = entry_addr(e, 12);
@@ -434,8 +454,8 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
             r->addr = out;
             r->page_size = psize;
             r->perm = perm;
-            if (psc)
-                psc_fill(u, &tag, start, path, path_cum, n, iova, pgen);
+            if (psc && n > 1)
+                psc_fill(u, wc, stage, start, path, n, cum0, iova, pgen);
             return;
         }
 
@@ -466,8 +486,8 @@ void vtd_fs_walk_(struct vtd_iommu *u, const struct vtd_fs_params *p,
             r->perm |= VTD_PERM_SSW_;
         r->psc_hit |= sr.psc_hit;
         r->psc_ih |= sr.psc_ih;
-        if (psc)
-            psc_fill(u, &tag, start, path, path_cum, n, iova, pgen);
+        if (psc && n > 1)
+            psc_fill(u, wc, stage, start, path, n, cum0, iova, pgen);
         r->perm |= sr.perm & VTD_PERM_SNP_;
         return;
     }

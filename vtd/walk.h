@@ -91,6 +91,9 @@ struct vtd_walk_ctx {
  * level the first-stage level of the entry there, 0 for the final output
  * address), then that walk's entries as "nested-sl", and its first-stage
  * entries as "nested-fl" (addr host-physical, their ADDR fields GPAs).
+ * A walk that starts from a paging-structure-cache entry (pscache.h)
+ * first emits "psc" (no entry: level the cached entry's level, addr the
+ * table it references).
  */
 
 /*
