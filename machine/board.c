@@ -137,6 +137,15 @@ static void unit_msi(void *opaque, uint64_t addr, uint32_t data)
         b->obs.unit_msi(b->obs.ctx, addr, data);
 }
 
+/* Page group responses (VT-d 7.6.1) travel to the device: the observer
+ * (replay, a device model) takes them. */
+static void unit_page_resp(void *opaque, const struct vtd_page_resp *r)
+{
+    struct board_unit *bu = opaque;
+    if (bu->b->obs.page_response)
+        bu->b->obs.page_response(bu->b->obs.ctx, bu->idx, r);
+}
+
 /* ------------------------------------------------------------------ */
 /* Memory for the CPUs' posted-interrupt processing                    */
 /* ------------------------------------------------------------------ */
@@ -257,6 +266,7 @@ int board_add_unit(struct board *b, const struct board_unit_desc *d,
         .write = unit_write, .cmpxchg64 = unit_cmpxchg64,
         .msi_send = unit_msi, .trace = events ? unit_trace : NULL,
         .devtlb_inval = b->obs.devtlb_inval ? unit_devtlb_inval : NULL,
+        .page_response = unit_page_resp,
     };
     int rc = vtd_iommu_new(cfg, &ops, bu, &bu->u, why, whylen);
     if (rc < 0) {

@@ -107,6 +107,11 @@ struct board_observer {
      * will answer, -ENODEV: none).  Without it units get no such op. */
     int (*devtlb_inval)(void *ctx, unsigned unit,
                         const struct vtd_devtlb_inv *inv);
+    /* A unit sent a page group response to device r->rid (VT-d 7.6.1,
+     * or its automatic one, 7.4.1 Table 31).  Called with the unit's lock
+     * held: record it, do not call the unit. */
+    void (*page_response)(void *ctx, unsigned unit,
+                          const struct vtd_page_resp *r);
 };
 
 /* A board with empty RAM, no units, no CPUs.  obs may be NULL. */

@@ -419,6 +419,29 @@ bool explain_event(const struct vtd_event *ev, char *buf, size_t buflen)
             return false;
         put(&o, "%s", ev->msg);
         return true;
+    case VTD_EV_PAGE_REQ:
+        put(&o, "page request from %s", sid);
+        if (ev->pasid != VTD_NO_PASID)
+            put(&o, " PASID 0x%x", ev->pasid);
+        put(&o, " page 0x%" PRIx64 ": %s", ev->addr,
+            ev->what ? ev->what : "");
+        if (ev->what && strcmp(ev->what, "queued") == 0)
+            put(&o, " at PQT offset 0x%" PRIx64 ", descriptor 0x%016" PRIx64
+                " 0x%016" PRIx64 " (VT-d 7.4.1.1)", ev->val[2], ev->val[0],
+                ev->val[1]);
+        else if (ev->fault)
+            put(&o, " by fault %#x (%s; VT-d 7.4.1, Table 30)", ev->fault,
+                vtd_fault_reason_str(ev->fault));
+        else if (ev->what && strcmp(ev->what, "overflow") == 0)
+            put(&o, " (PRS.PRO set or queue full; VT-d 7.4.1)");
+        return true;
+    case VTD_EV_PAGE_RESP:
+        put(&o, "page group response to %s: PRGI %" PRIu64 ", response "
+            "code %" PRIu64 " (%s)", sid, ev->val[0], ev->val[1],
+            ev->what && strcmp(ev->what, "auto") == 0
+                ? "sent by the unit itself, VT-d 7.4.1 Table 31"
+                : "from a page group response descriptor, VT-d 7.6.1");
+        return true;
     case VTD_EV_INVALIDATION:
         put(&o, "invalidation %s", ev->what ? ev->what : "");
         if (ev->msg)

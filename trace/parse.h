@@ -89,5 +89,8 @@ bool add_ioapic_(struct parser *p, const struct trace_ioapic *io);
 bool cmd_cpu_(struct parser *p, const char *text);
 bool cmd_pid_(struct parser *p, const char *text);
 bool cmd_ioapic_(struct parser *p, const char *text);
+/* page-request and page-response (parse_prq.c) */
+bool cmd_page_request_(struct parser *p, const char *text);
+bool cmd_page_response_(struct parser *p, const char *text);
 
 #endif /* TRACE_PARSE_H */

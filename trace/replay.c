@@ -616,6 +616,7 @@ static int setup(struct replay *rp)
         .ctx = rp, .mem_wrote = obs_mem_wrote, .cpu_read = obs_cpu_read,
         .event = obs_event, .unit_msi = obs_unit_msi,
         .delivered = obs_delivered, .devtlb_inval = ats_devtlb_inval_,
+        .page_response = obs_page_resp_,
     };
     rp->board = board_new(&obs);
     rp->mem = board_mem(rp->board);
@@ -748,6 +749,12 @@ static int run_cmds(struct replay *rp, unsigned at_line)
             case TRACE_ATS:
                 rc = do_ats_(rp, c);
                 break;
+            case TRACE_PAGE_REQ:
+                rc = do_page_req_(rp, c);
+                break;
+            case TRACE_PAGE_RESP:
+                rc = do_page_resp_(rp, c);
+                break;
             }
         }
         /* ATS endpoints that answer by themselves (replay_ats.c). */
@@ -783,6 +790,8 @@ static void teardown(struct replay *rp)
     ats_free_(rp);
     board_free(rp->board);
     g_free(rp->units);
+    if (rp->presp)
+        g_array_free(rp->presp, TRUE);
     trace_recorder_free(rp->rec);
 }
 

@@ -36,6 +36,8 @@ struct replay {
     unsigned long delivered; /* messages CPUs accepted (for explain) */
     unsigned last_line;     /* line of the last command run */
     struct ats_rt *ats;     /* ATS endpoints (replay_ats.c), or NULL */
+    GArray *presp;          /* page group responses not yet checked
+                               (replay_prq.c), or NULL */
     char *err;
     size_t errlen;
 };
@@ -61,5 +63,9 @@ int ats_devtlb_inval_(void *ctx, unsigned unit,
                       const struct vtd_devtlb_inv *inv);
 int ats_pump_(struct replay *rp);
 void ats_free_(struct replay *rp);
+/* Page requests (replay_prq.c): the lines and the board observer. */
+int do_page_req_(struct replay *rp, const struct trace_cmd *c);
+int do_page_resp_(struct replay *rp, const struct trace_cmd *c);
+void obs_page_resp_(void *ctx, unsigned unit, const struct vtd_page_resp *r);
 
 #endif /* TRACE_REPLAY_INT_H */

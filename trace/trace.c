@@ -408,6 +408,10 @@ static bool parse_line(struct parser *p, char *line)
             ok = cmd_pid_(p, text);
         else if (strcmp(cmd, "ioapic") == 0)
             ok = cmd_ioapic_(p, text);
+        else if (strcmp(cmd, "page-request") == 0)
+            ok = cmd_page_request_(p, text);
+        else if (strcmp(cmd, "page-response") == 0)
+            ok = cmd_page_response_(p, text);
         else if (strcmp(cmd, "vtdtrace") == 0)
             ok = fail_(p, "'vtdtrace' may only be the first line");
         else
@@ -449,6 +453,10 @@ unsigned trace_cmd_expectations(const struct trace_cmd *c)
                             c->ats_accepted != TRACE_UNSET ||
                             c->ats_dma_exp >= 0
                         ? 1 : 0);
+    case TRACE_PAGE_REQ:
+        return c->prq_expect ? 1 : 0;
+    case TRACE_PAGE_RESP:
+        return 1;
     default:
         return 0;
     }

@@ -33,6 +33,8 @@ enum trace_op {
     TRACE_DMA,           /* dma SID read|write IOVA ... */
     TRACE_MSI,           /* msi SID|- ADDR DATA ... */
     TRACE_ATS,           /* ats SID IOVA ... (v2; parse_ats.c) */
+    TRACE_PAGE_REQ,      /* page-request SID ADDR ACCESS prgi= ... (v2) */
+    TRACE_PAGE_RESP,     /* page-response SID rc= ... (v2) */
 };
 
 /* ats: which completion fields an expectation checks (trace_cmd
@@ -132,6 +134,15 @@ struct trace_cmd {
     int ioapic;             /* ioapic: index into trace.ioapics */
     unsigned vset_mask;     /* 1 << TRACE_VSET_*: sets checked */
     uint64_t vset[TRACE_VSET_N][4];  /* expected 256-bit vector sets */
+    /* page-request / page-response (v2; VT-d 7.4-7.6) */
+    uint16_t prgi;
+    bool has_prgi;
+    bool lpig;
+    int prq_expect;         /* enum vtd_prq_outcome, 0 unset */
+    int resp_rc;            /* response code; -1 none, -2 unset */
+    bool pasid_checked;     /* page-response: pasid= given */
+    enum trace_tri automatic;
+
     enum trace_tri on, sn;  /* pid expect */
     bool guest_on;          /* cpu guest-mode */
     uint8_t nv;             /* cpu guest-mode on: notification vector */

@@ -47,6 +47,7 @@ static uint64_t full_ecap(void)
     e = field_set(e, ECAP, IRO, 0x50);   /* IVA at 0x500 */
     e = field_set(e, ECAP, MHMV, 15);
     e = field_set(e, ECAP, NEST, 1);
+    e = field_set(e, ECAP, PRS, 1);      /* page requests, 7.4 (issue 17) */
     e = field_set(e, ECAP, SRS, 1);
     e = field_set(e, ECAP, PSS, 19);     /* 20-bit PASIDs */
     e = field_set(e, ECAP, PASID, 1);
@@ -380,6 +381,8 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
         memcpy(&u->ops, ops, offsetof(struct vtd_host_ops, map));
     else if (ops->version == 2)
         memcpy(&u->ops, ops, offsetof(struct vtd_host_ops, devtlb_inval));
+    else if (ops->version == 3)
+        memcpy(&u->ops, ops, offsetof(struct vtd_host_ops, page_response));
     else
         u->ops = *ops;
     u->opaque = opaque;

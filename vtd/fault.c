@@ -352,18 +352,23 @@ static uint64_t frcd_hi_value(const struct vtd_iommu *u,
     hi = field_set(hi, FRCD_HI, SID, fi->sid);
     hi = field_set(hi, FRCD_HI, FR, fi->reason);
     if (!fi->is_irq) {
-        /* T1/T2: 00 write, 10 read (page requests and atomics are not
+        /* T1/T2: 00 write, 10 read, 01 page request (atomics are not
          * modelled). */
-        hi = field_set(hi, FRCD_HI, T1, fi->is_read);
-        /* AT is RsvdZ without device-TLB support (ECAP.DT). */
-        if (field_get(u->ecap, ECAP, DT))
+        if (fi->page_req)
+            hi = field_set(hi, FRCD_HI, T2, 1);
+        else
+            hi = field_set(hi, FRCD_HI, T1, fi->is_read);
+        /* AT is RsvdZ without device-TLB support (ECAP.DT), and valid
+         * only for read/write/AtomicOp requests. */
+        if (field_get(u->ecap, ECAP, DT) && !fi->page_req)
             hi = field_set(hi, FRCD_HI, AT, fi->at & 3);
         /* PP/PV/EXE/PRIV are RsvdZ without ECAP.PASID. */
         if (fi->pasid != VTD_NO_PASID && field_get(u->ecap, ECAP, PASID)) {
             hi = field_set(hi, FRCD_HI, PP, 1);
             hi = field_set(hi, FRCD_HI, PV, fi->pasid & 0xfffff);
             hi = field_set(hi, FRCD_HI, PRIV, fi->priv);
-            hi = field_set(hi, FRCD_HI, EXE, fi->exec && fi->is_read);
+            hi = field_set(hi, FRCD_HI, EXE,
+                           fi->exec && fi->is_read && !fi->page_req);
         }
     }
     return hi;

@@ -23,6 +23,7 @@ struct vtd_fault_info {
     unsigned at;       /* enum vtd_at */
     uint32_t pasid;    /* VTD_NO_PASID when none */
     bool priv, exec;
+    bool page_req;     /* a page request (T1=0, T2=1; 11.4.7.6) */
 };
 
 /* Report a detected fault.  fpd: an entry with FPD=1 was used on the way

@@ -10,6 +10,7 @@
  * reason in IQERCD.IQEI (6.5.2.11, 11.4.9.9).
  */
 #include "internal.h"
+#include "prq.h"
 
 /* Descriptor types (enum vtd_inv_type), fields (QD_*, Figures 6-1 to
  * 6-9) and reserved masks (VTD_QD_*_RSVD*): <vtd/layout.h>. */
@@ -352,14 +353,30 @@ static enum vtd_iqei desc_pdevtlb(struct vtd_iommu *u, const struct qi_ctx *c,
     return done(u, c, q, "devtlb", true);
 }
 
-/* 7.6 Page group response: page requests are not modelled, nothing to
- * respond to. */
+/* 7.6.1 Page group response: to the device through ops.page_response
+ * (prq.c). */
 static enum vtd_iqei desc_pgrp_resp(struct vtd_iommu *u,
                                     const struct qi_ctx *c,
                                     const uint64_t *q, const char **why)
 {
-    (void)why;
-    return done(u, c, q, "page-response", false);
+    /* Figure 7-2: RsvdZ bits; bit 66 (IGN) is ignored. */
+    if ((q[0] & VTD_QD_PGRP_RSVD0) || (q[1] & VTD_QD_PGRP_RSVD1))
+        return rsvd(why, "page group response descriptor reserved bits set");
+    /* Table 32: response codes 2h-Eh are reserved (the model's reading:
+     * a reserved field value, IQEI 4; docs/prq.md). */
+    unsigned rc = (unsigned)field_get(q[0], QD_PGRP, RC);
+    if (rc != VTD_PRG_RC_SUCCESS && rc != VTD_PRG_RC_INVALID_REQUEST &&
+        rc != VTD_PRG_RC_RESPONSE_FAILURE)
+        return rsvd(why, "page group response with a reserved response code");
+    enum vtd_iqei e = done(u, c, q, "page-response", false);
+    /* 7.6.1: PASID is ignored when PP is 0. */
+    bool pp = field_get(q[0], QD_PGRP, PP);
+    vtd_prq_respond_locked_(u, (uint16_t)field_get(q[0], QD_PGRP, RID),
+                            pp ? (uint32_t)field_get(q[0], QD_PGRP, PASID)
+                               : VTD_NO_PASID,
+                            (uint16_t)field_get(q[1], QD_PGRP_HI, PRGI),
+                            (uint8_t)rc, false);
+    return e;
 }
 
 /* Table 26: legacy mode accepts 1h-5h in either width; scalable and

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "prq.h"
 #include "reentry.h"
 
 /* Side-effect selectors. */
@@ -36,6 +37,8 @@ enum reg_kind {
     K_IOTLB,
     K_FRCD_LO,
     K_FRCD_HI,
+    K_PRS,
+    K_PECTL,
 };
 
 /* Existence conditions (VT-d 11.4: "treated as RsvdZ by implementations
@@ -110,8 +113,8 @@ static const struct reg_line reg_table[] = {
     { VTD_REG_PQH, 8, "PQH", K_PLAIN, C_PRS, 0, 0x7ffe0, 0 },
     { VTD_REG_PQT, 8, "PQT", K_PLAIN, C_PRS, 0, 0x7ffe0, 0 },
     { VTD_REG_PQA, 8, "PQA", K_PLAIN, C_PRS, 0, ADDR_4K | 0x7, 0 },
-    { VTD_REG_PRS, 4, "PRS", K_PLAIN, C_PRS, 0, 0, 0x3 },
-    { VTD_REG_PECTL, 4, "PECTL", K_PLAIN, C_PRS, 0x80000000, 0x80000000, 0 },
+    { VTD_REG_PRS, 4, "PRS", K_PRS, C_PRS, 0, 0, 0x3 },
+    { VTD_REG_PECTL, 4, "PECTL", K_PECTL, C_PRS, 0x80000000, 0x80000000, 0 },
     { VTD_REG_PEDATA, 4, "PEDATA", K_PLAIN, C_PRS, 0, 0xffff, 0 },
     { VTD_REG_PEADDR, 4, "PEADDR", K_PLAIN, C_PRS, 0, 0xfffffffc, 0 },
     { VTD_REG_PEUADDR, 4, "PEUADDR", K_PLAIN, C_PRS, 0, 0xffffffff, 0 },
@@ -569,6 +572,13 @@ static void side_effect(struct vtd_iommu *u, const struct vtd_reg *r,
         break;
     case K_IECTL:
         vtd_qi_iectl_written_locked_(u);
+        break;
+    case K_PRS:
+        /* 11.4.11.4: PPR/PRO are RW1CS; 7.5 IP follows. */
+        vtd_prq_prs_written_locked_(u);
+        break;
+    case K_PECTL:
+        vtd_prq_pectl_written_locked_(u);
         break;
     default:
         break;

@@ -627,6 +627,72 @@ static inline bool vtd_qd_wait(uint64_t q[2], bool iflag, bool sw, bool fn,
     return ok;
 }
 
+/* 7.6.1 page group response (256-bit; q[2] and q[3] are zero): to the
+ * function rid, PASID when pasid_present, page request group prgi (9
+ * bits), response code rc (enum vtd_prg_rc; 4 bits). */
+static inline bool vtd_qd_pgrp_resp(uint64_t q[4], uint16_t rid,
+                                    bool pasid_present, uint32_t pasid,
+                                    unsigned prgi, unsigned rc)
+{
+    bool ok = true;
+    q[0] = vtd_qd_type_(VTD_INV_PGRP_RESP, &ok);
+    q[0] = VTD_PUT_(q[0], QD_PGRP, PP, pasid_present, &ok);
+    q[0] = VTD_PUT_(q[0], QD_PGRP, RC, rc, &ok);
+    q[0] = VTD_PUT_(q[0], QD_PGRP, RID, rid, &ok);
+    q[0] = VTD_PUT_(q[0], QD_PGRP, PASID, pasid_present ? pasid : 0, &ok);
+    q[1] = VTD_PUT_(0, QD_PGRP_HI, PRGI, prgi, &ok);
+    q[2] = q[3] = 0;
+    return ok;
+}
+
+/* 7.4.1.1 page request descriptor, decoded.  pasid is meaningful only
+ * when pasid_present; addr is the page address (bits 11:0 zero). */
+struct vtd_prq_desc {
+    unsigned type;         /* VTD_PRQ_TYPE_PAGE_REQ */
+    bool pasid_present;
+    uint16_t rid;
+    uint32_t pasid;
+    bool exr, pmr;         /* execute, privileged (supervisor) */
+    bool rdr, wrr, lpig;
+    unsigned prgi;
+    uint64_t addr;
+};
+
+static inline bool vtd_prq_desc_encode(uint64_t q[4],
+                                       const struct vtd_prq_desc *d)
+{
+    bool ok = true;
+    q[0] = VTD_PUT_(0, PRQ_LO, TYPE, d->type, &ok);
+    q[0] = VTD_PUT_(q[0], PRQ_LO, PP, d->pasid_present, &ok);
+    q[0] = VTD_PUT_(q[0], PRQ_LO, RID, d->rid, &ok);
+    q[0] = VTD_PUT_(q[0], PRQ_LO, PASID, d->pasid, &ok);
+    q[0] = VTD_PUT_(q[0], PRQ_LO, EXR, d->exr, &ok);
+    q[0] = VTD_PUT_(q[0], PRQ_LO, PMR, d->pmr, &ok);
+    q[1] = VTD_PUT_(0, PRQ_HI, RDR, d->rdr, &ok);
+    q[1] = VTD_PUT_(q[1], PRQ_HI, WRR, d->wrr, &ok);
+    q[1] = VTD_PUT_(q[1], PRQ_HI, LPIG, d->lpig, &ok);
+    q[1] = VTD_PUT_(q[1], PRQ_HI, PRGI, d->prgi, &ok);
+    q[1] = VTD_PUT_ADDR_(q[1], PRQ_HI, ADDR, d->addr, &ok);
+    q[2] = q[3] = 0;
+    return ok;
+}
+
+static inline void vtd_prq_desc_decode(const uint64_t q[4],
+                                       struct vtd_prq_desc *d)
+{
+    d->type = (unsigned)VTD_FIELD_GET(q[0], PRQ_LO, TYPE);
+    d->pasid_present = VTD_FIELD_GET(q[0], PRQ_LO, PP) != 0;
+    d->rid = (uint16_t)VTD_FIELD_GET(q[0], PRQ_LO, RID);
+    d->pasid = (uint32_t)VTD_FIELD_GET(q[0], PRQ_LO, PASID);
+    d->exr = VTD_FIELD_GET(q[0], PRQ_LO, EXR) != 0;
+    d->pmr = VTD_FIELD_GET(q[0], PRQ_LO, PMR) != 0;
+    d->rdr = VTD_FIELD_GET(q[1], PRQ_HI, RDR) != 0;
+    d->wrr = VTD_FIELD_GET(q[1], PRQ_HI, WRR) != 0;
+    d->lpig = VTD_FIELD_GET(q[1], PRQ_HI, LPIG) != 0;
+    d->prgi = (unsigned)VTD_FIELD_GET(q[1], PRQ_HI, PRGI);
+    d->addr = VTD_GET_ADDR_(q[1], PRQ_HI, ADDR);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -402,6 +402,17 @@ VTD_FIELD(IRTA, S, 0, 4);         /* table holds 2^(S+1) entries */
 VTD_FIELD(IRTA, EIME, 11, 1);     /* x2APIC mode (with ECAP.EIM) */
 VTD_FIELD(IRTA, ADDR, 12, 52);
 
+/* 11.4.11.1-4 Page request queue head, tail (bits 18:5, 32-byte
+ * descriptors), address (PQA 63:12, PQS 2:0: 2^PQS 4 KiB pages holding
+ * 2^(PQS+7) descriptors) and status (PPR 0, PRO 1, both RW1CS).  PECTL
+ * (11.4.11.5) uses the ECTL fields; PEDATA/PEADDR/PEUADDR as FEDATA... */
+VTD_FIELD(PQ, PTR, 5, 14);
+VTD_FIELD(PQA, PQS, 0, 3);
+VTD_FIELD(PQA, PQA, 12, 52);
+VTD_FIELD(PRS, PPR, 0, 1);
+VTD_FIELD(PRS, PRO, 1, 1);
+#define VTD_PRQ_DESC_SIZE 32u
+
 /* ------------------------------------------------------------------ */
 /* Root and context entries (VT-d 9.1-9.4)                             */
 /* ------------------------------------------------------------------ */
@@ -671,6 +682,46 @@ VTD_FIELD(QD_WAIT_HI, ADDR, 2, 62);
  * 74:65. */
 #define VTD_QD_PDEVTLB_RSVD0 UINT64_C(0x0000000000000000)
 #define VTD_QD_PDEVTLB_RSVD1 UINT64_C(0x00000000000007fe)
+/* Page group response (7.6.1, Figure 7-2; 256-bit only): PP 4, RC
+ * 15:12, RID 31:16, PASID 51:32; high qword bit 66 ignored (was LPIG),
+ * PRGI 75:67; bits 8:5, 63:52, 65:64, 127:76 and 255:128 RsvdZ. */
+VTD_FIELD(QD_PGRP, PP, 4, 1);
+VTD_FIELD(QD_PGRP, RC, 12, 4);
+VTD_FIELD(QD_PGRP, RID, 16, 16);
+VTD_FIELD(QD_PGRP, PASID, 32, 20);
+VTD_FIELD(QD_PGRP_HI, IGN, 2, 1);
+VTD_FIELD(QD_PGRP_HI, PRGI, 3, 9);
+#define VTD_QD_PGRP_RSVD0    UINT64_C(0xfff00000000001e0)
+#define VTD_QD_PGRP_RSVD1    UINT64_C(0xfffffffffffff003)
+/* Response codes (7.6.1 Table 32; PCIe ATS Page Request Group Response):
+ * 2h-Eh reserved. */
+enum vtd_prg_rc {
+    VTD_PRG_RC_SUCCESS = 0x0,
+    VTD_PRG_RC_INVALID_REQUEST = 0x1,
+    VTD_PRG_RC_RESPONSE_FAILURE = 0xf,
+};
+
+/* ------------------------------------------------------------------ */
+/* Page request descriptor (VT-d 7.4.1.1, Figure 7-1; 256 bits)       */
+/* ------------------------------------------------------------------ */
+
+/* Written by the unit into the page request queue.  q[0]: type 7:0
+ * (01h), PP 8, RID 31:16, PASID 51:32, EXR 52, PMR 53; q[1]: RDR 64,
+ * WRR 65, LPIG 66, PRGI 75:67, ADDR 127:76 (page address 63:12); bits
+ * 15:9, 63:54 and 255:128 RsvdZ (rev. 5.10 has no private data). */
+VTD_FIELD(PRQ_LO, TYPE, 0, 8);
+VTD_FIELD(PRQ_LO, PP, 8, 1);
+VTD_FIELD(PRQ_LO, RID, 16, 16);
+VTD_FIELD(PRQ_LO, PASID, 32, 20);
+VTD_FIELD(PRQ_LO, EXR, 52, 1);
+VTD_FIELD(PRQ_LO, PMR, 53, 1);
+VTD_FIELD(PRQ_HI, RDR, 0, 1);
+VTD_FIELD(PRQ_HI, WRR, 1, 1);
+VTD_FIELD(PRQ_HI, LPIG, 2, 1);
+VTD_FIELD(PRQ_HI, PRGI, 3, 9);
+VTD_FIELD(PRQ_HI, ADDR, 12, 52);
+#define VTD_PRQ_TYPE_PAGE_REQ 0x01u
+
 /* Granularities (G) of the descriptors. */
 enum {
     VTD_QD_CC_GLOBAL = 1, VTD_QD_CC_DOMAIN = 2, VTD_QD_CC_DEVICE = 3,

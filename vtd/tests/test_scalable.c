@@ -166,8 +166,10 @@ START_TEST(test_scalable_context_faults)
     ck_assert_uint_eq(xl(&e, DEV, 0, RD).fault, VTD_FR_SCT_NOT_PRESENT);
     fake_wq(e.h, ce, good | 0x80);                     /* bit 7 */
     ck_assert_uint_eq(xl(&e, DEV, 0, RD).fault, VTD_FR_SCT_RSVD);
-    fake_wq(e.h, ce, good | 0x10);                     /* PRE, no PRS */
-    ck_assert_uint_eq(xl(&e, DEV, 0, RD).fault, VTD_FR_SCT_RSVD);
+    /* The full profile reports ECAP.PRS: PRE without DTE is SCT.4.1
+     * (PRE without PRS, SCT.3: test_prq.c). */
+    fake_wq(e.h, ce, (good | 0x10) & ~4ULL);
+    ck_assert_uint_eq(xl(&e, DEV, 0, RD).fault, VTD_FR_SCT_INVALID);
     fake_wq(e.h, ce, good);
     fake_wq(e.h, ce + 16, 1);                          /* bits 191:128 */
     ck_assert_uint_eq(xl(&e, DEV, 0, RD).fault, VTD_FR_SCT_RSVD);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/* trace/parse_prq.c: the page request lines of a vtdtrace (v2; VT-d
+ * 7.4-7.6): `page-request` (a device's page request with the expected
+ * outcome) and `page-response` (the page group response the device
+ * received).  See traces/FORMAT.md and parse.h. */
+#include <string.h>
+
+#include <vtd/layout.h>
+
+#include "trace/parse.h"
+
+static bool prq_unit_key(struct parser *p, struct trace_cmd *c)
+{
+    const char *v = kv_get_(p, "unit");
+    if (!v)
+        return true;
+    for (guint i = 0; i < p->units->len; i++) {
+        if (strcmp(g_array_index(p->units, struct trace_unit, i).name,
+                   v) == 0) {
+            c->unit = (int)i;
+            return true;
+        }
+    }
+    return fail_(p, "no unit named '%s'", shown_(v));
+}
+
+/* Response code names (Table 32) or a number 0-15. */
+static bool parse_rc(struct parser *p, const char *key, const char *v,
+                     bool allow_none, int *rc)
+{
+    uint64_t n;
+    if (strcmp(v, "success") == 0)
+        *rc = VTD_PRG_RC_SUCCESS;
+    else if (strcmp(v, "invalid") == 0)
+        *rc = VTD_PRG_RC_INVALID_REQUEST;
+    else if (strcmp(v, "failure") == 0)
+        *rc = VTD_PRG_RC_RESPONSE_FAILURE;
+    else if (allow_none && strcmp(v, "none") == 0)
+        *rc = -1;
+    else if (str_to_u64_(v, &n) && n <= 0xf)
+        *rc = (int)n;
+    else
+        return fail_(p, "%s= must be success, invalid, failure%s or 0-15, "
+                     "not '%s'", key, allow_none ? ", none" : "", shown_(v));
+    return true;
+}
+
+/* ACCESS: letters r, w, x, p (read, write, execute, privileged) in any
+ * order, or '-' for none. */
+static bool parse_access(struct parser *p, const char *s, uint32_t *acc)
+{
+    *acc = 0;
+    if (strcmp(s, "-") == 0)
+        return true;
+    for (const char *c = s; *c; c++) {
+        uint32_t bit = *c == 'r' ? VTD_ACC_READ : *c == 'w' ? VTD_ACC_WRITE
+                     : *c == 'x' ? VTD_ACC_EXEC : *c == 'p' ? VTD_ACC_PRIV
+                     : 0;
+        if (!bit || (*acc & bit))
+            return fail_(p, "page request access '%s': letters r, w, x, p "
+                         "at most once each, or '-'", shown_(s));
+        *acc |= bit;
+    }
+    return true;
+}
+
+bool cmd_page_request_(struct parser *p, const char *text)
+{
+    if (!need_version_(p, 2, "'page-request'") ||
+        !npos_(p, 4, 4, "page-request SID ADDR ACCESS prgi=N [pasid=N] "
+               "[lpig=yes|no] [expect=queued|overflow|refused] [reason=] "
+               "[recorded=] [response=success|invalid|none]"))
+        return false;
+    struct trace_cmd c;
+    memset(&c, 0, sizeof(c));
+    c.unit = -1;
+    c.pasid = VTD_NO_PASID;
+    c.recorded = c.notify = c.stale = c.automatic = TRACE_UNSET;
+    c.resp_rc = -2;
+    bool valid;
+    uint64_t n;
+    const char *v;
+    if (!parse_sid_(p, posn_(p, 1), false, &c.sid, &valid) ||
+        !parse_u64_(p, "address", posn_(p, 2), &c.addr) ||
+        !parse_access(p, posn_(p, 3), &c.access))
+        return false;
+    c.sid_valid = true;
+    if (!(v = kv_get_(p, "prgi")))
+        return fail_(p, "page-request needs prgi= (the page request group "
+                     "index, 0-511)");
+    if (!parse_num_max_(p, "prgi", v, 511, &n))
+        return false;
+    c.prgi = (uint16_t)n;
+    c.has_prgi = true;
+    if ((v = kv_get_(p, "pasid"))) {
+        if (!parse_num_max_(p, "pasid", v, 0xfffff, &n))
+            return false;
+        c.pasid = (uint32_t)n;
+    }
+    enum trace_tri lpig = TRACE_NO;
+    if ((v = kv_get_(p, "lpig")) && !parse_yesno_(p, "lpig", v, &lpig))
+        return false;
+    c.lpig = lpig == TRACE_YES;
+    if (!prq_unit_key(p, &c))
+        return false;
+    if ((v = kv_get_(p, "expect"))) {
+        if (strcmp(v, "queued") == 0)
+            c.prq_expect = VTD_PRQ_QUEUED;
+        else if (strcmp(v, "overflow") == 0)
+            c.prq_expect = VTD_PRQ_OVERFLOW;
+        else if (strcmp(v, "refused") == 0)
+            c.prq_expect = VTD_PRQ_REFUSED;
+        else
+            return fail_(p, "page-request expect= must be queued, overflow "
+                         "or refused, not '%s'", shown_(v));
+    }
+    bool refused = c.prq_expect == VTD_PRQ_REFUSED;
+    if ((v = kv_get_(p, "reason"))) {
+        if (!refused)
+            return fail_(p, "reason= goes with expect=refused");
+        if (!parse_num_max_(p, "reason", v, 0xff, &n))
+            return false;
+        c.has_reason = true;
+        c.reason = (unsigned)n;
+    }
+    if ((v = kv_get_(p, "recorded"))) {
+        if (!refused)
+            return fail_(p, "recorded= goes with expect=refused");
+        if (!parse_yesno_(p, "recorded", v, &c.recorded))
+            return false;
+    }
+    if ((v = kv_get_(p, "response"))) {
+        if (!c.prq_expect)
+            return fail_(p, "response= goes with expect=");
+        if (!parse_rc(p, "response", v, true, &c.resp_rc))
+            return false;
+    }
+    if (!check_leftovers_(p, "page-request"))
+        return false;
+    struct trace_cmd *dst = new_cmd_(p, TRACE_PAGE_REQ, text);
+    const char *keep = dst->text;
+    *dst = c;
+    dst->op = TRACE_PAGE_REQ;
+    dst->line = p->line;
+    dst->text = keep;
+    return true;
+}
+
+bool cmd_page_response_(struct parser *p, const char *text)
+{
+    if (!need_version_(p, 2, "'page-response'") ||
+        !npos_(p, 2, 2, "page-response SID rc=success|invalid|failure|none "
+               "[prgi=N] [pasid=N|none] [auto=yes|no]"))
+        return false;
+    struct trace_cmd c;
+    memset(&c, 0, sizeof(c));
+    c.unit = -1;
+    c.pasid = VTD_NO_PASID;
+    c.recorded = c.notify = c.stale = c.automatic = TRACE_UNSET;
+    bool valid;
+    uint64_t n;
+    const char *v;
+    if (!parse_sid_(p, posn_(p, 1), false, &c.sid, &valid))
+        return false;
+    c.sid_valid = true;
+    if (!(v = kv_get_(p, "rc")))
+        return fail_(p, "page-response needs rc= (success, invalid, failure "
+                     "or none)");
+    if (!parse_rc(p, "rc", v, true, &c.resp_rc))
+        return false;
+    bool none = c.resp_rc == -1;
+    if ((v = kv_get_(p, "prgi"))) {
+        if (none)
+            return fail_(p, "prgi= does not go with rc=none");
+        if (!parse_num_max_(p, "prgi", v, 511, &n))
+            return false;
+        c.prgi = (uint16_t)n;
+        c.has_prgi = true;
+    }
+    if ((v = kv_get_(p, "pasid"))) {
+        if (none)
+            return fail_(p, "pasid= does not go with rc=none");
+        c.pasid_checked = true;
+        if (strcmp(v, "none") != 0) {
+            if (!parse_num_max_(p, "pasid", v, 0xfffff, &n))
+                return false;
+            c.pasid = (uint32_t)n;
+        }
+    }
+    if ((v = kv_get_(p, "auto"))) {
+        if (none)
+            return fail_(p, "auto= does not go with rc=none");
+        if (!parse_yesno_(p, "auto", v, &c.automatic))
+            return false;
+    }
+    if (!check_leftovers_(p, "page-response"))
+        return false;
+    struct trace_cmd *dst = new_cmd_(p, TRACE_PAGE_RESP, text);
+    const char *keep = dst->text;
+    *dst = c;
+    dst->op = TRACE_PAGE_RESP;
+    dst->line = p->line;
+    dst->text = keep;
+    return true;
+}
