@@ -87,6 +87,7 @@ static void text_registers(struct view_ctx *c, const struct unit_view *v)
                            v->irta & PAGE_MASK_4K, view_irt_entries(v->irta),
                            VTD_FIELD_GET(v->irta, IRTA, EIME) ? "x2APIC"
                                                             : "xAPIC");
+    view_prq_text(c, v);
     struct text_fault_arg fa = { s, c->o->linux_ver };
     view_foreach_fault(v, text_fault, &fa);
 }

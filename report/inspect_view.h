@@ -96,6 +96,8 @@ uint32_t view_reg32(struct vtd_iommu *u, uint64_t off);
 void unit_view_init(struct unit_view *v, const struct inspect_unit *iu,
                     unsigned idx);
 void view_sid_str(char *buf, size_t len, uint16_t sid);
+/* The page request queue of a unit with ECAP.PRS (inspect_prq.c). */
+void view_prq_text(struct view_ctx *c, const struct unit_view *v);
 void view_size_str(char *buf, size_t len, uint64_t size);
 void view_perm_str(char *buf, size_t len, unsigned perm, bool fl);
 const char *view_aw_str(unsigned aw);

@@ -92,5 +92,6 @@ bool cmd_ioapic_(struct parser *p, const char *text);
 /* page-request and page-response (parse_prq.c) */
 bool cmd_page_request_(struct parser *p, const char *text);
 bool cmd_page_response_(struct parser *p, const char *text);
+bool cmd_prdev_(struct parser *p, const char *text);
 
 #endif /* TRACE_PARSE_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* trace/parse_prq.c: the page request lines of a vtdtrace (v2; VT-d
  * 7.4-7.6): `page-request` (a device's page request with the expected
- * outcome) and `page-response` (the page group response the device
- * received).  See traces/FORMAT.md and parse.h. */
+ * outcome), `page-response` (the page group response the device
+ * received) and `prdev` (a DMA by the ATS/PRI device of pci/prdev.h).  See traces/FORMAT.md and parse.h. */
 #include <string.h>
 
 #include <vtd/layout.h>
@@ -199,6 +199,94 @@ bool cmd_page_response_(struct parser *p, const char *text)
     const char *keep = dst->text;
     *dst = c;
     dst->op = TRACE_PAGE_RESP;
+    dst->line = p->line;
+    dst->text = keep;
+    return true;
+}
+
+/* prdev SID read|write ADDR [pasid=N] [len=N] [data=HEX]
+ * [expect=done|wait|fault|pri-off]: a DMA by the ATS/PRI device of
+ * pci/prdev.h with requester id SID. */
+bool cmd_prdev_(struct parser *p, const char *text)
+{
+    if (!need_version_(p, 2, "'prdev'") ||
+        !npos_(p, 4, 4, "prdev SID read|write ADDR [pasid=N] [len=N] "
+               "[data=HEX] [expect=done|wait|fault|pri-off]"))
+        return false;
+    struct trace_cmd c;
+    memset(&c, 0, sizeof(c));
+    c.unit = -1;
+    c.pasid = VTD_NO_PASID;
+    c.recorded = c.notify = c.stale = c.automatic = TRACE_UNSET;
+    c.resp_rc = -2;
+    bool valid;
+    uint64_t n;
+    const char *v;
+    if (!parse_sid_(p, posn_(p, 1), false, &c.sid, &valid))
+        return false;
+    c.sid_valid = true;
+    const char *rw = posn_(p, 2);
+    if (strcmp(rw, "write") == 0)
+        c.is_write = true;
+    else if (strcmp(rw, "read") != 0)
+        return fail_(p, "prdev access must be read or write, not '%s'",
+                     shown_(rw));
+    if (!parse_u64_(p, "address", posn_(p, 3), &c.addr))
+        return false;
+    if ((v = kv_get_(p, "pasid"))) {
+        if (!parse_num_max_(p, "pasid", v, 0xfffff, &n))
+            return false;
+        c.pasid = (uint32_t)n;
+    }
+    c.len = 4;
+    if ((v = kv_get_(p, "len"))) {
+        if (!parse_num_max_(p, "len", v, 4096, &n))
+            return false;
+        if (n == 0)
+            return fail_(p, "len must be at least 1");
+        c.len = (uint32_t)n;
+    }
+    if ((v = kv_get_(p, "data"))) {
+        if (kv_get_(p, "len"))
+            return fail_(p, "len= and data= together: data gives the length");
+        if (!parse_hexbytes_(p, v, &c.bytes, &c.nbytes))
+            return false;
+        c.len = (uint32_t)MIN(c.nbytes, 4097);
+        if (c.nbytes > 4096) {
+            g_free(c.bytes);
+            return fail_(p, "data= longer than 4096 bytes");
+        }
+    } else if (c.is_write) {
+        return fail_(p, "prdev write needs data=HEX");
+    }
+    if ((c.addr & 0xfff) + c.len > 0x1000) {
+        g_free(c.bytes);
+        return fail_(p, "prdev DMA of %u bytes crosses a 4 KiB boundary",
+                     c.len);
+    }
+    if ((v = kv_get_(p, "expect"))) {
+        if (strcmp(v, "done") == 0)
+            c.dev_expect = TRACE_DEV_DONE;
+        else if (strcmp(v, "wait") == 0)
+            c.dev_expect = TRACE_DEV_WAIT;
+        else if (strcmp(v, "fault") == 0)
+            c.dev_expect = TRACE_DEV_FAULT;
+        else if (strcmp(v, "pri-off") == 0)
+            c.dev_expect = TRACE_DEV_PRI_OFF;
+        else {
+            g_free(c.bytes);
+            return fail_(p, "prdev expect= must be done, wait, fault or "
+                         "pri-off, not '%s'", shown_(v));
+        }
+    }
+    if (!check_leftovers_(p, "prdev")) {
+        g_free(c.bytes);
+        return false;
+    }
+    struct trace_cmd *dst = new_cmd_(p, TRACE_PRDEV, text);
+    const char *keep = dst->text;
+    *dst = c;
+    dst->op = TRACE_PRDEV;
     dst->line = p->line;
     dst->text = keep;
     return true;

@@ -755,6 +755,9 @@ static int run_cmds(struct replay *rp, unsigned at_line)
             case TRACE_PAGE_RESP:
                 rc = do_page_resp_(rp, c);
                 break;
+            case TRACE_PRDEV:
+                rc = do_prdev_(rp, c);
+                break;
             }
         }
         /* ATS endpoints that answer by themselves (replay_ats.c). */
@@ -788,6 +791,7 @@ static void add_rule_hits(struct replay *rp)
 static void teardown(struct replay *rp)
 {
     ats_free_(rp);
+    prdevs_free_(rp);
     board_free(rp->board);
     g_free(rp->units);
     if (rp->presp)

@@ -38,6 +38,7 @@ struct replay {
     struct ats_rt *ats;     /* ATS endpoints (replay_ats.c), or NULL */
     GArray *presp;          /* page group responses not yet checked
                                (replay_prq.c), or NULL */
+    GHashTable *prdevs;     /* SID + 1 -> the prdev line's device, or NULL */
     char *err;
     size_t errlen;
 };
@@ -67,5 +68,7 @@ void ats_free_(struct replay *rp);
 int do_page_req_(struct replay *rp, const struct trace_cmd *c);
 int do_page_resp_(struct replay *rp, const struct trace_cmd *c);
 void obs_page_resp_(void *ctx, unsigned unit, const struct vtd_page_resp *r);
+int do_prdev_(struct replay *rp, const struct trace_cmd *c);
+void prdevs_free_(struct replay *rp);
 
 #endif /* TRACE_REPLAY_INT_H */

@@ -7,11 +7,14 @@
  * 31) is kept in order until a `page-response` line for that device
  * checks it.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
 #include <vtd/layout.h>
 
+#include "mem/guestmem.h"
+#include "pci/prdev.h"
 #include "trace/record.h"
 #include "trace/replay_int.h"
 
@@ -20,9 +23,12 @@ struct presp {
     struct vtd_page_resp r;
 };
 
+static void dev_response(struct replay *rp, const struct vtd_page_resp *r);
+
 void obs_page_resp_(void *ctx, unsigned unit, const struct vtd_page_resp *r)
 {
     struct replay *rp = ctx;
+    dev_response(rp, r);
     if (!rp->presp)
         rp->presp = g_array_new(FALSE, FALSE, sizeof(struct presp));
     struct presp e = { unit, *r };
@@ -228,5 +234,232 @@ int do_page_resp_(struct replay *rp, const struct trace_cmd *c)
     g_string_free(exp, TRUE);
     g_string_free(act, TRUE);
     g_free(sid);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* prdev: the ATS/PRI device of pci/prdev.h on the board               */
+/* ------------------------------------------------------------------ */
+
+struct rp_dev {
+    struct replay *rp;
+    struct pci_prdev *d;
+};
+
+static struct vtd_iommu *dev_unit(struct replay *rp, uint16_t rid)
+{
+    int ui = board_unit_by_sid(rp->board, true, rid);
+    return ui < 0 || (size_t)ui >= rp->nunits ? NULL : rp->units[ui].u;
+}
+
+static int dev_translate(void *o, uint16_t rid, uint32_t pasid,
+                         uint64_t addr, bool write, uint64_t *out,
+                         uint32_t *perm)
+{
+    struct rp_dev *rd = o;
+    struct vtd_iommu *u = dev_unit(rd->rp, rid);
+    if (!u)
+        return -ENODEV;
+    struct vtd_dma_req r = { .sid = rid, .pasid = pasid, .iova = addr,
+                             .size = 1, .at = VTD_AT_TRANSLATION,
+                             .access = write ? VTD_ACC_WRITE
+                                             : VTD_ACC_READ };
+    struct vtd_xlate x;
+    int rc = vtd_translate(u, &r, &x);
+    if (rc < 0)
+        return rc;
+    if (x.fault)
+        return -EFAULT;     /* unsupported request / completer abort */
+    *out = x.addr;
+    *perm = x.perm;
+    return 0;
+}
+
+static int dev_page_request(void *o, const struct vtd_page_req *req)
+{
+    struct rp_dev *rd = o;
+    struct vtd_iommu *u = dev_unit(rd->rp, req->sid);
+    if (!u)
+        return -ENODEV;
+    struct vtd_page_req_result res;
+    return vtd_page_request(u, req, &res);
+}
+
+static int dev_dma(void *o, uint16_t rid, uint64_t addr, void *buf,
+                   size_t len, bool write)
+{
+    struct rp_dev *rd = o;
+    struct replay *rp = rd->rp;
+    struct vtd_iommu *u = dev_unit(rp, rid);
+    if (!u)
+        return -ENODEV;
+    struct vtd_dma_req r = { .sid = rid, .pasid = VTD_NO_PASID,
+                             .iova = addr, .size = (uint32_t)len,
+                             .at = VTD_AT_TRANSLATED,
+                             .access = write ? VTD_ACC_WRITE
+                                             : VTD_ACC_READ };
+    struct vtd_xlate x;
+    int rc = vtd_translate(u, &r, &x);
+    if (rc < 0)
+        return rc;
+    if (x.fault)
+        return -EFAULT;
+    if (write) {
+        if (guestmem_write(rp->mem, x.addr, buf, len) < 0)
+            return -EFAULT;
+        if (rp->rec)
+            trace_recorder_unit_wrote(rp->rec, x.addr, buf, len);
+        return 0;
+    }
+    if (guestmem_read(rp->mem, x.addr, buf, len) < 0)
+        return -EFAULT;
+    if (rp->rec)
+        trace_recorder_read(rp->rec, x.addr, buf, len);
+    return 0;
+}
+
+static const struct pci_prdev_ops dev_ops = {
+    .translate = dev_translate, .page_request = dev_page_request,
+    .dma = dev_dma,
+};
+
+static void free_dev(gpointer p)
+{
+    struct rp_dev *rd = p;
+    pci_prdev_free(rd->d);
+    g_free(rd);
+}
+
+void prdevs_free_(struct replay *rp)
+{
+    if (rp->prdevs)
+        g_hash_table_destroy(rp->prdevs);
+    rp->prdevs = NULL;
+}
+
+static struct rp_dev *dev_get(struct replay *rp, uint16_t sid)
+{
+    if (!rp->prdevs)
+        rp->prdevs = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                           NULL, free_dev);
+    struct rp_dev *rd = g_hash_table_lookup(rp->prdevs,
+                                            GUINT_TO_POINTER(sid + 1u));
+    if (rd)
+        return rd;
+    rd = g_new0(struct rp_dev, 1);
+    rd->rp = rp;
+    rd->d = pci_prdev_new(sid, &dev_ops, rd);
+    g_hash_table_insert(rp->prdevs, GUINT_TO_POINTER(sid + 1u), rd);
+    return rd;
+}
+
+/* Responses addressed to a device the trace drove reach it. */
+static void dev_response(struct replay *rp, const struct vtd_page_resp *r)
+{
+    struct rp_dev *rd = rp->prdevs
+        ? g_hash_table_lookup(rp->prdevs, GUINT_TO_POINTER(r->rid + 1u))
+        : NULL;
+    if (rd)
+        pci_prdev_page_response(rd->d, r);
+}
+
+static const char *dev_outcome(int e)
+{
+    switch (e) {
+    case TRACE_DEV_DONE:
+        return "done";
+    case TRACE_DEV_WAIT:
+        return "wait";
+    case TRACE_DEV_FAULT:
+        return "fault";
+    case TRACE_DEV_PRI_OFF:
+        return "pri-off";
+    default:
+        return "?";
+    }
+}
+
+int do_prdev_(struct replay *rp, const struct trace_cmd *c)
+{
+    if (board_unit_by_sid(rp->board, true, c->sid) < 0)
+        return rt_error_(rp, c, "no unit's device scope holds this "
+                         "source-id");
+    struct rp_dev *rd = dev_get(rp, c->sid);
+    if (!rd->d)
+        return rt_error_(rp, c, "out of memory");
+    uint8_t *buf = g_malloc0(c->len);
+    if (c->is_write)
+        memcpy(buf, c->bytes, c->len);
+    rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
+                     rp->hooks->explain;
+    explain_head_(rp, c);
+    unsigned before = pci_prdev_requests(rd->d);
+    int rc = pci_prdev_dma(rd->d, c->pasid, c->addr, buf, c->len,
+                           c->is_write);
+    int got = rc == 0 ? TRACE_DEV_DONE : rc == -EAGAIN ? TRACE_DEV_WAIT
+            : rc == -EIO ? TRACE_DEV_PRI_OFF : TRACE_DEV_FAULT;
+    if (rp->explaining) {
+        char *m = g_strdup_printf(
+            "device %02x:%02x.%x: %s", c->sid >> 8, (c->sid >> 3) & 0x1f,
+            c->sid & 7,
+            got == TRACE_DEV_DONE ? "translation granted, DMA completed with "
+                                    "translated requests"
+            : got == TRACE_DEV_WAIT
+                ? (pci_prdev_requests(rd->d) != before
+                       ? "translation completion without the access "
+                         "(recoverable fault): page request issued, waiting "
+                         "for the page group response"
+                       : "still waiting for the page group response")
+            : got == TRACE_DEV_PRI_OFF
+                ? "PRI disabled after a Response Failure"
+                : "the page request was not serviced (Invalid Request, or "
+                  "the page still not granted after Success)");
+        rp->hooks->explain(rp->hooks->ctx, rp->t->path, c->line, m);
+        g_free(m);
+    }
+    rp->explaining = false;
+
+    if (rp->rec) {
+        char *sid = g_strdup_printf("%02x:%02x.%x", c->sid >> 8,
+                                    (c->sid >> 3) & 0x1f, c->sid & 7);
+        GString *l = g_string_new(NULL);
+        g_string_append_printf(l, "prdev %s %s 0x%" PRIx64, sid,
+                               c->is_write ? "write" : "read", c->addr);
+        if (c->pasid != VTD_NO_PASID)
+            g_string_append_printf(l, " pasid=0x%x", c->pasid);
+        if (c->is_write || got == TRACE_DEV_DONE) {
+            g_string_append(l, " data=");
+            for (uint32_t i = 0; i < c->len; i++)
+                g_string_append_printf(l, "%02x", buf[i]);
+        } else {
+            g_string_append_printf(l, " len=%u", c->len);
+        }
+        g_string_append_printf(l, " expect=%s", dev_outcome(got));
+        trace_recorder_line(rp->rec, "%s", l->str);
+        g_string_free(l, TRUE);
+        g_free(sid);
+    }
+    bool data_checked = !c->is_write && c->bytes;
+    if (c->dev_expect || data_checked) {
+        GString *exp = g_string_new(c->dev_expect ? dev_outcome(c->dev_expect)
+                                                  : "done");
+        GString *act = g_string_new(dev_outcome(got));
+        bool pass = got == (c->dev_expect ? c->dev_expect : TRACE_DEV_DONE);
+        if (data_checked) {
+            g_string_append(exp, " data=");
+            for (uint32_t i = 0; i < c->len; i++)
+                g_string_append_printf(exp, "%02x", c->bytes[i]);
+            if (got == TRACE_DEV_DONE) {
+                g_string_append(act, " data=");
+                for (uint32_t i = 0; i < c->len; i++)
+                    g_string_append_printf(act, "%02x", buf[i]);
+                pass = pass && memcmp(buf, c->bytes, c->len) == 0;
+            }
+        }
+        report_(rp, c, "prdev", pass, exp->str, act->str);
+        g_string_free(exp, TRUE);
+        g_string_free(act, TRUE);
+    }
+    g_free(buf);
     return 0;
 }

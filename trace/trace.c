@@ -412,6 +412,8 @@ static bool parse_line(struct parser *p, char *line)
             ok = cmd_page_request_(p, text);
         else if (strcmp(cmd, "page-response") == 0)
             ok = cmd_page_response_(p, text);
+        else if (strcmp(cmd, "prdev") == 0)
+            ok = cmd_prdev_(p, text);
         else if (strcmp(cmd, "vtdtrace") == 0)
             ok = fail_(p, "'vtdtrace' may only be the first line");
         else
@@ -457,6 +459,8 @@ unsigned trace_cmd_expectations(const struct trace_cmd *c)
         return c->prq_expect ? 1 : 0;
     case TRACE_PAGE_RESP:
         return 1;
+    case TRACE_PRDEV:
+        return c->dev_expect || (!c->is_write && c->bytes) ? 1 : 0;
     default:
         return 0;
     }

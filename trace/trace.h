@@ -35,6 +35,7 @@ enum trace_op {
     TRACE_ATS,           /* ats SID IOVA ... (v2; parse_ats.c) */
     TRACE_PAGE_REQ,      /* page-request SID ADDR ACCESS prgi= ... (v2) */
     TRACE_PAGE_RESP,     /* page-response SID rc= ... (v2) */
+    TRACE_PRDEV,         /* prdev SID read|write ADDR ... (v2) */
 };
 
 /* ats: which completion fields an expectation checks (trace_cmd
@@ -142,6 +143,7 @@ struct trace_cmd {
     int resp_rc;            /* response code; -1 none, -2 unset */
     bool pasid_checked;     /* page-response: pasid= given */
     enum trace_tri automatic;
+    int dev_expect;         /* prdev: TRACE_DEV_*, 0 unset */
 
     enum trace_tri on, sn;  /* pid expect */
     bool guest_on;          /* cpu guest-mode */
@@ -185,6 +187,10 @@ enum {
 
 /* ats dma expectations. */
 enum { TRACE_ATSD_OK = 0, TRACE_ATSD_FAULT, TRACE_ATSD_DENIED };
+
+/* prdev outcomes (pci/prdev.h). */
+enum { TRACE_DEV_DONE = 1, TRACE_DEV_WAIT, TRACE_DEV_FAULT,
+       TRACE_DEV_PRI_OFF };
 
 enum {
     TRACE_IRQ_DEST = 1u << 0,

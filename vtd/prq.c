@@ -18,6 +18,7 @@
 #include "pasid.h"
 #include "prq.h"
 #include "reentry.h"
+#include "rulehits.h"
 #include "rootctx.h"
 
 /* ------------------------------------------------------------------ */
@@ -39,11 +40,13 @@ static void prq_event(struct vtd_iommu *u, uint32_t prs_before)
         return;
     uint32_t ctl = vtd_reg_get32_(u, VTD_REG_PECTL);
     if (field_get(ctl, ECTL, IM)) {
+        vtd_rule_(u, P_EVENT_HELD);
         vtd_reg_set32_(u, VTD_REG_PECTL,
                        (uint32_t)field_set(ctl, ECTL, IP, 1));
         return;
     }
     /* IM clear: the event is generated along with clearing IP. */
+    vtd_rule_(u, P_EVENT_SENT);
     vtd_reg_set32_(u, VTD_REG_PECTL, (uint32_t)field_set(ctl, ECTL, IP, 0));
     send_prq_event(u);
 }
@@ -55,6 +58,8 @@ void vtd_prq_prs_written_locked_(struct vtd_iommu *u)
     uint32_t prs = vtd_reg_get32_(u, VTD_REG_PRS);
     if (!field_get(prs, PRS, PPR) && !field_get(prs, PRS, PRO)) {
         uint32_t ctl = vtd_reg_get32_(u, VTD_REG_PECTL);
+        if (field_get(ctl, ECTL, IP))
+            vtd_rule_(u, P_EVENT_CLEARED);
         vtd_reg_set32_(u, VTD_REG_PECTL,
                        (uint32_t)field_set(ctl, ECTL, IP, 0));
     }
@@ -66,6 +71,7 @@ void vtd_prq_pectl_written_locked_(struct vtd_iommu *u)
      * cleared. */
     uint32_t ctl = vtd_reg_get32_(u, VTD_REG_PECTL);
     if (field_get(ctl, ECTL, IP) && !field_get(ctl, ECTL, IM)) {
+        vtd_rule_(u, P_EVENT_UNMASKED);
         vtd_reg_set32_(u, VTD_REG_PECTL,
                        (uint32_t)field_set(ctl, ECTL, IP, 0));
         send_prq_event(u);
@@ -128,8 +134,14 @@ static void emit_req(struct vtd_iommu *u, const struct prq_req *p,
 static void auto_respond(struct vtd_iommu *u, const struct prq_req *p,
                          uint8_t rc, struct vtd_page_req_result *out)
 {
-    if (!p->req->lpig)
+    if (!p->req->lpig) {
+        vtd_rule_(u, P_DROPPED);
         return;
+    }
+    if (rc == VTD_PRG_RC_SUCCESS)
+        vtd_rule_(u, P_AUTO_SUCCESS);
+    else
+        vtd_rule_(u, P_AUTO_INVALID);
     out->responded = true;
     out->rc = rc;
     vtd_prq_respond_locked_(u, p->req->sid,
@@ -146,6 +158,7 @@ static void refuse(struct vtd_iommu *u, const struct prq_req *p,
                    unsigned reason, bool fpd,
                    struct vtd_page_req_result *out)
 {
+    vtd_rule_(u, P_REFUSED);
     out->outcome = VTD_PRQ_REFUSED;
     out->fault = reason;
     if (reason) {
@@ -236,6 +249,7 @@ static void handle_locked(struct vtd_iommu *u, struct prq_req *p,
                  "page request from %02x:%02x.%x with translation "
                  "disabled: not queued", req->sid >> 8,
                  (req->sid >> 3) & 0x1f, req->sid & 7);
+        vtd_rule_(u, P_TE_OFF);
         refuse(u, p, 0, false, out);
         return;
     }
@@ -253,6 +267,7 @@ static void handle_locked(struct vtd_iommu *u, struct prq_req *p,
      * hardware to report a fault or generate an event"; Table 31: a
      * last-in-group request is answered Success. */
     if (field_get(prs, PRS, PRO)) {
+        vtd_rule_(u, P_OVERFLOW);
         out->outcome = VTD_PRQ_OVERFLOW;
         emit_req(u, p, "overflow", 0, 0);
         auto_respond(u, p, VTD_PRG_RC_SUCCESS, out);
@@ -274,6 +289,7 @@ static void handle_locked(struct vtd_iommu *u, struct prq_req *p,
     /* 7.4.1 PRQ full: the tail one behind the head; PRO is set (7.5 event)
      * and a last-in-group request is answered Success (Table 31). */
     if ((tail + VTD_PRQ_DESC_SIZE) % qsize == head) {
+        vtd_rule_(u, P_FULL);
         vtd_reg_set32_(u, VTD_REG_PRS,
                        (uint32_t)field_set(prs, PRS, PRO, 1));
         prq_event(u, prs);
@@ -294,6 +310,7 @@ static void handle_locked(struct vtd_iommu *u, struct prq_req *p,
                  "page request descriptor write to 0x%" PRIx64 " failed "
                  "(PQA 0x%" PRIx64 " is not memory): request refused",
                  base + tail, pqa);
+        vtd_rule_(u, P_WRITE_FAILED);
         refuse(u, p, 0, false, out);
         return;
     }
@@ -304,6 +321,7 @@ static void handle_locked(struct vtd_iommu *u, struct prq_req *p,
                           false);
     vtd_reg_set64_(u, VTD_REG_PQT, (tail + VTD_PRQ_DESC_SIZE) % qsize);
     vtd_reg_set32_(u, VTD_REG_PRS, (uint32_t)field_set(prs, PRS, PPR, 1));
+    vtd_rule_(u, P_QUEUED);
     out->outcome = VTD_PRQ_QUEUED;
     out->desc_gpa = base + tail;
     emit_req(u, p, "queued", 0, tail);

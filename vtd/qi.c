@@ -366,8 +366,10 @@ static enum vtd_iqei desc_pgrp_resp(struct vtd_iommu *u,
      * a reserved field value, IQEI 4; docs/prq.md). */
     unsigned rc = (unsigned)field_get(q[0], QD_PGRP, RC);
     if (rc != VTD_PRG_RC_SUCCESS && rc != VTD_PRG_RC_INVALID_REQUEST &&
-        rc != VTD_PRG_RC_RESPONSE_FAILURE)
+        rc != VTD_PRG_RC_RESPONSE_FAILURE) {
+        vtd_rule_(u, Q_PGRP_RC_RSVD);
         return rsvd(why, "page group response with a reserved response code");
+    }
     enum vtd_iqei e = done(u, c, q, "page-response", false);
     /* 7.6.1: PASID is ignored when PP is 0. */
     bool pp = field_get(q[0], QD_PGRP, PP);

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report/inspect_prq.c: the page request queue in the text format (VT-d
+ * 7.4.1, 7.4.1.1 Figure 7-1, registers 11.4.11): the registers, then the
+ * descriptors software has not consumed yet, from PQH to PQT.  Linux 6.1's
+ * debugfs has no file for the page request queue (its registers appear in
+ * iommu_regset, inspect_debugfs.c).
+ */
+#include "report/inspect_view.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+void view_prq_text(struct view_ctx *c, const struct unit_view *v)
+{
+    if (!VTD_FIELD_GET(v->ecap, ECAP, PRS))
+        return;
+    GString *s = c->out;
+    uint64_t pqa = view_reg64(v->u, VTD_REG_PQA);
+    uint64_t pqh = view_reg64(v->u, VTD_REG_PQH) & VTD_PQ_PTR_MASK;
+    uint64_t pqt = view_reg64(v->u, VTD_REG_PQT) & VTD_PQ_PTR_MASK;
+    uint32_t prs = view_reg32(v->u, VTD_REG_PRS);
+    uint32_t ctl = view_reg32(v->u, VTD_REG_PECTL);
+    uint64_t qsize = 4096ULL << VTD_FIELD_GET(pqa, PQA, PQS);
+    uint64_t base = pqa & VTD_PQA_PQA_MASK & v->addr_mask;
+    g_string_append_printf(s, "  PQA    = 0x%" PRIx64 " (base 0x%" PRIx64
+                           ", %" PRIu64 " descriptors)\n", pqa, base,
+                           qsize / VTD_PRQ_DESC_SIZE);
+    g_string_append_printf(s, "  PQH    = 0x%" PRIx64 ", PQT = 0x%" PRIx64
+                           ", PRS = 0x%x (PPR %u, PRO %u), PECTL = 0x%x "
+                           "(IM %u, IP %u)\n", pqh, pqt, prs,
+                           (unsigned)VTD_FIELD_GET(prs, PRS, PPR),
+                           (unsigned)VTD_FIELD_GET(prs, PRS, PRO), ctl,
+                           (unsigned)VTD_FIELD_GET(ctl, ECTL, IM),
+                           (unsigned)VTD_FIELD_GET(ctl, ECTL, IP));
+    uint64_t h = pqh % qsize, t = pqt % qsize;
+    if (h == t)
+        return;
+    g_string_append(s, "  page requests pending (PQH to PQT):\n");
+    for (uint64_t n = 0; h != t && n < qsize / VTD_PRQ_DESC_SIZE; n++) {
+        uint8_t b[VTD_PRQ_DESC_SIZE];
+        if (!view_spend(c, 1))
+            return;
+        if (!view_read(c, base + h, b, sizeof(b))) {
+            g_string_append_printf(s, "    [0x%" PRIx64 "] (unreadable)\n",
+                                   h);
+            return;
+        }
+        uint64_t q[4];
+        for (unsigned i = 0; i < 4; i++)
+            q[i] = vtd_ldq_le(b + 8 * i);
+        struct vtd_prq_desc d;
+        vtd_prq_desc_decode(q, &d);
+        char sid[16];
+        view_sid_str(sid, sizeof(sid), d.rid);
+        g_string_append_printf(s, "    [0x%" PRIx64 "] ", h);
+        if (d.type != VTD_PRQ_TYPE_PAGE_REQ) {
+            g_string_append_printf(s, "type 0x%x: %016" PRIx64 " %016" PRIx64
+                                   "\n", d.type, q[0], q[1]);
+        } else {
+            g_string_append_printf(s, "%s", sid);
+            if (d.pasid_present)
+                g_string_append_printf(s, " PASID 0x%x", d.pasid);
+            g_string_append_printf(s, " page 0x%" PRIx64 " %s%s%s%s PRGI "
+                                   "0x%x%s\n", d.addr, d.rdr ? "R" : "-",
+                                   d.wrr ? "W" : "-",
+                                   d.pasid_present && d.exr ? " exec" : "",
+                                   d.pasid_present && d.pmr ? " supervisor"
+                                                            : "",
+                                   d.prgi, d.lpig ? " LPIG" : "");
+        }
+        h = (h + VTD_PRQ_DESC_SIZE) % qsize;
+    }
+}
