@@ -26,9 +26,10 @@
 #include <vtd/vtd.h>
 
 struct pci_prdev_ops {
-    /* ATS translation request for the page holding addr: 0 with the
-     * completion's output address (of addr) and permissions (enum
-     * vtd_perm: R, W), or a negative errno when the request failed
+    /* ATS translation request for the page holding addr (write: the
+     * device wants to write; the request itself is a read, VT-d 4.2.1):
+     * 0 with the completion's output address (of addr) and permissions
+     * (enum vtd_perm: R, W), or a negative errno when the request failed
      * (unsupported request / completer abort). */
     int (*translate)(void *opaque, uint16_t rid, uint32_t pasid,
                      uint64_t addr, bool write, uint64_t *out,

@@ -260,10 +260,12 @@ static int dev_translate(void *o, uint16_t rid, uint32_t pasid,
     struct vtd_iommu *u = dev_unit(rd->rp, rid);
     if (!u)
         return -ENODEV;
+    /* An ATS translation request is a read whatever the device means to
+     * do (VT-d 4.2.1); the completion's W tells whether it may write. */
+    (void)write;
     struct vtd_dma_req r = { .sid = rid, .pasid = pasid, .iova = addr,
                              .size = 1, .at = VTD_AT_TRANSLATION,
-                             .access = write ? VTD_ACC_WRITE
-                                             : VTD_ACC_READ };
+                             .access = VTD_ACC_READ };
     struct vtd_xlate x;
     int rc = vtd_translate(u, &r, &x);
     if (rc < 0)
