@@ -16,6 +16,7 @@
 
 #include "ats.h"
 #include "pasid.h"
+#include "pmr.h"
 #include "regs.h"
 #include "reentry.h"
 #include "rootctx.h"
@@ -533,68 +534,6 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
     commit_iotlb(u, x);
 }
 
-/* ------------------------------------------------------------------ */
-/* Protected memory regions (VT-d 11.4.8)                              */
-/* ------------------------------------------------------------------ */
-
-/* Bits N:0 of a base register decode as 0s and of a limit register as 1s
- * (11.4.8.2-11.4.8.5): the bits software cannot write. */
-static uint64_t pmr_low_bits(const struct vtd_iommu *u, unsigned off)
-{
-    const struct vtd_reg *r = vtd_reg_find_(u, off);
-    uint64_t size_mask = r->size == 4 ? 0xffffffffULL : ~0ULL;
-    return ~r->rw & size_mask & ~(r->rw ? ~0ULL << __builtin_ctzll(r->rw)
-                                         : 0);
-}
-
-/* 11.4.8.1 PMEN: latch EPM and the regions for the DMA path.  A region
- * exists only when CAP.PLMR/PHMR reports it; a limit below its base
- * disables it (11.4.8.3, 11.4.8.5).  PRS follows EPM at once (regs.c). */
-void vtd_pmr_latch_locked_(struct vtd_iommu *u)
-{
-    bool epm = field_get(vtd_reg_get32_(u, VTD_REG_PMEN), PMEN, EPM);
-    uint64_t lb = 1, le = 0, hb = 1, he = 0;
-    if (field_get(u->cap, CAP, PLMR)) {
-        lb = vtd_reg_get32_(u, VTD_REG_PLMBASE);
-        le = vtd_reg_get32_(u, VTD_REG_PLMLIMIT) |
-             pmr_low_bits(u, VTD_REG_PLMLIMIT);
-    }
-    if (field_get(u->cap, CAP, PHMR)) {
-        hb = vtd_reg_get64_(u, VTD_REG_PHMBASE);
-        he = vtd_reg_get64_(u, VTD_REG_PHMLIMIT) |
-             pmr_low_bits(u, VTD_REG_PHMLIMIT);
-    }
-    atomic_store_explicit(&u->pmr_on, false, memory_order_relaxed);
-    atomic_store_explicit(&u->pmr_lo_base, lb, memory_order_relaxed);
-    atomic_store_explicit(&u->pmr_lo_end, le, memory_order_relaxed);
-    atomic_store_explicit(&u->pmr_hi_base, hb, memory_order_relaxed);
-    atomic_store_explicit(&u->pmr_hi_end, he, memory_order_relaxed);
-    atomic_store_explicit(&u->pmr_on, epm && (le >= lb || he >= hb),
-                          memory_order_release);
-    /* The hit path does not test pmr_on (cache.h). */
-    vtd_cache_fast_drop_(u);
-}
-
-/* Whether [a, a + len - 1] touches an enabled protected region.  With
- * EPM=1 "Hardware implementations with Major Version 2 or higher
- * (VER_REG) block all DMA requests accessing protected memory regions
- * whether or not DMA remapping is enabled"; for major version 1 the
- * spec lets older hardware skip remapped requests, and vtdemu blocks
- * them too (docs/spec-notes.md).  The check is on the output address;
- * the unit's own structure reads are not checked. */
-static bool pmr_blocks(const struct vtd_iommu *u, uint64_t a, uint32_t len)
-{
-    if (G_LIKELY(!atomic_load_explicit(&u->pmr_on, memory_order_acquire)))
-        return false;
-    uint64_t last = a + (len ? len : 1) - 1;
-    uint64_t lb = atomic_load_explicit(&u->pmr_lo_base, memory_order_relaxed);
-    uint64_t le = atomic_load_explicit(&u->pmr_lo_end, memory_order_relaxed);
-    uint64_t hb = atomic_load_explicit(&u->pmr_hi_base, memory_order_relaxed);
-    uint64_t he = atomic_load_explicit(&u->pmr_hi_end, memory_order_relaxed);
-    return (le >= lb && last >= lb && a <= le) ||
-           (he >= hb && last >= hb && a <= he);
-}
-
 /* Faults a translation request completes successfully with no
  * permissions instead of reporting (Table 30 "Success with R=W=U=S=0"). */
 static bool translation_req_success(unsigned f)
@@ -786,7 +725,7 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
     /* 11.4.8.1: the memory access, not the translation, is blocked; a
      * translation request (ATS) accesses no memory. */
     bool pmr = !x.fault && req->at != VTD_AT_TRANSLATION &&
-               pmr_blocks(u, x.addr, size);
+               vtd_pmr_blocks_(u, x.addr, size);
     if (pmr) {
         vtd_rule_(u, FR_PMR_BLOCKED);
         x.fault = VTD_FR_PMR_BLOCKED;
@@ -897,7 +836,7 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
         return 0;
     }
     if (!te) {
-        if (pmr_blocks(u, req->iova, req->size)) {      /* 11.4.8.1 */
+        if (vtd_pmr_blocks_(u, req->iova, req->size)) {      /* 11.4.8.1 */
             vtd_rule_(u, FR_PMR_BLOCKED);
             out->fault = VTD_FR_PMR_BLOCKED;
             return 0;
