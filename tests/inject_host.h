@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/inject_host.h: the injecting host of test_inject_modes.c: host ops
+ * (<vtd/vtd.h>) over a fake guest memory (fakemem.h) that fail the Nth
+ * call (read, write, cmpxchg64, msi_send) once or from N on, remembering
+ * what failed, plus the register helpers the scenarios share.
+ */
+#ifndef VTDEMU_TESTS_INJECT_HOST_H
+#define VTDEMU_TESTS_INJECT_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vtd/vtd.h>
+
+#include "fakemem.h"
+
+enum hop { H_READ, H_WRITE, H_CX, H_MSI, H_NOPS };
+extern const char *const hop_name[H_NOPS];
+
+struct ih {
+    struct fake_host *fh;
+    bool armed;
+    bool forever;
+    unsigned long calls, fail_at;
+    unsigned nfailed;
+    enum hop fop;          /* the first failed call */
+    uint64_t fgpa;
+    size_t flen;
+    /* Every failed read (from N on, many): address and length. */
+    uint64_t fr_gpa[8192];
+    size_t fr_len[8192];
+    unsigned nfr;
+    unsigned msis;         /* MSIs that reached the host */
+    uint64_t msi_addr;
+    uint32_t msi_data;
+    unsigned logs;
+};
+
+/* Figures for the summary line. */
+extern unsigned long runs_total, failed_by_op[H_NOPS];
+
+#define FEADDR_V 0xfee01000u
+#define FEDATA_V 0x4041u
+#define IEADDR_V 0xfee02000u
+#define IEDATA_V 0x4042u
+
+/* A unit (profile full) on the injecting host x; cm: CAP.CM. */
+struct vtd_iommu *ih_unit(struct ih *x, bool cm);
+/* Fail call number fail_at (counted from now), or every call from it. */
+void arm(struct ih *x, unsigned long fail_at, bool forever);
+/* 11.4.4: one command per write, persistent enables kept from GSTS. */
+void gcmd(struct vtd_iommu *u, uint32_t cmd);
+/* Fault events and completion events unmasked, to known addresses. */
+void events_on(struct vtd_iommu *u);
+/* Offset of the first fault recording register (CAP.FRO). */
+uint64_t frcd_off(struct vtd_iommu *u);
+
+#endif
