@@ -711,8 +711,20 @@ void vtd_cache_inv_iotlb_(struct vtd_iommu *u, unsigned gran, uint16_t did,
                           uint64_t addr, unsigned am, bool ih)
 {
     struct cache_impl *c = impl(u);
+    /* VT-d 6.5.2.3 Table 23: a page-selective-within-domain IOTLB
+     * invalidation drops the second-stage and pass-through entries of the
+     * range but every first-stage and nested entry of the domain.  IOTLB
+     * entries carry no stage, so when the unit can hold first-stage
+     * entries (scalable mode with ECAP.FSTS) the whole domain is dropped
+     * (O(1), its generation): more than required for its second-stage
+     * entries, which only costs a walk. */
+    unsigned tlb_gran = gran;
+    if (gran == VTD_INV_PAGE && field_get(u->ecap, ECAP, FSTS) &&
+        field_get(atomic_load(&u->root_latched), RTADDR, TTM) ==
+            VTD_TTM_SCALABLE)
+        tlb_gran = VTD_INV_DOMAIN;
     if (c)
-        iotlb_inv(c, gran, did, false, 0, addr, am);
+        iotlb_inv(c, tlb_gran, did, false, 0, addr, am);
     vtd_psc_inv_iotlb_(u, gran, did, addr, am, ih);   /* pscache.h */
     notify(u, gran == VTD_INV_GLOBAL ? VTD_NOTIFY_ALL
               : gran == VTD_INV_PAGE ? VTD_NOTIFY_PAGES : VTD_NOTIFY_DOMAIN,
