@@ -9,21 +9,6 @@
 
 #include "trace/parse.h"
 
-static bool prq_unit_key(struct parser *p, struct trace_cmd *c)
-{
-    const char *v = kv_get_(p, "unit");
-    if (!v)
-        return true;
-    for (guint i = 0; i < p->units->len; i++) {
-        if (strcmp(g_array_index(p->units, struct trace_unit, i).name,
-                   v) == 0) {
-            c->unit = (int)i;
-            return true;
-        }
-    }
-    return fail_(p, "no unit named '%s'", shown_(v));
-}
-
 /* Response code names (Table 32) or a number 0-15. */
 static bool parse_rc(struct parser *p, const char *key, const char *v,
                      bool allow_none, int *rc)
@@ -101,7 +86,7 @@ bool cmd_page_request_(struct parser *p, const char *text)
     if ((v = kv_get_(p, "lpig")) && !parse_yesno_(p, "lpig", v, &lpig))
         return false;
     c.lpig = lpig == TRACE_YES;
-    if (!prq_unit_key(p, &c))
+    if (!unit_key_(p, &c))
         return false;
     if ((v = kv_get_(p, "expect"))) {
         if (strcmp(v, "queued") == 0)
