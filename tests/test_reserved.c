@@ -7,10 +7,11 @@
  * 5.10 chapter 9 (Figures 9-1 to 9-6 and 9-9, 9-10, Tables 34-48), and
  * every expected fault reason from Table 30 (7.1.3) or, for interrupt
  * remapping, 5.1.4.1; the invalidation descriptors' masks from Figures
- * 6-3 to 6-9 and their error from 11.4.9.9 (IQEI 4).  Nothing is taken
- * from the library's own definitions.  For each bit of each mask a fresh unit gets a valid
- * structure (checked to translate) with that one bit set, and a read must
- * fault with the reason the spec gives.
+ * 6-1 to 6-9 and 7-2 and their error from 11.4.9.9 (IQEI 4), and which
+ * descriptor types each mode accepts from Table 26 (IQEI 3).  Nothing is
+ * taken from the library's own definitions.  For each bit of each mask a
+ * fresh unit gets a valid structure (checked to translate, or to complete)
+ * with that one bit set, and must report what the spec gives.
  *
  * The unit is the "full" profile with the host address width set to 39
  * bits, so that bits 63:HAW (51:HAW in paging entries) of every address
@@ -178,19 +179,27 @@ static const struct rcase cases[] = {
 
 /* The full profile with HAW = 39, in 2 MiB of RAM (the structures and
  * page tables sit below PT_POOL + a few pages; a small RAM keeps the
- * ~1,500 units cheap under MALLOC_PERTURB_). */
-static struct env env_haw39(void)
+ * ~3,000 units cheap under MALLOC_PERTURB_), with ECAP bits set or
+ * cleared for the rows that need another capability. */
+static struct env env_caps39(uint64_t ecap_set, uint64_t ecap_clear)
 {
     struct env e;
     struct fake_host *h = fake_host_new(2u << 20);
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
-                              .profile = "full", .haw = HAW };
+                              .profile = "full", .haw = HAW,
+                              .ecap_set = ecap_set,
+                              .ecap_clear = ecap_clear };
     struct vtd_iommu *u = NULL;
     char err[256] = "";
     ck_assert_msg(vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err,
                                 sizeof(err)) == 0, "%s", err);
     env_init(&e, u, h);
     return e;
+}
+
+static struct env env_haw39(void)
+{
+    return env_caps39(0, 0);
 }
 
 /* Build the valid structure of case c; returns the guest address of the
@@ -358,60 +367,182 @@ START_TEST(test_irte_reserved_bits)
 END_TEST
 
 /* ------------------------------------------------------------------ */
-/* Invalidation descriptors (6.5.2)                                     */
+/* Invalidation descriptors (6.5.2, 7.6.1)                              */
 /* ------------------------------------------------------------------ */
 
 #define IQ_BASE 0x40000ULL
-#define IQEI_RSVD 4  /* 11.4.9.9: reserved field violation, valid type */
+#define IQEI_TYPE 3    /* 11.4.9.9: invalid descriptor type (Table 26) */
+#define IQEI_RSVD 4    /* 11.4.9.9: reserved field violation, valid type */
+#define ACCEPTED (-1)  /* FSTS.IQE stayed clear: the descriptor completed */
 
-struct dcase {
-    const char *what;
-    bool wide;         /* 256-bit descriptors, scalable mode */
-    uint64_t valid[4]; /* a valid descriptor of the type */
-    unsigned q;
-    uint64_t mask;
+/* The queue a descriptor goes to: RTADDR.TTM and IQA.DW (Table 26). */
+enum qmode {
+    LEG128,    /* legacy mode, 128-bit descriptors */
+    LEG256,    /* legacy mode, 256-bit descriptors (types 1h-5h) */
+    SM256,     /* scalable mode (256-bit descriptors only) */
+    ABORT256,  /* abort-DMA mode (256-bit descriptors only) */
 };
 
 /*
- * Masks from Figures 6-3 to 6-9 (128-bit types padded with 128 zero bits
- * in a 256-bit queue, 6.5.2.1 ff).
+ * A valid descriptor of each type, low qword (the rest zero), typed from
+ * the figures: type in 3:0 (and 11:9, 0 here).
  */
-static const struct dcase dcases[] = {
-    /* 6.5.2.3 IOTLB (global): 8, 15:12, 63:32; 75:71. */
-    { "IOTLB lo", false, { 0x12 }, 0, 0xffffffff0000f100ULL },
-    { "IOTLB hi", false, { 0x12 }, 1, 0x0000000000000f80ULL },
-    /* 6.5.2.5 device-TLB: 8:4, 31:21, 51:48; 75:65; PFSID (15:12,
-     * 63:52) without ECAP.DIT, which the full profile lacks. */
-    { "device-TLB lo", false, { 0x3 | 0x10ULL << 32 }, 0,
-      0x000f0000ffe001f0ULL },
-    { "device-TLB hi", false, { 0x3 | 0x10ULL << 32 }, 1, 0xffeULL },
-    { "device-TLB PFSID (no DIT)", false, { 0x3 | 0x10ULL << 32 }, 0,
-      0xfff000000000f000ULL },
-    /* 6.5.2.8 interrupt entry cache (global): 8:5, 26:12, 63:48;
-     * 127:64. */
-    { "IEC lo", false, { 0x4 }, 0, 0xffff000007fff1e0ULL },
-    { "IEC hi", false, { 0x4 }, 1, ~0ULL },
-    /* 6.5.2.9 wait: 8, 31:12; 65:64; PD (7) without ECAP.PDS. */
-    { "wait lo", false, { 0x5 }, 0, 0x00000000fffff100ULL },
-    { "wait hi", false, { 0x5 }, 1, 0x3ULL },
-    { "wait PD (no PDS)", false, { 0x5 }, 0, 0x80ULL },
-    /* 6.5.2.4 PASID-based IOTLB (PASID-selective, DID 1): 8:6, 15:12,
-     * 63:52; 75:71; 255:128. */
-    { "PASID-IOTLB q0", true, { 0x6 | 2u << 4 | 1u << 16 }, 0,
-      0xfff000000000f1c0ULL },
-    { "PASID-IOTLB q1", true, { 0x6 | 2u << 4 | 1u << 16 }, 1, 0xf80ULL },
-    { "PASID-IOTLB q2", true, { 0x6 | 2u << 4 | 1u << 16 }, 2, ~0ULL },
-    { "PASID-IOTLB q3", true, { 0x6 | 2u << 4 | 1u << 16 }, 3, ~0ULL },
-    /* A 128-bit type in a 256-bit slot: the padding is reserved. */
-    { "IEC padding q2", true, { 0x4 }, 2, ~0ULL },
-    { "IEC padding q3", true, { 0x4 }, 3, ~0ULL },
+#define D_CC 0x11ULL                           /* 1h, G=01b global */
+#define D_IOTLB 0x12ULL                        /* 2h, G=01b global */
+#define D_DEV (0x3ULL | 0x10ULL << 32)         /* 3h, SID 00:02.0 (47:32) */
+#define D_IEC 0x4ULL                           /* 4h, G=0 global */
+#define D_WAIT 0x5ULL                          /* 5h, no SW, no IF */
+#define D_PIOTLB (0x6ULL | 2u << 4 | 1u << 16) /* 6h, PASID-selective, DID 1 */
+#define D_PC (0x7ULL | 3u << 4)                /* 7h, G=11b global */
+#define D_PDEV (0x8ULL | 0x10ULL << 16)        /* 8h, SID 00:02.0 (31:16) */
+#define D_PGRP (0x9ULL | 0x10ULL << 16)        /* 9h, RID 00:02.0, RC 0h
+                                                * success, PP=0 */
+
+/* Capabilities some rows add to the full profile (which has DT and PRS,
+ * not DIT, PDS or HPTS). */
+#define DIT VTD_ECAP_DIT_MASK
+#define PDS VTD_ECAP_PDS_MASK
+
+struct dcase {
+    const char *what;
+    enum qmode m;
+    uint64_t ecap_set;  /* added to the full profile */
+    uint64_t valid[4];  /* a valid descriptor of the type */
+    unsigned q;
+    uint64_t mask;      /* the bits to set, one at a time */
+    int expect;         /* IQEI_RSVD, or ACCEPTED where the capability
+                         * makes the field a real one (or it is ignored) */
 };
 
-/* Submit one descriptor (d[0..3]) to a fresh queue (11.4.9.1-3: IQA,
- * GCMD.QIE, IQT); returns IQERCD.IQEI, or -1 when FSTS.IQE stayed clear. */
-static int submit(struct env *e, bool wide, const uint64_t *d)
+#define R IQEI_RSVD
+#define A ACCEPTED
+
+/*
+ * Masks from Figures 6-1 to 6-9 and 7-2 of rev. 5.10 (128-bit types are
+ * padded with 128 zero bits in a 256-bit queue, 6.5.2.1 ff; their upper
+ * half is then reserved).  A mode the type is not valid in (Table 26)
+ * is in dtcases below.
+ */
+static const struct dcase dcases[] = {
+    /* 6.5.2.1 / Figure 6-1 context-cache: 8:6, 15:12, 63:50; 127:64.
+     * The same in every mode: DID is ignored (not reserved) in scalable
+     * mode, where domain-selective means global. */
+    { "CC lo", LEG128, 0, { D_CC }, 0, 0xfffc00000000f1c0ULL, R },
+    { "CC hi", LEG128, 0, { D_CC }, 1, ~0ULL, R },
+    { "CC lo (legacy, 256-bit)", LEG256, 0, { D_CC }, 0,
+      0xfffc00000000f1c0ULL, R },
+    { "CC hi (legacy, 256-bit)", LEG256, 0, { D_CC }, 1, ~0ULL, R },
+    { "CC padding q2 (legacy)", LEG256, 0, { D_CC }, 2, ~0ULL, R },
+    { "CC padding q3 (legacy)", LEG256, 0, { D_CC }, 3, ~0ULL, R },
+    { "CC lo (scalable)", SM256, 0, { D_CC }, 0, 0xfffc00000000f1c0ULL, R },
+    { "CC hi (scalable)", SM256, 0, { D_CC }, 1, ~0ULL, R },
+    { "CC padding q2 (scalable)", SM256, 0, { D_CC }, 2, ~0ULL, R },
+    { "CC padding q3 (scalable)", SM256, 0, { D_CC }, 3, ~0ULL, R },
+    { "CC lo (abort-DMA)", ABORT256, 0, { D_CC }, 0,
+      0xfffc00000000f1c0ULL, R },
+    /* 6.5.2.2 / Figure 6-2 PASID-cache (scalable only): 8:6, 15:12,
+     * 63:52; 255:64. */
+    { "PC q0", SM256, 0, { D_PC }, 0, 0xfff000000000f1c0ULL, R },
+    { "PC q1", SM256, 0, { D_PC }, 1, ~0ULL, R },
+    { "PC q2", SM256, 0, { D_PC }, 2, ~0ULL, R },
+    { "PC q3", SM256, 0, { D_PC }, 3, ~0ULL, R },
+    { "PC q0 (abort-DMA)", ABORT256, 0, { D_PC }, 0,
+      0xfff000000000f1c0ULL, R },
+    /* 6.5.2.3 / Figure 6-3 IOTLB (global): 8, 15:12, 63:32; 75:71. */
+    { "IOTLB lo", LEG128, 0, { D_IOTLB }, 0, 0xffffffff0000f100ULL, R },
+    { "IOTLB hi", LEG128, 0, { D_IOTLB }, 1, 0x0000000000000f80ULL, R },
+    { "IOTLB lo (scalable)", SM256, 0, { D_IOTLB }, 0,
+      0xffffffff0000f100ULL, R },
+    { "IOTLB hi (scalable)", SM256, 0, { D_IOTLB }, 1,
+      0x0000000000000f80ULL, R },
+    { "IOTLB padding q2", SM256, 0, { D_IOTLB }, 2, ~0ULL, R },
+    { "IOTLB padding q3 (legacy)", LEG256, 0, { D_IOTLB }, 3, ~0ULL, R },
+    /* 6.5.2.4 / Figure 6-4 PASID-based IOTLB (PASID-selective, DID 1):
+     * 8:6, 15:12, 63:52; 75:71; 255:128. */
+    { "PASID-IOTLB q0", SM256, 0, { D_PIOTLB }, 0, 0xfff000000000f1c0ULL,
+      R },
+    { "PASID-IOTLB q1", SM256, 0, { D_PIOTLB }, 1, 0xf80ULL, R },
+    { "PASID-IOTLB q2", SM256, 0, { D_PIOTLB }, 2, ~0ULL, R },
+    { "PASID-IOTLB q3", SM256, 0, { D_PIOTLB }, 3, ~0ULL, R },
+    /* 6.5.2.5 / Figure 6-5 device-TLB: 8:4, 31:21, 51:48; 75:65; PFSID
+     * (15:12, 63:52) reserved without ECAP.DIT, a field with it. */
+    { "device-TLB lo", LEG128, 0, { D_DEV }, 0, 0x000f0000ffe001f0ULL, R },
+    { "device-TLB hi", LEG128, 0, { D_DEV }, 1, 0xffeULL, R },
+    { "device-TLB PFSID (no DIT)", LEG128, 0, { D_DEV }, 0,
+      0xfff000000000f000ULL, R },
+    { "device-TLB PFSID (DIT)", LEG128, DIT, { D_DEV }, 0,
+      0xfff000000000f000ULL, A },
+    { "device-TLB lo (DIT)", LEG128, DIT, { D_DEV }, 0,
+      0x000f0000ffe001f0ULL, R },
+    { "device-TLB lo (scalable)", SM256, 0, { D_DEV }, 0,
+      0x000f0000ffe001f0ULL, R },
+    { "device-TLB hi (scalable)", SM256, 0, { D_DEV }, 1, 0xffeULL, R },
+    { "device-TLB padding q2", SM256, 0, { D_DEV }, 2, ~0ULL, R },
+    { "device-TLB PFSID (scalable, DIT)", SM256, DIT, { D_DEV }, 0,
+      0xfff000000000f000ULL, A },
+    /* 6.5.2.6 / Figure 6-6 PASID-based device-TLB: q0 has no reserved
+     * bit but PFSID (15:12, 63:52) without ECAP.DIT; 74:65; 255:128. */
+    { "PASID-device-TLB PFSID (no DIT)", SM256, 0, { D_PDEV }, 0,
+      0xfff000000000f000ULL, R },
+    { "PASID-device-TLB PFSID (DIT)", SM256, DIT, { D_PDEV }, 0,
+      0xfff000000000f000ULL, A },
+    { "PASID-device-TLB q1", SM256, 0, { D_PDEV }, 1, 0x7feULL, R },
+    { "PASID-device-TLB q1 (DIT)", SM256, DIT, { D_PDEV }, 1, 0x7feULL, R },
+    { "PASID-device-TLB q2", SM256, 0, { D_PDEV }, 2, ~0ULL, R },
+    { "PASID-device-TLB q3", SM256, 0, { D_PDEV }, 3, ~0ULL, R },
+    /* 6.5.2.8 / Figure 6-8 interrupt entry cache (global): 8:5, 26:12,
+     * 63:48; 127:64. */
+    { "IEC lo", LEG128, 0, { D_IEC }, 0, 0xffff000007fff1e0ULL, R },
+    { "IEC hi", LEG128, 0, { D_IEC }, 1, ~0ULL, R },
+    { "IEC padding q2", SM256, 0, { D_IEC }, 2, ~0ULL, R },
+    { "IEC padding q3", SM256, 0, { D_IEC }, 3, ~0ULL, R },
+    { "IEC padding q2 (legacy)", LEG256, 0, { D_IEC }, 2, ~0ULL, R },
+    /* 6.5.2.9 / Figure 6-9 wait: 8, 31:12; 65:64; PD (7) reserved
+     * without ECAP.PDS, a flag with it. */
+    { "wait lo", LEG128, 0, { D_WAIT }, 0, 0x00000000fffff100ULL, R },
+    { "wait hi", LEG128, 0, { D_WAIT }, 1, 0x3ULL, R },
+    { "wait PD (no PDS)", LEG128, 0, { D_WAIT }, 0, 0x80ULL, R },
+    { "wait PD (PDS)", LEG128, PDS, { D_WAIT }, 0, 0x80ULL, A },
+    { "wait PD (scalable, no PDS)", SM256, 0, { D_WAIT }, 0, 0x80ULL, R },
+    { "wait PD (scalable, PDS)", SM256, PDS, { D_WAIT }, 0, 0x80ULL, A },
+    /* Status address bits 127:HAW+64 are ignored, not reserved (SW=1,
+     * status to 0x20000). */
+    { "wait status address above HAW", LEG128, 0,
+      { D_WAIT | 1u << 5 | 0x1234ULL << 32, 0x20000 }, 1, ABOVE_HAW_63, A },
+    { "wait lo (scalable)", SM256, 0, { D_WAIT }, 0, 0x00000000fffff100ULL,
+      R },
+    { "wait padding q2", SM256, 0, { D_WAIT }, 2, ~0ULL, R },
+    { "wait padding q3 (legacy)", LEG256, 0, { D_WAIT }, 3, ~0ULL, R },
+    /* 7.6.1 / Figure 7-2 page group response: 8:5, 63:52; 65:64,
+     * 127:76; 255:128.  IGN (66) is ignored, and PASID (51:32) with
+     * PP=0 (7.6.1). */
+    { "page response q0", SM256, 0, { D_PGRP }, 0, 0xfff00000000001e0ULL,
+      R },
+    { "page response q1", SM256, 0, { D_PGRP }, 1, 0xfffffffffffff003ULL,
+      R },
+    { "page response q2", SM256, 0, { D_PGRP }, 2, ~0ULL, R },
+    { "page response q3", SM256, 0, { D_PGRP }, 3, ~0ULL, R },
+    { "page response IGN", SM256, 0, { D_PGRP }, 1, 0x4ULL, A },
+    { "page response PASID (PP=0)", SM256, 0, { D_PGRP }, 0,
+      0x000fffff00000000ULL, A },
+    { "page response q0 (abort-DMA)", ABORT256, 0, { D_PGRP }, 0,
+      0xfff00000000001e0ULL, R },
+};
+
+#undef R
+#undef A
+
+/* Submit one descriptor (d[0..3]) to a fresh queue in mode m (11.4.9.1-3:
+ * IQA, GCMD.QIE, IQT); returns IQERCD.IQEI, or ACCEPTED when FSTS.IQE
+ * stayed clear. */
+static int submit(struct env *e, enum qmode m, const uint64_t *d)
 {
-    env_enable(e, wide ? VTD_TTM_SCALABLE : VTD_TTM_LEGACY);
+    static const unsigned ttm[] = {
+        [LEG128] = VTD_TTM_LEGACY, [LEG256] = VTD_TTM_LEGACY,
+        [SM256] = VTD_TTM_SCALABLE, [ABORT256] = VTD_TTM_ABORT,
+    };
+    bool wide = m != LEG128;
+    env_enable(e, ttm[m]);
     for (unsigned k = 0; k < (wide ? 4u : 2u); k++)
         fake_wq(e->h, IQ_BASE + 8 * k, d[k]);
     ck_assert_int_eq(vtd_mmio_write(e->u, VTD_REG_IQA, 8,
@@ -419,33 +550,110 @@ static int submit(struct env *e, bool wide, const uint64_t *d)
     env_gcmd(e, VTD_GCMD_QIE);
     ck_assert_int_eq(vtd_mmio_write(e->u, VTD_REG_IQT, 8, wide ? 32 : 16),
                      0);
-    uint64_t fsts = 0, iqercd = 0;
+    uint64_t fsts = 0, iqercd = 0, iqh = 0;
     ck_assert_int_eq(vtd_mmio_read(e->u, VTD_REG_FSTS, 4, &fsts), 0);
     ck_assert_int_eq(vtd_mmio_read(e->u, VTD_REG_IQERCD, 8, &iqercd), 0);
-    if (!VTD_FIELD_GET(fsts, FSTS, IQE))
-        return -1;
+    ck_assert_int_eq(vtd_mmio_read(e->u, VTD_REG_IQH, 8, &iqh), 0);
+    if (!VTD_FIELD_GET(fsts, FSTS, IQE)) {
+        /* 6.5.2: IQH moves past a descriptor that was fetched valid. */
+        ck_assert_uint_eq(iqh, wide ? 32 : 16);
+        return ACCEPTED;
+    }
+    /* 6.5.2.11: IQH stays at the faulting descriptor. */
+    ck_assert_uint_eq(iqh, 0);
     return (int)VTD_FIELD_GET(iqercd, IQERCD, IQEI);
 }
 
 START_TEST(test_descriptor_reserved_bits)
 {
     const struct dcase *c = &dcases[_i];
-    struct env e = env_haw39();
-    int r = submit(&e, c->wide, c->valid);
-    ck_assert_msg(r == -1, "%s: valid descriptor stops the queue (IQEI %d)",
-                  c->what, r);
+    struct env e = env_caps39(c->ecap_set, 0);
+    int r = submit(&e, c->m, c->valid);
+    ck_assert_msg(r == ACCEPTED,
+                  "%s: valid descriptor stops the queue (IQEI %d)", c->what,
+                  r);
     env_free(&e);
     for (unsigned b = 0; b < 64; b++) {
         if (!(c->mask >> b & 1))
             continue;
-        e = env_haw39();
+        e = env_caps39(c->ecap_set, 0);
         uint64_t d[4] = { c->valid[0], c->valid[1], c->valid[2],
                           c->valid[3] };
         d[c->q] |= 1ULL << b;
-        r = submit(&e, c->wide, d);
-        ck_assert_msg(r == IQEI_RSVD, "%s: bit %u (of qword %u) gives IQEI "
-                      "%d, VT-d 11.4.9.9 says %d", c->what, b, c->q, r,
-                      IQEI_RSVD);
+        r = submit(&e, c->m, d);
+        if (c->expect == ACCEPTED)
+            ck_assert_msg(r == ACCEPTED, "%s: bit %u (of qword %u) stops "
+                          "the queue (IQEI %d); the field is not reserved "
+                          "here", c->what, b, c->q, r);
+        else
+            ck_assert_msg(r == c->expect, "%s: bit %u (of qword %u) gives "
+                          "IQEI %d, VT-d 11.4.9.9 says %d", c->what, b, c->q,
+                          r, c->expect);
+        env_free(&e);
+    }
+}
+END_TEST
+
+/*
+ * Table 26 and the capability each type needs: which of the 128 type
+ * values (bits 11:9 and 3:0) a mode accepts.  Every other value is an
+ * invalid descriptor type, IQEI 3 (11.4.9.9), whatever its body.
+ */
+struct tcase {
+    const char *what;
+    enum qmode m;
+    uint64_t ecap_clear;  /* taken from the full profile */
+    uint32_t valid;       /* bit t: type t is valid */
+};
+
+#define T(t) (1u << (t))
+static const struct tcase tcases[] = {
+    /* 1h-5h in legacy mode, either width. */
+    { "legacy 128-bit", LEG128, 0, T(1) | T(2) | T(3) | T(4) | T(5) },
+    { "legacy 256-bit", LEG256, 0, T(1) | T(2) | T(3) | T(4) | T(5) },
+    /* 1h-Ah in scalable and abort-DMA modes; Ah (HPT cache, 6.5.2.7)
+     * needs ECAP.HPTS, which the full profile lacks. */
+    { "scalable", SM256, 0, T(1) | T(2) | T(3) | T(4) | T(5) | T(6) | T(7) |
+      T(8) | T(9) },
+    { "abort-DMA", ABORT256, 0, T(1) | T(2) | T(3) | T(4) | T(5) | T(6) |
+      T(7) | T(8) | T(9) },
+    /* 6.5.2.5, 6.5.2.6: device-TLB types need ECAP.DT. */
+    { "legacy without DT", LEG128, VTD_ECAP_DT_MASK,
+      T(1) | T(2) | T(4) | T(5) },
+    { "scalable without DT", SM256, VTD_ECAP_DT_MASK,
+      T(1) | T(2) | T(4) | T(5) | T(6) | T(7) | T(9) },
+    /* 7.6.1: page group responses need ECAP.PRS. */
+    { "scalable without PRS", SM256, VTD_ECAP_PRS_MASK,
+      T(1) | T(2) | T(3) | T(4) | T(5) | T(6) | T(7) | T(8) },
+};
+#undef T
+
+/* The valid body of type t & 0xf (the type alone for the others), with
+ * bits 11:9 from t >> 4. */
+static uint64_t typed(unsigned t)
+{
+    static const uint64_t body[16] = {
+        [1] = D_CC, [2] = D_IOTLB, [3] = D_DEV, [4] = D_IEC, [5] = D_WAIT,
+        [6] = D_PIOTLB, [7] = D_PC, [8] = D_PDEV, [9] = D_PGRP,
+    };
+    unsigned lo = t & 0xf;
+    return (body[lo] ? body[lo] : lo) | (uint64_t)(t >> 4) << 9;
+}
+
+START_TEST(test_descriptor_types)
+{
+    const struct tcase *c = &tcases[_i];
+    struct env e = env_caps39(0, c->ecap_clear);
+    ck_assert_msg(!VTD_FIELD_GET(vtd_iommu_ecap(e.u), ECAP, HPTS),
+                  "the full profile grew ECAP.HPTS: type Ah is valid");
+    env_free(&e);
+    for (unsigned t = 0; t < 128; t++) {
+        e = env_caps39(0, c->ecap_clear);
+        uint64_t d[4] = { typed(t), 0, 0, 0 };
+        int r = submit(&e, c->m, d);
+        int want = t < 32 && (c->valid >> t & 1) ? ACCEPTED : IQEI_TYPE;
+        ck_assert_msg(r == want, "%s: type %#x gives %d, VT-d Table 26 "
+                      "says %d", c->what, t, r, want);
         env_free(&e);
     }
 }
@@ -465,6 +673,8 @@ static Suite *suite(void)
     tc = tcase_create("descriptors");
     tcase_add_loop_test(tc, test_descriptor_reserved_bits, 0,
                         (int)(sizeof(dcases) / sizeof(dcases[0])));
+    tcase_add_loop_test(tc, test_descriptor_types, 0,
+                        (int)(sizeof(tcases) / sizeof(tcases[0])));
     suite_add_tcase(s, tc);
     return s;
 }
