@@ -4,6 +4,8 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <vtd/layout.h>
 
@@ -13,7 +15,8 @@
 /* The injecting host                                                  */
 /* ------------------------------------------------------------------ */
 
-const char *const hop_name[H_NOPS] = { "read", "write", "cmpxchg64", "msi" };
+const char *const hop_name[H_NOPS] = { "read", "write", "cmpxchg64", "msi",
+                                       "devtlb_inval", "page_response" };
 
 
 /* Figures for the summary line. */
@@ -24,6 +27,12 @@ static bool hit(struct ih *x, enum hop op, uint64_t gpa, size_t len)
     if (!x->armed)
         return false;
     unsigned long n = ++x->calls;
+    static int debug = -1;      /* IH_DEBUG=1: list every call */
+    if (debug < 0)
+        debug = getenv("IH_DEBUG") != NULL;
+    if (debug)
+        fprintf(stderr, "call %lu: %s %#llx\n", n, hop_name[op],
+                (unsigned long long)gpa);
     bool f = x->forever ? n >= x->fail_at : n == x->fail_at;
     if (f) {
         if (!x->nfailed++) {
@@ -74,6 +83,30 @@ static void ih_msi(void *o, uint64_t addr, uint32_t data)
     x->msi_data = data;
 }
 
+/* 4.3: the Invalidate Request goes to the endpoint; -EIO: the host could
+ * not deliver it (not -ENODEV, which says there is no device-TLB). */
+static int ih_devtlb(void *o, const struct vtd_devtlb_inv *inv)
+{
+    struct ih *x = o;
+    if (hit(x, H_DEVTLB, inv->sid, 0))
+        return -EIO;
+    if (x->ninv < sizeof(x->inv) / sizeof(x->inv[0]))
+        x->inv[x->ninv] = *inv;
+    x->ninv++;
+    return 0;
+}
+
+/* 7.6: a page group response for the device; "failing" drops it. */
+static void ih_presp(void *o, const struct vtd_page_resp *r)
+{
+    struct ih *x = o;
+    if (hit(x, H_PRESP, r->rid, 0))
+        return;
+    if (x->npresp < sizeof(x->presp) / sizeof(x->presp[0]))
+        x->presp[x->npresp] = *r;
+    x->npresp++;
+}
+
 static void ih_log(void *o, enum vtd_log_level lvl, const char *msg)
 {
     struct ih *x = o;
@@ -89,6 +122,8 @@ static const struct vtd_host_ops ih_ops = {
     .cmpxchg64 = ih_cx,
     .msi_send = ih_msi,
     .log = ih_log,
+    .devtlb_inval = ih_devtlb,
+    .page_response = ih_presp,
 };
 
 struct vtd_iommu *ih_unit(struct ih *x, bool cm)

@@ -2,7 +2,8 @@
 /*
  * tests/inject_host.h: the injecting host of test_inject_modes.c: host ops
  * (<vtd/vtd.h>) over a fake guest memory (fakemem.h) that fail the Nth
- * call (read, write, cmpxchg64, msi_send) once or from N on, remembering
+ * call (read, write, cmpxchg64, msi_send, devtlb_inval, page_response)
+ * once or from N on, remembering
  * what failed, plus the register helpers the scenarios share.
  */
 #ifndef VTDEMU_TESTS_INJECT_HOST_H
@@ -16,7 +17,10 @@
 
 #include "fakemem.h"
 
-enum hop { H_READ, H_WRITE, H_CX, H_MSI, H_NOPS };
+/* H_DEVTLB: the devtlb_inval op (an ATS Invalidate Request the host
+ * cannot deliver returns -EIO); H_PRESP: the page_response op (void: a
+ * failed delivery is a response the host drops). */
+enum hop { H_READ, H_WRITE, H_CX, H_MSI, H_DEVTLB, H_PRESP, H_NOPS };
 extern const char *const hop_name[H_NOPS];
 
 struct ih {
@@ -36,6 +40,12 @@ struct ih {
     uint64_t msi_addr;
     uint32_t msi_data;
     unsigned logs;
+    /* ATS Invalidate Requests delivered (the endpoint answers later with
+     * vtd_ats_inval_complete()), and page group responses delivered. */
+    struct vtd_devtlb_inv inv[32];
+    unsigned ninv;
+    struct vtd_page_resp presp[16];
+    unsigned npresp;
 };
 
 /* Figures for the summary line. */

@@ -250,6 +250,21 @@ static void free_itag(struct vtd_iommu *u, unsigned t, const char *why)
     s->busy--;
 }
 
+/* 6.5.2.11 time-out: FSTS.ITE (the queue stops fetching, a wait
+ * descriptor pending is aborted) and the fault event (7.3); 11.4.9.9
+ * ITESID copied when ITE was clear (of several at once, vtdemu reports
+ * the oldest). */
+static void report_timeout(struct vtd_iommu *u, uint16_t sid)
+{
+    uint32_t fsts = vtd_reg_get32_(u, VTD_REG_FSTS);
+    if (!(fsts & FSTS_ITE_MASK)) {
+        uint64_t r = vtd_reg_get64_(u, VTD_REG_IQERCD);
+        vtd_reg_set64_(u, VTD_REG_IQERCD, field_set(r, IQERCD, ITESID, sid));
+    }
+    vtd_rule_(u, Q_ITE);
+    vtd_fault_set_fsts_locked_(u, FSTS_ITE_MASK);
+}
+
 bool vtd_ats_inval_issue_locked_(struct vtd_iommu *u, const uint64_t *q,
                                  bool pasid_based)
 {
@@ -319,8 +334,26 @@ bool vtd_ats_inval_issue_locked_(struct vtd_iommu *u, const uint64_t *q,
     vtd_cb_enter_(&f, u);
     int rc = u->ops.devtlb_inval(u->opaque, &inv);
     vtd_cb_exit_(&f);
-    if (rc < 0)   /* vtd.h: no device-TLB behind the SID */
+    if (rc == -ENODEV) {  /* vtd.h: no device-TLB behind the SID */
         free_itag(u, t, "completed at once (no device-TLB behind it)");
+    } else if (rc < 0) {
+        /* The host could not deliver the Invalidate Request (vtd.h): no
+         * completion can ever come for it.  6.5.2.11 handles a response
+         * that does not come as a time-out; the model detects it at once
+         * rather than at the deadline (docs/ats.md): the ITag is freed,
+         * ITE set, and the queue stops at this descriptor (IQH left on
+         * it: it is issued again when software clears ITE), so the wait
+         * descriptor behind it never reports an invalidation that did
+         * not happen. */
+        vtd_log_(u, VTD_LOG_ERROR,
+                 "ATS Invalidate Request to %02x:%02x.%x not delivered "
+                 "(host error %d): invalidation time-out (FSTS.ITE, VT-d "
+                 "6.5.2.11)", inv.sid >> 8, (inv.sid >> 3) & 0x1f,
+                 inv.sid & 7, rc);
+        free_itag(u, t, "not delivered: time-out");
+        report_timeout(u, inv.sid);
+        return false;
+    }
     return true;
 }
 
@@ -411,20 +444,12 @@ static void expire_locked(struct vtd_iommu *u)
     for (unsigned i = 0; i < VTD_ATS_ITAGS; i++)
         if (s->itag[i].busy && s->itag[i].inv.deadline_ns <= s->now)
             free_itag(u, i, "timed out");
-    /* 11.4.9.9 ITESID: copied when ITE was clear; of several at once,
-     * vtdemu reports the oldest. */
-    uint32_t fsts = vtd_reg_get32_(u, VTD_REG_FSTS);
-    if (!(fsts & FSTS_ITE_MASK)) {
-        uint64_t r = vtd_reg_get64_(u, VTD_REG_IQERCD);
-        vtd_reg_set64_(u, VTD_REG_IQERCD, field_set(r, IQERCD, ITESID, sid));
-    }
     vtd_log_(u, VTD_LOG_ERROR,
              "device-TLB invalidation of %02x:%02x.%x timed out: "
              "invalidation time-out error (FSTS.ITE, VT-d 6.5.2.11); the "
              "queue fetches nothing until ITE is cleared",
              sid >> 8, (sid >> 3) & 0x1f, sid & 7);
-    vtd_rule_(u, Q_ITE);
-    vtd_fault_set_fsts_locked_(u, FSTS_ITE_MASK);
+    report_timeout(u, sid);
 }
 
 int vtd_clock_advance(struct vtd_iommu *u, uint64_t ns)

@@ -61,8 +61,11 @@ void vtd_ats_reset_(struct vtd_iommu *u);
  * whose reserved fields passed: issue the Invalidate Request to the
  * endpoint through the host (ops.devtlb_inval).  Returns false when no
  * ITag is free (4.3: the request is deferred; the queue stops at the
- * descriptor until a completion frees one).  Without the host op the
- * descriptor completes at once (true). */
+ * descriptor until a completion frees one), and when the host could not
+ * deliver the request (an error other than -ENODEV): then FSTS.ITE is set
+ * (6.5.2.11, a time-out detected at once) and the queue stops at the
+ * descriptor until software clears ITE.  Without the host op, or with
+ * -ENODEV, the descriptor completes at once (true). */
 bool vtd_ats_inval_issue_locked_(struct vtd_iommu *u, const uint64_t *q,
                                  bool pasid_based);
 

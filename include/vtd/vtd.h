@@ -240,9 +240,13 @@ struct vtd_host_ops {
      * invalidation): it must not call into the unit (vtd.h threading
      * contract), so it queues the request for its device and answers
      * after returning.  Return 0 when the request went to an endpoint
-     * with a device-TLB (it will answer), or a negative errno (-ENODEV)
-     * when there is none behind inv->sid: the unit then takes the
-     * descriptor as completed at once.  NULL (and versions 1 and 2):
+     * with a device-TLB (it will answer), or -ENODEV when there is none
+     * behind inv->sid: the unit then takes the descriptor as completed
+     * at once.  Any other negative errno says the request could not be
+     * delivered: no answer will come, so the unit reports an
+     * invalidation time-out at once (FSTS.ITE, VT-d 6.5.2.11) and issues
+     * the descriptor again when software clears ITE; the wait descriptor
+     * behind it does not complete.  NULL (and versions 1 and 2):
      * every device-TLB descriptor completes at once, as before. */
     int (*devtlb_inval)(void *opaque, const struct vtd_devtlb_inv *inv);
 
