@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "apic.h"
+#include <vtd/layout.h>
 
 struct ioapic {
     GMutex lock;
@@ -42,13 +43,14 @@ void ioapic_rte_msi(uint64_t rte, uint64_t *addr, uint32_t *data)
          * format; SHV (bit 3) stays clear. */
         uint64_t idx = (rte >> IOAPIC_RTE_INDEX_SHIFT) & 0x7fff;
         uint64_t idx15 = (rte >> 11) & 1;
-        *addr = 0xfee00000ull | idx << 5 | 1u << 4 | idx15 << 2;
+        *addr = VTD_MSI_ADDR_BASE | idx << VTD_MSI_ADDR_HANDLE_LO_SHIFT |
+                VTD_MSI_ADDR_IF_MASK | idx15 << VTD_MSI_ADDR_HANDLE_HI_SHIFT;
     } else {
         /* Compatibility: destination 63:56 -> address 19:12, destination
          * mode bit 11 -> address bit 2. */
         uint64_t dest = (rte >> IOAPIC_RTE_DEST_SHIFT) & 0xff;
         uint64_t dm = (rte >> 11) & 1;
-        *addr = 0xfee00000ull | dest << 12 | dm << 2;
+        *addr = VTD_MSI_ADDR_BASE | dest << 12 | dm << 2;
     }
 }
 

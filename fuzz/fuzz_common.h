@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <vtd/layout.h>
 #include <vtd/vtd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

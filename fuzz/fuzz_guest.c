@@ -119,8 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct vtd_iommu *u = NULL;
     if (vtd_iommu_new(&cfg, fz_mem_ops(), &m, &u, NULL, 0) < 0)
         abort();
-    const bool pt_cap = (vtd_iommu_ecap(u) >> 6) & 1; /* ECAP.PT */
-    uint64_t iotlb = 8 + 16 * ((vtd_iommu_ecap(u) >> 8) & 0x3ff);
+    const bool pt_cap = VTD_FIELD_GET(vtd_iommu_ecap(u), ECAP, PT);
+    uint64_t iotlb = 8 + 16 * VTD_FIELD_GET(vtd_iommu_ecap(u), ECAP, IRO);
     uint64_t rta_latched = 0;
     struct fz f = { data, size };
     unsigned steps = 0;
@@ -229,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 6: { /* MSI */
             struct vtd_msi_req mr = {
                 .sid = (uint16_t)fz_take(&f, 2), .sid_valid = true,
-                .addr = 0xfee00000ULL | (fz_take(&f, 3) & 0xffff0),
+                .addr = VTD_MSI_ADDR_BASE | (fz_take(&f, 3) & 0xffff0),
                 .data = (uint32_t)fz_take(&f, 4),
             };
             struct vtd_irq o;

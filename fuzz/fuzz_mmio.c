@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct vtd_msi_req r = {
                 .sid = (uint16_t)fz_take(&f, 2),
                 .sid_valid = !(kind & 0x80),
-                .addr = 0xfee00000ULL | (fz_take(&f, 3) & 0xfffff),
+                .addr = VTD_MSI_ADDR_BASE | (fz_take(&f, 3) & 0xfffff),
                 .data = (uint32_t)fz_take(&f, 4),
             };
             struct vtd_irq o;

@@ -82,12 +82,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vtd_translate(u, &r, &o);
     }
     struct vtd_msi_req m = { .sid = 8, .sid_valid = true,
-                             .addr = 0xfee00010, .data = 0 };
+                             .addr = VTD_MSI_ADDR_BASE | VTD_MSI_ADDR_IF_MASK,
+                             .data = 0 };
     struct vtd_irq irq;
     vtd_interrupt(u, &m, &irq);
-    vtd_mmio_write(u, 0x88, 8, 0x20);      /* IQT */
-    vtd_mmio_write(u, 0x34, 4, 0x71);      /* FSTS: clear RW1C status */
-    vtd_mmio_write(u, 0x38, 4, 0);         /* FECTL: unmask */
+    vtd_mmio_write(u, VTD_REG_IQT, 8, 0x20);
+    vtd_mmio_write(u, VTD_REG_FSTS, 4, 0x71);  /* clear RW1C status */
+    vtd_mmio_write(u, VTD_REG_FECTL, 4, 0);    /* unmask */
     fz_check_fault_accounting(u);
 
     free(before);

@@ -90,14 +90,16 @@ static void build_state(struct fz_mem *m, bool scalable)
 static void program(struct vtd_iommu *u, bool scalable)
 {
     /* 11.4.6 RTADDR (TTM=01 scalable), 11.4.4 GCMD one command at a time. */
-    vtd_mmio_write(u, 0x20, 8, RT | (scalable ? 1u << 10 : 0));
-    vtd_mmio_write(u, 0x18, 4, 1u << 30);                 /* SRTP */
-    vtd_mmio_write(u, 0x90, 8, IQ | (scalable ? 1u << 11 : 0)); /* IQA */
-    vtd_mmio_write(u, 0x18, 4, 1u << 26);                 /* QIE */
-    vtd_mmio_write(u, 0xb8, 8, IRT | 7);                  /* IRTA 256 */
-    vtd_mmio_write(u, 0x18, 4, (1u << 26) | (1u << 24));  /* SIRTP */
-    vtd_mmio_write(u, 0x18, 4, (1u << 26) | (1u << 25));  /* IRE */
-    vtd_mmio_write(u, 0x18, 4, (1u << 26) | (1u << 25) | (1u << 31)); /* TE */
+    vtd_mmio_write(u, VTD_REG_RTADDR, 8,
+                   RT | (scalable ? VTD_TTM_SCALABLE << VTD_RTADDR_TTM_SHIFT : 0));
+    vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_SRTP);
+    vtd_mmio_write(u, VTD_REG_IQA, 8, IQ | (scalable ? VTD_IQA_DW_MASK : 0));
+    vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_QIE);
+    vtd_mmio_write(u, VTD_REG_IRTA, 8, IRT | 7);          /* 256 IRTEs */
+    vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_QIE | VTD_GCMD_SIRTP);
+    vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_QIE | VTD_GCMD_IRE);
+    vtd_mmio_write(u, VTD_REG_GCMD, 4,
+                   VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_TE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -151,7 +153,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct vtd_msi_req r = {
                 .sid = (uint16_t)fz_take(&f, 2),
                 .sid_valid = !(kind & 0x80),
-                .addr = 0xfee00000ULL | ((idx & 0x7fff) << 5) | 0x10 |
+                .addr = VTD_MSI_ADDR_BASE |
+                        ((idx & 0x7fff) << VTD_MSI_ADDR_HANDLE_LO_SHIFT) |
+                        VTD_MSI_ADDR_IF_MASK |
                         (fz_take(&f, 1) & 0xc),
                 .data = (uint32_t)fz_take(&f, 2),
             };
@@ -166,14 +170,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             wq(&mem, IQ + tail, q0);
             wq(&mem, IQ + tail + 8, q1);
             tail = (tail + dsz) % 4096;
-            vtd_mmio_write(u, 0x88, 8, tail);
+            vtd_mmio_write(u, VTD_REG_IQT, 8, tail);
             break;
         }
         default: { /* register-based invalidation or a GCMD write */
             if (kind & 0x80)
-                vtd_mmio_write(u, 0x28, 8, fz_take(&f, 8) | (1ULL << 63));
+                vtd_mmio_write(u, VTD_REG_CCMD, 8,
+                               fz_take(&f, 8) | VTD_CCMD_ICC_MASK);
             else
-                vtd_mmio_write(u, 0x18, 4, (uint32_t)fz_take(&f, 4));
+                vtd_mmio_write(u, VTD_REG_GCMD, 4, (uint32_t)fz_take(&f, 4));
             break;
         }
         }

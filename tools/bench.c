@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "mem/guestmem.h"
+#include <vtd/layout.h>
 #include <vtd/vtd.h>
 
 /* Guest layout (all in a 1 GiB sparse RAM): 4-level second-stage tables
@@ -241,7 +242,8 @@ static gpointer worker_run(gpointer p)
         uint64_t first_h = (uint64_t)w->index * 16 % B_IRT_N;
         for (uint64_t i = 0; i < b->iters; i++) {
             uint64_t h = first_h + (i & 15);
-            m.addr = 0xfee00000ull | h << 5 | 1u << 4;
+            m.addr = VTD_MSI_ADDR_BASE | h << VTD_MSI_ADDR_HANDLE_LO_SHIFT |
+                     VTD_MSI_ADDR_IF_MASK;
             if (vtd_interrupt(b->u, &m, &irq) < 0 || irq.outcome != want)
                 errors++;
         }
@@ -418,7 +420,9 @@ int bench_main(int argc, char **argv)
      * (VT-d 9.10), or posts with a notification to NV (5.2.3). */
     if (status == 0 && ir) {
         struct vtd_msi_req m = { .sid = B_IR_SID, .sid_valid = true,
-                                 .addr = 0xfee00000ull | 3u << 5 | 1u << 4 };
+                                 .addr = VTD_MSI_ADDR_BASE |
+                                         3u << VTD_MSI_ADDR_HANDLE_LO_SHIFT |
+                                         VTD_MSI_ADDR_IF_MASK };
         struct vtd_irq irq;
         memset(&irq, 0, sizeof(irq));
         bool good = vtd_interrupt(b.u, &m, &irq) == 0 &&

@@ -520,7 +520,7 @@ int vtd_interrupt(struct vtd_iommu *u, const struct vtd_msi_req *req,
     if (!u || !req || !out)
         return -EINVAL;
     /* VT-d 5.1: interrupt requests are DWORD writes to FEEx_xxxxh. */
-    if ((req->addr >> 20) != 0xfee)
+    if (!vtd_intr_addr(req->addr))
         return -EINVAL;
     memset(out, 0, sizeof(*out));
     if (vtd_in_callback_(u))

@@ -34,12 +34,6 @@
 
 #define VTD_NOTIFY_MAX_VISITS (1u << 22)
 
-/* VT-d 3.14 / 5.1: DMA whose output address lies in 0xFEE0_0000 -
- * 0xFEEF_FFFF is an interrupt request, never translated memory (the unit
- * faults it, LGN.4 / SGN.8.x, when translation is on). */
-#define IRQ_LO 0xfee00000ULL
-#define IRQ_HI 0xfeefffffULL
-
 struct shadow_map {
     uint64_t iova, size, gpa;
     uint32_t perm;
@@ -286,8 +280,11 @@ static void add_map(GArray *out, uint64_t iova, uint64_t size, uint64_t gpa,
                     uint32_t perm, bool irq_hole)
 {
     uint64_t last = gpa + (size ? size : 0) - 1;
-    if (irq_hole && gpa <= IRQ_HI && last >= IRQ_LO) {
-        if (gpa >= IRQ_LO && last <= IRQ_HI)
+    /* VT-d 3.14 / 5.1: output in the interrupt address range is an
+     * interrupt request, never translated memory (the unit faults it,
+     * LGN.4 / SGN.8.x, when translation is on). */
+    if (irq_hole && gpa <= VTD_INTR_ADDR_HI && last >= VTD_INTR_ADDR_LO) {
+        if (gpa >= VTD_INTR_ADDR_LO && last <= VTD_INTR_ADDR_HI)
             return; /* wholly interrupt range: not translated */
         uint64_t half = size ? size / 2 : 1ULL << 63;
         add_map(out, iova, half, gpa, perm, irq_hole);

@@ -75,7 +75,7 @@ static unsigned ver_major(const struct vtd_iommu *u)
  * SGN.8). */
 static bool intr_range(uint64_t a)
 {
-    return (a >> 20) == 0xfee;
+    return vtd_intr_addr(a);
 }
 
 static bool above_bits(uint64_t a, unsigned bits)

@@ -479,7 +479,7 @@ static inline bool vtd_msi_remappable_encode(uint64_t *addr, uint32_t *data,
 static inline bool vtd_msi_remappable_decode(uint64_t addr, uint32_t data,
                                              struct vtd_msi_remappable *m)
 {
-    if ((addr >> 20) != 0xfee || !VTD_FIELD_GET(addr, MSI_ADDR, IF))
+    if (!vtd_intr_addr(addr) || !VTD_FIELD_GET(addr, MSI_ADDR, IF))
         return false;
     m->handle = (uint16_t)(VTD_FIELD_GET(addr, MSI_ADDR, HANDLE_LO) |
                            VTD_FIELD_GET(addr, MSI_ADDR, HANDLE_HI) << 15);

@@ -581,10 +581,22 @@ VTD_FIELD(PID_CTL, NDST_X, 40, 8); /* xAPIC: bits 303:296 = APIC id */
 #define VTD_PID_CTL_RSVD       UINT64_C(0x00000000ff00fffc)
 #define VTD_PID_CTL_RSVD_XAPIC UINT64_C(0xffff00ff00000000)
 
+/* 3.14 / 5.1: the interrupt address range 0xFEE0_0000 - 0xFEEF_FFFF.  A
+ * DWORD write there is an interrupt request (5.1), never memory: DMA
+ * whose output address falls in it is blocked when translation is on
+ * (Table 30 LGN.4, SGN.8). */
+#define VTD_INTR_ADDR_LO UINT64_C(0xfee00000)
+#define VTD_INTR_ADDR_HI UINT64_C(0xfeefffff)
+
+static inline bool vtd_intr_addr(uint64_t a)
+{
+    return a >= VTD_INTR_ADDR_LO && a <= VTD_INTR_ADDR_HI;
+}
+
 /* 5.1.2.2 Remappable-format MSI address (Table 13) and data (Table 14).
  * Address bits 31:20 are 0xFEE; handle 14:0 in bits 19:5, handle 15 in
  * bit 2, SHV bit 3, interrupt format (1 = remappable) bit 4. */
-#define VTD_MSI_ADDR_BASE UINT64_C(0xfee00000)
+#define VTD_MSI_ADDR_BASE VTD_INTR_ADDR_LO
 VTD_FIELD(MSI_ADDR, HANDLE_HI, 2, 1);
 VTD_FIELD(MSI_ADDR, SHV, 3, 1);
 VTD_FIELD(MSI_ADDR, IF, 4, 1);
