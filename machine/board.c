@@ -34,6 +34,8 @@ struct board {
                              * board_route(); scope owned by the unit */
     GPtrArray *ioapics;     /* struct board_ioapic * */
     struct apic_sys *apics; /* NULL without CPUs */
+    bool ats_policy;        /* board_set_ats_policy() was called */
+    GArray *ats_ranges;     /* struct board_ats_range */
 };
 
 /* IOAPIC register window (82093AA: IOREGSEL, IOWIN and reserved). */
@@ -218,6 +220,7 @@ struct board *board_new(const struct board_observer *obs)
     b->units = g_ptr_array_new_with_free_func(unit_free);
     b->routes = g_array_new(FALSE, FALSE, sizeof(struct board_unit_desc));
     b->ioapics = g_ptr_array_new_with_free_func(ioapic_rt_free);
+    b->ats_ranges = g_array_new(FALSE, FALSE, sizeof(struct board_ats_range));
     return b;
 }
 
@@ -231,6 +234,7 @@ void board_free(struct board *b)
     apic_sys_free(b->apics);
     g_ptr_array_free(b->units, TRUE);
     g_array_free(b->routes, TRUE);
+    g_array_free(b->ats_ranges, TRUE);
     guestmem_free(b->mem);
     g_free(b);
 }
@@ -515,4 +519,38 @@ static const struct pci_host_ops board_pci_ops = {
 void board_attach_pci(struct board *b, struct pci_func *f)
 {
     pci_func_set_host(f, &board_pci_ops, b);
+}
+
+/* ------------------------------------------------------------------ */
+/* ATS permission (VT-d 8.5)                                           */
+/* ------------------------------------------------------------------ */
+
+int board_set_ats_policy(struct board *b, const struct board_ats_range *r,
+                         size_t n)
+{
+    if (!b || (n && !r))
+        return -EINVAL;
+    g_array_set_size(b->ats_ranges, 0);
+    if (n)
+        g_array_append_vals(b->ats_ranges, r, (guint)n);
+    b->ats_policy = true;
+    return 0;
+}
+
+int board_ats_allowed(const struct board *b, uint16_t sid, int32_t *port)
+{
+    if (port)
+        *port = -1;
+    if (!b->ats_policy)
+        return 1;
+    for (guint i = 0; i < b->ats_ranges->len; i++) {
+        const struct board_ats_range *r =
+            &g_array_index(b->ats_ranges, struct board_ats_range, i);
+        if (sid >= r->first && sid <= r->last) {
+            if (port)
+                *port = r->port;
+            return r->allowed ? 1 : 0;
+        }
+    }
+    return 0;
 }

@@ -169,6 +169,30 @@ int board_deliver(struct board *b, const struct vtd_irq *out);
  * CPUs.  f must outlive its use; the board does not own it. */
 void board_attach_pci(struct board *b, struct pci_func *f);
 
+/*
+ * Which requesters may use ATS (VT-d 8.5: the ATSR structures name the
+ * PCI Express root ports that support ATS transactions; software must
+ * enable ATS on an endpoint only behind such a port).  A board without a
+ * policy lets every requester use ATS (traces without a machine
+ * description).  With one, a source-id is allowed when a range holding it
+ * says so; a source-id no range holds is refused.  port is the SID of
+ * the root port the range is below, or -1 (a root-complex integrated
+ * endpoint, or unknown).
+ */
+struct board_ats_range {
+    uint16_t first, last;
+    bool allowed;
+    int32_t port;
+};
+
+/* Copy the policy (n ranges; n == 0 sets an empty policy: every SID
+ * refused).  Returns 0 or -EINVAL (r NULL with n > 0). */
+int board_set_ats_policy(struct board *b, const struct board_ats_range *r,
+                         size_t n);
+/* 1: sid may use ATS (always without a policy); 0: refused.  *port (may
+ * be NULL) gets the root port's SID or -1. */
+int board_ats_allowed(const struct board *b, uint16_t sid, int32_t *port);
+
 /* Host-failure injection (tests/test_inject.c, issue 18): while set on
  * the calling thread, every host call a unit makes (its read, write,
  * cmpxchg64 and msi_send callbacks) first asks fn(ctx, unit index, op);

@@ -800,3 +800,55 @@ int machine_unit_for_sid(const struct machine_desc *m, uint16_t segment,
     g_free(idx);
     return found;
 }
+
+/* VT-d 8.5: an ATSR per segment that supports device-TLBs; ALL_PORTS or
+ * the root ports in its scope.  machine_to_dmar() emits the ATSR from the
+ * same properties. */
+struct board_ats_range *machine_ats_ranges(const struct machine_desc *m,
+                                           uint16_t segment, size_t *n)
+{
+    GArray *a = g_array_new(FALSE, FALSE, sizeof(struct board_ats_range));
+    bool all_ports = false;
+    for (unsigned k = 0; k < m->ndev; k++)
+        if (m->devs[k].kind == MDEV_PCI_HOST &&
+            m->devs[k].segment == segment && m->devs[k].ats_all_ports)
+            all_ports = true;
+    for (unsigned k = 0; k < m->ndev; k++) {
+        const struct machine_dev *d = &m->devs[k];
+        if (d->segment != segment)
+            continue;
+        if (d->kind == MDEV_PCI_HOST) {
+            /* The root bus: integrated endpoints, no root port. */
+            struct board_ats_range r = {
+                .first = (uint16_t)(d->sec_bus << 8),
+                .last = (uint16_t)(d->sec_bus << 8 | 0xff),
+                .allowed = true, .port = -1 };
+            g_array_append_val(a, r);
+        } else if (d->kind == MDEV_PCI_BRIDGE && d->parent >= 0 &&
+                   m->devs[d->parent].kind == MDEV_PCI_HOST &&
+                   d->sub_bus >= d->sec_bus) {
+            /* A root port: everything on its secondary to subordinate
+             * buses is behind it. */
+            struct board_ats_range r = {
+                .first = (uint16_t)(d->sec_bus << 8),
+                .last = (uint16_t)(d->sub_bus << 8 | 0xff),
+                .allowed = all_ports || d->ats, .port = d->sid };
+            g_array_append_val(a, r);
+        }
+    }
+    *n = a->len;
+    return (struct board_ats_range *)(void *)g_array_free(a, a->len == 0);
+}
+
+uint16_t *machine_ats_endpoints(const struct machine_desc *m,
+                                uint16_t segment, size_t *n)
+{
+    GArray *a = g_array_new(FALSE, FALSE, sizeof(uint16_t));
+    for (unsigned k = 0; k < m->ndev; k++) {
+        const struct machine_dev *d = &m->devs[k];
+        if (d->kind == MDEV_PCI_ENDPOINT && d->segment == segment && d->ats)
+            g_array_append_val(a, d->sid);
+    }
+    *n = a->len;
+    return (uint16_t *)(void *)g_array_free(a, a->len == 0);
+}

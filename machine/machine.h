@@ -19,6 +19,7 @@
 #include "acpi/dmar.h"
 
 struct board_scope;
+struct board_ats_range;
 
 enum machine_dev_kind {
     MDEV_PCI_HOST = 1,   /* host bridge: owns a segment and root bus */
@@ -136,6 +137,26 @@ struct board_scope *machine_unit_scope(const struct machine_desc *m,
  */
 int machine_unit_for_sid(const struct machine_desc *m, uint16_t segment,
                          uint16_t sid);
+
+/*
+ * Which requesters of segment may use ATS (VT-d 8.5), as ranges for
+ * board_set_ats_policy(): the buses below each root port (a bridge on a
+ * host bridge's root bus), allowed when the segment has an ATSR with
+ * ALL_PORTS (a host bridge with vtdemu,ats-all-ports) or the port is in
+ * the ATSR's device scope (vtdemu,ats on the port), with the port's SID;
+ * and each host bridge's root bus, allowed: its devices are root-complex
+ * integrated, behind no root port, and the ATSR names root ports only
+ * (8.8 reports their address translation caches, SATC).  A segment
+ * without an ATSR has no root port that supports ATS.  *n ranges, freed
+ * with g_free (NULL when none).
+ */
+struct board_ats_range *machine_ats_ranges(const struct machine_desc *m,
+                                           uint16_t segment, size_t *n);
+
+/* Source-ids of the PCI endpoints of segment with an ATS capability
+ * (vtdemu,ats), in tree order.  *n of them, freed with g_free. */
+uint16_t *machine_ats_endpoints(const struct machine_desc *m,
+                                uint16_t segment, size_t *n);
 
 /* Index of the device with that source-id (PCI devices first), or -1. */
 int machine_find_sid(const struct machine_desc *m, uint16_t segment,

@@ -8,12 +8,18 @@
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
 
 #include <vtd/layout.h>
 #include <vtd/vtd.h>
 
 #include "apic/apic.h"
 #include "machine/board.h"
+#include "machine/machine.h"
+#include "trace/replay.h"
+#include "trace/trace.h"
 #include "mem/guestmem.h"
 #include "pci/pci.h"
 #include "check_main.h"
@@ -143,6 +149,137 @@ START_TEST(test_pci_msi_reaches_the_cpu)
 }
 END_TEST
 
+
+/* A machine by hand: host bridge (segment 0, buses 0-0x3f); root port A
+ * 00:1c.0 (buses 1-2, in the ATSR), a switch port 01:01.0 (bus 2) below
+ * it; root port B 00:1d.0 (bus 3, not in the ATSR); endpoints 02:00.0,
+ * 00:05.0 (root bus) and 03:00.0 with ATS, 00:06.0 without; a second host
+ * bridge in segment 1 with ALL_PORTS. */
+static void ats_machine(struct machine_desc *m, struct machine_dev *d)
+{
+    memset(m, 0, sizeof(*m));
+    memset(d, 0, 9 * sizeof(*d));
+    d[0] = (struct machine_dev){ .kind = MDEV_PCI_HOST, .parent = -1,
+                                 .sec_bus = 0, .sub_bus = 0x3f };
+    d[1] = (struct machine_dev){ .kind = MDEV_PCI_BRIDGE, .parent = 0,
+                                 .sid = 0x00e0, .sec_bus = 1, .sub_bus = 2,
+                                 .ats = true };
+    d[2] = (struct machine_dev){ .kind = MDEV_PCI_BRIDGE, .parent = 0,
+                                 .sid = 0x00e8, .sec_bus = 3, .sub_bus = 3 };
+    d[3] = (struct machine_dev){ .kind = MDEV_PCI_BRIDGE, .parent = 1,
+                                 .sid = 0x0108, .sec_bus = 2, .sub_bus = 2 };
+    d[4] = (struct machine_dev){ .kind = MDEV_PCI_ENDPOINT, .parent = 3,
+                                 .sid = 0x0200, .ats = true };
+    d[5] = (struct machine_dev){ .kind = MDEV_PCI_ENDPOINT, .parent = 0,
+                                 .sid = 0x0028, .ats = true };
+    d[6] = (struct machine_dev){ .kind = MDEV_PCI_ENDPOINT, .parent = 2,
+                                 .sid = 0x0300, .ats = true };
+    d[7] = (struct machine_dev){ .kind = MDEV_PCI_ENDPOINT, .parent = 0,
+                                 .sid = 0x0030 };
+    d[8] = (struct machine_dev){ .kind = MDEV_PCI_HOST, .parent = -1,
+                                 .segment = 1, .sec_bus = 0,
+                                 .sub_bus = 0xff, .ats_all_ports = true };
+    m->devs = d;
+    m->ndev = 9;
+}
+
+static int ats_of(const struct machine_desc *m, uint16_t sid, int32_t *port)
+{
+    size_t n = 0;
+    struct board_ats_range *r = machine_ats_ranges(m, 0, &n);
+    struct board *b = board_new(NULL);
+    ck_assert_int_eq(board_set_ats_policy(b, r, n), 0);
+    int ok = board_ats_allowed(b, sid, port);
+    board_free(b);
+    g_free(r);
+    return ok;
+}
+
+/* VT-d 8.5: ATS only behind the root ports the ATSR names (ALL_PORTS
+ * clear), whatever the depth below the port; ALL_PORTS: every root port
+ * of that segment only.  Root-bus (integrated) endpoints are behind no
+ * root port; a bus the machine does not describe is refused. */
+START_TEST(test_atsr_decides_by_root_port)
+{
+    struct machine_desc m;
+    struct machine_dev d[9];
+    ats_machine(&m, d);
+    int32_t port = 0;
+    ck_assert_int_eq(ats_of(&m, 0x0100, &port), 1);
+    ck_assert_int_eq(port, 0x00e0);
+    ck_assert_int_eq(ats_of(&m, 0x0200, &port), 1);   /* below the switch */
+    ck_assert_int_eq(port, 0x00e0);
+    ck_assert_int_eq(ats_of(&m, 0x0300, &port), 0);   /* port B: refused */
+    ck_assert_int_eq(port, 0x00e8);
+    ck_assert_int_eq(ats_of(&m, 0x0028, &port), 1);   /* root bus */
+    ck_assert_int_eq(port, -1);
+    ck_assert_int_eq(ats_of(&m, 0x4000, &port), 0);   /* no such bus */
+    ck_assert_int_eq(port, -1);
+    /* ALL_PORTS on the host bridge of segment 0: port B too. */
+    d[0].ats_all_ports = true;
+    ck_assert_int_eq(ats_of(&m, 0x0300, &port), 1);
+    ck_assert_int_eq(port, 0x00e8);
+    /* No ATSR in segment 0 (segment 1's ALL_PORTS does not count): no
+     * root port supports ATS. */
+    d[0].ats_all_ports = false;
+    d[1].ats = false;
+    ck_assert_int_eq(ats_of(&m, 0x0100, &port), 0);
+    ck_assert_int_eq(ats_of(&m, 0x0028, &port), 1);
+    /* The ATS-capable endpoints of segment 0, in tree order. */
+    size_t n = 0;
+    uint16_t *e = machine_ats_endpoints(&m, 0, &n);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(e[0], 0x0200);
+    ck_assert_uint_eq(e[1], 0x0028);
+    ck_assert_uint_eq(e[2], 0x0300);
+    g_free(e);
+    /* Without a policy every requester may; an empty one refuses all. */
+    struct board *b = board_new(NULL);
+    ck_assert_int_eq(board_ats_allowed(b, 0x0300, NULL), 1);
+    ck_assert_int_eq(board_set_ats_policy(b, NULL, 0), 0);
+    ck_assert_int_eq(board_ats_allowed(b, 0x0300, &port), 0);
+    ck_assert_int_eq(board_set_ats_policy(b, NULL, 1), -EINVAL);
+    board_free(b);
+}
+END_TEST
+
+static int replay_text(const char *text, struct replay_summary *sum,
+                       char *err, size_t errlen)
+{
+    char *dtb = g_strdup_printf("%s/atsr.dtb", MACHINES_DIR);
+    struct trace *t = NULL;
+    int rc = trace_parse_on_machine("t.vtdt", text, strlen(text), dtb, &t,
+                                    err, errlen);
+    g_free(dtb);
+    ck_assert_msg(rc == 0, "%s", err);
+    rc = replay_trace(t, NULL, NULL, sum, err, errlen);
+    trace_free(t);
+    return rc;
+}
+
+/* On atsr.dts: an `ats device` line may not enable ATS behind 00:1d.0,
+ * which no ATSR names (VT-d 8.5: software must not); ats=off is fine, and
+ * without ats= the ATSR decides (so the machine's device is configured). */
+START_TEST(test_ats_device_line_obeys_the_atsr)
+{
+    struct replay_summary sum = { 0, 0 };
+    char err[512] = "";
+    ck_assert_int_eq(replay_text("vtdtrace 2\nats device 03:00.0 ats=on\n",
+                                 &sum, err, sizeof(err)), -EINVAL);
+    ck_assert_msg(strstr(err, "t.vtdt:2:") && strstr(err, "00:1d.0") &&
+                  strstr(err, "8.5"), "%s", err);
+    ck_assert_int_eq(replay_text("vtdtrace 2\nats device 03:00.0 ats=off\n"
+                                 "ats device 01:00.0 respond=manual\n"
+                                 "ats devtlb 03:00.0 count=0\n",
+                                 &sum, err, sizeof(err)), 0);
+    ck_assert_uint_eq(sum.passed, 1);
+    /* A device twice from the trace is still an error. */
+    ck_assert_int_eq(replay_text("vtdtrace 2\nats device 01:00.0\n"
+                                 "ats device 01:00.0\n",
+                                 &sum, err, sizeof(err)), -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("board");
@@ -151,6 +288,8 @@ int main(void)
     tcase_add_test(tc, test_overlapping_windows_refused);
     tcase_add_test(tc, test_pci_dma_uses_the_bridge_requester_id);
     tcase_add_test(tc, test_pci_msi_reaches_the_cpu);
+    tcase_add_test(tc, test_atsr_decides_by_root_port);
+    tcase_add_test(tc, test_ats_device_line_obeys_the_atsr);
     suite_add_tcase(su, tc);
     return check_run(su);
 }

@@ -159,6 +159,7 @@ static bool cmd_device(struct parser *p, struct trace_cmd *c)
             return fail_(p, "respond= must be auto or manual");
     }
     if ((v = kv_get_(p, "ats"))) {
+        c->ats_enable_set = true;
         if (strcmp(v, "on") == 0)
             c->ats_enable = true;
         else if (strcmp(v, "off") == 0)

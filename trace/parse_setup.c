@@ -326,6 +326,12 @@ bool load_machine_(struct parser *p, char *path)
                                    .id = d->enum_id, .sid = d->sid };
         ok = add_ioapic_(p, &io);
     }
+    /* ATS (VT-d 8.5): the ATSR decides which requesters may use it; the
+     * ATS-capable endpoints become ATS devices of the replay. */
+    p->t->has_ats_policy = true;
+    p->t->ats_ranges = machine_ats_ranges(&m, 0, &p->t->nats_ranges);
+    p->t->ats_endpoints = machine_ats_endpoints(&m, 0,
+                                                &p->t->nats_endpoints);
     machine_desc_free(&m);
     p->seen_ram = p->seen_iommu = true;
     return ok;

@@ -721,6 +721,8 @@ static int run_cmds(struct replay *rp, unsigned at_line)
     int rc = setup(rp);
     if (rc == 0)
         rc = machine_setup(rp);
+    if (rc == 0)
+        rc = ats_machine_devices_(rp);
     for (size_t i = 0; rc == 0 && i < t->ncmds; i++) {
         const struct trace_cmd *c = &t->cmds[i];
         if (at_line && c->line > at_line)

@@ -5,6 +5,7 @@
  * its completion with the expected one.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pci/devtlb.h"
@@ -16,6 +17,7 @@
 struct ats_dev {
     uint16_t sid;
     bool auto_respond;
+    bool from_machine;       /* made from the machine description */
     struct devtlb *dt;
     GArray *reqs;            /* struct ats_req */
 };
@@ -56,6 +58,66 @@ void ats_free_(struct replay *rp)
     g_ptr_array_free(rp->ats->devs, TRUE);
     g_free(rp->ats);
     rp->ats = NULL;
+}
+
+static struct ats_rt *ats_rt(struct replay *rp)
+{
+    if (!rp->ats) {
+        rp->ats = g_new0(struct ats_rt, 1);
+        rp->ats->devs = g_ptr_array_new_with_free_func(dev_free);
+    }
+    return rp->ats;
+}
+
+/* "the root port 00:1d.0" or "no root port" for messages. */
+static void port_text(char *buf, size_t len, int32_t port)
+{
+    if (port < 0)
+        snprintf(buf, len, "it is below no root port of the machine");
+    else
+        snprintf(buf, len, "its root port %02x:%02x.%x is not in an ATSR",
+                 (unsigned)port >> 8, ((unsigned)port >> 3) & 0x1f,
+                 (unsigned)port & 7);
+}
+
+/* The machine's ATS-capable endpoints (vtdemu,ats) are ATS devices of the
+ * trace without an `ats device` line: they answer invalidations at once
+ * and have 32 entries; their ATS Control.E is set only where the ATSR
+ * allows it (VT-d 8.5: "Software must enable ATS on endpoint devices
+ * behind a Root Port only if the Root Port is reported as supporting ATS
+ * transactions").  A recording declares them. */
+int ats_machine_devices_(struct replay *rp)
+{
+    const struct trace *t = rp->t;
+    if (!t->has_ats_policy)
+        return 0;
+    if (board_set_ats_policy(rp->board, t->ats_ranges, t->nats_ranges) < 0)
+        return rt_error_(rp, NULL, "bad ATS policy");
+    for (size_t i = 0; i < t->nats_endpoints && i < 256; i++) {
+        uint16_t sid = t->ats_endpoints[i];
+        if (dev_find(rp, sid))
+            continue;
+        bool on = board_ats_allowed(rp->board, sid, NULL) == 1;
+        struct devtlb_cap cap = { .enabled = on };
+        struct ats_dev *d = g_new0(struct ats_dev, 1);
+        d->sid = sid;
+        d->auto_respond = true;
+        d->from_machine = true;
+        d->dt = devtlb_new(sid, &cap, 32);
+        d->reqs = g_array_new(FALSE, FALSE, sizeof(struct ats_req));
+        if (!d->dt) {
+            dev_free(d);
+            return rt_error_(rp, NULL, "cannot make the machine's ATS "
+                             "devices");
+        }
+        g_ptr_array_add(ats_rt(rp)->devs, d);
+        if (rp->rec)
+            trace_recorder_line(rp->rec, "ats device %02x:%02x.%x "
+                                "respond=auto ats=%s", sid >> 8,
+                                (sid >> 3) & 0x1f, sid & 7,
+                                on ? "on" : "off");
+    }
+    return 0;
 }
 
 /* The board's devtlb_inval observer (unit lock held: record only). */
@@ -210,7 +272,28 @@ static int do_translate(struct replay *rp, const struct trace_cmd *c)
     rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
                      rp->hooks->explain;
     explain_head_(rp, c);
-    int rc = vtd_ats_translate(ur->u, &req, &out);
+    /* VT-d 8.5: behind a root port the ATSR does not name, ATS
+     * transactions are not supported.  The port does not pass the
+     * translation request on (like a port blocking AT != 00b, 4.2.2: "not
+     * presented to remapping hardware"); the requester gets UR, the unit
+     * records nothing.  vtdemu's reading: docs/ats.md. */
+    int32_t port = -1;
+    bool refused = board_ats_allowed(rp->board, c->sid, &port) == 0;
+    char why[96] = "";
+    int rc = 0;
+    if (refused) {
+        port_text(why, sizeof(why), port);
+        out.status = VTD_ATS_UR;
+        if (rp->explaining) {
+            char *m = g_strdup_printf("  refused at the root complex: %s "
+                                      "(VT-d 8.5): UR, not presented to "
+                                      "the unit", why);
+            rp->hooks->explain(rp->hooks->ctx, rp->t->path, c->line, m);
+            g_free(m);
+        }
+    } else {
+        rc = vtd_ats_translate(ur->u, &req, &out);
+    }
     rp->explaining = false;
     if (rp->rec && rc == 0) {
         GString *s = g_string_new(NULL);
@@ -243,6 +326,9 @@ static int do_translate(struct replay *rp, const struct trace_cmd *c)
         pass = false;
     } else {
         cpl_text(act, &out, false);
+        if (refused)
+            g_string_append_printf(act, " (%s, VT-d 8.5: not presented "
+                                   "to the unit)", why);
         pass = matches(c, &out);
     }
     report_(rp, c, "ats", pass, exp->str, act->str);
@@ -273,27 +359,43 @@ static void verdict(struct replay *rp, const struct trace_cmd *c,
 
 static int do_device(struct replay *rp, const struct trace_cmd *c)
 {
-    if (dev_find(rp, c->sid))
+    struct ats_dev *old = dev_find(rp, c->sid);
+    if (old && !old->from_machine)
         return rt_error_(rp, c, "this source-id already has an ATS device");
-    if (!rp->ats) {
-        rp->ats = g_new0(struct ats_rt, 1);
-        rp->ats->devs = g_ptr_array_new_with_free_func(dev_free);
+    /* VT-d 8.5: ATS only behind a root port an ATSR names (always
+     * without a machine description).  Without ats= the ATSR decides. */
+    int32_t port = -1;
+    bool allowed = board_ats_allowed(rp->board, c->sid, &port) == 1;
+    bool enable = c->ats_enable_set ? c->ats_enable : allowed;
+    if (enable && !allowed) {
+        char why[96];
+        port_text(why, sizeof(why), port);
+        return rt_error_(rp, c, "ats=on: ATS cannot be enabled on this "
+                         "device: %s (VT-d 8.5)", why);
     }
     /* A bound on what one trace can allocate (256 x 4096 entries). */
-    if (rp->ats->devs->len >= 256)
+    if (!old && rp->ats && rp->ats->devs->len >= 256)
         return rt_error_(rp, c, "at most 256 ATS devices per trace");
     struct devtlb_cap cap = { .stu = c->ats_stu, .qdepth = c->ats_qdepth,
-                              .enabled = c->ats_enable };
-    struct ats_dev *d = g_new0(struct ats_dev, 1);
-    d->sid = c->sid;
-    d->auto_respond = c->ats_auto;
-    d->dt = devtlb_new(c->sid, &cap, c->ats_entries);
-    d->reqs = g_array_new(FALSE, FALSE, sizeof(struct ats_req));
-    if (!d->dt) {
-        dev_free(d);
+                              .enabled = enable };
+    struct devtlb *dt = devtlb_new(c->sid, &cap, c->ats_entries);
+    if (!dt)
         return rt_error_(rp, c, "bad ATS device parameters");
+    if (old) {
+        /* The line configures the machine's device: a new device-TLB;
+         * the Invalidate Requests it holds stay. */
+        devtlb_free(old->dt);
+        old->dt = dt;
+        old->auto_respond = c->ats_auto;
+        old->from_machine = false;
+    } else {
+        struct ats_dev *d = g_new0(struct ats_dev, 1);
+        d->sid = c->sid;
+        d->auto_respond = c->ats_auto;
+        d->dt = dt;
+        d->reqs = g_array_new(FALSE, FALSE, sizeof(struct ats_req));
+        g_ptr_array_add(ats_rt(rp)->devs, d);
     }
-    g_ptr_array_add(rp->ats->devs, d);
     if (rp->rec)
         trace_recorder_line(rp->rec, "%s", c->text);
     return 0;

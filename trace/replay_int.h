@@ -63,6 +63,8 @@ int do_ats_(struct replay *rp, const struct trace_cmd *c);
 int ats_devtlb_inval_(void *ctx, unsigned unit,
                       const struct vtd_devtlb_inv *inv);
 int ats_pump_(struct replay *rp);
+/* After set-up: the machine's ATS policy and ATS devices (VT-d 8.5). */
+int ats_machine_devices_(struct replay *rp);
 void ats_free_(struct replay *rp);
 /* Page requests (replay_prq.c): the lines and the board observer. */
 int do_page_req_(struct replay *rp, const struct trace_cmd *c);

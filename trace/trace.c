@@ -493,6 +493,8 @@ void trace_free(struct trace *t)
     g_free(t->ram);
     g_free(t->cpus);
     g_free(t->ioapics);
+    g_free(t->ats_ranges);
+    g_free(t->ats_endpoints);
     g_free((char *)t->path);
     g_free(t);
 }

@@ -163,6 +163,7 @@ struct trace_cmd {
     int ats_sub;            /* TRACE_ATS_* */
     bool ats_auto;          /* device: answers invalidations by itself */
     bool ats_enable;        /* device: ATS Control.E */
+    bool ats_enable_set;    /* device: ats= given (else the ATSR decides) */
     unsigned ats_entries, ats_stu, ats_qdepth;   /* device */
     uint32_t ats_itags;     /* complete: ITag vector */
     unsigned ats_cc;        /* complete: completion count (0 = 8) */
@@ -258,6 +259,15 @@ struct trace {
     size_t ncpus;
     struct trace_ioapic *ioapics;
     size_t nioapics;
+    /* From a machine description (segment 0): which requesters may use
+     * ATS (VT-d 8.5, machine_ats_ranges(); has_ats_policy false without
+     * a machine) and its ATS-capable endpoints, which the replay creates
+     * as ATS devices (`ats device` defaults). */
+    bool has_ats_policy;
+    struct board_ats_range *ats_ranges;
+    size_t nats_ranges;
+    uint16_t *ats_endpoints;
+    size_t nats_endpoints;
 };
 
 /*
