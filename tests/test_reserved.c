@@ -181,12 +181,15 @@ static const struct rcase cases[] = {
  * page tables sit below PT_POOL + a few pages; a small RAM keeps the
  * ~3,000 units cheap under MALLOC_PERTURB_), with ECAP bits set or
  * cleared for the rows that need another capability. */
-static struct env env_caps39(uint64_t ecap_set, uint64_t ecap_clear)
+static struct env env_caps39(uint64_t cap_set, uint64_t cap_clear,
+                             uint64_t ecap_set, uint64_t ecap_clear)
 {
     struct env e;
     struct fake_host *h = fake_host_new(2u << 20);
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
                               .profile = "full", .haw = HAW,
+                              .cap_set = cap_set,
+                              .cap_clear = cap_clear,
                               .ecap_set = ecap_set,
                               .ecap_clear = ecap_clear };
     struct vtd_iommu *u = NULL;
@@ -199,7 +202,7 @@ static struct env env_caps39(uint64_t ecap_set, uint64_t ecap_clear)
 
 static struct env env_haw39(void)
 {
-    return env_caps39(0, 0);
+    return env_caps39(0, 0, 0, 0);
 }
 
 /* Build the valid structure of case c; returns the guest address of the
@@ -398,15 +401,29 @@ enum qmode {
 #define D_PGRP (0x9ULL | 0x10ULL << 16)        /* 9h, RID 00:02.0, RC 0h
                                                 * success, PP=0 */
 
-/* Capabilities some rows add to the full profile (which has DT and PRS,
- * not DIT, PDS or HPTS). */
-#define DIT VTD_ECAP_DIT_MASK
-#define PDS VTD_ECAP_PDS_MASK
+/* The unit a row runs on: the full profile (which has DT and PRS, not
+ * DIT, PDS or HPTS, and 16-bit domain ids), or it with one change. */
+enum unitv {
+    FULL,
+    DIT,   /* + ECAP.DIT: PFSID is a field (6.5.2.5, 6.5.2.6) */
+    PDS,   /* + ECAP.PDS: PD is a flag (6.5.2.9) */
+    ND8,   /* CAP.ND = 2, 8-bit domain ids: DID bits 31:24 ignored */
+};
+
+static const struct {
+    uint64_t cap_set, cap_clear, ecap_set;
+} unitvs[] = {
+    [FULL] = { 0, 0, 0 },
+    [DIT] = { 0, 0, VTD_ECAP_DIT_MASK },
+    [PDS] = { 0, 0, VTD_ECAP_PDS_MASK },
+    [ND8] = { 2ULL << VTD_CAP_ND_SHIFT,
+              VTD_CAP_ND_MASK & ~(2ULL << VTD_CAP_ND_SHIFT), 0 },
+};
 
 struct dcase {
     const char *what;
     enum qmode m;
-    uint64_t ecap_set;  /* added to the full profile */
+    enum unitv v;
     uint64_t valid[4];  /* a valid descriptor of the type */
     unsigned q;
     uint64_t mask;      /* the bits to set, one at a time */
@@ -427,110 +444,127 @@ static const struct dcase dcases[] = {
     /* 6.5.2.1 / Figure 6-1 context-cache: 8:6, 15:12, 63:50; 127:64.
      * The same in every mode: DID is ignored (not reserved) in scalable
      * mode, where domain-selective means global. */
-    { "CC lo", LEG128, 0, { D_CC }, 0, 0xfffc00000000f1c0ULL, R },
-    { "CC hi", LEG128, 0, { D_CC }, 1, ~0ULL, R },
-    { "CC lo (legacy, 256-bit)", LEG256, 0, { D_CC }, 0,
+    { "CC lo", LEG128, FULL, { D_CC }, 0, 0xfffc00000000f1c0ULL, R },
+    { "CC hi", LEG128, FULL, { D_CC }, 1, ~0ULL, R },
+    { "CC lo (legacy, 256-bit)", LEG256, FULL, { D_CC }, 0,
       0xfffc00000000f1c0ULL, R },
-    { "CC hi (legacy, 256-bit)", LEG256, 0, { D_CC }, 1, ~0ULL, R },
-    { "CC padding q2 (legacy)", LEG256, 0, { D_CC }, 2, ~0ULL, R },
-    { "CC padding q3 (legacy)", LEG256, 0, { D_CC }, 3, ~0ULL, R },
-    { "CC lo (scalable)", SM256, 0, { D_CC }, 0, 0xfffc00000000f1c0ULL, R },
-    { "CC hi (scalable)", SM256, 0, { D_CC }, 1, ~0ULL, R },
-    { "CC padding q2 (scalable)", SM256, 0, { D_CC }, 2, ~0ULL, R },
-    { "CC padding q3 (scalable)", SM256, 0, { D_CC }, 3, ~0ULL, R },
-    { "CC lo (abort-DMA)", ABORT256, 0, { D_CC }, 0,
+    { "CC hi (legacy, 256-bit)", LEG256, FULL, { D_CC }, 1, ~0ULL, R },
+    { "CC padding q2 (legacy)", LEG256, FULL, { D_CC }, 2, ~0ULL, R },
+    { "CC padding q3 (legacy)", LEG256, FULL, { D_CC }, 3, ~0ULL, R },
+    { "CC lo (scalable)", SM256, FULL, { D_CC }, 0, 0xfffc00000000f1c0ULL, R },
+    { "CC hi (scalable)", SM256, FULL, { D_CC }, 1, ~0ULL, R },
+    { "CC padding q2 (scalable)", SM256, FULL, { D_CC }, 2, ~0ULL, R },
+    { "CC padding q3 (scalable)", SM256, FULL, { D_CC }, 3, ~0ULL, R },
+    { "CC lo (abort-DMA)", ABORT256, FULL, { D_CC }, 0,
       0xfffc00000000f1c0ULL, R },
     /* 6.5.2.2 / Figure 6-2 PASID-cache (scalable only): 8:6, 15:12,
      * 63:52; 255:64. */
-    { "PC q0", SM256, 0, { D_PC }, 0, 0xfff000000000f1c0ULL, R },
-    { "PC q1", SM256, 0, { D_PC }, 1, ~0ULL, R },
-    { "PC q2", SM256, 0, { D_PC }, 2, ~0ULL, R },
-    { "PC q3", SM256, 0, { D_PC }, 3, ~0ULL, R },
-    { "PC q0 (abort-DMA)", ABORT256, 0, { D_PC }, 0,
+    { "PC q0", SM256, FULL, { D_PC }, 0, 0xfff000000000f1c0ULL, R },
+    { "PC q1", SM256, FULL, { D_PC }, 1, ~0ULL, R },
+    { "PC q2", SM256, FULL, { D_PC }, 2, ~0ULL, R },
+    { "PC q3", SM256, FULL, { D_PC }, 3, ~0ULL, R },
+    { "PC DID above CAP.ND", SM256, ND8, { 0x7 | 1u << 16 }, 0,
+      0xff000000ULL, A },
+    { "PC q0 (abort-DMA)", ABORT256, FULL, { D_PC }, 0,
       0xfff000000000f1c0ULL, R },
     /* 6.5.2.3 / Figure 6-3 IOTLB (global): 8, 15:12, 63:32; 75:71. */
-    { "IOTLB lo", LEG128, 0, { D_IOTLB }, 0, 0xffffffff0000f100ULL, R },
-    { "IOTLB hi", LEG128, 0, { D_IOTLB }, 1, 0x0000000000000f80ULL, R },
-    { "IOTLB lo (scalable)", SM256, 0, { D_IOTLB }, 0,
+    { "IOTLB lo", LEG128, FULL, { D_IOTLB }, 0, 0xffffffff0000f100ULL, R },
+    { "IOTLB hi", LEG128, FULL, { D_IOTLB }, 1, 0x0000000000000f80ULL, R },
+    { "IOTLB lo (scalable)", SM256, FULL, { D_IOTLB }, 0,
       0xffffffff0000f100ULL, R },
-    { "IOTLB hi (scalable)", SM256, 0, { D_IOTLB }, 1,
+    { "IOTLB hi (scalable)", SM256, FULL, { D_IOTLB }, 1,
       0x0000000000000f80ULL, R },
-    { "IOTLB padding q2", SM256, 0, { D_IOTLB }, 2, ~0ULL, R },
-    { "IOTLB padding q3 (legacy)", LEG256, 0, { D_IOTLB }, 3, ~0ULL, R },
+    { "IOTLB padding q2", SM256, FULL, { D_IOTLB }, 2, ~0ULL, R },
+    { "IOTLB padding q3 (legacy)", LEG256, FULL, { D_IOTLB }, 3, ~0ULL, R },
+    /* Ignored, not reserved: DID bits 31:(16+N) for N-bit domain ids
+     * (CAP.ND), ADDR bits 127:(64+MGAW) (MGAW 57 in the full profile);
+     * domain-selective, page-selective with DID 1. */
+    { "IOTLB DID above CAP.ND", LEG128, ND8, { 0x22 | 1u << 16 }, 0,
+      0xff000000ULL, A },
+    { "IOTLB address above MGAW", LEG128, FULL, { 0x32 | 1u << 16 }, 1,
+      0xfe00000000000000ULL, A },
     /* 6.5.2.4 / Figure 6-4 PASID-based IOTLB (PASID-selective, DID 1):
      * 8:6, 15:12, 63:52; 75:71; 255:128. */
-    { "PASID-IOTLB q0", SM256, 0, { D_PIOTLB }, 0, 0xfff000000000f1c0ULL,
+    { "PASID-IOTLB q0", SM256, FULL, { D_PIOTLB }, 0, 0xfff000000000f1c0ULL,
       R },
-    { "PASID-IOTLB q1", SM256, 0, { D_PIOTLB }, 1, 0xf80ULL, R },
-    { "PASID-IOTLB q2", SM256, 0, { D_PIOTLB }, 2, ~0ULL, R },
-    { "PASID-IOTLB q3", SM256, 0, { D_PIOTLB }, 3, ~0ULL, R },
+    { "PASID-IOTLB q1", SM256, FULL, { D_PIOTLB }, 1, 0xf80ULL, R },
+    { "PASID-IOTLB q2", SM256, FULL, { D_PIOTLB }, 2, ~0ULL, R },
+    { "PASID-IOTLB q3", SM256, FULL, { D_PIOTLB }, 3, ~0ULL, R },
+    { "PASID-IOTLB DID above CAP.ND", SM256, ND8, { D_PIOTLB }, 0,
+      0xff000000ULL, A },
     /* 6.5.2.5 / Figure 6-5 device-TLB: 8:4, 31:21, 51:48; 75:65; PFSID
      * (15:12, 63:52) reserved without ECAP.DIT, a field with it. */
-    { "device-TLB lo", LEG128, 0, { D_DEV }, 0, 0x000f0000ffe001f0ULL, R },
-    { "device-TLB hi", LEG128, 0, { D_DEV }, 1, 0xffeULL, R },
-    { "device-TLB PFSID (no DIT)", LEG128, 0, { D_DEV }, 0,
+    { "device-TLB lo", LEG128, FULL, { D_DEV }, 0, 0x000f0000ffe001f0ULL, R },
+    { "device-TLB hi", LEG128, FULL, { D_DEV }, 1, 0xffeULL, R },
+    { "device-TLB PFSID (no DIT)", LEG128, FULL, { D_DEV }, 0,
       0xfff000000000f000ULL, R },
     { "device-TLB PFSID (DIT)", LEG128, DIT, { D_DEV }, 0,
       0xfff000000000f000ULL, A },
     { "device-TLB lo (DIT)", LEG128, DIT, { D_DEV }, 0,
       0x000f0000ffe001f0ULL, R },
-    { "device-TLB lo (scalable)", SM256, 0, { D_DEV }, 0,
+    { "device-TLB lo (scalable)", SM256, FULL, { D_DEV }, 0,
       0x000f0000ffe001f0ULL, R },
-    { "device-TLB hi (scalable)", SM256, 0, { D_DEV }, 1, 0xffeULL, R },
-    { "device-TLB padding q2", SM256, 0, { D_DEV }, 2, ~0ULL, R },
+    { "device-TLB hi (scalable)", SM256, FULL, { D_DEV }, 1, 0xffeULL, R },
+    { "device-TLB padding q2", SM256, FULL, { D_DEV }, 2, ~0ULL, R },
     { "device-TLB PFSID (scalable, DIT)", SM256, DIT, { D_DEV }, 0,
       0xfff000000000f000ULL, A },
     /* 6.5.2.6 / Figure 6-6 PASID-based device-TLB: q0 has no reserved
      * bit but PFSID (15:12, 63:52) without ECAP.DIT; 74:65; 255:128. */
-    { "PASID-device-TLB PFSID (no DIT)", SM256, 0, { D_PDEV }, 0,
+    { "PASID-device-TLB PFSID (no DIT)", SM256, FULL, { D_PDEV }, 0,
       0xfff000000000f000ULL, R },
     { "PASID-device-TLB PFSID (DIT)", SM256, DIT, { D_PDEV }, 0,
       0xfff000000000f000ULL, A },
-    { "PASID-device-TLB q1", SM256, 0, { D_PDEV }, 1, 0x7feULL, R },
+    { "PASID-device-TLB q1", SM256, FULL, { D_PDEV }, 1, 0x7feULL, R },
     { "PASID-device-TLB q1 (DIT)", SM256, DIT, { D_PDEV }, 1, 0x7feULL, R },
-    { "PASID-device-TLB q2", SM256, 0, { D_PDEV }, 2, ~0ULL, R },
-    { "PASID-device-TLB q3", SM256, 0, { D_PDEV }, 3, ~0ULL, R },
+    { "PASID-device-TLB q2", SM256, FULL, { D_PDEV }, 2, ~0ULL, R },
+    { "PASID-device-TLB q3", SM256, FULL, { D_PDEV }, 3, ~0ULL, R },
     /* 6.5.2.8 / Figure 6-8 interrupt entry cache (global): 8:5, 26:12,
      * 63:48; 127:64. */
-    { "IEC lo", LEG128, 0, { D_IEC }, 0, 0xffff000007fff1e0ULL, R },
-    { "IEC hi", LEG128, 0, { D_IEC }, 1, ~0ULL, R },
-    { "IEC padding q2", SM256, 0, { D_IEC }, 2, ~0ULL, R },
-    { "IEC padding q3", SM256, 0, { D_IEC }, 3, ~0ULL, R },
-    { "IEC padding q2 (legacy)", LEG256, 0, { D_IEC }, 2, ~0ULL, R },
+    { "IEC lo", LEG128, FULL, { D_IEC }, 0, 0xffff000007fff1e0ULL, R },
+    { "IEC hi", LEG128, FULL, { D_IEC }, 1, ~0ULL, R },
+    { "IEC padding q2", SM256, FULL, { D_IEC }, 2, ~0ULL, R },
+    { "IEC padding q3", SM256, FULL, { D_IEC }, 3, ~0ULL, R },
+    { "IEC padding q2 (legacy)", LEG256, FULL, { D_IEC }, 2, ~0ULL, R },
     /* 6.5.2.9 / Figure 6-9 wait: 8, 31:12; 65:64; PD (7) reserved
      * without ECAP.PDS, a flag with it. */
-    { "wait lo", LEG128, 0, { D_WAIT }, 0, 0x00000000fffff100ULL, R },
-    { "wait hi", LEG128, 0, { D_WAIT }, 1, 0x3ULL, R },
-    { "wait PD (no PDS)", LEG128, 0, { D_WAIT }, 0, 0x80ULL, R },
+    { "wait lo", LEG128, FULL, { D_WAIT }, 0, 0x00000000fffff100ULL, R },
+    { "wait hi", LEG128, FULL, { D_WAIT }, 1, 0x3ULL, R },
+    { "wait PD (no PDS)", LEG128, FULL, { D_WAIT }, 0, 0x80ULL, R },
     { "wait PD (PDS)", LEG128, PDS, { D_WAIT }, 0, 0x80ULL, A },
-    { "wait PD (scalable, no PDS)", SM256, 0, { D_WAIT }, 0, 0x80ULL, R },
+    { "wait PD (scalable, no PDS)", SM256, FULL, { D_WAIT }, 0, 0x80ULL, R },
     { "wait PD (scalable, PDS)", SM256, PDS, { D_WAIT }, 0, 0x80ULL, A },
     /* Status address bits 127:HAW+64 are ignored, not reserved (SW=1,
      * status to 0x20000). */
-    { "wait status address above HAW", LEG128, 0,
+    { "wait status address above HAW", LEG128, FULL,
       { D_WAIT | 1u << 5 | 0x1234ULL << 32, 0x20000 }, 1, ABOVE_HAW_63, A },
-    { "wait lo (scalable)", SM256, 0, { D_WAIT }, 0, 0x00000000fffff100ULL,
+    { "wait lo (scalable)", SM256, FULL, { D_WAIT }, 0, 0x00000000fffff100ULL,
       R },
-    { "wait padding q2", SM256, 0, { D_WAIT }, 2, ~0ULL, R },
-    { "wait padding q3 (legacy)", LEG256, 0, { D_WAIT }, 3, ~0ULL, R },
+    { "wait padding q2", SM256, FULL, { D_WAIT }, 2, ~0ULL, R },
+    { "wait padding q3 (legacy)", LEG256, FULL, { D_WAIT }, 3, ~0ULL, R },
     /* 7.6.1 / Figure 7-2 page group response: 8:5, 63:52; 65:64,
      * 127:76; 255:128.  IGN (66) is ignored, and PASID (51:32) with
      * PP=0 (7.6.1). */
-    { "page response q0", SM256, 0, { D_PGRP }, 0, 0xfff00000000001e0ULL,
+    { "page response q0", SM256, FULL, { D_PGRP }, 0, 0xfff00000000001e0ULL,
       R },
-    { "page response q1", SM256, 0, { D_PGRP }, 1, 0xfffffffffffff003ULL,
+    { "page response q1", SM256, FULL, { D_PGRP }, 1, 0xfffffffffffff003ULL,
       R },
-    { "page response q2", SM256, 0, { D_PGRP }, 2, ~0ULL, R },
-    { "page response q3", SM256, 0, { D_PGRP }, 3, ~0ULL, R },
-    { "page response IGN", SM256, 0, { D_PGRP }, 1, 0x4ULL, A },
-    { "page response PASID (PP=0)", SM256, 0, { D_PGRP }, 0,
+    { "page response q2", SM256, FULL, { D_PGRP }, 2, ~0ULL, R },
+    { "page response q3", SM256, FULL, { D_PGRP }, 3, ~0ULL, R },
+    { "page response IGN", SM256, FULL, { D_PGRP }, 1, 0x4ULL, A },
+    { "page response PASID (PP=0)", SM256, FULL, { D_PGRP }, 0,
       0x000fffff00000000ULL, A },
-    { "page response q0 (abort-DMA)", ABORT256, 0, { D_PGRP }, 0,
+    { "page response q0 (abort-DMA)", ABORT256, FULL, { D_PGRP }, 0,
       0xfff00000000001e0ULL, R },
 };
 
 #undef R
 #undef A
+
+static struct env env_unitv(enum unitv v)
+{
+    return env_caps39(unitvs[v].cap_set, unitvs[v].cap_clear,
+                      unitvs[v].ecap_set, 0);
+}
 
 /* Submit one descriptor (d[0..3]) to a fresh queue in mode m (11.4.9.1-3:
  * IQA, GCMD.QIE, IQT); returns IQERCD.IQEI, or ACCEPTED when FSTS.IQE
@@ -567,7 +601,7 @@ static int submit(struct env *e, enum qmode m, const uint64_t *d)
 START_TEST(test_descriptor_reserved_bits)
 {
     const struct dcase *c = &dcases[_i];
-    struct env e = env_caps39(c->ecap_set, 0);
+    struct env e = env_unitv(c->v);
     int r = submit(&e, c->m, c->valid);
     ck_assert_msg(r == ACCEPTED,
                   "%s: valid descriptor stops the queue (IQEI %d)", c->what,
@@ -576,7 +610,7 @@ START_TEST(test_descriptor_reserved_bits)
     for (unsigned b = 0; b < 64; b++) {
         if (!(c->mask >> b & 1))
             continue;
-        e = env_caps39(c->ecap_set, 0);
+        e = env_unitv(c->v);
         uint64_t d[4] = { c->valid[0], c->valid[1], c->valid[2],
                           c->valid[3] };
         d[c->q] |= 1ULL << b;
@@ -643,12 +677,12 @@ static uint64_t typed(unsigned t)
 START_TEST(test_descriptor_types)
 {
     const struct tcase *c = &tcases[_i];
-    struct env e = env_caps39(0, c->ecap_clear);
+    struct env e = env_caps39(0, 0, 0, c->ecap_clear);
     ck_assert_msg(!VTD_FIELD_GET(vtd_iommu_ecap(e.u), ECAP, HPTS),
                   "the full profile grew ECAP.HPTS: type Ah is valid");
     env_free(&e);
     for (unsigned t = 0; t < 128; t++) {
-        e = env_caps39(0, c->ecap_clear);
+        e = env_caps39(0, 0, 0, c->ecap_clear);
         uint64_t d[4] = { typed(t), 0, 0, 0 };
         int r = submit(&e, c->m, d);
         int want = t < 32 && (c->valid >> t & 1) ? ACCEPTED : IQEI_TYPE;
