@@ -629,6 +629,71 @@ START_TEST(test_descriptor_reserved_bits)
 END_TEST
 
 /*
+ * Reserved values of a field (each granularity encoding and response
+ * code, one descriptor each): a reserved value makes the descriptor
+ * invalid (6.5.2.1-6.5.2.4, 7.6.1), IQEI 4; the defined ones complete.
+ */
+struct vcase {
+    const char *what;
+    enum qmode m;
+    uint64_t q0, q1;
+    int expect;
+};
+
+#define G(g) ((uint64_t)(g) << 4)
+#define RC(rc) ((uint64_t)(rc) << 12)
+static const struct vcase vcases[] = {
+    /* 6.5.2.1: 00b reserved; 01b global, 10b domain, 11b device. */
+    { "CC G=00b", LEG128, 0x1 | G(0), 0, IQEI_RSVD },
+    { "CC G=01b", LEG128, 0x1 | G(1), 0, ACCEPTED },
+    { "CC G=10b", LEG128, 0x1 | G(2) | 1u << 16, 0, ACCEPTED },
+    { "CC G=11b", LEG128, 0x1 | G(3) | 1u << 16 | 0x10ULL << 32, 0,
+      ACCEPTED },
+    { "CC G=00b (scalable)", SM256, 0x1 | G(0), 0, IQEI_RSVD },
+    { "CC G=10b (scalable)", SM256, 0x1 | G(2) | 1u << 16, 0, ACCEPTED },
+    /* 6.5.2.2: 10b reserved; 00b domain, 01b PASID, 11b global. */
+    { "PC G=00b", SM256, 0x7 | G(0) | 1u << 16, 0, ACCEPTED },
+    { "PC G=01b", SM256, 0x7 | G(1) | 1u << 16, 0, ACCEPTED },
+    { "PC G=10b", SM256, 0x7 | G(2) | 1u << 16, 0, IQEI_RSVD },
+    { "PC G=11b", SM256, 0x7 | G(3), 0, ACCEPTED },
+    /* 6.5.2.3: 00b reserved; 01b global, 10b domain, 11b page (the
+     * full profile has CAP.PSI; AM 0, address 0). */
+    { "IOTLB G=00b", LEG128, 0x2 | G(0), 0, IQEI_RSVD },
+    { "IOTLB G=01b", LEG128, 0x2 | G(1), 0, ACCEPTED },
+    { "IOTLB G=10b", LEG128, 0x2 | G(2) | 1u << 16, 0, ACCEPTED },
+    { "IOTLB G=11b", LEG128, 0x2 | G(3) | 1u << 16, 0, ACCEPTED },
+    { "IOTLB G=00b (scalable)", SM256, 0x2 | G(0), 0, IQEI_RSVD },
+    /* 6.5.2.4: 00b and 01b reserved; 10b PASID, 11b page. */
+    { "PASID-IOTLB G=00b", SM256, 0x6 | G(0) | 1u << 16, 0, IQEI_RSVD },
+    { "PASID-IOTLB G=01b", SM256, 0x6 | G(1) | 1u << 16, 0, IQEI_RSVD },
+    { "PASID-IOTLB G=10b", SM256, 0x6 | G(2) | 1u << 16, 0, ACCEPTED },
+    { "PASID-IOTLB G=11b", SM256, 0x6 | G(3) | 1u << 16, 0, ACCEPTED },
+    /* 7.6.1 Table 32: 0h success, 1h invalid request, Fh response
+     * failure; 2h-Eh reserved (the model's reading: a reserved field
+     * value, IQEI 4, as docs/prq.md says). */
+    { "page response RC 0h", SM256, D_PGRP | RC(0x0), 0, ACCEPTED },
+    { "page response RC 1h", SM256, D_PGRP | RC(0x1), 0, ACCEPTED },
+    { "page response RC 2h", SM256, D_PGRP | RC(0x2), 0, IQEI_RSVD },
+    { "page response RC 7h", SM256, D_PGRP | RC(0x7), 0, IQEI_RSVD },
+    { "page response RC Eh", SM256, D_PGRP | RC(0xe), 0, IQEI_RSVD },
+    { "page response RC Fh", SM256, D_PGRP | RC(0xf), 0, ACCEPTED },
+};
+#undef G
+#undef RC
+
+START_TEST(test_descriptor_field_values)
+{
+    const struct vcase *c = &vcases[_i];
+    struct env e = env_unitv(FULL);
+    uint64_t d[4] = { c->q0, c->q1, 0, 0 };
+    int r = submit(&e, c->m, d);
+    ck_assert_msg(r == c->expect, "%s gives %d, VT-d says %d", c->what, r,
+                  c->expect);
+    env_free(&e);
+}
+END_TEST
+
+/*
  * Table 26 and the capability each type needs: which of the 128 type
  * values (bits 11:9 and 3:0) a mode accepts.  Every other value is an
  * invalid descriptor type, IQEI 3 (11.4.9.9), whatever its body.
@@ -707,6 +772,8 @@ static Suite *suite(void)
     tc = tcase_create("descriptors");
     tcase_add_loop_test(tc, test_descriptor_reserved_bits, 0,
                         (int)(sizeof(dcases) / sizeof(dcases[0])));
+    tcase_add_loop_test(tc, test_descriptor_field_values, 0,
+                        (int)(sizeof(vcases) / sizeof(vcases[0])));
     tcase_add_loop_test(tc, test_descriptor_types, 0,
                         (int)(sizeof(tcases) / sizeof(tcases[0])));
     suite_add_tcase(s, tc);
