@@ -43,6 +43,7 @@
 
 #include "check_main.h"
 #include "fakemem.h"
+#include "unit_util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -125,6 +126,22 @@ static void psi(struct fake_host *h, struct vtd_iommu *u, uint64_t *tail,
     wr64(u, VTD_REG_IQT, *tail);
 }
 
+/* The full profile with CAP.CM = 1 on h, and the tables down to the
+ * PML4: 9.1 root entry P | CTP; 9.3 context entry P | SSPTPTR, AW 2
+ * (4-level), DID; 9.8 non-leaf entry R | W to the PDPT at L3T. */
+static struct vtd_iommu *cm_unit(struct fake_host *h)
+{
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full",
+                              .caching_mode = VTD_CM_ON };
+    struct vtd_iommu *u = unit_new_cfg(&cfg, fake_host_ops(), h);
+    fake_wq(h, RTA, CTP | 1);
+    fake_wq(h, CTP + 16 * (SID & 0xff), 1 | L4T);
+    fake_wq(h, CTP + 16 * (SID & 0xff) + 8, 2 | (uint64_t)DID << 8);
+    fake_wq(h, L4T, L3T | SS_RW);
+    return u;
+}
+
 static void run(unsigned long pages, struct result *res)
 {
     unsigned long tables = (pages + 511) / 512;
@@ -132,19 +149,7 @@ static void run(unsigned long pages, struct result *res)
     uint64_t ram = LEAF + tables * 4096ULL;
     struct fake_host *h = fake_host_new(ram);
     memset(h->ram, 0, ram); /* touched: part of the baseline */
-    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
-                              .profile = "full",
-                              .caching_mode = VTD_CM_ON };
-    struct vtd_iommu *u = NULL;
-    char err[256];
-    ck_assert_msg(vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err,
-                                sizeof(err)) == 0, "%s", err);
-    /* 9.1 root entry P | CTP; 9.3 context entry P | SSPTPTR, AW 2
-     * (4-level), DID; 9.8 non-leaf entries R | W. */
-    fake_wq(h, RTA, CTP | 1);
-    fake_wq(h, CTP + 16 * (SID & 0xff), 1 | L4T);
-    fake_wq(h, CTP + 16 * (SID & 0xff) + 8, 2 | (uint64_t)DID << 8);
-    fake_wq(h, L4T, L3T | SS_RW);
+    struct vtd_iommu *u = cm_unit(h);
     for (unsigned long t = 0; t < tables; t += 512)
         fake_wq(h, L3T + 8 * (t / 512), (L2T + 4096 * (t / 512)) | SS_RW);
     struct counts c = { 0 };
@@ -246,17 +251,7 @@ START_TEST(test_resync_cap_fails_closed)
      * leaf entries reachable from the first 16 PDPEs (32 GiB of IOVA),
      * plus the upper levels, so the TE-set resync stops at its cap. */
     struct fake_host *h = fake_host_new(LEAF + 4096);
-    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
-                              .profile = "full",
-                              .caching_mode = VTD_CM_ON };
-    struct vtd_iommu *u = NULL;
-    char err[256];
-    ck_assert_msg(vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err,
-                                sizeof(err)) == 0, "%s", err);
-    fake_wq(h, RTA, CTP | 1);
-    fake_wq(h, CTP + 16 * (SID & 0xff), 1 | L4T);
-    fake_wq(h, CTP + 16 * (SID & 0xff) + 8, 2 | (uint64_t)DID << 8);
-    fake_wq(h, L4T, L3T | SS_RW);
+    struct vtd_iommu *u = cm_unit(h);
     for (unsigned t = 0; t < 16; t++) {
         fake_wq(h, L3T + 8 * t, (L2T + 4096ULL * t) | SS_RW);
         for (unsigned i = 0; i < 512; i++)

@@ -12,6 +12,7 @@
 #include "report/explain.h"
 #include "xlate_util.h"
 #include "check_main.h"
+#include "unit_util.h"
 
 #define DEV 0x08            /* 00:01.0 */
 
@@ -204,8 +205,7 @@ START_TEST(test_nested_walk_shows_both_stages)
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
                               .profile = "full",
                               .cache = VTD_CACHE_NO_PSC };
-    struct vtd_iommu *u = NULL;
-    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, &l, &u, NULL, 0), 0);
+    struct vtd_iommu *u = unit_new_cfg(&cfg, &ops, &l);
     struct env e;
     env_init(&e, u, l.h);
 

@@ -9,6 +9,7 @@
 
 #include "mem/guestmem.h"
 #include "check_main.h"
+#include "unit_util.h"
 
 #define GiB (1ULL << 30)
 
@@ -198,8 +199,7 @@ START_TEST(test_host_ops_serve_a_unit_walk)
     guestmem_host_ops(&ops);
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
                               .profile = "qemu-7.2" };
-    struct vtd_iommu *u = NULL;
-    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, m, &u, NULL, 0), 0);
+    struct vtd_iommu *u = unit_new_cfg(&cfg, &ops, m);
     ck_assert_int_eq(vtd_mmio_write(u, 0x20, 8, 0x100000), 0);
     ck_assert_int_eq(vtd_mmio_write(u, 0x18, 4, 1u << 30), 0);
     ck_assert_int_eq(vtd_mmio_write(u, 0x18, 4, 1u << 31), 0);

@@ -21,6 +21,7 @@
 #include <vtd/vtd.h>
 
 #include "check_main.h"
+#include "unit_util.h"
 
 #define RAM_SIZE (2u << 20)
 #define SID 0x20
@@ -92,8 +93,7 @@ static struct vtd_iommu *unit_on(struct mapper *m, uint32_t version,
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
                               .profile = "qemu-7.2",
                               .cache = VTD_CACHE_NONE };
-    struct vtd_iommu *u = NULL;
-    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, m, &u, NULL, 0), 0);
+    struct vtd_iommu *u = unit_new_cfg(&cfg, &ops, m);
     /* VT-d 11.4.4-11.4.6: RTADDR, GCMD.SRTP, GCMD.TE. */
     wr64(u, 0x20, 0x100000);
     wr32(u, 0x18, 1u << 30);

@@ -13,6 +13,7 @@
 #include "fakemem.h"
 #include <vtd/layout.h>
 #include "check_main.h"
+#include "unit_util.h"
 
 #define QCAP 0x00d2008c22260206ULL /* PSI=1, MAMV=18, ND=6 */
 #define QECAP 0xf00f4aULL          /* IRO 0xf: IVA 0xf0, IOTLB 0xf8 */
@@ -32,14 +33,11 @@
 #define IOTLB_DID(d) ((uint64_t)(d) << 32)
 
 static struct fake_host *h;
-static unsigned nev;
-static const char *last_what;
 
 static void setup(void)
 {
     h = fake_host_new(1 << 20);
-    nev = 0;
-    last_what = NULL;
+    inval_seen_reset();
 }
 
 static void teardown(void)
@@ -47,36 +45,14 @@ static void teardown(void)
     fake_host_free(h);
 }
 
-static void trace(void *opaque, const struct vtd_event *ev)
-{
-    (void)opaque;
-    if (ev->kind == VTD_EV_INVALIDATION) {
-        nev++;
-        last_what = ev->what;
-    }
-}
-
+/* A unit on h whose invalidation events go to inval_seen. */
 static struct vtd_iommu *unit(uint64_t cap, uint64_t ecap, uint32_t ver,
                               const char *profile)
 {
-    static struct vtd_host_ops ops;
-    ops = *fake_host_ops();
-    ops.trace = trace;
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION, .cap = cap,
                               .ecap = ecap, .ver = ver,
                               .profile = profile };
-    struct vtd_iommu *u = NULL;
-    char err[200];
-    int rc = vtd_iommu_new(&cfg, &ops, h, &u, err, sizeof(err));
-    ck_assert_msg(rc == 0, "%s", err);
-    return u;
-}
-
-static uint64_t ninval(struct vtd_iommu *u)
-{
-    struct vtd_stats st;
-    vtd_get_stats(u, &st);
-    return st.invalidations;
+    return unit_new_cfg(&cfg, inval_seen_ops(), h);
 }
 
 /* Oracle: CCMD 0xa000000000000000 (ICC, CIRG=01 global) -> reads ICC=0,
@@ -87,9 +63,9 @@ START_TEST(test_ccmd_global_completes)
     wr64(u, VTD_REG_CCMD, 0xa000000000000000ULL);
     ck_assert_uint_eq(rd64(u, VTD_REG_CCMD) & 0x9800000000000000ULL,
                       0x0800000000000000ULL);
-    ck_assert_uint_eq(ninval(u), 1);
-    ck_assert_uint_eq(nev, 1);
-    ck_assert_str_eq(last_what, "context");
+    ck_assert_uint_eq(unit_invalidations(u), 1);
+    ck_assert_uint_eq(inval_seen.n, 1);
+    ck_assert_str_eq(inval_seen.last, "context");
     vtd_iommu_free(u);
 }
 END_TEST
@@ -107,7 +83,7 @@ START_TEST(test_ccmd_domain_and_device)
                               (0x0018ULL << 16) | 0x2a);
     v = rd64(u, VTD_REG_CCMD);
     ck_assert_uint_eq(v & (CCMD_ICC | CCMD_CAIG_BITS), CCMD_CAIG(3));
-    ck_assert_uint_eq(ninval(u), 2);
+    ck_assert_uint_eq(unit_invalidations(u), 2);
     vtd_iommu_free(u);
 }
 END_TEST
@@ -120,7 +96,7 @@ START_TEST(test_ccmd_reserved_granularity_is_error)
     wr64(u, VTD_REG_CCMD, CCMD_ICC);
     ck_assert_uint_eq(rd64(u, VTD_REG_CCMD) & (CCMD_ICC | CCMD_CAIG_BITS),
                       0);
-    ck_assert_uint_eq(ninval(u), 0);
+    ck_assert_uint_eq(unit_invalidations(u), 0);
     vtd_iommu_free(u);
 }
 END_TEST
@@ -131,9 +107,9 @@ START_TEST(test_ccmd_triggered_by_upper_dword)
 {
     struct vtd_iommu *u = unit(QCAP, QECAP, 0, NULL);
     wr32(u, VTD_REG_CCMD, 0x0018002a);
-    ck_assert_uint_eq(ninval(u), 0);
+    ck_assert_uint_eq(unit_invalidations(u), 0);
     wr32(u, VTD_REG_CCMD + 4, 0xc0000000); /* ICC | CIRG=10 */
-    ck_assert_uint_eq(ninval(u), 1);
+    ck_assert_uint_eq(unit_invalidations(u), 1);
     /* ICC clear, CAIG=10 (bits 60:59 -> 28:27 of the upper dword) */
     ck_assert_uint_eq(rd32(u, VTD_REG_CCMD + 4) & 0x98000000, 0x10000000);
     vtd_iommu_free(u);
@@ -148,8 +124,8 @@ START_TEST(test_iotlb_global_with_drain)
     wr64(u, IOTLB, 0x9003000000000000ULL);
     ck_assert_uint_eq(rd64(u, IOTLB) & 0x8600000000000000ULL,
                       0x0200000000000000ULL);
-    ck_assert_uint_eq(ninval(u), 1);
-    ck_assert_str_eq(last_what, "iotlb");
+    ck_assert_uint_eq(unit_invalidations(u), 1);
+    ck_assert_str_eq(inval_seen.last, "iotlb");
     vtd_iommu_free(u);
 }
 END_TEST
@@ -165,7 +141,7 @@ START_TEST(test_iotlb_domain_and_page)
     wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(3) | IOTLB_DID(7));
     ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_BITS),
                       IOTLB_IAIG(3));
-    ck_assert_uint_eq(ninval(u), 2);
+    ck_assert_uint_eq(unit_invalidations(u), 2);
     vtd_iommu_free(u);
 }
 END_TEST
@@ -178,11 +154,11 @@ START_TEST(test_iotlb_am_above_mamv_is_error)
     wr64(u, IVA, 19);
     wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(3) | IOTLB_DID(1));
     ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_BITS), 0);
-    ck_assert_uint_eq(ninval(u), 0);
+    ck_assert_uint_eq(unit_invalidations(u), 0);
     /* IIRG 00b reserved: error as well */
     wr64(u, IOTLB, IOTLB_IVT);
     ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_BITS), 0);
-    ck_assert_uint_eq(ninval(u), 0);
+    ck_assert_uint_eq(unit_invalidations(u), 0);
     vtd_iommu_free(u);
 }
 END_TEST
@@ -195,7 +171,7 @@ START_TEST(test_iotlb_page_without_psi_done_as_domain)
     wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(3) | IOTLB_DID(1));
     ck_assert_uint_eq(rd64(u, IOTLB) & (IOTLB_IVT | IOTLB_IAIG_BITS),
                       IOTLB_IAIG(2));
-    ck_assert_uint_eq(ninval(u), 1);
+    ck_assert_uint_eq(unit_invalidations(u), 1);
     vtd_iommu_free(u);
 }
 END_TEST
@@ -212,7 +188,7 @@ START_TEST(test_register_invalidation_refused_in_scalable_mode)
                       0);
     wr64(u, 0x508, 0x9003000000000000ULL); /* IOTLB at IRO 0x500 + 8 */
     ck_assert_uint_eq(rd64(u, 0x508) & (IOTLB_IVT | IOTLB_IAIG_BITS), 0);
-    ck_assert_uint_eq(ninval(u), 0);
+    ck_assert_uint_eq(unit_invalidations(u), 0);
     vtd_iommu_free(u);
 }
 END_TEST
@@ -224,7 +200,7 @@ START_TEST(test_register_invalidation_refused_from_version_6)
     struct vtd_iommu *u = unit(QCAP, QECAP, 0x60, NULL);
     wr64(u, VTD_REG_CCMD, 0xa000000000000000ULL);
     ck_assert_uint_eq(rd64(u, VTD_REG_CCMD) & CCMD_CAIG_BITS, 0);
-    ck_assert_uint_eq(ninval(u), 0);
+    ck_assert_uint_eq(unit_invalidations(u), 0);
     vtd_iommu_free(u);
 }
 END_TEST

@@ -14,6 +14,7 @@
 #include "fakemem.h"
 #include <vtd/layout.h>
 #include "check_main.h"
+#include "unit_util.h"
 
 #define QCAP 0x00d2008c22260206ULL
 #define QECAP 0xf00f4aULL
@@ -45,13 +46,11 @@ static uint64_t d_wait(bool sw, bool iff, uint32_t data)
 }
 
 static struct fake_host *h;
-static unsigned nev;
-static const char *ev_what[64];
 
 static void setup(void)
 {
     h = fake_host_new(1 << 20);
-    nev = 0;
+    inval_seen_reset();
 }
 
 static void teardown(void)
@@ -59,29 +58,13 @@ static void teardown(void)
     fake_host_free(h);
 }
 
-static void trace(void *opaque, const struct vtd_event *ev)
-{
-    (void)opaque;
-    if (ev->kind != VTD_EV_INVALIDATION)
-        return;
-    if (nev < 64)
-        ev_what[nev] = ev->what;
-    nev++;
-}
-
+/* A unit on h whose invalidation events go to inval_seen. */
 static struct vtd_iommu *unit(uint64_t cap, uint64_t ecap,
                               const char *profile)
 {
-    static struct vtd_host_ops ops;
-    ops = *fake_host_ops();
-    ops.trace = trace;
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION, .cap = cap,
                               .ecap = ecap, .profile = profile };
-    struct vtd_iommu *u = NULL;
-    char err[200];
-    ck_assert_msg(vtd_iommu_new(&cfg, &ops, h, &u, err, sizeof(err)) == 0,
-                  "%s", err);
-    return u;
+    return unit_new_cfg(&cfg, inval_seen_ops(), h);
 }
 
 /* Software's enable sequence (6.5.2): IQT = 0, IQA, then GCMD.QIE. */
@@ -104,13 +87,6 @@ static void put(unsigned slot, unsigned dsize, uint64_t q0, uint64_t q1)
     }
 }
 
-static uint64_t ninval(struct vtd_iommu *u)
-{
-    struct vtd_stats st;
-    vtd_get_stats(u, &st);
-    return st.invalidations;
-}
-
 static unsigned iqei(struct vtd_iommu *u)
 {
     return (unsigned)(rd64(u, VTD_REG_IQERCD) & 0xf);
@@ -128,7 +104,7 @@ START_TEST(test_wait_status_write)
     wr32(u, VTD_REG_IQT, 0x20);
     ck_assert_uint_eq(rd64(u, VTD_REG_IQH), 0x20);
     ck_assert_uint_eq(fake_rl(h, STATUS), 2);
-    ck_assert_uint_eq(ninval(u), 1);
+    ck_assert_uint_eq(unit_invalidations(u), 1);
     ck_assert_uint_eq(rd32(u, VTD_REG_FSTS), 0);
     vtd_iommu_free(u);
 }
@@ -147,14 +123,14 @@ START_TEST(test_each_128bit_type_dispatched)
     put(5, 16, d_wait(false, false, 0), 0);
     wr64(u, VTD_REG_IQT, 0x60);
     ck_assert_uint_eq(rd64(u, VTD_REG_IQH), 0x60);
-    ck_assert_uint_eq(ninval(u), 5);
-    ck_assert_uint_eq(nev, 6);
-    ck_assert_str_eq(ev_what[0], "context");
-    ck_assert_str_eq(ev_what[1], "iotlb");
-    ck_assert_str_eq(ev_what[2], "iotlb");
-    ck_assert_str_eq(ev_what[3], "iec");
-    ck_assert_str_eq(ev_what[4], "devtlb");
-    ck_assert_str_eq(ev_what[5], "wait");
+    ck_assert_uint_eq(unit_invalidations(u), 5);
+    ck_assert_uint_eq(inval_seen.n, 6);
+    ck_assert_str_eq(inval_seen.what[0], "context");
+    ck_assert_str_eq(inval_seen.what[1], "iotlb");
+    ck_assert_str_eq(inval_seen.what[2], "iotlb");
+    ck_assert_str_eq(inval_seen.what[3], "iec");
+    ck_assert_str_eq(inval_seen.what[4], "devtlb");
+    ck_assert_str_eq(inval_seen.what[5], "wait");
     vtd_iommu_free(u);
 }
 END_TEST
@@ -255,7 +231,7 @@ START_TEST(test_reserved_bit_is_iqe4)
     ck_assert_uint_eq(rd64(u, VTD_REG_IQH), 0);
     ck_assert_uint_eq(rd32(u, VTD_REG_FSTS), FSTS_IQE);
     ck_assert_uint_eq(iqei(u), 4);
-    ck_assert_uint_eq(ninval(u), 0);
+    ck_assert_uint_eq(unit_invalidations(u), 0);
     vtd_iommu_free(u);
 }
 END_TEST
@@ -359,9 +335,9 @@ START_TEST(test_wide_queue_pasid_descriptors)
     ck_assert_uint_eq(rd32(u, VTD_REG_FSTS), 0);
     ck_assert_uint_eq(rd64(u, VTD_REG_IQH), 0x60);
     ck_assert_uint_eq(fake_rl(h, STATUS), 9);
-    ck_assert_uint_eq(ninval(u), 2);
-    ck_assert_str_eq(ev_what[0], "pasid");
-    ck_assert_str_eq(ev_what[1], "piotlb");
+    ck_assert_uint_eq(unit_invalidations(u), 2);
+    ck_assert_str_eq(inval_seen.what[0], "pasid");
+    ck_assert_str_eq(inval_seen.what[1], "piotlb");
     vtd_iommu_free(u);
 }
 END_TEST
@@ -412,10 +388,10 @@ START_TEST(test_full_queue_processed_once)
         put(i, 16, d_wait(false, false, 0), 0);
     wr64(u, VTD_REG_IQT, 0xff0);
     ck_assert_uint_eq(rd64(u, VTD_REG_IQH), 0xff0);
-    ck_assert_uint_eq(nev, 255);
+    ck_assert_uint_eq(inval_seen.n, 255);
     wr64(u, VTD_REG_IQT, 0x0);                /* wrap to slot 0 */
     ck_assert_uint_eq(rd64(u, VTD_REG_IQH), 0);
-    ck_assert_uint_eq(nev, 256);
+    ck_assert_uint_eq(inval_seen.n, 256);
     vtd_iommu_free(u);
 }
 END_TEST
@@ -435,10 +411,10 @@ START_TEST(test_qie_disable_and_enable)
     ck_assert_uint_eq(rd64(u, VTD_REG_IQH), 0);
     wr64(u, VTD_REG_IQT, 0x10);
     ck_assert_uint_eq(rd64(u, VTD_REG_IQH), 0);
-    ck_assert_uint_eq(ninval(u), 2);
+    ck_assert_uint_eq(unit_invalidations(u), 2);
     wr32(u, VTD_REG_GCMD, G_QIE);
     ck_assert_uint_eq(rd64(u, VTD_REG_IQH), 0x10);
-    ck_assert_uint_eq(ninval(u), 3);
+    ck_assert_uint_eq(unit_invalidations(u), 3);
     vtd_iommu_free(u);
 }
 END_TEST

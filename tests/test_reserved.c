@@ -24,6 +24,7 @@
 #include "fakemem.h"
 #include "xlate_util.h"
 #include "check_main.h"
+#include "unit_util.h"
 
 #define HAW 39
 #define ABOVE_HAW_63 0xffffff8000000000ULL  /* bits 63:39 */
@@ -192,11 +193,7 @@ static struct env env_caps39(uint64_t cap_set, uint64_t cap_clear,
                               .cap_clear = cap_clear,
                               .ecap_set = ecap_set,
                               .ecap_clear = ecap_clear };
-    struct vtd_iommu *u = NULL;
-    char err[256] = "";
-    ck_assert_msg(vtd_iommu_new(&cfg, fake_host_ops(), h, &u, err,
-                                sizeof(err)) == 0, "%s", err);
-    env_init(&e, u, h);
+    env_init(&e, unit_new_cfg(&cfg, fake_host_ops(), h), h);
     return e;
 }
 

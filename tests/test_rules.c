@@ -15,6 +15,7 @@
 #include <vtd/vtd.h>
 
 #include "check_main.h"
+#include "unit_util.h"
 
 #define RAM_SIZE (1u << 20)
 static uint8_t ram[RAM_SIZE];
@@ -99,10 +100,9 @@ START_TEST(test_hits_counted_per_unit)
 {
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
                               .profile = "qemu-7.2" };
-    struct vtd_iommu *u = NULL, *v = NULL;
     memset(ram, 0, sizeof(ram));
-    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, NULL, &u, NULL, 0), 0);
-    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, NULL, &v, NULL, 0), 0);
+    struct vtd_iommu *u = unit_new_cfg(&cfg, &ops, NULL);
+    struct vtd_iommu *v = unit_new_cfg(&cfg, &ops, NULL);
     unsigned n = vtd_rule_count();
     uint64_t *h = calloc(n + 4, sizeof(*h));
     ck_assert_ptr_nonnull(h);

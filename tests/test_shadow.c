@@ -38,6 +38,7 @@
 #include <stdlib.h>
 
 #include "check_main.h"
+#include "unit_util.h"
 #include "fakemem.h"
 #include <vtd/layout.h>
 #include <vtd/vtd.h>
@@ -701,9 +702,7 @@ static void run(bool hw_cache, uint32_t seed, unsigned long steps)
         .version = VTD_CONFIG_VERSION, .cap = cap | CAP_CM, .ecap = ecap,
         .cache = hw_cache ? VTD_CACHE_HARDWARE : VTD_CACHE_NONE,
     };
-    char err[200];
-    ck_assert_msg(vtd_iommu_new(&cfg, fake_host_ops(), g.h, &g.u, err,
-                                sizeof(err)) == 0, "%s", err);
+    g.u = unit_new_cfg(&cfg, fake_host_ops(), g.h);
     for (unsigned k = 0; k < POOL_N; k++)
         g.free_pages[g.nfree++] = POOL_N - 1 - k;
     for (unsigned t = 0; t < NTOP; t++) {
