@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <string.h>
 
 #include <vtd/layout.h>
 
@@ -94,15 +95,29 @@ int pci_prdev_dma(struct pci_prdev *d, uint32_t pasid, uint64_t addr,
         d->retried = false;
         break;
     }
-    uint64_t out = 0;
-    uint32_t perm = 0;
-    int rc = d->ops.translate(d->opaque, d->rid, pasid, addr, write, &out,
-                              &perm);
+    /* VT-d 4.1.1: a translation request for the page, NW for a read. */
+    struct vtd_ats_req tr = {
+        .version = VTD_ATS_REQ_VERSION, .sid = d->rid, .pasid = pasid,
+        .iova = page, .nw = !write,
+    };
+    struct vtd_ats_cpl cpl;
+    memset(&cpl, 0, sizeof(cpl));
+    int rc = d->ops.translate(d->opaque, &tr, &cpl);
     if (rc < 0)
         return rc;
-    uint32_t need = write ? VTD_PERM_W : VTD_PERM_R;
-    if (perm & need)
-        return d->ops.dma(d->opaque, d->rid, out, buf, len, write);
+    /* 4.1.2: UR or CA, a completion without data: the translation failed
+     * (nothing a page request could fix). */
+    if (cpl.status != VTD_ATS_SUCCESS)
+        return -EFAULT;
+    /* 4.1.2 U: the range may be accessed with untranslated requests only;
+     * the unit decides those. */
+    if (cpl.u)
+        return d->ops.dma(d->opaque, d->rid, pasid, addr, buf, len, write,
+                          false);
+    if (write ? cpl.w : cpl.r)
+        return d->ops.dma(d->opaque, d->rid, VTD_NO_PASID,
+                          cpl.out_base + (addr - cpl.base), buf, len, write,
+                          true);
     /* A recoverable fault.  After a Success response the same page still
      * not granted: the request cannot be serviced (no new page request
      * loop). */

@@ -26,20 +26,21 @@
 #include <vtd/vtd.h>
 
 struct pci_prdev_ops {
-    /* ATS translation request for the page holding addr (write: the
-     * device wants to write; the request itself is a read, VT-d 4.2.1):
-     * 0 with the completion's output address (of addr) and permissions
-     * (enum vtd_perm: R, W), or a negative errno when the request failed
-     * (unsupported request / completer abort). */
-    int (*translate)(void *opaque, uint16_t rid, uint32_t pasid,
-                     uint64_t addr, bool write, uint64_t *out,
-                     uint32_t *perm);
+    /* An ATS translation request (VT-d 4.1.1; normally
+     * vtd_ats_translate() of the unit covering the function): 0 with the
+     * translation completion in *cpl (4.1.2), or a negative errno when
+     * the request could not be sent. */
+    int (*translate)(void *opaque, const struct vtd_ats_req *req,
+                     struct vtd_ats_cpl *cpl);
     /* A page request message (VT-d 7.4.1): 0, or a negative errno when it
      * could not be sent. */
     int (*page_request)(void *opaque, const struct vtd_page_req *req);
-    /* A translated DMA request (ATS translated, addr already output). */
-    int (*dma)(void *opaque, uint16_t rid, uint64_t addr, void *buf,
-               size_t len, bool write);
+    /* A memory request: translated (AT=10b, addr the output address, no
+     * PASID: 4.2.5) or, for a completion with U=1, untranslated (AT=00b,
+     * addr the input address, with pasid).  0, or a negative errno
+     * (-EFAULT: the unit blocked it). */
+    int (*dma)(void *opaque, uint16_t rid, uint32_t pasid, uint64_t addr,
+               void *buf, size_t len, bool write, bool translated);
 };
 
 enum pci_prdev_state {
@@ -59,12 +60,19 @@ void pci_prdev_free(struct pci_prdev *d);
 
 /*
  * One DMA of len bytes (not crossing 4 KiB) at addr, with PASID pasid
- * (VTD_NO_PASID for none).  Returns 0 when done, -EAGAIN when the device
- * issued a page request (or still waits for its response): call again
- * after the response arrived; -EFAULT when the page request was answered
- * Invalid Request or could not be serviced (the page still not granted
- * after a Success response), -EIO when a page request is needed but PRI
- * is disabled (after a Response Failure), or the host's negative errno.
+ * (VTD_NO_PASID for none).  The translation request carries NW for a
+ * read (4.1.1).  A Success completion granting the access: translated
+ * requests to out_base + (addr - base); with U=1 an untranslated request
+ * (4.1.2: untranslated access only).  Success without the permission
+ * (R=W=0 included, 7.1.2) is a recoverable fault: a page request.
+ * Returns 0 when done, -EAGAIN when the device issued a page request (or
+ * still waits for its response): call again after the response arrived;
+ * -EFAULT when the translation completion was UR or CA (4.1.2: not
+ * recoverable, no page request), the page request was answered Invalid
+ * Request or could not be serviced (the page still not granted after a
+ * Success response), or the memory request was blocked; -EIO when a page
+ * request is needed but PRI is disabled (after a Response Failure), or
+ * the host's negative errno.
  */
 int pci_prdev_dma(struct pci_prdev *d, uint32_t pasid, uint64_t addr,
                   void *buf, size_t len, bool write);

@@ -33,25 +33,16 @@ static struct vtd_iommu *u;
 static struct pci_prdev *dev;
 static unsigned iqt;
 
-static int t_translate(void *o, uint16_t rid, uint32_t pasid, uint64_t addr,
-                       bool write, uint64_t *out, uint32_t *perm)
+static unsigned translations;
+static struct vtd_ats_req last_req;
+
+static int t_translate(void *o, const struct vtd_ats_req *req,
+                       struct vtd_ats_cpl *cpl)
 {
     (void)o;
-    /* An ATS translation request is a read whatever the device means to
-     * do (VT-d 4.2.1); the completion's W tells whether it may write. */
-    (void)write;
-    struct vtd_dma_req r = { .sid = rid, .pasid = pasid, .iova = addr,
-                             .size = 1, .at = VTD_AT_TRANSLATION,
-                             .access = VTD_ACC_READ };
-    struct vtd_xlate x;
-    int rc = vtd_translate(u, &r, &x);
-    if (rc < 0)
-        return rc;
-    if (x.fault)
-        return -EFAULT;
-    *out = x.addr;
-    *perm = x.perm;
-    return 0;
+    translations++;
+    last_req = *req;
+    return vtd_ats_translate(u, req, cpl);
 }
 
 static int t_page_request(void *o, const struct vtd_page_req *req)
@@ -61,17 +52,24 @@ static int t_page_request(void *o, const struct vtd_page_req *req)
     return vtd_page_request(u, req, &res);
 }
 
-static int t_dma(void *o, uint16_t rid, uint64_t addr, void *buf, size_t len,
-                 bool write)
+static unsigned untranslated;
+
+static int t_dma(void *o, uint16_t rid, uint32_t pasid, uint64_t addr,
+                 void *buf, size_t len, bool write, bool translated)
 {
     (void)o;
-    struct vtd_dma_req r = { .sid = rid, .pasid = VTD_NO_PASID, .iova = addr,
-                             .size = (uint32_t)len, .at = VTD_AT_TRANSLATED,
+    untranslated += !translated;
+    struct vtd_dma_req r = { .sid = rid, .pasid = pasid, .iova = addr,
+                             .size = (uint32_t)len,
+                             .at = translated ? VTD_AT_TRANSLATED
+                                              : VTD_AT_UNTRANSLATED,
                              .access = write ? VTD_ACC_WRITE : VTD_ACC_READ };
     struct vtd_xlate x;
     int rc = vtd_translate(u, &r, &x);
     if (rc < 0 || x.fault)
         return rc < 0 ? rc : -EFAULT;
+    if (x.addr >= h->size || h->size - x.addr < len)
+        return -EFAULT;
     if (write)
         memcpy(h->ram + x.addr, buf, len);
     else
@@ -119,6 +117,8 @@ static void setup(void)
     wr32(u, VTD_REG_GCMD, 0x84000000);        /* TE, QIE */
     wr64(u, VTD_REG_PQA, PQ);
     iqt = 0;
+    translations = untranslated = 0;
+    memset(&last_req, 0, sizeof(last_req));
     dev = pci_prdev_new(DEV, &dev_ops, NULL);
     ck_assert_ptr_nonnull(dev);
     for (unsigned i = 0; i < 16; i++)
@@ -242,6 +242,70 @@ START_TEST(test_unmatched_response_discarded)
 }
 END_TEST
 
+/* The device's translation request (VT-d 4.1.1): the page, its PASID,
+ * NW for a read only. */
+START_TEST(test_translation_request_fields)
+{
+    uint8_t buf[4];
+    fake_wq(h, SS + 0x3000 + 8 * 5, DATA | 3);
+    ck_assert_int_eq(pci_prdev_dma(dev, 5, 0x5abc, buf, 4, false), 0);
+    ck_assert_uint_eq(translations, 1);
+    ck_assert_uint_eq(last_req.version, VTD_ATS_REQ_VERSION);
+    ck_assert_uint_eq(last_req.sid, DEV);
+    ck_assert_uint_eq(last_req.pasid, 5);
+    ck_assert_uint_eq(last_req.iova, 0x5000);
+    ck_assert(last_req.nw);
+    ck_assert(!last_req.priv && !last_req.exec);
+    ck_assert_int_eq(pci_prdev_dma(dev, 5, 0x5abc, buf, 4, true), 0);
+    ck_assert(!last_req.nw);
+    ck_assert_uint_eq(untranslated, 0);
+}
+END_TEST
+
+/* 4.2.3: a 2 MiB second-stage leaf gives a completion with S=1 for the
+ * 2 MiB region; the device's translated request goes to the output of
+ * its own address in it: IOVA 0x200000 + DATA + 4 -> DATA + 4. */
+START_TEST(test_large_page_completion)
+{
+    uint8_t buf[8] = { 0 };
+    fake_wq(h, SS + 0x2000 + 8 * 1, 0x0 | 1ULL << 7 | 3);  /* PDE[1] PS */
+    ck_assert_int_eq(pci_prdev_dma(dev, 5, 0x200000 + DATA + 4, buf, 8,
+                                   false), 0);
+    for (unsigned i = 0; i < 8; i++)
+        ck_assert_uint_eq(buf[i], 0xa4 + i);
+    ck_assert_uint_eq(pci_prdev_requests(dev), 0);
+}
+END_TEST
+
+/* 4.1.2: UR (here SCT.5: DTE clear, Table 30) is no recoverable fault:
+ * the DMA fails without a page request. */
+START_TEST(test_ur_completion_fails_without_page_request)
+{
+    uint8_t buf[4];
+    fake_wq(h, CTP + 32 * DEV, PDIR | 0x09);     /* P, PASIDE; no DTE, PRE */
+    ck_assert_int_eq(pci_prdev_dma(dev, 5, 0x5000, buf, 4, false), -EFAULT);
+    ck_assert_uint_eq(translations, 1);
+    ck_assert_uint_eq(pci_prdev_requests(dev), 0);
+    ck_assert_uint_eq(rd64(u, VTD_REG_PQT), 0);
+}
+END_TEST
+
+/* Table 30 S.1: a translation request without PASID for FEEx_xxxxh gets
+ * U=1 (untranslated access only, 4.1.2): the device sends its write as an
+ * untranslated request, issues no page request. */
+START_TEST(test_u_completion_goes_untranslated)
+{
+    uint8_t buf[4] = { 0 };
+    /* RID_PASID is 1 (the context entry, 9.4): PASID entry 1 like 5's. */
+    fake_wq(h, PTBL + 64, SS | 2ULL << 6 | 2ULL << 2 | 1);
+    fake_wq(h, PTBL + 64 + 8, 7);
+    (void)pci_prdev_dma(dev, VTD_NO_PASID, 0xfee00000, buf, 4, true);
+    ck_assert_uint_eq(translations, 1);
+    ck_assert_uint_eq(untranslated, 1);
+    ck_assert_uint_eq(pci_prdev_requests(dev), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("prdev");
@@ -252,6 +316,10 @@ int main(void)
     tcase_add_test(tc, test_response_failure_disables_pri);
     tcase_add_test(tc, test_auto_success_on_full_queue);
     tcase_add_test(tc, test_unmatched_response_discarded);
+    tcase_add_test(tc, test_translation_request_fields);
+    tcase_add_test(tc, test_large_page_completion);
+    tcase_add_test(tc, test_ur_completion_fails_without_page_request);
+    tcase_add_test(tc, test_u_completion_goes_untranslated);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

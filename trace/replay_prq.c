@@ -252,29 +252,15 @@ static struct vtd_iommu *dev_unit(struct replay *rp, uint16_t rid)
     return ui < 0 || (size_t)ui >= rp->nunits ? NULL : rp->units[ui].u;
 }
 
-static int dev_translate(void *o, uint16_t rid, uint32_t pasid,
-                         uint64_t addr, bool write, uint64_t *out,
-                         uint32_t *perm)
+/* The device's translation request: the ATS completion API (VT-d 4.1). */
+static int dev_translate(void *o, const struct vtd_ats_req *req,
+                         struct vtd_ats_cpl *cpl)
 {
     struct rp_dev *rd = o;
-    struct vtd_iommu *u = dev_unit(rd->rp, rid);
+    struct vtd_iommu *u = dev_unit(rd->rp, req->sid);
     if (!u)
         return -ENODEV;
-    /* An ATS translation request is a read whatever the device means to
-     * do (VT-d 4.2.1); the completion's W tells whether it may write. */
-    (void)write;
-    struct vtd_dma_req r = { .sid = rid, .pasid = pasid, .iova = addr,
-                             .size = 1, .at = VTD_AT_TRANSLATION,
-                             .access = VTD_ACC_READ };
-    struct vtd_xlate x;
-    int rc = vtd_translate(u, &r, &x);
-    if (rc < 0)
-        return rc;
-    if (x.fault)
-        return -EFAULT;     /* unsupported request / completer abort */
-    *out = x.addr;
-    *perm = x.perm;
-    return 0;
+    return vtd_ats_translate(u, req, cpl);
 }
 
 static int dev_page_request(void *o, const struct vtd_page_req *req)
@@ -287,17 +273,29 @@ static int dev_page_request(void *o, const struct vtd_page_req *req)
     return vtd_page_request(u, req, &res);
 }
 
-static int dev_dma(void *o, uint16_t rid, uint64_t addr, void *buf,
-                   size_t len, bool write)
+static int dev_dma(void *o, uint16_t rid, uint32_t pasid, uint64_t addr,
+                   void *buf, size_t len, bool write, bool translated)
 {
     struct rp_dev *rd = o;
     struct replay *rp = rd->rp;
     struct vtd_iommu *u = dev_unit(rp, rid);
     if (!u)
         return -ENODEV;
-    struct vtd_dma_req r = { .sid = rid, .pasid = VTD_NO_PASID,
+    /* An untranslated DWORD write without PASID to FEEx_xxxxh (after a
+     * U=1 completion, Table 30 S.1) is an interrupt request, not memory
+     * (VT-d 5.1.5.1): the board takes it as an MSI. */
+    if (!translated && write && pasid == VTD_NO_PASID && len == 4 &&
+        (addr & ~0xfffffULL) == 0xfee00000ULL) {
+        const uint8_t *b = buf;
+        uint32_t data = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
+                        (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        board_msi(rp->board, rid, addr, data);
+        return 0;
+    }
+    struct vtd_dma_req r = { .sid = rid, .pasid = pasid,
                              .iova = addr, .size = (uint32_t)len,
-                             .at = VTD_AT_TRANSLATED,
+                             .at = translated ? VTD_AT_TRANSLATED
+                                              : VTD_AT_UNTRANSLATED,
                              .access = write ? VTD_ACC_WRITE
                                              : VTD_ACC_READ };
     struct vtd_xlate x;
