@@ -8,7 +8,9 @@
 
 #include "apic/apic.h"
 #include "mem/guestmem.h"
+#include "pci/devtlb.h"
 #include "pci/pci.h"
+#include "pci/prdev.h"
 
 struct board_unit {
     struct board *b;
@@ -18,6 +20,21 @@ struct board_unit {
     bool scope_all;
     struct board_scope *scope;
     size_t nscope;
+};
+
+/* An ATS endpoint of the device list (board.h). */
+struct board_atsdev {
+    struct board *b;
+    uint16_t sid;
+    struct devtlb *tlb;     /* NULL: no device-TLB */
+    bool auto_respond;
+    GArray *held;           /* struct held_inv: requests not answered */
+    struct pci_prdev *pr;   /* NULL: no PRI device (yet) */
+};
+
+struct held_inv {
+    unsigned unit;
+    struct vtd_devtlb_inv inv;
 };
 
 struct board_ioapic {
@@ -34,6 +51,7 @@ struct board {
                              * board_route(); scope owned by the unit */
     GPtrArray *ioapics;     /* struct board_ioapic * */
     struct apic_sys *apics; /* NULL without CPUs */
+    GPtrArray *atsdevs;     /* struct board_atsdev *: the device list */
     bool ats_policy;        /* board_set_ats_policy() was called */
     GArray *ats_ranges;     /* struct board_ats_range */
 };
@@ -117,11 +135,27 @@ static void unit_trace(void *opaque, const struct vtd_event *ev)
 /* The unit's own interrupts (fault and invalidation events, VT-d 7.3,
  * 6.5.2.10) are compatibility-format MSIs: they reach the CPUs directly,
  * not through remapping. */
+static struct board_atsdev *atsdev_find(const struct board *b, uint16_t sid)
+{
+    for (guint i = 0; i < b->atsdevs->len; i++) {
+        struct board_atsdev *d = g_ptr_array_index(b->atsdevs, i);
+        if (d->sid == sid)
+            return d;
+    }
+    return NULL;
+}
+
+/* VT-d 4.3: the Invalidate Request travels to the endpoint, which holds
+ * it until it answers (called with the unit's lock held: record only). */
 static int unit_devtlb_inval(void *opaque, const struct vtd_devtlb_inv *inv)
 {
     struct board_unit *bu = opaque;
-    struct board *b = bu->b;
-    return b->obs.devtlb_inval(b->obs.ctx, bu->idx, inv);
+    struct board_atsdev *d = atsdev_find(bu->b, inv->sid);
+    if (!d || !d->tlb)
+        return -ENODEV;   /* no device-TLB behind this SID */
+    struct held_inv h = { .unit = bu->idx, .inv = *inv };
+    g_array_append_val(d->held, h);
+    return 0;
 }
 
 static void unit_msi(void *opaque, uint64_t addr, uint32_t data)
@@ -144,6 +178,9 @@ static void unit_msi(void *opaque, uint64_t addr, uint32_t data)
 static void unit_page_resp(void *opaque, const struct vtd_page_resp *r)
 {
     struct board_unit *bu = opaque;
+    struct board_atsdev *d = atsdev_find(bu->b, r->rid);
+    if (d && d->pr)
+        pci_prdev_page_response(d->pr, r);   /* records only */
     if (bu->b->obs.page_response)
         bu->b->obs.page_response(bu->b->obs.ctx, bu->idx, r);
 }
@@ -204,6 +241,15 @@ static void unit_free(gpointer p)
     g_free(bu);
 }
 
+static void atsdev_free(gpointer p)
+{
+    struct board_atsdev *d = p;
+    devtlb_free(d->tlb);
+    pci_prdev_free(d->pr);
+    g_array_free(d->held, TRUE);
+    g_free(d);
+}
+
 static void ioapic_rt_free(gpointer p)
 {
     struct board_ioapic *bi = p;
@@ -221,6 +267,7 @@ struct board *board_new(const struct board_observer *obs)
     b->routes = g_array_new(FALSE, FALSE, sizeof(struct board_unit_desc));
     b->ioapics = g_ptr_array_new_with_free_func(ioapic_rt_free);
     b->ats_ranges = g_array_new(FALSE, FALSE, sizeof(struct board_ats_range));
+    b->atsdevs = g_ptr_array_new_with_free_func(atsdev_free);
     return b;
 }
 
@@ -232,6 +279,7 @@ void board_free(struct board *b)
      * units, then memory. */
     g_ptr_array_free(b->ioapics, TRUE);
     apic_sys_free(b->apics);
+    g_ptr_array_free(b->atsdevs, TRUE);
     g_ptr_array_free(b->units, TRUE);
     g_array_free(b->routes, TRUE);
     g_array_free(b->ats_ranges, TRUE);
@@ -269,7 +317,7 @@ int board_add_unit(struct board *b, const struct board_unit_desc *d,
         .version = VTD_HOST_OPS_VERSION, .read = unit_read,
         .write = unit_write, .cmpxchg64 = unit_cmpxchg64,
         .msi_send = unit_msi, .trace = events ? unit_trace : NULL,
-        .devtlb_inval = b->obs.devtlb_inval ? unit_devtlb_inval : NULL,
+        .devtlb_inval = unit_devtlb_inval,
         .page_response = unit_page_resp,
     };
     int rc = vtd_iommu_new(cfg, &ops, bu, &bu->u, why, whylen);
@@ -558,4 +606,191 @@ int board_ats_allowed(const struct board *b, uint16_t sid, int32_t *port)
         }
     }
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* ATS endpoints: the device list                                      */
+/* ------------------------------------------------------------------ */
+
+static struct board_atsdev *atsdev_get(struct board *b, uint16_t sid)
+{
+    struct board_atsdev *d = atsdev_find(b, sid);
+    if (d)
+        return d;
+    if (b->atsdevs->len >= BOARD_MAX_ATSDEVS)
+        return NULL;
+    d = g_new0(struct board_atsdev, 1);
+    d->b = b;
+    d->sid = sid;
+    d->held = g_array_new(FALSE, FALSE, sizeof(struct held_inv));
+    g_ptr_array_add(b->atsdevs, d);
+    return d;
+}
+
+int board_add_devtlb(struct board *b, uint16_t sid,
+                     const struct devtlb_cap *cap, unsigned entries,
+                     bool auto_respond)
+{
+    if (!b || !cap)
+        return -EINVAL;
+    struct devtlb *t = devtlb_new(sid, cap, entries);
+    if (!t)
+        return -EINVAL;
+    struct board_atsdev *d = atsdev_get(b, sid);
+    if (!d) {
+        devtlb_free(t);
+        return -ENOSPC;
+    }
+    devtlb_free(d->tlb);
+    d->tlb = t;
+    d->auto_respond = auto_respond;
+    return 0;
+}
+
+struct devtlb *board_devtlb(const struct board *b, uint16_t sid)
+{
+    struct board_atsdev *d = atsdev_find(b, sid);
+    return d ? d->tlb : NULL;
+}
+
+unsigned board_devtlb_held(const struct board *b, uint16_t sid)
+{
+    struct board_atsdev *d = atsdev_find(b, sid);
+    return d ? d->held->len : 0;
+}
+
+unsigned board_devtlb_take(struct board *b, uint16_t sid, uint32_t itags)
+{
+    struct board_atsdev *d = atsdev_find(b, sid);
+    unsigned n = 0;
+    for (guint i = 0; d && i < d->held->len;) {
+        struct held_inv *h = &g_array_index(d->held, struct held_inv, i);
+        if (h->inv.itag < 32 && (itags & (1u << h->inv.itag))) {
+            if (d->tlb)
+                devtlb_invalidate(d->tlb, &h->inv);
+            g_array_remove_index(d->held, i);
+            n++;
+        } else {
+            i++;
+        }
+    }
+    return n;
+}
+
+int board_ats_pump(struct board *b)
+{
+    for (unsigned rounds = 0; rounds < 1000000; rounds++) {
+        bool any = false;
+        for (guint i = 0; i < b->atsdevs->len; i++) {
+            struct board_atsdev *d = g_ptr_array_index(b->atsdevs, i);
+            if (!d->auto_respond || d->held->len == 0)
+                continue;
+            struct held_inv h = g_array_index(d->held, struct held_inv, 0);
+            g_array_remove_index(d->held, 0);
+            if (d->tlb)
+                devtlb_invalidate(d->tlb, &h.inv);
+            struct vtd_iommu *u = board_unit(b, h.unit);
+            int rc = u ? vtd_ats_inval_complete(u, d->sid, 1u << h.inv.itag,
+                                                1, NULL)
+                       : 0;
+            if (rc < 0)
+                return rc;
+            any = true;
+        }
+        if (!any)
+            return 0;
+    }
+    return -ELOOP;
+}
+
+/* The PRI device's upstream transactions (pci/prdev.h ops). */
+static struct vtd_iommu *prdev_unit(struct board *b, uint16_t rid)
+{
+    int ui = board_unit_by_sid(b, true, rid);
+    return ui < 0 ? NULL : board_unit(b, (size_t)ui);
+}
+
+static int prdev_translate(void *o, const struct vtd_ats_req *req,
+                           struct vtd_ats_cpl *cpl)
+{
+    struct board_atsdev *d = o;
+    struct vtd_iommu *u = prdev_unit(d->b, req->sid);
+    if (!u)
+        return -ENODEV;
+    /* VT-d 8.5 (board_ats_allowed): refused at the root complex. */
+    if (board_ats_allowed(d->b, req->sid, NULL) == 0) {
+        memset(cpl, 0, sizeof(*cpl));
+        cpl->status = VTD_ATS_UR;
+        return 0;
+    }
+    return vtd_ats_translate(u, req, cpl);
+}
+
+static int prdev_page_request(void *o, const struct vtd_page_req *req)
+{
+    struct board_atsdev *d = o;
+    struct vtd_iommu *u = prdev_unit(d->b, req->sid);
+    if (!u)
+        return -ENODEV;
+    struct vtd_page_req_result res;
+    return vtd_page_request(u, req, &res);
+}
+
+static int prdev_dma(void *o, uint16_t rid, uint32_t pasid, uint64_t addr,
+                     void *buf, size_t len, bool write, bool translated)
+{
+    struct board_atsdev *d = o;
+    struct board *b = d->b;
+    struct vtd_iommu *u = prdev_unit(b, rid);
+    if (!u)
+        return -ENODEV;
+    /* An untranslated DWORD write without PASID to FEEx_xxxxh (after a
+     * U=1 completion, Table 30 S.1) is an interrupt request, not memory
+     * (VT-d 5.1.5.1). */
+    if (!translated && write && pasid == VTD_NO_PASID && len == 4 &&
+        (addr & ~0xfffffULL) == 0xfee00000ULL) {
+        const uint8_t *v = buf;
+        message(b, rid, addr, (uint32_t)v[0] | (uint32_t)v[1] << 8 |
+                              (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24);
+        return 0;
+    }
+    struct vtd_dma_req r = {
+        .sid = rid, .pasid = pasid, .iova = addr, .size = (uint32_t)len,
+        .at = translated ? VTD_AT_TRANSLATED : VTD_AT_UNTRANSLATED,
+        .access = write ? VTD_ACC_WRITE : VTD_ACC_READ,
+    };
+    struct vtd_xlate x;
+    int rc = vtd_translate(u, &r, &x);
+    if (rc < 0)
+        return rc;
+    if (x.fault)
+        return -EFAULT;
+    if (write) {
+        if (guestmem_write(b->mem, x.addr, buf, len) < 0)
+            return -EFAULT;
+        wrote(b, x.addr, buf, len);
+        return 0;
+    }
+    if (guestmem_read(b->mem, x.addr, buf, len) < 0)
+        return -EFAULT;
+    if (b->obs.dma_read)
+        b->obs.dma_read(b->obs.ctx, x.addr, buf, len);
+    return 0;
+}
+
+static const struct pci_prdev_ops board_prdev_ops = {
+    .translate = prdev_translate, .page_request = prdev_page_request,
+    .dma = prdev_dma,
+};
+
+struct pci_prdev *board_prdev(struct board *b, uint16_t sid)
+{
+    if (board_unit_by_sid(b, true, sid) < 0)
+        return NULL;
+    struct board_atsdev *d = atsdev_get(b, sid);
+    if (!d)
+        return NULL;
+    if (!d->pr)
+        d->pr = pci_prdev_new(sid, &board_prdev_ops, d);
+    return d->pr;
 }

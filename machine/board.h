@@ -33,8 +33,11 @@
 struct apic_sys;
 struct board;
 struct guestmem;
+struct devtlb;
+struct devtlb_cap;
 struct ioapic;
 struct pci_func;
+struct pci_prdev;
 
 /* A closed range of source-ids in a unit's device scope. */
 struct board_scope {
@@ -101,12 +104,9 @@ struct board_observer {
     /* An interrupt outcome was delivered: ncpus CPUs accepted it (only
      * on boards with CPUs). */
     void (*delivered)(void *ctx, const struct vtd_irq *out, int ncpus);
-    /* A unit issued an ATS Invalidate Request (the devtlb_inval host op
-     * of <vtd/vtd.h>, with its contract: called with the unit's lock
-     * held, must not call the unit; 0: an endpoint with a device-TLB
-     * will answer, -ENODEV: none).  Without it units get no such op. */
-    int (*devtlb_inval)(void *ctx, unsigned unit,
-                        const struct vtd_devtlb_inv *inv);
+    /* A PCI function or an ATS/PRI device of the board read guest
+     * memory (DMA). */
+    void (*dma_read)(void *ctx, uint64_t gpa, const void *buf, size_t len);
     /* A unit sent a page group response to device r->rid (VT-d 7.6.1,
      * or its automatic one, 7.4.1 Table 31).  Called with the unit's lock
      * held: record it, do not call the unit. */
@@ -197,6 +197,47 @@ int board_set_ats_policy(struct board *b, const struct board_ats_range *r,
 /* 1: sid may use ATS (always without a policy); 0: refused.  *port (may
  * be NULL) gets the root port's SID or -1. */
 int board_ats_allowed(const struct board *b, uint16_t sid, int32_t *port);
+
+/*
+ * ATS endpoints (the board's device list, VT-d chapter 4 and 7.4): per
+ * source-id a device-TLB (pci/devtlb.h) and/or a device with PRI
+ * (pci/prdev.h), owned by the board.  A unit's Invalidate Request (host
+ * op devtlb_inval) goes to the device-TLB of its SID, which holds it (the
+ * op runs under the unit's lock); without one the descriptor completes at
+ * once (-ENODEV).  A page group response goes to the PRI device of its
+ * RID.  At most BOARD_MAX_ATSDEVS source-ids.
+ */
+#define BOARD_MAX_ATSDEVS 256
+
+/* A device-TLB for sid (cap and entries as devtlb_new()); auto_respond:
+ * it answers what it holds at board_ats_pump().  An existing device-TLB
+ * of sid is replaced (the requests it holds stay).  Returns 0, -EINVAL
+ * (bad parameters) or -ENOSPC (too many devices). */
+int board_add_devtlb(struct board *b, uint16_t sid,
+                     const struct devtlb_cap *cap, unsigned entries,
+                     bool auto_respond);
+/* The device-TLB of sid, or NULL. */
+struct devtlb *board_devtlb(const struct board *b, uint16_t sid);
+/* Invalidate Requests sid holds and has not answered. */
+unsigned board_devtlb_held(const struct board *b, uint16_t sid);
+/* Device sid acts on the requests it holds whose ITag is in itags: drops
+ * what they cover from its device-TLB and forgets them (the completion
+ * message is the caller's: vtd_ats_inval_complete()).  Returns how many. */
+unsigned board_devtlb_take(struct board *b, uint16_t sid, uint32_t itags);
+/* Every auto-responding device-TLB answers what it holds, oldest first:
+ * it invalidates, then sends the completion (one ITag, CC 1) to the unit
+ * that issued the request.  An answer may let a queue issue more; the
+ * loop ends when none is held.  0, the unit's negative errno, or -ELOOP
+ * after a million answers. */
+int board_ats_pump(struct board *b);
+/* The PRI device of sid, made on first use.  Its translation requests go
+ * to vtd_ats_translate() of the unit covering sid (UR from the root
+ * complex, not presented to the unit, where the ATS policy refuses sid,
+ * VT-d 8.5), its page requests to vtd_page_request(), its memory requests
+ * through the unit to guest RAM (an untranslated DWORD write without
+ * PASID to FEEx_xxxxh as an MSI, 5.1.5.1).  NULL when no unit covers sid
+ * or without memory. */
+struct pci_prdev *board_prdev(struct board *b, uint16_t sid);
 
 /* Host-failure injection (tests/test_inject.c, issue 18): while set on
  * the calling thread, every host call a unit makes (its read, write,

@@ -21,6 +21,7 @@
 #include "trace/replay.h"
 #include "trace/trace.h"
 #include "mem/guestmem.h"
+#include "pci/devtlb.h"
 #include "pci/pci.h"
 #include "check_main.h"
 
@@ -280,6 +281,94 @@ START_TEST(test_ats_device_line_obeys_the_atsr)
 }
 END_TEST
 
+static void put64(struct board *b, uint64_t gpa, uint64_t v)
+{
+    uint8_t x[8];
+    for (int i = 0; i < 8; i++)
+        x[i] = (uint8_t)(v >> (8 * i));
+    ck_assert_int_eq(guestmem_write(board_mem(b), gpa, x, 8), 0);
+}
+
+static uint32_t get32(struct board *b, uint64_t gpa)
+{
+    uint8_t x[4];
+    ck_assert_int_eq(guestmem_read(board_mem(b), gpa, x, 4), 0);
+    return (uint32_t)x[0] | (uint32_t)x[1] << 8 | (uint32_t)x[2] << 16 |
+           (uint32_t)x[3] << 24;
+}
+
+/* The board's device list: a device-TLB invalidate descriptor (6.5.2.5,
+ * type 3h, SID in bits 47:32) reaches the device-TLB of its SID and no
+ * other; the wait behind it (6.5.2.12) completes only when that device
+ * answers (4.3): by hand, or at board_ats_pump() for an auto device.  A
+ * SID without a device-TLB completes at once. */
+START_TEST(test_devtlb_inval_reaches_the_right_device)
+{
+    struct board *b = board_new(NULL);
+    ck_assert_int_eq(board_add_ram(b, 0, RAM), 0);
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    struct board_unit_desc ud = { .base = 0xfed90000, .scope_all = true };
+    char why[128];
+    ck_assert_int_eq(board_add_unit(b, &ud, &cfg, false, why, sizeof(why),
+                                    NULL), 0);
+    struct vtd_iommu *u = board_unit(b, 0);
+    struct devtlb_cap cap = { .enabled = true };
+    ck_assert_int_eq(board_add_devtlb(b, 0x20, &cap, 8, false), 0);
+    ck_assert_int_eq(board_add_devtlb(b, 0x28, &cap, 8, false), 0);
+    ck_assert_ptr_nonnull(board_devtlb(b, 0x28));
+    ck_assert_ptr_null(board_devtlb(b, 0x30));
+    /* Remapping on (4.2.1: completions are UR with TES=0), QI at
+     * 0x40000 (128-bit descriptors). */
+    ck_assert_int_eq(vtd_mmio_write(u, VTD_REG_RTADDR, 8, 0x10000), 0);
+    mmio32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
+    mmio32(u, VTD_REG_GCMD, VTD_GCMD_TE);
+    ck_assert_int_eq(vtd_mmio_write(u, VTD_REG_IQA, 8, 0x40000), 0);
+    mmio32(u, VTD_REG_GCMD, VTD_GCMD_TE | VTD_GCMD_QIE);
+    /* Device-TLB invalidate for 00:05.0, then wait (SW, status 1). */
+    put64(b, 0x40000, 0x3 | 0x28ULL << 32);
+    put64(b, 0x40008, 0);
+    put64(b, 0x40010, 0x25 | 1ULL << 32);
+    put64(b, 0x40018, 0x50000);
+    ck_assert_int_eq(vtd_mmio_write(u, VTD_REG_IQT, 8, 0x20), 0);
+    ck_assert_uint_eq(board_devtlb_held(b, 0x28), 1);
+    ck_assert_uint_eq(board_devtlb_held(b, 0x20), 0);
+    ck_assert_uint_eq(get32(b, 0x50000), 0);
+    ck_assert_int_eq(board_ats_pump(b), 0);       /* manual: no answer */
+    ck_assert_uint_eq(get32(b, 0x50000), 0);
+    ck_assert_uint_eq(board_devtlb_take(b, 0x28, 0xffffffffu), 1);
+    bool acc = false;
+    ck_assert_int_eq(vtd_ats_inval_complete(u, 0x28, 1u << 0, 1, &acc), 0);
+    ck_assert(acc);
+    ck_assert_uint_eq(get32(b, 0x50000), 1);
+    /* 00:04.0 answers by itself now. */
+    ck_assert_int_eq(board_add_devtlb(b, 0x20, &cap, 8, true), 0);
+    put64(b, 0x40020, 0x3 | 0x20ULL << 32);
+    put64(b, 0x40028, 0);
+    put64(b, 0x40030, 0x25 | 2ULL << 32);
+    put64(b, 0x40038, 0x50000);
+    ck_assert_int_eq(vtd_mmio_write(u, VTD_REG_IQT, 8, 0x40), 0);
+    ck_assert_uint_eq(board_devtlb_held(b, 0x20), 1);
+    ck_assert_int_eq(board_ats_pump(b), 0);
+    ck_assert_uint_eq(board_devtlb_held(b, 0x20), 0);
+    ck_assert_uint_eq(get32(b, 0x50000), 2);
+    /* 00:06.0 has none: the descriptor completes at once. */
+    put64(b, 0x40040, 0x3 | 0x30ULL << 32);
+    put64(b, 0x40048, 0);
+    put64(b, 0x40050, 0x25 | 3ULL << 32);
+    put64(b, 0x40058, 0x50000);
+    ck_assert_int_eq(vtd_mmio_write(u, VTD_REG_IQT, 8, 0x60), 0);
+    ck_assert_uint_eq(get32(b, 0x50000), 3);
+    /* A PRI device exists only where a unit covers its SID. */
+    ck_assert_ptr_nonnull(board_prdev(b, 0x30));
+    board_free(b);
+    struct board *e = board_new(NULL);
+    ck_assert_ptr_null(board_prdev(e, 0x30));
+    ck_assert_int_eq(board_add_devtlb(e, 0x30, &cap, 0, true), -EINVAL);
+    board_free(e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("board");
@@ -290,6 +379,7 @@ int main(void)
     tcase_add_test(tc, test_pci_msi_reaches_the_cpu);
     tcase_add_test(tc, test_atsr_decides_by_root_port);
     tcase_add_test(tc, test_ats_device_line_obeys_the_atsr);
+    tcase_add_test(tc, test_devtlb_inval_reaches_the_right_device);
     suite_add_tcase(su, tc);
     return check_run(su);
 }

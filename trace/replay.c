@@ -615,7 +615,7 @@ static int setup(struct replay *rp)
     struct board_observer obs = {
         .ctx = rp, .mem_wrote = obs_mem_wrote, .cpu_read = obs_cpu_read,
         .event = obs_event, .unit_msi = obs_unit_msi,
-        .delivered = obs_delivered, .devtlb_inval = ats_devtlb_inval_,
+        .delivered = obs_delivered, .dma_read = obs_cpu_read,
         .page_response = obs_page_resp_,
     };
     rp->board = board_new(&obs);
@@ -793,7 +793,6 @@ static void add_rule_hits(struct replay *rp)
 static void teardown(struct replay *rp)
 {
     ats_free_(rp);
-    prdevs_free_(rp);
     board_free(rp->board);
     g_free(rp->units);
     if (rp->presp)

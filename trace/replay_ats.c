@@ -12,50 +12,21 @@
 #include "trace/record.h"
 #include "trace/replay_int.h"
 
-/* An ATS endpoint of the trace (`ats device`): its device-TLB and the
- * Invalidate Requests it received and has not answered. */
-struct ats_dev {
-    uint16_t sid;
-    bool auto_respond;
-    bool from_machine;       /* made from the machine description */
-    struct devtlb *dt;
-    GArray *reqs;            /* struct ats_req */
-};
-
-struct ats_req {
-    unsigned unit;
-    struct vtd_devtlb_inv inv;
-};
-
+/* The trace's ATS endpoints live on the board (its device list,
+ * board_add_devtlb()); the replay remembers which it declared itself and
+ * which came from the machine description (an `ats device` line may
+ * configure those). */
 struct ats_rt {
-    GPtrArray *devs;         /* struct ats_dev */
+    GHashTable *declared;    /* SID + 1: an `ats device` line made it */
+    GHashTable *machine;     /* SID + 1: made from the machine */
 };
-
-static void dev_free(gpointer p)
-{
-    struct ats_dev *d = p;
-    devtlb_free(d->dt);
-    g_array_free(d->reqs, TRUE);
-    g_free(d);
-}
-
-static struct ats_dev *dev_find(const struct replay *rp, uint16_t sid)
-{
-    if (!rp->ats)
-        return NULL;
-    for (guint i = 0; i < rp->ats->devs->len; i++) {
-        struct ats_dev *d = g_ptr_array_index(rp->ats->devs, i);
-        if (d->sid == sid)
-            return d;
-    }
-    return NULL;
-}
 
 void ats_free_(struct replay *rp)
 {
     if (!rp->ats)
         return;
-    g_ptr_array_free(rp->ats->devs, TRUE);
+    g_hash_table_destroy(rp->ats->declared);
+    g_hash_table_destroy(rp->ats->machine);
     g_free(rp->ats);
     rp->ats = NULL;
 }
@@ -64,9 +35,15 @@ static struct ats_rt *ats_rt(struct replay *rp)
 {
     if (!rp->ats) {
         rp->ats = g_new0(struct ats_rt, 1);
-        rp->ats->devs = g_ptr_array_new_with_free_func(dev_free);
+        rp->ats->declared = g_hash_table_new(g_direct_hash, g_direct_equal);
+        rp->ats->machine = g_hash_table_new(g_direct_hash, g_direct_equal);
     }
     return rp->ats;
+}
+
+static struct devtlb *dev_tlb(const struct replay *rp, uint16_t sid)
+{
+    return rp->ats ? board_devtlb(rp->board, sid) : NULL;
 }
 
 /* "the root port 00:1d.0" or "no root port" for messages. */
@@ -93,24 +70,14 @@ int ats_machine_devices_(struct replay *rp)
         return 0;
     if (board_set_ats_policy(rp->board, t->ats_ranges, t->nats_ranges) < 0)
         return rt_error_(rp, NULL, "bad ATS policy");
-    for (size_t i = 0; i < t->nats_endpoints && i < 256; i++) {
+    for (size_t i = 0; i < t->nats_endpoints; i++) {
         uint16_t sid = t->ats_endpoints[i];
-        if (dev_find(rp, sid))
-            continue;
         bool on = board_ats_allowed(rp->board, sid, NULL) == 1;
         struct devtlb_cap cap = { .enabled = on };
-        struct ats_dev *d = g_new0(struct ats_dev, 1);
-        d->sid = sid;
-        d->auto_respond = true;
-        d->from_machine = true;
-        d->dt = devtlb_new(sid, &cap, 32);
-        d->reqs = g_array_new(FALSE, FALSE, sizeof(struct ats_req));
-        if (!d->dt) {
-            dev_free(d);
+        if (board_add_devtlb(rp->board, sid, &cap, 32, true) < 0)
             return rt_error_(rp, NULL, "cannot make the machine's ATS "
-                             "devices");
-        }
-        g_ptr_array_add(ats_rt(rp)->devs, d);
+                             "devices (at most %d)", BOARD_MAX_ATSDEVS);
+        g_hash_table_add(ats_rt(rp)->machine, GUINT_TO_POINTER(sid + 1u));
         if (rp->rec)
             trace_recorder_line(rp->rec, "ats device %02x:%02x.%x "
                                 "respond=auto ats=%s", sid >> 8,
@@ -120,30 +87,8 @@ int ats_machine_devices_(struct replay *rp)
     return 0;
 }
 
-/* The board's devtlb_inval observer (unit lock held: record only). */
-int ats_devtlb_inval_(void *ctx, unsigned unit,
-                      const struct vtd_devtlb_inv *inv)
-{
-    struct replay *rp = ctx;
-    struct ats_dev *d = dev_find(rp, inv->sid);
-    if (!d)
-        return -ENODEV;   /* no device-TLB behind this SID */
-    struct ats_req r = { .unit = unit, .inv = *inv };
-    g_array_append_val(d->reqs, r);
-    return 0;
-}
-
-static struct vtd_iommu *unit_of(struct replay *rp, unsigned i)
-{
-    return i < rp->nunits ? rp->units[i].u : NULL;
-}
-
-/* Endpoints with respond=auto answer every request they hold: they
- * invalidate their device-TLB, then send the completion (cc 1).  An
- * answer can let the queue issue more requests; bounded by the ITags a
- * unit has and the descriptors a queue holds. */
-static int pump(struct replay *rp);
-
+/* Endpoints with respond=auto answer every request they hold
+ * (board_ats_pump()). */
 int ats_pump_(struct replay *rp)
 {
     if (!rp->ats)
@@ -151,34 +96,14 @@ int ats_pump_(struct replay *rp)
     /* --explain: the answers show under the command that caused them. */
     rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
                      rp->hooks->explain;
-    int rc = pump(rp);
+    int rc = board_ats_pump(rp->board);
     rp->explaining = false;
-    return rc;
-}
-
-static int pump(struct replay *rp)
-{
-    for (unsigned rounds = 0; rounds < 1000000; rounds++) {
-        bool any = false;
-        for (guint i = 0; i < rp->ats->devs->len; i++) {
-            struct ats_dev *d = g_ptr_array_index(rp->ats->devs, i);
-            if (!d->auto_respond || d->reqs->len == 0)
-                continue;
-            struct ats_req r = g_array_index(d->reqs, struct ats_req, 0);
-            g_array_remove_index(d->reqs, 0);
-            devtlb_invalidate(d->dt, &r.inv);
-            struct vtd_iommu *u = unit_of(rp, r.unit);
-            if (u && vtd_ats_inval_complete(u, d->sid, 1u << r.inv.itag, 1,
-                                            NULL) < 0)
-                return rt_error_(rp, rp->cur, "vtd_ats_inval_complete "
-                                 "failed");
-            any = true;
-        }
-        if (!any)
-            return 0;
-    }
-    return rt_error_(rp, rp->cur, "ATS endpoints answered a million "
-                     "invalidations after one command");
+    if (rc == -ELOOP)
+        return rt_error_(rp, rp->cur, "ATS endpoints answered a million "
+                         "invalidations after one command");
+    if (rc < 0)
+        return rt_error_(rp, rp->cur, "vtd_ats_inval_complete failed");
+    return 0;
 }
 
 static const char *status_name(int st)
@@ -359,8 +284,8 @@ static void verdict(struct replay *rp, const struct trace_cmd *c,
 
 static int do_device(struct replay *rp, const struct trace_cmd *c)
 {
-    struct ats_dev *old = dev_find(rp, c->sid);
-    if (old && !old->from_machine)
+    void *key = GUINT_TO_POINTER(c->sid + 1u);
+    if (rp->ats && g_hash_table_contains(rp->ats->declared, key))
         return rt_error_(rp, c, "this source-id already has an ATS device");
     /* VT-d 8.5: ATS only behind a root port an ATSR names (always
      * without a machine description).  Without ats= the ATSR decides. */
@@ -373,29 +298,18 @@ static int do_device(struct replay *rp, const struct trace_cmd *c)
         return rt_error_(rp, c, "ats=on: ATS cannot be enabled on this "
                          "device: %s (VT-d 8.5)", why);
     }
-    /* A bound on what one trace can allocate (256 x 4096 entries). */
-    if (!old && rp->ats && rp->ats->devs->len >= 256)
-        return rt_error_(rp, c, "at most 256 ATS devices per trace");
+    /* A line for one of the machine's devices configures it: a new
+     * device-TLB; the Invalidate Requests it holds stay. */
     struct devtlb_cap cap = { .stu = c->ats_stu, .qdepth = c->ats_qdepth,
                               .enabled = enable };
-    struct devtlb *dt = devtlb_new(c->sid, &cap, c->ats_entries);
-    if (!dt)
+    int rc = board_add_devtlb(rp->board, c->sid, &cap, c->ats_entries,
+                              c->ats_auto);
+    if (rc == -ENOSPC)
+        return rt_error_(rp, c, "at most %d ATS devices per trace",
+                         BOARD_MAX_ATSDEVS);
+    if (rc < 0)
         return rt_error_(rp, c, "bad ATS device parameters");
-    if (old) {
-        /* The line configures the machine's device: a new device-TLB;
-         * the Invalidate Requests it holds stay. */
-        devtlb_free(old->dt);
-        old->dt = dt;
-        old->auto_respond = c->ats_auto;
-        old->from_machine = false;
-    } else {
-        struct ats_dev *d = g_new0(struct ats_dev, 1);
-        d->sid = c->sid;
-        d->auto_respond = c->ats_auto;
-        d->dt = dt;
-        d->reqs = g_array_new(FALSE, FALSE, sizeof(struct ats_req));
-        g_ptr_array_add(ats_rt(rp)->devs, d);
-    }
+    g_hash_table_add(ats_rt(rp)->declared, key);
     if (rp->rec)
         trace_recorder_line(rp->rec, "%s", c->text);
     return 0;
@@ -407,16 +321,7 @@ static int do_complete(struct replay *rp, const struct trace_cmd *c)
     if (route(rp, c, &u) < 0)
         return -EINVAL;
     /* The device invalidates what the requests it answers cover. */
-    struct ats_dev *d = dev_find(rp, c->sid);
-    for (guint i = 0; d && i < d->reqs->len;) {
-        struct ats_req *r = &g_array_index(d->reqs, struct ats_req, i);
-        if (c->ats_itags & (1u << r->inv.itag)) {
-            devtlb_invalidate(d->dt, &r->inv);
-            g_array_remove_index(d->reqs, i);
-        } else {
-            i++;
-        }
-    }
+    (void)board_devtlb_take(rp->board, c->sid, c->ats_itags);
     bool acc = false;
     rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
                      rp->hooks->explain;
@@ -494,8 +399,8 @@ static int do_pending(struct replay *rp, const struct trace_cmd *c)
 
 static int do_adma(struct replay *rp, const struct trace_cmd *c)
 {
-    struct ats_dev *d = dev_find(rp, c->sid);
-    if (!d)
+    struct devtlb *dt = dev_tlb(rp, c->sid);
+    if (!dt)
         return rt_error_(rp, c, "no ATS device with this source-id "
                          "(ats device)");
     struct vtd_iommu *u;
@@ -505,7 +410,7 @@ static int do_adma(struct replay *rp, const struct trace_cmd *c)
     rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
                      rp->hooks->explain;
     explain_head_(rp, c);
-    int rc = devtlb_dma(d->dt, u, c->pasid, (c->access & VTD_ACC_PRIV) != 0,
+    int rc = devtlb_dma(dt, u, c->pasid, (c->access & VTD_ACC_PRIV) != 0,
                         c->addr, c->len, c->is_write, &o);
     rp->explaining = false;
     if (rp->rec)
@@ -550,20 +455,20 @@ static void count_entry(void *ctx, const struct devtlb_entry *e)
 
 static int do_devtlb(struct replay *rp, const struct trace_cmd *c)
 {
-    struct ats_dev *d = dev_find(rp, c->sid);
-    if (!d)
+    struct devtlb *dt = dev_tlb(rp, c->sid);
+    if (!dt)
         return rt_error_(rp, c, "no ATS device with this source-id "
                          "(ats device)");
     if (rp->rec)
         trace_recorder_line(rp->rec, "%s", c->text);
     int n = 0;
-    devtlb_foreach(d->dt, count_entry, &n);
+    devtlb_foreach(dt, count_entry, &n);
     GString *e = g_string_new(c->text), *a = g_string_new(NULL);
     g_string_printf(a, "count=%d", n);
     bool pass = c->ats_count < 0 || n == c->ats_count;
     if (c->ats_present != TRACE_UNSET) {
         const struct devtlb_entry *x =
-            devtlb_lookup(d->dt, c->pasid, (c->access & VTD_ACC_PRIV) != 0,
+            devtlb_lookup(dt, c->pasid, (c->access & VTD_ACC_PRIV) != 0,
                           c->addr);
         g_string_append_printf(a, " present=%s", x ? "yes" : "no");
         if (x)

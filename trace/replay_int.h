@@ -38,7 +38,6 @@ struct replay {
     struct ats_rt *ats;     /* ATS endpoints (replay_ats.c), or NULL */
     GArray *presp;          /* page group responses not yet checked
                                (replay_prq.c), or NULL */
-    GHashTable *prdevs;     /* SID + 1 -> the prdev line's device, or NULL */
     char *err;
     size_t errlen;
 };
@@ -60,8 +59,6 @@ int do_machine_(struct replay *rp, const struct trace_cmd *c);
  * answering the requests of endpoints that answer by themselves (after
  * every command); freeing. */
 int do_ats_(struct replay *rp, const struct trace_cmd *c);
-int ats_devtlb_inval_(void *ctx, unsigned unit,
-                      const struct vtd_devtlb_inv *inv);
 int ats_pump_(struct replay *rp);
 /* After set-up: the machine's ATS policy and ATS devices (VT-d 8.5). */
 int ats_machine_devices_(struct replay *rp);
@@ -71,6 +68,5 @@ int do_page_req_(struct replay *rp, const struct trace_cmd *c);
 int do_page_resp_(struct replay *rp, const struct trace_cmd *c);
 void obs_page_resp_(void *ctx, unsigned unit, const struct vtd_page_resp *r);
 int do_prdev_(struct replay *rp, const struct trace_cmd *c);
-void prdevs_free_(struct replay *rp);
 
 #endif /* TRACE_REPLAY_INT_H */

@@ -23,12 +23,9 @@ struct presp {
     struct vtd_page_resp r;
 };
 
-static void dev_response(struct replay *rp, const struct vtd_page_resp *r);
-
 void obs_page_resp_(void *ctx, unsigned unit, const struct vtd_page_resp *r)
 {
     struct replay *rp = ctx;
-    dev_response(rp, r);
     if (!rp->presp)
         rp->presp = g_array_new(FALSE, FALSE, sizeof(struct presp));
     struct presp e = { unit, *r };
@@ -241,128 +238,6 @@ int do_page_resp_(struct replay *rp, const struct trace_cmd *c)
 /* prdev: the ATS/PRI device of pci/prdev.h on the board               */
 /* ------------------------------------------------------------------ */
 
-struct rp_dev {
-    struct replay *rp;
-    struct pci_prdev *d;
-};
-
-static struct vtd_iommu *dev_unit(struct replay *rp, uint16_t rid)
-{
-    int ui = board_unit_by_sid(rp->board, true, rid);
-    return ui < 0 || (size_t)ui >= rp->nunits ? NULL : rp->units[ui].u;
-}
-
-/* The device's translation request: the ATS completion API (VT-d 4.1). */
-static int dev_translate(void *o, const struct vtd_ats_req *req,
-                         struct vtd_ats_cpl *cpl)
-{
-    struct rp_dev *rd = o;
-    struct vtd_iommu *u = dev_unit(rd->rp, req->sid);
-    if (!u)
-        return -ENODEV;
-    return vtd_ats_translate(u, req, cpl);
-}
-
-static int dev_page_request(void *o, const struct vtd_page_req *req)
-{
-    struct rp_dev *rd = o;
-    struct vtd_iommu *u = dev_unit(rd->rp, req->sid);
-    if (!u)
-        return -ENODEV;
-    struct vtd_page_req_result res;
-    return vtd_page_request(u, req, &res);
-}
-
-static int dev_dma(void *o, uint16_t rid, uint32_t pasid, uint64_t addr,
-                   void *buf, size_t len, bool write, bool translated)
-{
-    struct rp_dev *rd = o;
-    struct replay *rp = rd->rp;
-    struct vtd_iommu *u = dev_unit(rp, rid);
-    if (!u)
-        return -ENODEV;
-    /* An untranslated DWORD write without PASID to FEEx_xxxxh (after a
-     * U=1 completion, Table 30 S.1) is an interrupt request, not memory
-     * (VT-d 5.1.5.1): the board takes it as an MSI. */
-    if (!translated && write && pasid == VTD_NO_PASID && len == 4 &&
-        (addr & ~0xfffffULL) == 0xfee00000ULL) {
-        const uint8_t *b = buf;
-        uint32_t data = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
-                        (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-        board_msi(rp->board, rid, addr, data);
-        return 0;
-    }
-    struct vtd_dma_req r = { .sid = rid, .pasid = pasid,
-                             .iova = addr, .size = (uint32_t)len,
-                             .at = translated ? VTD_AT_TRANSLATED
-                                              : VTD_AT_UNTRANSLATED,
-                             .access = write ? VTD_ACC_WRITE
-                                             : VTD_ACC_READ };
-    struct vtd_xlate x;
-    int rc = vtd_translate(u, &r, &x);
-    if (rc < 0)
-        return rc;
-    if (x.fault)
-        return -EFAULT;
-    if (write) {
-        if (guestmem_write(rp->mem, x.addr, buf, len) < 0)
-            return -EFAULT;
-        if (rp->rec)
-            trace_recorder_unit_wrote(rp->rec, x.addr, buf, len);
-        return 0;
-    }
-    if (guestmem_read(rp->mem, x.addr, buf, len) < 0)
-        return -EFAULT;
-    if (rp->rec)
-        trace_recorder_read(rp->rec, x.addr, buf, len);
-    return 0;
-}
-
-static const struct pci_prdev_ops dev_ops = {
-    .translate = dev_translate, .page_request = dev_page_request,
-    .dma = dev_dma,
-};
-
-static void free_dev(gpointer p)
-{
-    struct rp_dev *rd = p;
-    pci_prdev_free(rd->d);
-    g_free(rd);
-}
-
-void prdevs_free_(struct replay *rp)
-{
-    if (rp->prdevs)
-        g_hash_table_destroy(rp->prdevs);
-    rp->prdevs = NULL;
-}
-
-static struct rp_dev *dev_get(struct replay *rp, uint16_t sid)
-{
-    if (!rp->prdevs)
-        rp->prdevs = g_hash_table_new_full(g_direct_hash, g_direct_equal,
-                                           NULL, free_dev);
-    struct rp_dev *rd = g_hash_table_lookup(rp->prdevs,
-                                            GUINT_TO_POINTER(sid + 1u));
-    if (rd)
-        return rd;
-    rd = g_new0(struct rp_dev, 1);
-    rd->rp = rp;
-    rd->d = pci_prdev_new(sid, &dev_ops, rd);
-    g_hash_table_insert(rp->prdevs, GUINT_TO_POINTER(sid + 1u), rd);
-    return rd;
-}
-
-/* Responses addressed to a device the trace drove reach it. */
-static void dev_response(struct replay *rp, const struct vtd_page_resp *r)
-{
-    struct rp_dev *rd = rp->prdevs
-        ? g_hash_table_lookup(rp->prdevs, GUINT_TO_POINTER(r->rid + 1u))
-        : NULL;
-    if (rd)
-        pci_prdev_page_response(rd->d, r);
-}
-
 static const char *dev_outcome(int e)
 {
     switch (e) {
@@ -384,17 +259,19 @@ int do_prdev_(struct replay *rp, const struct trace_cmd *c)
     if (board_unit_by_sid(rp->board, true, c->sid) < 0)
         return rt_error_(rp, c, "no unit's device scope holds this "
                          "source-id");
-    struct rp_dev *rd = dev_get(rp, c->sid);
-    if (!rd->d)
-        return rt_error_(rp, c, "out of memory");
+    /* The board's PRI device of this SID (its device list). */
+    struct pci_prdev *d = board_prdev(rp->board, c->sid);
+    if (!d)
+        return rt_error_(rp, c, "no room for another device (at most %d)",
+                         BOARD_MAX_ATSDEVS);
     uint8_t *buf = g_malloc0(c->len);
     if (c->is_write)
         memcpy(buf, c->bytes, c->len);
     rp->explaining = rp->opts && rp->opts->explain && rp->hooks &&
                      rp->hooks->explain;
     explain_head_(rp, c);
-    unsigned before = pci_prdev_requests(rd->d);
-    int rc = pci_prdev_dma(rd->d, c->pasid, c->addr, buf, c->len,
+    unsigned before = pci_prdev_requests(d);
+    int rc = pci_prdev_dma(d, c->pasid, c->addr, buf, c->len,
                            c->is_write);
     int got = rc == 0 ? TRACE_DEV_DONE : rc == -EAGAIN ? TRACE_DEV_WAIT
             : rc == -EIO ? TRACE_DEV_PRI_OFF : TRACE_DEV_FAULT;
@@ -405,7 +282,7 @@ int do_prdev_(struct replay *rp, const struct trace_cmd *c)
             got == TRACE_DEV_DONE ? "translation granted, DMA completed with "
                                     "translated requests"
             : got == TRACE_DEV_WAIT
-                ? (pci_prdev_requests(rd->d) != before
+                ? (pci_prdev_requests(d) != before
                        ? "translation completion without the access "
                          "(recoverable fault): page request issued, waiting "
                          "for the page group response"
