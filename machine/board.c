@@ -474,11 +474,6 @@ static void message(struct board *b, uint16_t sid, uint64_t addr,
         (void)board_deliver(b, &out);
 }
 
-void board_msi(struct board *b, uint16_t sid, uint64_t addr, uint32_t data)
-{
-    message(b, sid, addr, data);
-}
-
 static void ioapic_send(void *opaque, uint16_t sid, uint64_t addr,
                         uint32_t data)
 {

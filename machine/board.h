@@ -163,11 +163,6 @@ int board_unit_by_sid(const struct board *b, bool sid_valid, uint16_t sid);
  * without CPUs). */
 int board_deliver(struct board *b, const struct vtd_irq *out);
 
-/* A DWORD write to 0xFEExxxxx from requester sid (an MSI, VT-d 5.1.5.1):
- * through the interrupt remapping of the unit covering sid, or as a
- * compatibility MSI straight to the CPUs when no unit covers it. */
-void board_msi(struct board *b, uint16_t sid, uint64_t addr, uint32_t data);
-
 /* Attach a PCI function: its DMA goes through the unit covering its
  * requester id (translated, then guest RAM; a fault or a blocked request
  * is -EFAULT) and its MSIs through that unit's interrupt remapping to the
