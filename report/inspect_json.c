@@ -258,6 +258,7 @@ void inspect_json_render(struct view_ctx *c)
         view_foreach_fault(&v, json_fault, &fa);
         g_string_append(s, "]");
         json_devtlb_invalidations(s, &v);
+        view_prq_json(c, &v);
         g_string_append(s, ", \"devices\": [");
         struct json_list l = { 0 };
         if (v.gsts & VTD_GSTS_RTPS)

@@ -98,6 +98,7 @@ void unit_view_init(struct unit_view *v, const struct inspect_unit *iu,
 void view_sid_str(char *buf, size_t len, uint16_t sid);
 /* The page request queue of a unit with ECAP.PRS (inspect_prq.c). */
 void view_prq_text(struct view_ctx *c, const struct unit_view *v);
+void view_prq_json(struct view_ctx *c, const struct unit_view *v);
 void view_size_str(char *buf, size_t len, uint64_t size);
 void view_perm_str(char *buf, size_t len, unsigned perm, bool fl);
 const char *view_aw_str(unsigned aw);
