@@ -359,6 +359,22 @@ static bool cmd_clock(struct parser *p, struct trace_cmd *c)
            check_leftovers_(p, "clock");
 }
 
+/* The sub-commands: which word names it (0: `clock advance`, 1: `ats
+ * WORD`), its TRACE_ATS_* kind and its parser. */
+static const struct ats_sub {
+    unsigned pos;
+    const char *word;
+    int sub;
+    bool (*parse)(struct parser *p, struct trace_cmd *c);
+} ats_subs[] = {
+    { 0, "clock", TRACE_ATS_CLOCK, cmd_clock },
+    { 1, "device", TRACE_ATS_DEVICE, cmd_device },
+    { 1, "complete", TRACE_ATS_COMPLETE, cmd_complete },
+    { 1, "pending", TRACE_ATS_PENDING, cmd_pending },
+    { 1, "dma", TRACE_ATS_DMA, cmd_dma },
+    { 1, "devtlb", TRACE_ATS_DEVTLB, cmd_devtlb },
+};
+
 bool cmd_ats_(struct parser *p, const char *text)
 {
     if (!need_version_(p, 2, posn_(p, 0)))
@@ -373,30 +389,19 @@ bool cmd_ats_(struct parser *p, const char *text)
     c.ats_count = c.ats_itag = -1;
     c.ats_dma_exp = -1;
     c.ack_vector = -2;
-    const char *sub = p->pos->len > 1 ? posn_(p, 1) : "";
-    bool ok;
-    if (strcmp(posn_(p, 0), "clock") == 0) {
-        c.ats_sub = TRACE_ATS_CLOCK;
-        ok = cmd_clock(p, &c);
-    } else if (strcmp(sub, "device") == 0) {
-        c.ats_sub = TRACE_ATS_DEVICE;
-        ok = cmd_device(p, &c);
-    } else if (strcmp(sub, "complete") == 0) {
-        c.ats_sub = TRACE_ATS_COMPLETE;
-        ok = cmd_complete(p, &c);
-    } else if (strcmp(sub, "pending") == 0) {
-        c.ats_sub = TRACE_ATS_PENDING;
-        ok = cmd_pending(p, &c);
-    } else if (strcmp(sub, "dma") == 0) {
-        c.ats_sub = TRACE_ATS_DMA;
-        ok = cmd_dma(p, &c);
-    } else if (strcmp(sub, "devtlb") == 0) {
-        c.ats_sub = TRACE_ATS_DEVTLB;
-        ok = cmd_devtlb(p, &c);
-    } else {
-        c.ats_sub = TRACE_ATS_TRANSLATE;
-        ok = cmd_ats_translate(p, &c);
+    /* The sub-command: the first word (clock) or the second (ats ...);
+     * anything else is a translation request. */
+    c.ats_sub = TRACE_ATS_TRANSLATE;
+    bool (*parse)(struct parser *, struct trace_cmd *) = cmd_ats_translate;
+    for (size_t i = 0; i < G_N_ELEMENTS(ats_subs); i++) {
+        const struct ats_sub *a = &ats_subs[i];
+        if (a->pos < p->pos->len && strcmp(posn_(p, a->pos), a->word) == 0) {
+            c.ats_sub = a->sub;
+            parse = a->parse;
+            break;
+        }
     }
+    bool ok = parse(p, &c);
     if (!ok)
         return false;
     struct trace_cmd *dst = new_cmd_(p, TRACE_ATS, text);

@@ -3,6 +3,7 @@
  * 7.4-7.6): `page-request` (a device's page request with the expected
  * outcome), `page-response` (the page group response the device
  * received) and `prdev` (a DMA by the ATS/PRI device of pci/prdev.h).  See traces/FORMAT.md and parse.h. */
+#include <stddef.h>
 #include <string.h>
 
 #include <vtd/layout.h>
@@ -49,6 +50,135 @@ static bool parse_access(struct parser *p, const char *s, uint32_t *acc)
     return true;
 }
 
+/* The keys of the page-request and page-response lines, table-driven
+ * (like the expect=remapped keys of parse_request.c): the key, how its
+ * value is read, where it goes in the command (and the flag that says it
+ * was given), and the condition it needs with the error when it is not
+ * met.  Each key is read once, in table order. */
+enum prq_kind {
+    PK_NUM,        /* a number up to max, into a uint16_t/uint32_t/unsigned */
+    PK_TRI,        /* yes|no into an enum trace_tri */
+    PK_BOOL,       /* yes|no into a bool */
+    PK_RC,         /* a response code or none (parse_rc) into an int */
+    PK_PASID,      /* a PASID or none (VTD_NO_PASID) into a uint32_t */
+};
+
+enum prq_need {
+    NEED_NOTHING = 0,
+    NEED_REFUSED = 1u << 0,    /* page-request expect=refused */
+    NEED_EXPECT = 1u << 1,     /* page-request expect= given */
+    NEED_NOT_NONE = 1u << 2,   /* page-response rc= other than none */
+};
+
+#define NO_FLAG ((size_t)-1)
+#define PRQ_KEY(key, kind, max, field, flag, need, msg)                     \
+    { key, kind, max, offsetof(struct trace_cmd, field),                    \
+      sizeof(((struct trace_cmd *)0)->field), flag, need, msg }
+#define FLAG(field) offsetof(struct trace_cmd, field)
+
+struct prq_key {
+    const char *key;
+    enum prq_kind kind;
+    uint64_t max;
+    size_t off, size;
+    size_t flag;              /* bool set when given, or NO_FLAG */
+    unsigned need;
+    const char *need_msg;
+};
+
+static const struct prq_key page_request_keys[] = {
+    PRQ_KEY("pasid", PK_NUM, 0xfffff, pasid, NO_FLAG, NEED_NOTHING, NULL),
+    PRQ_KEY("lpig", PK_BOOL, 1, lpig, NO_FLAG, NEED_NOTHING, NULL),
+};
+
+/* After unit= and expect=. */
+static const struct prq_key page_request_expect_keys[] = {
+    PRQ_KEY("reason", PK_NUM, 0xff, reason, FLAG(has_reason), NEED_REFUSED,
+            "reason= goes with expect=refused"),
+    PRQ_KEY("recorded", PK_TRI, 1, recorded, NO_FLAG, NEED_REFUSED,
+            "recorded= goes with expect=refused"),
+    PRQ_KEY("response", PK_RC, 0xf, resp_rc, NO_FLAG, NEED_EXPECT,
+            "response= goes with expect="),
+};
+
+static const struct prq_key page_response_keys[] = {
+    PRQ_KEY("prgi", PK_NUM, 511, prgi, FLAG(has_prgi), NEED_NOT_NONE,
+            "prgi= does not go with rc=none"),
+    PRQ_KEY("pasid", PK_PASID, 0xfffff, pasid, FLAG(pasid_checked),
+            NEED_NOT_NONE, "pasid= does not go with rc=none"),
+    PRQ_KEY("auto", PK_TRI, 1, automatic, NO_FLAG, NEED_NOT_NONE,
+            "auto= does not go with rc=none"),
+};
+#undef PRQ_KEY
+#undef FLAG
+
+static void put_field(struct trace_cmd *c, const struct prq_key *k,
+                      uint64_t n)
+{
+    char *dst = (char *)c + k->off;
+    if (k->size == sizeof(uint16_t)) {
+        uint16_t x = (uint16_t)n;
+        memcpy(dst, &x, sizeof(x));
+    } else {
+        uint32_t x = (uint32_t)n;   /* uint32_t and unsigned */
+        memcpy(dst, &x, sizeof(x));
+    }
+}
+
+/* Read the keys of the table that are given; have: the NEED_* bits that
+ * hold for this line. */
+static bool read_keys(struct parser *p, struct trace_cmd *c,
+                      const struct prq_key *keys, size_t n, unsigned have)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct prq_key *k = &keys[i];
+        const char *v = kv_get_(p, k->key);
+        if (!v)
+            continue;
+        if (k->need & ~have)
+            return fail_(p, "%s", k->need_msg);
+        uint64_t num;
+        enum trace_tri tri;
+        int rc;
+        switch (k->kind) {
+        case PK_NUM:
+            if (!parse_num_max_(p, k->key, v, k->max, &num))
+                return false;
+            put_field(c, k, num);
+            break;
+        case PK_PASID:
+            num = VTD_NO_PASID;
+            if (strcmp(v, "none") != 0 &&
+                !parse_num_max_(p, k->key, v, k->max, &num))
+                return false;
+            put_field(c, k, num);
+            break;
+        case PK_TRI:
+            if (!parse_yesno_(p, k->key, v, &tri))
+                return false;
+            memcpy((char *)c + k->off, &tri, sizeof(tri));
+            break;
+        case PK_BOOL: {
+            if (!parse_yesno_(p, k->key, v, &tri))
+                return false;
+            bool b = tri == TRACE_YES;
+            memcpy((char *)c + k->off, &b, sizeof(b));
+            break;
+        }
+        case PK_RC:
+            if (!parse_rc(p, k->key, v, true, &rc))
+                return false;
+            memcpy((char *)c + k->off, &rc, sizeof(rc));
+            break;
+        }
+        if (k->flag != NO_FLAG) {
+            bool t = true;
+            memcpy((char *)c + k->flag, &t, sizeof(t));
+        }
+    }
+    return true;
+}
+
 bool cmd_page_request_(struct parser *p, const char *text)
 {
     if (!need_version_(p, 2, "'page-request'") ||
@@ -77,16 +207,9 @@ bool cmd_page_request_(struct parser *p, const char *text)
         return false;
     c.prgi = (uint16_t)n;
     c.has_prgi = true;
-    if ((v = kv_get_(p, "pasid"))) {
-        if (!parse_num_max_(p, "pasid", v, 0xfffff, &n))
-            return false;
-        c.pasid = (uint32_t)n;
-    }
-    enum trace_tri lpig = TRACE_NO;
-    if ((v = kv_get_(p, "lpig")) && !parse_yesno_(p, "lpig", v, &lpig))
-        return false;
-    c.lpig = lpig == TRACE_YES;
-    if (!unit_key_(p, &c))
+    if (!read_keys(p, &c, page_request_keys,
+                   G_N_ELEMENTS(page_request_keys), NEED_NOTHING) ||
+        !unit_key_(p, &c))
         return false;
     if ((v = kv_get_(p, "expect"))) {
         if (strcmp(v, "queued") == 0)
@@ -99,27 +222,11 @@ bool cmd_page_request_(struct parser *p, const char *text)
             return fail_(p, "page-request expect= must be queued, overflow "
                          "or refused, not '%s'", shown_(v));
     }
-    bool refused = c.prq_expect == VTD_PRQ_REFUSED;
-    if ((v = kv_get_(p, "reason"))) {
-        if (!refused)
-            return fail_(p, "reason= goes with expect=refused");
-        if (!parse_num_max_(p, "reason", v, 0xff, &n))
-            return false;
-        c.has_reason = true;
-        c.reason = (unsigned)n;
-    }
-    if ((v = kv_get_(p, "recorded"))) {
-        if (!refused)
-            return fail_(p, "recorded= goes with expect=refused");
-        if (!parse_yesno_(p, "recorded", v, &c.recorded))
-            return false;
-    }
-    if ((v = kv_get_(p, "response"))) {
-        if (!c.prq_expect)
-            return fail_(p, "response= goes with expect=");
-        if (!parse_rc(p, "response", v, true, &c.resp_rc))
-            return false;
-    }
+    unsigned have = (c.prq_expect == VTD_PRQ_REFUSED ? NEED_REFUSED : 0) |
+                    (c.prq_expect ? NEED_EXPECT : 0);
+    if (!read_keys(p, &c, page_request_expect_keys,
+                   G_N_ELEMENTS(page_request_expect_keys), have))
+        return false;
     if (!check_leftovers_(p, "page-request"))
         return false;
     struct trace_cmd *dst = new_cmd_(p, TRACE_PAGE_REQ, text);
@@ -143,7 +250,6 @@ bool cmd_page_response_(struct parser *p, const char *text)
     c.pasid = VTD_NO_PASID;
     c.recorded = c.notify = c.stale = c.automatic = TRACE_UNSET;
     bool valid;
-    uint64_t n;
     const char *v;
     if (!parse_sid_(p, posn_(p, 1), false, &c.sid, &valid))
         return false;
@@ -153,31 +259,10 @@ bool cmd_page_response_(struct parser *p, const char *text)
                      "or none)");
     if (!parse_rc(p, "rc", v, true, &c.resp_rc))
         return false;
-    bool none = c.resp_rc == -1;
-    if ((v = kv_get_(p, "prgi"))) {
-        if (none)
-            return fail_(p, "prgi= does not go with rc=none");
-        if (!parse_num_max_(p, "prgi", v, 511, &n))
-            return false;
-        c.prgi = (uint16_t)n;
-        c.has_prgi = true;
-    }
-    if ((v = kv_get_(p, "pasid"))) {
-        if (none)
-            return fail_(p, "pasid= does not go with rc=none");
-        c.pasid_checked = true;
-        if (strcmp(v, "none") != 0) {
-            if (!parse_num_max_(p, "pasid", v, 0xfffff, &n))
-                return false;
-            c.pasid = (uint32_t)n;
-        }
-    }
-    if ((v = kv_get_(p, "auto"))) {
-        if (none)
-            return fail_(p, "auto= does not go with rc=none");
-        if (!parse_yesno_(p, "auto", v, &c.automatic))
-            return false;
-    }
+    if (!read_keys(p, &c, page_response_keys,
+                   G_N_ELEMENTS(page_response_keys),
+                   c.resp_rc == -1 ? 0 : NEED_NOT_NONE))
+        return false;
     if (!check_leftovers_(p, "page-response"))
         return false;
     struct trace_cmd *dst = new_cmd_(p, TRACE_PAGE_RESP, text);
