@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <string.h>
 
+#include <vtd/layout.h>
+
 #include "apic/apic.h"
 #include "mem/guestmem.h"
 #include "pci/devtlb.h"
@@ -743,7 +745,7 @@ static int prdev_dma(void *o, uint16_t rid, uint32_t pasid, uint64_t addr,
      * U=1 completion, Table 30 S.1) is an interrupt request, not memory
      * (VT-d 5.1.5.1). */
     if (!translated && write && pasid == VTD_NO_PASID && len == 4 &&
-        (addr & ~0xfffffULL) == 0xfee00000ULL) {
+        vtd_intr_addr(addr)) {
         const uint8_t *v = buf;
         message(b, rid, addr, (uint32_t)v[0] | (uint32_t)v[1] << 8 |
                               (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24);
