@@ -14,35 +14,173 @@
 #include "internal.h"
 #include "reentry.h"
 #include "posted.h"
+#include "irqcount.h"
 
 /* ------------------------------------------------------------------ */
 /* Interrupt entry cache                                               */
 /* ------------------------------------------------------------------ */
 
 /*
- * Direct-mapped by interrupt index.  A slot is valid when its gen equals
- * the cache's current generation: a global invalidation bumps the
- * generation (O(1)); an index-selective one locks each slot it covers,
- * which also bumps the slot's seq so that a fill that read the table
- * before the invalidation cannot store its (now stale) entry afterwards.
+ * Direct-mapped by interrupt index.  A slot is valid when its tag holds
+ * the index and the cache's current generation: a global invalidation
+ * bumps the generation (O(1)); an index-selective one locks each slot it
+ * covers, which also bumps the slot's seq so that a fill that read the
+ * table before the invalidation cannot store its (now stale) entry
+ * afterwards.
+ *
+ * Besides the IRTE, a slot holds what the hit path needs, decoded when
+ * the entry was filled (iec_decode()): the checks of 5.1.4 and 9.9/9.10
+ * that depend only on the entry and IRTA (present, SVT encoding, IM with
+ * CAP.PI, reserved fields, the descriptor address width) were done then,
+ * for the IRTA value stored with it; the hit path only compares that
+ * IRTA with the current one, verifies the requester id against a
+ * precomputed range and writes the result.  An entry that would fault,
+ * or a hit under another IRTA, goes the generic way (remap()), which
+ * decodes the cached IRTE again.
  */
 #define IEC_SLOTS 4096u
 
+/* meta: the kind of decoded entry, and its flags. */
+#define IEC_GENERIC 0u       /* no decoded result: remap() decides */
+#define IEC_REMAP 1u         /* remapped format, valid: w0, w1 */
+#define IEC_POST 2u          /* posted format, valid */
+#define IEC_KIND 3u
+#define IEC_URG (1u << 2)    /* posted: IRTE.URG */
+#define IEC_EIME (1u << 3)   /* decoded with EIME (x2APIC) */
+#define IEC_FPD (1u << 4)    /* IRTE.FPD */
+#define IEC_SVT_SHIFT 8      /* hot counter of the SID check + 1, 0: none */
+#define IEC_RULE_SHIFT 16    /* remapped: hot counter of the outcome */
+
 struct iec_slot {
     _Atomic uint32_t seq;    /* odd while a writer owns the slot */
-    _Atomic uint32_t index;  /* interrupt index held */
-    _Atomic uint64_t gen;    /* cache generation at fill; 0 = empty */
+    _Atomic uint32_t meta;
+    _Atomic uint64_t tag;    /* generation << 16 | index; 0 = empty */
+    _Atomic uint64_t irta;   /* the IRTA the entry was decoded under */
     _Atomic uint64_t q0, q1; /* the IRTE */
+    /* Remapped: struct vtd_irq's first two words (outcome and dest;
+     * vector, dm, tm, dlm, rh, x2apic).  Posted: 0 (post_hit() takes
+     * the descriptor address and the vector from the IRTE). */
+    _Atomic uint64_t w0, w1;
+    /* Source-id verification (9.9) as a range: a request passes when
+     * (sid & mask) - low <= span, mask bits 15:0, low 31:16, span
+     * 47:32; SVT=00b is mask 0, low 0, span 0. */
+    _Atomic uint64_t sid;
 };
+_Static_assert(sizeof(struct iec_slot) == 64, "one cache line per slot");
 
 struct iec {
-    _Atomic uint64_t gen;    /* current generation, starts at 1 */
+    /* Current generation, starts at 1.  Tags keep its low 48 bits (2^48
+     * global invalidations before two could be confused). */
+    _Atomic uint64_t gen;
+    char pad[56];
     struct iec_slot slot[IEC_SLOTS];
 };
 
 static struct iec *iec_of(struct vtd_iommu *u)
 {
     return u->ir.iec;
+}
+
+static inline uint64_t iec_tag(uint64_t gen, uint32_t index)
+{
+    return gen << 16 | index;
+}
+
+/* What a hit needs, decoded from the IRTE under IRTA irta. */
+struct iec_fast {
+    uint32_t meta;
+    uint64_t w0, w1, sid;
+};
+
+/* struct vtd_irq as the words the hit path stores (little-endian). */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "the hit path stores struct vtd_irq as words");
+_Static_assert(sizeof(enum vtd_irq_outcome) == 4 &&
+                   offsetof(struct vtd_irq, outcome) == 0 &&
+                   offsetof(struct vtd_irq, dest) == 4 &&
+                   offsetof(struct vtd_irq, vector) == 8 &&
+                   offsetof(struct vtd_irq, dm) == 9 &&
+                   offsetof(struct vtd_irq, tm) == 10 &&
+                   offsetof(struct vtd_irq, dlm) == 11 &&
+                   offsetof(struct vtd_irq, rh) == 12 &&
+                   offsetof(struct vtd_irq, x2apic) == 13 &&
+                   sizeof(bool) == 1 &&
+                   offsetof(struct vtd_irq, pid_addr) == 16 &&
+                   offsetof(struct vtd_irq, notify) == 24 &&
+                   offsetof(struct vtd_irq, ndst) == 28 &&
+                   offsetof(struct vtd_irq, fault) == 32 &&
+                   offsetof(struct vtd_irq, recorded) == 36 &&
+                   offsetof(struct vtd_irq, index) == 38 &&
+                   sizeof(struct vtd_irq) == 40,
+               "struct vtd_irq layout");
+
+static bool eime_of(const struct vtd_iommu *u, uint64_t irta)
+{
+    return field_get(u->ecap, ECAP, EIM) && field_get(irta, IRTA, EIME);
+}
+
+/* The checks of remap() that depend on the entry and IRTA only, in its
+ * order; an entry any of them would fault stays IEC_GENERIC. */
+static struct iec_fast iec_decode(const struct vtd_iommu *u, uint64_t irta,
+                                  uint64_t lo, uint64_t hi)
+{
+    struct iec_fast f = { IEC_GENERIC, 0, 0, 0 };
+    bool eime = eime_of(u, irta);
+    if (!field_get(lo, IRTE_LO, P))
+        return f;
+    uint32_t meta = (field_get(lo, IRTE_LO, FPD) ? IEC_FPD : 0) |
+                    (eime ? IEC_EIME : 0);
+    /* 9.9 SVT/SQ/SID as a range (vtd_ir_sid_ok_()). */
+    uint16_t want = (uint16_t)field_get(hi, IRTE_HI, SID);
+    switch ((unsigned)field_get(hi, IRTE_HI, SVT)) {
+    case VTD_SVT_NONE:
+        break;
+    case VTD_SVT_SID: {
+        static const uint16_t sq_mask[4] = { 0xffff, 0xfffb, 0xfff9,
+                                             0xfff8 };
+        uint64_t m = sq_mask[field_get(hi, IRTE_HI, SQ)];
+        f.sid = m | (want & m) << 16;
+        meta |= (VTD_IRH_SVT_SID + 1u) << IEC_SVT_SHIFT;
+        break;
+    }
+    case VTD_SVT_BUS: {
+        uint64_t start = want >> 8, end = want & 0xff;
+        if (end < start)
+            return f; /* no bus passes: 26h every time */
+        f.sid = 0xff00 | start << 24 | (end - start) << 40;
+        meta |= (VTD_IRH_SVT_BUS + 1u) << IEC_SVT_SHIFT;
+        break;
+    }
+    default:
+        return f; /* SVT=11b: 24h for a request with a requester id */
+    }
+    bool posted = field_get(lo, IRTE_LO, IM);
+    if (posted && !field_get(u->cap, CAP, PI))
+        return f;
+    if (!posted) {
+        uint64_t rsvd_lo = VTD_IRTE_REMAP_LO_RSVD |
+                           (eime ? 0 : VTD_IRTE_REMAP_LO_XAPIC);
+        if ((lo & rsvd_lo) || (hi & VTD_IRTE_REMAP_HI_RSVD))
+            return f;
+        uint64_t dest = eime ? field_get(lo, IRTE_LO, DST)
+                             : field_get(lo, IRTE_LO, DST_X);
+        f.w0 = (uint64_t)VTD_IRQ_REMAPPED | dest << 32;
+        f.w1 = field_get(lo, IRTE_LO, V) | field_get(lo, IRTE_LO, DM) << 8 |
+               field_get(lo, IRTE_LO, TM) << 16 |
+               field_get(lo, IRTE_LO, DLM) << 24 |
+               field_get(lo, IRTE_LO, RH) << 32 | (uint64_t)eime << 40;
+        f.meta = meta | IEC_REMAP |
+                 (unsigned)(eime ? VTD_IRH_REMAP_X2APIC
+                                 : VTD_IRH_REMAP_XAPIC) << IEC_RULE_SHIFT;
+        return f;
+    }
+    uint64_t pid = ((uint64_t)field_get(hi, IRTE_HI, PDAH) << 32) |
+                   ((uint64_t)field_get(lo, IRTE_LO, PDAL) << 6);
+    if ((lo & VTD_IRTE_POST_LO_RSVD) || (hi & VTD_IRTE_POST_HI_RSVD) ||
+        (pid & ~vtd_haw_mask_(u)))
+        return f;
+    f.meta = meta | IEC_POST | (field_get(lo, IRTE_LO, URG) ? IEC_URG : 0);
+    return f;
 }
 
 static bool iec_lookup(struct iec *c, uint32_t index, uint64_t *q0,
@@ -52,15 +190,14 @@ static bool iec_lookup(struct iec *c, uint32_t index, uint64_t *q0,
     uint32_t s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
     if (s1 & 1)
         return false;
-    uint32_t idx = atomic_load_explicit(&s->index, memory_order_relaxed);
-    uint64_t g = atomic_load_explicit(&s->gen, memory_order_relaxed);
+    uint64_t tag = atomic_load_explicit(&s->tag, memory_order_relaxed);
     uint64_t a = atomic_load_explicit(&s->q0, memory_order_relaxed);
     uint64_t b = atomic_load_explicit(&s->q1, memory_order_relaxed);
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&s->seq, memory_order_relaxed) != s1)
         return false;
-    if (idx != index || g == 0 ||
-        g != atomic_load_explicit(&c->gen, memory_order_acquire))
+    if (tag != iec_tag(atomic_load_explicit(&c->gen, memory_order_acquire),
+                       index))
         return false;
     *q0 = a;
     *q1 = b;
@@ -83,27 +220,39 @@ static struct iec_ticket iec_ticket(struct iec *c, uint32_t index)
     return t;
 }
 
-static void iec_fill(struct iec *c, uint32_t index, struct iec_ticket t,
-                     uint64_t q0, uint64_t q1)
+static void iec_store(struct iec_slot *s, uint64_t tag, uint64_t irta,
+                      uint64_t q0, uint64_t q1, const struct iec_fast *f)
+{
+    atomic_store_explicit(&s->meta, f->meta, memory_order_relaxed);
+    atomic_store_explicit(&s->tag, tag, memory_order_relaxed);
+    atomic_store_explicit(&s->irta, irta, memory_order_relaxed);
+    atomic_store_explicit(&s->q0, q0, memory_order_relaxed);
+    atomic_store_explicit(&s->q1, q1, memory_order_relaxed);
+    atomic_store_explicit(&s->w0, f->w0, memory_order_relaxed);
+    atomic_store_explicit(&s->w1, f->w1, memory_order_relaxed);
+    atomic_store_explicit(&s->sid, f->sid, memory_order_relaxed);
+}
+
+static void iec_fill(struct vtd_iommu *u, struct iec *c, uint32_t index,
+                     struct iec_ticket t, uint64_t irta, uint64_t q0,
+                     uint64_t q1)
 {
     struct iec_slot *s = &c->slot[index % IEC_SLOTS];
     uint32_t expect = t.seq;
     if (expect & 1)
         return;
+    struct iec_fast f = iec_decode(u, irta, q0, q1);
     if (!atomic_compare_exchange_strong_explicit(&s->seq, &expect,
                                                  expect + 1,
                                                  memory_order_acquire,
                                                  memory_order_relaxed))
         return; /* invalidated or filled meanwhile: skip, it is a cache */
     atomic_thread_fence(memory_order_release);
-    atomic_store_explicit(&s->index, index, memory_order_relaxed);
-    atomic_store_explicit(&s->gen, t.gen, memory_order_relaxed);
-    atomic_store_explicit(&s->q0, q0, memory_order_relaxed);
-    atomic_store_explicit(&s->q1, q1, memory_order_relaxed);
+    iec_store(s, iec_tag(t.gen, index), irta, q0, q1, &f);
     atomic_store_explicit(&s->seq, t.seq + 2, memory_order_release);
 }
 
-/* Lock a slot (spinning over a concurrent fill, which holds it for four
+/* Lock a slot (spinning over a concurrent fill, which holds it for a few
  * stores), drop it when its index is in [lo, hi], unlock.  The seq bump
  * alone defeats fills already in flight for any index of the slot. */
 static void iec_kill_slot(struct iec_slot *s, uint32_t lo, uint32_t hi)
@@ -119,9 +268,11 @@ static void iec_kill_slot(struct iec_slot *s, uint32_t lo, uint32_t hi)
             break;
     }
     atomic_thread_fence(memory_order_release);
-    uint32_t idx = atomic_load_explicit(&s->index, memory_order_relaxed);
+    uint32_t idx = (uint32_t)(atomic_load_explicit(&s->tag,
+                                                   memory_order_relaxed) &
+                              0xffff);
     if (idx >= lo && idx <= hi)
-        atomic_store_explicit(&s->gen, 0, memory_order_relaxed);
+        atomic_store_explicit(&s->tag, 0, memory_order_relaxed);
     atomic_store_explicit(&s->seq, cur + 2, memory_order_release);
 }
 
@@ -167,10 +318,11 @@ bool vtd_ir_iec_get_(struct vtd_iommu *u, unsigned slot, uint32_t *index,
     if (!c || slot >= IEC_SLOTS)
         return false;
     struct iec_slot *s = &c->slot[slot];
-    uint64_t g = atomic_load(&s->gen);
-    if ((atomic_load(&s->seq) & 1) || g == 0 || g != atomic_load(&c->gen))
+    uint64_t tag = atomic_load(&s->tag);
+    if ((atomic_load(&s->seq) & 1) || tag == 0 ||
+        tag != iec_tag(atomic_load(&c->gen), (uint32_t)(tag & 0xffff)))
         return false;
-    *index = atomic_load(&s->index);
+    *index = (uint32_t)(tag & 0xffff);
     *q0 = atomic_load(&s->q0);
     *q1 = atomic_load(&s->q1);
     return true;
@@ -187,13 +339,12 @@ void vtd_ir_iec_put_(struct vtd_iommu *u, uint32_t index, uint64_t q0,
                      uint64_t q1)
 {
     struct iec *c = iec_of(u);
-    if (!c)
+    if (!c || index > 0xffff)
         return;
     struct iec_slot *s = &c->slot[index % IEC_SLOTS];
-    atomic_store(&s->index, index);
-    atomic_store(&s->q0, q0);
-    atomic_store(&s->q1, q1);
-    atomic_store(&s->gen, atomic_load(&c->gen));
+    uint64_t irta = atomic_load(&u->ir.irta);
+    struct iec_fast f = iec_decode(u, irta, q0, q1);
+    iec_store(s, iec_tag(atomic_load(&c->gen), index), irta, q0, q1, &f);
 }
 
 /* ------------------------------------------------------------------ */
@@ -207,6 +358,11 @@ int vtd_ir_init_(struct vtd_iommu *u)
         return -ENOMEM;
     atomic_init(&c->gen, 1);
     u->ir.iec = c;
+    /* The hit path emits no events: with a trace callback (constant
+     * after creation) every request takes the generic path. */
+    u->ir.fast_iec = u->cfg.cache == VTD_CACHE_HARDWARE && !u->ops.trace
+                         ? c
+                         : NULL;
     return 0;
 }
 
@@ -214,6 +370,7 @@ void vtd_ir_free_(struct vtd_iommu *u)
 {
     g_free(u->ir.iec);
     u->ir.iec = NULL;
+    u->ir.fast_iec = NULL;
 }
 
 void vtd_ir_reset_(struct vtd_iommu *u)
@@ -326,9 +483,10 @@ static void lint_stale(struct vtd_iommu *u, uint64_t gpa, uint32_t index,
 }
 
 /* Read the IRTE for index from the cache or the table.  Returns 0 or the
- * fault reason (23h). */
-static unsigned fetch_irte(struct vtd_iommu *u, uint64_t gpa, uint32_t index,
-                           uint64_t *q0, uint64_t *q1)
+ * fault reason (23h).  A table read fills the cache, decoded under irta
+ * (iec_decode()). */
+static unsigned fetch_irte(struct vtd_iommu *u, uint64_t irta, uint64_t gpa,
+                           uint32_t index, uint64_t *q0, uint64_t *q1)
 {
     struct iec *c = u->cfg.cache == VTD_CACHE_HARDWARE ? iec_of(u) : NULL;
     if (c && iec_lookup(c, index, q0, q1)) {
@@ -355,7 +513,7 @@ static unsigned fetch_irte(struct vtd_iommu *u, uint64_t gpa, uint32_t index,
     /* Only present entries are cached (a not-present entry faults every
      * time, like the other caches of chapter 6). */
     if (c && field_get(*q0, IRTE_LO, P))
-        iec_fill(c, index, t, *q0, *q1);
+        iec_fill(u, c, index, t, irta, *q0, *q1);
     return 0;
 }
 
@@ -363,7 +521,7 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
                   struct vtd_irq *out)
 {
     uint64_t irta = atomic_load(&u->ir.irta);
-    bool eime = field_get(u->ecap, ECAP, EIM) && field_get(irta, IRTA, EIME);
+    bool eime = eime_of(u, irta);
 
     /* VT-d 5.1.4: compatibility format (address bit 4 clear) passes only
      * with CFIS=1 and EIME=0; otherwise 25h (not qualified). */
@@ -404,7 +562,7 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
     }
 
     uint64_t lo, hi;
-    unsigned fr = fetch_irte(u, gpa, index, &lo, &hi);
+    unsigned fr = fetch_irte(u, irta, gpa, index, &lo, &hi);
     if (fr) {
         block(u, req, out, fr, index, false);
         return;
@@ -514,17 +672,129 @@ static void describe(const struct vtd_msi_req *req, const struct vtd_irq *o,
     }
 }
 
-int vtd_interrupt(struct vtd_iommu *u, const struct vtd_msi_req *req,
-                  struct vtd_irq *out)
+/* interrupt_hit() for a posted IRTE (VT-d 5.2.3): the descriptor address
+ * and the vector from the slot's IRTE, still under the slot's sequence
+ * number s1 (false, nothing done, when the slot changed); then counts
+ * what the generic path would and posts.  A fault of the descriptor
+ * (27h, 28h) is reported as the generic path does. */
+static G_GNUC_NO_INLINE bool post_hit(struct vtd_iommu *u,
+                                      const struct vtd_msi_req *req,
+                                      struct vtd_irq *out,
+                                      struct iec_slot *s, uint32_t s1,
+                                      uint32_t index, uint32_t meta)
 {
-    if (!u || !req || !out)
-        return -EINVAL;
-    /* VT-d 5.1: interrupt requests are DWORD writes to FEEx_xxxxh. */
-    if (!vtd_intr_addr(req->addr))
-        return -EINVAL;
+    const uint64_t lo = atomic_load_explicit(&s->q0, memory_order_relaxed);
+    const uint64_t hi = atomic_load_explicit(&s->q1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&s->seq, memory_order_relaxed) != s1)
+        return false;
+    const uint64_t pid = ((uint64_t)field_get(hi, IRTE_HI, PDAH) << 32) |
+                         ((uint64_t)field_get(lo, IRTE_LO, PDAL) << 6);
+    struct vtd_ir_shard *sh = vtd_ir_shard_(u, vtd_tls_hit_);
+    if (bits_get(req->addr, 3, 1))
+        vtd_ir_inc_(sh, VTD_IRH_SUBHANDLE);
+    const unsigned svt = (meta >> IEC_SVT_SHIFT) & 0xff;
+    if (req->sid_valid && svt)
+        vtd_ir_inc_(sh, svt - 1);
+    memset(out, 0, sizeof(*out));
+    out->index = (uint16_t)index;
+    unsigned fr = vtd_pi_post_(u, pid, (uint8_t)field_get(lo, IRTE_LO, V),
+                               meta & IEC_URG, meta & IEC_EIME, out);
+    if (fr)
+        block(u, req, out, fr, index, meta & IEC_FPD);
+    return true;
+}
+
+/* The interrupt-entry-cache hit path: a remappable request whose IRTE is
+ * cached, decoded (iec_decode()) under the current IRTA, and whose
+ * requester id passes the entry's check.  No lock, no locked instruction
+ * (posting aside: the descriptor update is the host's compare-exchange),
+ * no allocation.  Returns false for anything else, and the generic path
+ * decides (faults, compatibility format, IRES=0, cache misses, tracing);
+ * it may have written out, which the generic path rewrites whole.  What
+ * it does not check, and why:
+ *  - re-entrancy: the TLS word vtd_tls_hit_ is 0 inside any host
+ *    callback (reentry.h), which sends the request to the generic path;
+ *  - the index against IRTA.S and the IRTE address against HAW (5.1.3,
+ *    Table 15, 21h): the slot's IRTA equals the current one and the fill
+ *    checked them for it (remap() fills only past those checks);
+ *  - the IRTE checks of 5.1.4 / 9.9 / 9.10 (P, SVT encoding, IM with
+ *    CAP.PI, reserved fields, PDA width): done by iec_decode() for that
+ *    IRTA; an entry that fails one is IEC_GENERIC and never hits here. */
+static inline bool interrupt_hit(struct vtd_iommu *u,
+                                 const struct vtd_msi_req *req,
+                                 struct vtd_irq *out)
+{
+    const uint64_t addr = req->addr;
+    const size_t hit_off = vtd_tls_hit_;
+    struct iec *c = u->ir.fast_iec;
+    if (G_UNLIKELY(!hit_off || !c || !bits_get(addr, 4, 1)))
+        return false;
+    /* 5.1.2.2 Table 13/14, 5.1.3: handle and subhandle. */
+    uint32_t index = (uint32_t)bits_get(addr, 5, 15) |
+                     (uint32_t)bits_get(addr, 2, 1) << 15;
+    const bool shv = bits_get(addr, 3, 1);
+    if (shv) {
+        if (req->data >> 16)
+            return false;
+        index += req->data & 0xffff;
+        if (index > 0xffff)
+            return false;
+    }
+    if (!atomic_load_explicit(&u->ir.enabled, memory_order_acquire))
+        return false;
+    struct iec_slot *s = &c->slot[index % IEC_SLOTS];
+    /* The slot under its sequence number; the result words go straight
+     * to out. */
+    const uint32_t s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
+    const uint64_t tag = atomic_load_explicit(&s->tag, memory_order_relaxed);
+    const uint64_t sirta = atomic_load_explicit(&s->irta,
+                                                memory_order_relaxed);
+    uint64_t *o = (uint64_t *)(void *)out;
+    o[0] = atomic_load_explicit(&s->w0, memory_order_relaxed);
+    o[1] = atomic_load_explicit(&s->w1, memory_order_relaxed);
+    const uint64_t sid = atomic_load_explicit(&s->sid, memory_order_relaxed);
+    const uint32_t meta = atomic_load_explicit(&s->meta,
+                                               memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if ((s1 & 1) | (s1 ^ atomic_load_explicit(&s->seq, memory_order_relaxed)))
+        return false;
+    if ((tag ^ iec_tag(atomic_load_explicit(&c->gen, memory_order_acquire),
+                       index)) |
+        (sirta ^ atomic_load_explicit(&u->ir.irta, memory_order_acquire)))
+        return false;
+    /* 9.9: source-id verification, as a range (iec_decode()). */
+    if (req->sid_valid &&
+        (uint32_t)(req->sid & (uint16_t)sid) - (uint32_t)(uint16_t)(sid >> 16) >
+            (uint32_t)(uint16_t)(sid >> 32))
+        return false;
+    if ((meta & IEC_KIND) == IEC_REMAP) {
+        /* The rules the generic path would count, per thread. */
+        struct vtd_ir_shard *sh = vtd_ir_shard_(u, hit_off);
+        if (G_UNLIKELY(shv))
+            vtd_ir_inc_(sh, VTD_IRH_SUBHANDLE);
+        const unsigned svt = (meta >> IEC_SVT_SHIFT) & 0xff;
+        if (req->sid_valid && svt)
+            vtd_ir_inc_(sh, svt - 1);
+        vtd_ir_inc_(sh, meta >> IEC_RULE_SHIFT);
+        o[2] = 0;
+        o[3] = 0;
+        o[4] = (uint64_t)index << 48;
+        return true;
+    }
+    if ((meta & IEC_KIND) == IEC_POST)
+        return post_hit(u, req, out, s, s1, index, meta);
+    return false;
+}
+
+static G_GNUC_NO_INLINE int interrupt_slow(struct vtd_iommu *u,
+                                           const struct vtd_msi_req *req,
+                                           struct vtd_irq *out)
+{
     memset(out, 0, sizeof(*out));
     if (vtd_in_callback_(u))
         return -EDEADLK; /* vtd.h threading contract */
+    (void)vtd_shard_(); /* the hit path's TLS word (reentry.h) */
 
     /* VT-d 5.1.4: with IRES clear every request is processed in the
      * compatibility format, unchanged. */
@@ -552,4 +822,17 @@ int vtd_interrupt(struct vtd_iommu *u, const struct vtd_msi_req *req,
         vtd_emit_(u, &ev);
     }
     return 0;
+}
+
+int vtd_interrupt(struct vtd_iommu *u, const struct vtd_msi_req *req,
+                  struct vtd_irq *out)
+{
+    if (G_UNLIKELY(!u || !req || !out))
+        return -EINVAL;
+    /* VT-d 5.1: interrupt requests are DWORD writes to FEEx_xxxxh. */
+    if (G_UNLIKELY(!vtd_intr_addr(req->addr)))
+        return -EINVAL;
+    if (G_LIKELY(interrupt_hit(u, req, out)))
+        return 0;
+    return interrupt_slow(u, req, out);
 }

@@ -16,11 +16,43 @@
 
 struct vtd_iommu;
 
+/* Rule hits counted on the interrupt-entry-cache hit path and in
+ * posting (vtd/irqcount.h): per thread, in the thread's counter shard,
+ * with a relaxed load and store instead of a locked add on a line every
+ * thread shares.  vtd_rule_hits() adds them to the unit's rule_hits. */
+enum vtd_ir_hot {
+    VTD_IRH_SUBHANDLE,      /* IR_SUBHANDLE */
+    VTD_IRH_SVT_SID,        /* IR_SVT_SID */
+    VTD_IRH_SVT_BUS,        /* IR_SVT_BUS */
+    VTD_IRH_REMAP_XAPIC,    /* IR_REMAP_XAPIC */
+    VTD_IRH_REMAP_X2APIC,   /* IR_REMAP_X2APIC */
+    VTD_IRH_PI_NOTIFY,      /* PI_NOTIFY */
+    VTD_IRH_PI_ON_SET,      /* PI_ON_SET */
+    VTD_IRH_PI_SN_SUPPRESSED, /* PI_SN_SUPPRESSED */
+    VTD_IRH_PI_SN_URGENT,   /* PI_SN_URGENT */
+    VTD_IRH_PI_X2APIC,      /* PI_X2APIC */
+    VTD_IRH_COUNT_
+};
+
+/* One thread's counters.  256 bytes apart, so that the used 80 bytes of
+ * two shards never share a cache line whatever the unit's alignment
+ * (malloc gives 16 bytes).  One shard per shard of internal.h's
+ * struct vtd_shard (VTD_SHARDS, checked in intremap.c). */
+#define VTD_IR_SHARDS 16
+struct vtd_ir_shard {
+    _Atomic uint64_t n[VTD_IRH_COUNT_];
+    char pad[256 - 8 * VTD_IRH_COUNT_];
+};
+
 struct vtd_ir_state {
     _Atomic uint64_t irta;   /* IRTA as latched by GCMD.SIRTP */
     _Atomic bool enabled;    /* GSTS.IRES */
     _Atomic bool cfi;        /* GSTS.CFIS */
     void *iec;               /* interrupt entry cache, owned by intremap.c */
+    /* The cache when the hit path may use it (cache=hardware, no trace
+     * callback: the hit path emits no events), else NULL. */
+    void *fast_iec;
+    struct vtd_ir_shard shard[VTD_IR_SHARDS];
 };
 
 /* IRTA (11.4.10.1), IRTE (VT-d 9.9, 9.10) fields, reserved masks and the

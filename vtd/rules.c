@@ -7,6 +7,7 @@
 #include <vtd/rules.h>
 
 #include "internal.h"
+#include "irqcount.h"
 
 static const struct vtd_rule_info rules[] = {
 #define IMPL VTD_RULE_IMPLEMENTED
@@ -56,6 +57,14 @@ int vtd_rule_hits(struct vtd_iommu *u, uint64_t *hits, size_t n)
                       ? atomic_load_explicit(&u->rule_hits[i],
                                              memory_order_relaxed)
                       : 0;
+    /* The interrupt paths' per-thread counts (irqcount.h). */
+    for (unsigned s = 0; s < VTD_IR_SHARDS; s++)
+        for (unsigned k = 0; k < VTD_IRH_COUNT_; k++) {
+            size_t i = vtd_ir_hot_rule_(k);
+            if (i < n)
+                hits[i] += atomic_load_explicit(&u->ir.shard[s].n[k],
+                                                memory_order_relaxed);
+        }
     return VTD_RULE_COUNT_;
 }
 
