@@ -183,8 +183,18 @@ static struct iec_fast iec_decode(const struct vtd_iommu *u, uint64_t irta,
     return f;
 }
 
+/* Snapshot taken before the table read; the fill only lands when nothing
+ * touched the slot or the generation in between. */
+struct iec_ticket {
+    uint32_t seq;
+    uint64_t gen;
+};
+
+/* A hit: the IRTE, and in *t a ticket for refreshing the slot's decoded
+ * result (iec_fill()) when *sirta, the IRTA it was decoded under, is not
+ * the current one. */
 static bool iec_lookup(struct iec *c, uint32_t index, uint64_t *q0,
-                       uint64_t *q1)
+                       uint64_t *q1, uint64_t *sirta, struct iec_ticket *t)
 {
     struct iec_slot *s = &c->slot[index % IEC_SLOTS];
     uint32_t s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
@@ -193,23 +203,20 @@ static bool iec_lookup(struct iec *c, uint32_t index, uint64_t *q0,
     uint64_t tag = atomic_load_explicit(&s->tag, memory_order_relaxed);
     uint64_t a = atomic_load_explicit(&s->q0, memory_order_relaxed);
     uint64_t b = atomic_load_explicit(&s->q1, memory_order_relaxed);
+    uint64_t i = atomic_load_explicit(&s->irta, memory_order_relaxed);
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&s->seq, memory_order_relaxed) != s1)
         return false;
-    if (tag != iec_tag(atomic_load_explicit(&c->gen, memory_order_acquire),
-                       index))
+    uint64_t gen = atomic_load_explicit(&c->gen, memory_order_acquire);
+    if (tag != iec_tag(gen, index))
         return false;
     *q0 = a;
     *q1 = b;
+    *sirta = i;
+    t->seq = s1;
+    t->gen = gen;
     return true;
 }
-
-/* Snapshot taken before the table read; the fill only lands when nothing
- * touched the slot or the generation in between. */
-struct iec_ticket {
-    uint32_t seq;
-    uint64_t gen;
-};
 
 static struct iec_ticket iec_ticket(struct iec *c, uint32_t index)
 {
@@ -489,12 +496,18 @@ static unsigned fetch_irte(struct vtd_iommu *u, uint64_t irta, uint64_t gpa,
                            uint32_t index, uint64_t *q0, uint64_t *q1)
 {
     struct iec *c = u->cfg.cache == VTD_CACHE_HARDWARE ? iec_of(u) : NULL;
-    if (c && iec_lookup(c, index, q0, q1)) {
+    struct iec_ticket t = { 0, 0 };
+    uint64_t sirta;
+    if (c && iec_lookup(c, index, q0, q1, &sirta, &t)) {
         if (u->cfg.lint && vtd_tracing_(u))
             lint_stale(u, gpa, index, *q0, *q1);
+        /* Decoded under another IRTA (changed since, without ESIRTPS,
+         * 6.7): decode the cached entry again for the current one, so
+         * that the next hit takes the hit path. */
+        if (sirta != irta)
+            iec_fill(u, c, index, t, irta, *q0, *q1);
         return 0;
     }
-    struct iec_ticket t = { 0, 0 };
     if (c)
         t = iec_ticket(c, index);
     uint8_t raw[16];
