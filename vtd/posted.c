@@ -6,7 +6,8 @@
  * The hardware does one locked read-modify-write of the descriptor's cache
  * line.  The host gives us 64-bit compare-exchange only, so the update is
  * done as two atomic steps in the order that keeps a concurrent CPU
- * correct: first PIR[vector] is set, then ON is tested-and-set.  A CPU
+ * correct: first PIR[vector] is set, then ON is tested (and set when a
+ * notification is due; vtd_pi_post_() says when the test is a load).  A CPU
  * processing a notification clears ON before it harvests PIR (SDM vol. 3,
  * posted-interrupt processing), so a bit set here is either harvested by a
  * CPU that cleared ON before it, or followed by our setting ON and sending
