@@ -43,8 +43,7 @@
 /* meta: the kind of decoded entry, and its flags. */
 #define IEC_GENERIC 0u       /* no decoded result: remap() decides */
 #define IEC_REMAP 1u         /* remapped format, valid: w0, w1 */
-#define IEC_POST 2u          /* posted format, valid */
-#define IEC_KIND 3u
+#define IEC_POST 2u          /* posted format, valid: w0, w1 */
 #define IEC_URG (1u << 2)    /* posted: IRTE.URG */
 #define IEC_EIME (1u << 3)   /* decoded with EIME (x2APIC) */
 #define IEC_FPD (1u << 4)    /* IRTE.FPD */
@@ -58,12 +57,12 @@ struct iec_slot {
     _Atomic uint64_t irta;   /* the IRTA the entry was decoded under */
     _Atomic uint64_t q0, q1; /* the IRTE */
     /* Remapped: struct vtd_irq's first two words (outcome and dest;
-     * vector, dm, tm, dlm, rh, x2apic).  Posted: 0 (post_hit() takes
-     * the descriptor address and the vector from the IRTE). */
+     * vector, dm, tm, dlm, rh, x2apic).  Posted: the descriptor address
+     * and the vector. */
     _Atomic uint64_t w0, w1;
     /* Source-id verification (9.9) as a range: a request passes when
      * (sid & mask) - low <= span, mask bits 15:0, low 31:16, span
-     * 47:32; SVT=00b is mask 0, low 0, span 0. */
+     * 47:32 (63:48 zero); SVT=00b is mask 0, low 0, span 0. */
     _Atomic uint64_t sid;
 };
 _Static_assert(sizeof(struct iec_slot) == 64, "one cache line per slot");
@@ -179,6 +178,8 @@ static struct iec_fast iec_decode(const struct vtd_iommu *u, uint64_t irta,
     if ((lo & VTD_IRTE_POST_LO_RSVD) || (hi & VTD_IRTE_POST_HI_RSVD) ||
         (pid & ~vtd_haw_mask_(u)))
         return f;
+    f.w0 = pid;
+    f.w1 = field_get(lo, IRTE_LO, V);
     f.meta = meta | IEC_POST | (field_get(lo, IRTE_LO, URG) ? IEC_URG : 0);
     return f;
 }
@@ -685,34 +686,32 @@ static void describe(const struct vtd_msi_req *req, const struct vtd_irq *o,
     }
 }
 
-/* interrupt_hit() for a posted IRTE (VT-d 5.2.3): the descriptor address
- * and the vector from the slot's IRTE, still under the slot's sequence
- * number s1 (false, nothing done, when the slot changed); then counts
- * what the generic path would and posts.  A fault of the descriptor
- * (27h, 28h) is reported as the generic path does. */
+/* interrupt_hit() for a posted IRTE (VT-d 5.2.3), with the descriptor
+ * address and the vector decoded at fill (which interrupt_hit() left in
+ * out's first two words): counts what the generic path would, then
+ * posts; a fault of the descriptor (27h, 28h) is reported as
+ * the generic path does. */
 static G_GNUC_NO_INLINE bool post_hit(struct vtd_iommu *u,
                                       const struct vtd_msi_req *req,
-                                      struct vtd_irq *out,
-                                      struct iec_slot *s, uint32_t s1,
-                                      uint32_t index, uint32_t meta)
+                                      struct vtd_irq *out, uint32_t index,
+                                      uint32_t meta)
 {
-    const uint64_t lo = atomic_load_explicit(&s->q0, memory_order_relaxed);
-    const uint64_t hi = atomic_load_explicit(&s->q1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_acquire);
-    if (atomic_load_explicit(&s->seq, memory_order_relaxed) != s1)
-        return false;
-    const uint64_t pid = ((uint64_t)field_get(hi, IRTE_HI, PDAH) << 32) |
-                         ((uint64_t)field_get(lo, IRTE_LO, PDAL) << 6);
+    uint64_t *o = (uint64_t *)(void *)out;
+    const uint64_t pid = o[0];          /* interrupt_hit(): w0, w1 */
+    const uint8_t vector = (uint8_t)o[1];
     struct vtd_ir_shard *sh = vtd_ir_shard_(u, vtd_tls_hit_);
     if (bits_get(req->addr, 3, 1))
         vtd_ir_inc_(sh, VTD_IRH_SUBHANDLE);
     const unsigned svt = (meta >> IEC_SVT_SHIFT) & 0xff;
     if (req->sid_valid && svt)
         vtd_ir_inc_(sh, svt - 1);
-    memset(out, 0, sizeof(*out));
-    out->index = (uint16_t)index;
-    unsigned fr = vtd_pi_post_(u, pid, (uint8_t)field_get(lo, IRTE_LO, V),
-                               meta & IEC_URG, meta & IEC_EIME, out);
+    o[0] = 0;
+    o[1] = 0;
+    o[2] = 0;
+    o[3] = 0;
+    o[4] = (uint64_t)index << 48;
+    unsigned fr = vtd_pi_post_(u, pid, vector, meta & IEC_URG,
+                               meta & IEC_EIME, out);
     if (fr)
         block(u, req, out, fr, index, meta & IEC_FPD);
     return true;
@@ -757,12 +756,16 @@ static inline bool interrupt_hit(struct vtd_iommu *u,
     if (!atomic_load_explicit(&u->ir.enabled, memory_order_acquire))
         return false;
     struct iec_slot *s = &c->slot[index % IEC_SLOTS];
-    /* The slot under its sequence number; the result words go straight
-     * to out. */
+    /* The slot under its sequence number.  A tag or IRTA that does not
+     * match is a miss whether or not the slot was being written; the
+     * result words go straight to out (the generic path rewrites it). */
     const uint32_t s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
-    const uint64_t tag = atomic_load_explicit(&s->tag, memory_order_relaxed);
-    const uint64_t sirta = atomic_load_explicit(&s->irta,
-                                                memory_order_relaxed);
+    if ((atomic_load_explicit(&s->tag, memory_order_relaxed) ^
+         iec_tag(atomic_load_explicit(&c->gen, memory_order_acquire),
+                 index)) |
+        (atomic_load_explicit(&s->irta, memory_order_relaxed) ^
+         atomic_load_explicit(&u->ir.irta, memory_order_acquire)))
+        return false;
     uint64_t *o = (uint64_t *)(void *)out;
     o[0] = atomic_load_explicit(&s->w0, memory_order_relaxed);
     o[1] = atomic_load_explicit(&s->w1, memory_order_relaxed);
@@ -772,19 +775,16 @@ static inline bool interrupt_hit(struct vtd_iommu *u,
     atomic_thread_fence(memory_order_acquire);
     if ((s1 & 1) | (s1 ^ atomic_load_explicit(&s->seq, memory_order_relaxed)))
         return false;
-    if ((tag ^ iec_tag(atomic_load_explicit(&c->gen, memory_order_acquire),
-                       index)) |
-        (sirta ^ atomic_load_explicit(&u->ir.irta, memory_order_acquire)))
-        return false;
     /* 9.9: source-id verification, as a range (iec_decode()). */
     if (req->sid_valid &&
-        (uint32_t)(req->sid & (uint16_t)sid) - (uint32_t)(uint16_t)(sid >> 16) >
-            (uint32_t)(uint16_t)(sid >> 32))
+        (uint32_t)(req->sid & sid) - (uint32_t)(uint16_t)(sid >> 16) >
+            (uint32_t)(sid >> 32))
         return false;
-    if ((meta & IEC_KIND) == IEC_REMAP) {
-        /* The rules the generic path would count, per thread. */
-        struct vtd_ir_shard *sh = vtd_ir_shard_(u, hit_off);
-        if (G_UNLIKELY(shv))
+    if (meta & IEC_REMAP) {
+        /* The rules the generic path would count, per thread (the TLS
+         * word and the address read again: fewer live registers). */
+        struct vtd_ir_shard *sh = vtd_ir_shard_(u, vtd_tls_hit_);
+        if (G_UNLIKELY(bits_get(req->addr, 3, 1)))
             vtd_ir_inc_(sh, VTD_IRH_SUBHANDLE);
         const unsigned svt = (meta >> IEC_SVT_SHIFT) & 0xff;
         if (req->sid_valid && svt)
@@ -795,8 +795,8 @@ static inline bool interrupt_hit(struct vtd_iommu *u,
         o[4] = (uint64_t)index << 48;
         return true;
     }
-    if ((meta & IEC_KIND) == IEC_POST)
-        return post_hit(u, req, out, s, s1, index, meta);
+    if (meta & IEC_POST)
+        return post_hit(u, req, out, index, meta);
     return false;
 }
 

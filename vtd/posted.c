@@ -75,91 +75,56 @@ static bool pir_undo(struct vtd_iommu *u, uint64_t gpa, uint64_t bit,
     return false;
 }
 
-/* The descriptor through the host's direct pointer (vtd.h: map), or NULL
- * to read it with read().  Not while tracing: the reads are then traced
- * by vtd_mem_read_(). */
-static const uint8_t *pid_map(struct vtd_iommu *u, uint64_t pid)
+/* 5.2.3 outcome of a post whose PIR bit is set: the rule taken (on the
+ * control word the decision was made on) and the result. */
+static unsigned post_done(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
+                          bool x2apic, bool notify, uint64_t cur,
+                          struct vtd_irq *out)
 {
-    if (!u->ops.map || vtd_tracing_(u))
-        return NULL;
-    struct vtd_cb_frame_ f;
-    vtd_cb_enter_(&f, u);
-    const uint8_t *p = u->ops.map(u->opaque, pid, VTD_PID_SIZE);
-    vtd_cb_exit_(&f);
-    /* Single 64-bit loads need aligned words (the descriptor itself is
-     * 64-byte aligned, 9.10). */
-    return ((uintptr_t)p & 7) == 0 ? p : NULL;
-}
-
-/* Word i of the mapped descriptor: one relaxed 64-bit load (vtd.h: map),
- * or, with seq_cst, ordered after the compare-exchange before it. */
-static inline uint64_t pid_word(const uint8_t *p, unsigned i, int order)
-{
-    uint64_t v = __atomic_load_n((const uint64_t *)(const void *)(p + 8 * i),
-                                 order);
-    return GUINT64_FROM_LE(v);
-}
-
-unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
-                      bool urg, bool x2apic, struct vtd_irq *out)
-{
-    uint64_t q[8];
-    const uint8_t *p = pid_map(u, pid);
-
-    /* VT-d 9.10: the descriptor is 64-byte aligned by construction (PDAL
-     * holds address bits 31:6); an address beyond the platform is an
-     * access error, 27h (Table 15).  The words used: PIR (the one
-     * holding the vector), the control word and the reserved 511:320. */
-    unsigned w = vector / 64u;
-    if (p) {
-        q[w] = pid_word(p, w, __ATOMIC_RELAXED);
-        for (unsigned i = VTD_PID_CTL_QW; i < 8; i++)
-            q[i] = pid_word(p, i, __ATOMIC_RELAXED);
-    } else {
-        uint8_t raw[VTD_PID_SIZE];
-        if (vtd_mem_read_(u, pid, raw, sizeof(raw)) < 0)
-            return VTD_FR_IR_PID_ACCESS;
-        for (unsigned i = 0; i < 8; i++)
-            q[i] = ldq_le(raw + 8 * i);
-        if (vtd_tracing_(u)) {
-            struct vtd_event ev = { .kind = VTD_EV_WALK, .what = "pid",
-                                    .addr = pid, .nval = 8,
-                                    .pasid = VTD_NO_PASID };
-            memcpy(ev.val, q, sizeof(q));
-            vtd_emit_(u, &ev);
-        }
+    /* Coverage (rulehits.h, per thread: irqcount.h): the ON/SN/URG case
+     * taken. */
+    if (notify && field_get(cur, PID_CTL, SN))
+        vtd_ir_count_(u, VTD_IRH_PI_SN_URGENT);
+    else if (notify)
+        vtd_ir_count_(u, VTD_IRH_PI_NOTIFY);
+    else if (field_get(cur, PID_CTL, ON))
+        vtd_ir_count_(u, VTD_IRH_PI_ON_SET);
+    else
+        vtd_ir_count_(u, VTD_IRH_PI_SN_SUPPRESSED);
+    if (x2apic)
+        vtd_ir_count_(u, VTD_IRH_PI_X2APIC);
+    out->outcome = VTD_IRQ_POSTED;
+    out->pid_addr = pid;
+    out->vector = vector;
+    out->x2apic = x2apic;
+    out->notify = notify;
+    if (notify) {
+        /* 5.2.3: the notification is fixed, physical, edge, RH=0:
+         * the caller sends vector nv to APIC id ndst. */
+        out->nv = (uint8_t)field_get(cur, PID_CTL, NV);
+        out->ndst = x2apic ? (uint32_t)field_get(cur, PID_CTL, NDST)
+                           : (uint32_t)field_get(cur, PID_CTL, NDST_X);
     }
+    return 0;
+}
 
-    /* VT-d 9.11 / 5.2.3: reserved descriptor fields set -> blocked, 28h. */
-    uint64_t rsvd = VTD_PID_CTL_RSVD | (x2apic ? 0 : VTD_PID_CTL_RSVD_XAPIC);
-    if ((q[VTD_PID_CTL_QW] & rsvd) | q[5] | q[6] | q[7])
-        return VTD_FR_IR_PID_RSVD;
-
-    /* Step 1: PIR[vector], one compare-exchange when the word did not
-     * change since it was read. */
-    uint64_t old, bit = 1ULL << (vector % 64u), pir_gpa = pid + 8u * w;
-    if (qword_or(u, pir_gpa, bit, q[w], &old) < 0)
-        return VTD_FR_IR_PID_ACCESS;
-
-    /* Step 2: X = (ON == 0) & (URG | (SN == 0)); if X, set ON and notify.
-     * The decision is made on a value of the control word read after
-     * step 1, so a CPU clearing ON concurrently is never lost: either it
-     * cleared ON before that read (X is decided on ON=0 and we notify),
-     * or after it, and then it harvests PIR after our bit was set (a CPU
-     * clears ON before it harvests PIR).  With the host's pointer that
-     * read is a sequentially consistent load after the host's
-     * compare-exchange of step 1 (a full barrier: a locked instruction on
-     * x86, __atomic_compare_exchange everywhere), and when X is 0 nothing
-     * is written: the common case (ON already set) is one
-     * compare-exchange in all.  Without the pointer (read() only, whose
-     * ordering the contract does not give) the value read before step 1
-     * is confirmed by a compare-exchange that rewrites it.  A failed
-     * compare-exchange returns the current value, which is then
-     * confirmed. */
+/* Step 2, after PIR[vector] was set (bit in the word at pir_gpa, which
+ * held old before): X = (ON == 0) & (URG | (SN == 0)); if X, set ON and
+ * notify.  cur is the control word; confirmed says it was read after
+ * step 1 in an order that makes a decision on it exact (see
+ * post_direct()); otherwise the decision is confirmed by a
+ * compare-exchange that rewrites the value it was made on.  Either way a
+ * CPU clearing ON concurrently is never lost: it cleared ON before the
+ * value the decision is made on (X is decided on ON=0 and we notify), or
+ * after it, and then it harvests PIR after our bit was set (a CPU clears
+ * ON before it harvests PIR).  A failed compare-exchange returns the
+ * current value, which is then confirmed. */
+static unsigned post_step2(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
+                           bool urg, bool x2apic, uint64_t pir_gpa,
+                           uint64_t bit, uint64_t old, uint64_t cur,
+                           bool confirmed, struct vtd_irq *out)
+{
     uint64_t ctl_gpa = pid + 8u * VTD_PID_CTL_QW;
-    uint64_t cur = p ? pid_word(p, VTD_PID_CTL_QW, __ATOMIC_SEQ_CST)
-                     : q[VTD_PID_CTL_QW];
-    bool confirmed = p != NULL;
     bool notify = false, done = false;
     for (unsigned i = 0; i < VTD_PID_CAS_RETRIES && !done; i++) {
         bool x = !field_get(cur, PID_CTL, ON) &&
@@ -187,30 +152,120 @@ unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
             return VTD_FR_IR_PID_ACCESS;
         notify = false;
     }
+    return post_done(u, pid, vector, x2apic, notify, cur, out);
+}
 
-    /* Coverage (rulehits.h, per thread: irqcount.h): the ON/SN/URG case
-     * taken, on the value the decision was made on. */
-    if (notify && field_get(cur, PID_CTL, SN))
-        vtd_ir_count_(u, VTD_IRH_PI_SN_URGENT);
-    else if (notify)
-        vtd_ir_count_(u, VTD_IRH_PI_NOTIFY);
-    else if (field_get(cur, PID_CTL, ON))
-        vtd_ir_count_(u, VTD_IRH_PI_ON_SET);
-    else
-        vtd_ir_count_(u, VTD_IRH_PI_SN_SUPPRESSED);
-    if (x2apic)
-        vtd_ir_count_(u, VTD_IRH_PI_X2APIC);
-    out->outcome = VTD_IRQ_POSTED;
-    out->pid_addr = pid;
-    out->vector = vector;
-    out->x2apic = x2apic;
-    out->notify = notify;
-    if (notify) {
-        /* 5.2.3: the notification is fixed, physical, edge, RH=0:
-         * the caller sends vector nv to APIC id ndst. */
-        out->nv = (uint8_t)field_get(cur, PID_CTL, NV);
-        out->ndst = x2apic ? (uint32_t)field_get(cur, PID_CTL, NDST)
-                           : (uint32_t)field_get(cur, PID_CTL, NDST_X);
+/* Word i of a mapped descriptor: one 64-bit load (vtd.h: map). */
+static inline uint64_t pid_word(const uint8_t *p, unsigned i, int order)
+{
+    uint64_t v = __atomic_load_n((const uint64_t *)(const void *)(p + 8 * i),
+                                 order);
+    return GUINT64_FROM_LE(v);
+}
+
+#define POST_FALLBACK 0x100u /* post_direct(): use post_generic() */
+
+/* The direct path, with the host's pointer (map) and compare-exchange
+ * and no trace callback: the descriptor words read through the pointer
+ * (PIR's word, the control word, the reserved 511:320), PIR[vector] set
+ * with the host's compare-exchange, then the control word read again
+ * through the pointer, a sequentially consistent load after that
+ * compare-exchange (a full barrier: a locked instruction on x86,
+ * __atomic_compare_exchange everywhere), which makes the decision on it
+ * exact: with ON already set (the common case) or SN suppressing the
+ * notification nothing more is written, one compare-exchange in all.
+ * Both host calls run in one callback frame (reentry.h).  Returns
+ * POST_FALLBACK, having changed nothing, when the host gives no pointer
+ * (post_generic() then reads, and decides 27h). */
+static unsigned post_direct(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
+                            bool urg, bool x2apic, struct vtd_irq *out)
+{
+    struct vtd_cb_frame_ f;
+    vtd_cb_enter_(&f, u);
+    const uint8_t *p = u->ops.map(u->opaque, pid, VTD_PID_SIZE);
+    if (!p || ((uintptr_t)p & 7)) {
+        vtd_cb_exit_(&f);
+        return POST_FALLBACK;
     }
-    return 0;
+    /* VT-d 9.11 / 5.2.3: reserved descriptor fields set -> blocked,
+     * 28h. */
+    uint64_t rsvd = VTD_PID_CTL_RSVD | (x2apic ? 0 : VTD_PID_CTL_RSVD_XAPIC);
+    if ((pid_word(p, VTD_PID_CTL_QW, __ATOMIC_RELAXED) & rsvd) |
+        pid_word(p, 5, __ATOMIC_RELAXED) | pid_word(p, 6, __ATOMIC_RELAXED) |
+        pid_word(p, 7, __ATOMIC_RELAXED)) {
+        vtd_cb_exit_(&f);
+        return VTD_FR_IR_PID_RSVD;
+    }
+    /* Step 1: PIR[vector]; one compare-exchange when the word did not
+     * change since it was read. */
+    unsigned w = vector / 64u;
+    uint64_t bit = 1ULL << (vector % 64u), pir_gpa = pid + 8u * w;
+    uint64_t old = pid_word(p, w, __ATOMIC_RELAXED);
+    int rc;
+    unsigned i = 0;
+    do
+        rc = u->ops.cmpxchg64(u->opaque, pir_gpa, &old, old | bit);
+    while (rc == -EAGAIN && ++i < VTD_PID_CAS_RETRIES);
+    uint64_t cur = pid_word(p, VTD_PID_CTL_QW, __ATOMIC_SEQ_CST);
+    vtd_cb_exit_(&f);
+    if (rc != 0)
+        return VTD_FR_IR_PID_ACCESS; /* PIR unchanged */
+    if (G_LIKELY(field_get(cur, PID_CTL, ON) ||
+                 (!urg && field_get(cur, PID_CTL, SN))))
+        return post_done(u, pid, vector, x2apic, false, cur, out);
+    return post_step2(u, pid, vector, urg, x2apic, pir_gpa, bit, old, cur,
+                      true, out);
+}
+
+/* The generic path: the descriptor read with read() (or map, through
+ * vtd_mem_read_()), traced when tracing; the decision confirmed by a
+ * compare-exchange (post_step2()). */
+static unsigned post_generic(struct vtd_iommu *u, uint64_t pid,
+                             uint8_t vector, bool urg, bool x2apic,
+                             struct vtd_irq *out)
+{
+    uint8_t raw[VTD_PID_SIZE];
+    uint64_t q[8];
+
+    /* VT-d 9.10: the descriptor is 64-byte aligned by construction (PDAL
+     * holds address bits 31:6); an address beyond the platform is an
+     * access error, 27h (Table 15). */
+    if (vtd_mem_read_(u, pid, raw, sizeof(raw)) < 0)
+        return VTD_FR_IR_PID_ACCESS;
+    for (unsigned i = 0; i < 8; i++)
+        q[i] = ldq_le(raw + 8 * i);
+
+    if (vtd_tracing_(u)) {
+        struct vtd_event ev = { .kind = VTD_EV_WALK, .what = "pid",
+                                .addr = pid, .nval = 8,
+                                .pasid = VTD_NO_PASID };
+        memcpy(ev.val, q, sizeof(q));
+        vtd_emit_(u, &ev);
+    }
+
+    /* VT-d 9.11 / 5.2.3: reserved descriptor fields set -> blocked, 28h. */
+    uint64_t rsvd = VTD_PID_CTL_RSVD | (x2apic ? 0 : VTD_PID_CTL_RSVD_XAPIC);
+    if ((q[VTD_PID_CTL_QW] & rsvd) || q[5] || q[6] || q[7])
+        return VTD_FR_IR_PID_RSVD;
+
+    /* Step 1: PIR[vector]. */
+    unsigned w = vector / 64u;
+    uint64_t old, bit = 1ULL << (vector % 64u), pir_gpa = pid + 8u * w;
+    if (qword_or(u, pir_gpa, bit, q[w], &old) < 0)
+        return VTD_FR_IR_PID_ACCESS;
+    /* Step 2 on the control word read before step 1: confirmed by a
+     * compare-exchange (read() gives no ordering). */
+    return post_step2(u, pid, vector, urg, x2apic, pir_gpa, bit, old,
+                      q[VTD_PID_CTL_QW], false, out);
+}
+
+unsigned vtd_pi_post_(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
+                      bool urg, bool x2apic, struct vtd_irq *out)
+{
+    if (u->ops.map && u->ops.cmpxchg64 && !vtd_tracing_(u)) {
+        unsigned fr = post_direct(u, pid, vector, urg, x2apic, out);
+        if (fr != POST_FALLBACK)
+            return fr;
+    }
+    return post_generic(u, pid, vector, urg, x2apic, out);
 }
