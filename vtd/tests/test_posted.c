@@ -53,12 +53,66 @@ static uint64_t pid_ctl(bool on, bool sn, uint8_t nv, uint32_t ndst)
            (uint64_t)ndst << 32;
 }
 
-static void setup(void)
+/* The second test case runs every test with the host's direct pointer
+ * (vtd.h: map): posting then reads the descriptor through it and decides
+ * ON on a load after the PIR compare-exchange (posted.c, post_direct);
+ * the first runs them with read() only. */
+static bool mapped;
+
+/* PDAH provides address bits 63:32: test_post_descriptor_address_high
+ * adds a 4 KiB window at 4 GiB (no 4 GiB allocation). */
+#define HIGH (1ull << 32)
+static struct fake_host *high;
+
+static const void *fmap(void *opaque, uint64_t gpa, size_t len)
 {
-    h = fake_host_new(RAM_SIZE);
-    u = fake_unit_profile(h, "full");
+    struct fake_host *fh = opaque;
+    if (gpa >= HIGH && high) {
+        fh = high;
+        gpa -= HIGH;
+    }
+    if (gpa >= fh->size || len > fh->size - gpa)
+        return NULL;
+    return fh->ram + gpa;
+}
+
+/* The fake host's operations, with map in the mapped test case. */
+static struct vtd_host_ops base_ops(void)
+{
+    struct vtd_host_ops ops = *fake_host_ops();
+    ops.map = mapped ? fmap : NULL;
+    return ops;
+}
+
+static void new_unit(const struct vtd_host_ops *ops)
+{
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    ck_assert_int_eq(vtd_iommu_new(&cfg, ops, h, &u, NULL, 0), 0);
     set_irta(false);
     atomic_store(&u->ir.enabled, true);
+}
+
+static void setup(void)
+{
+    static struct vtd_host_ops ops;
+    h = fake_host_new(RAM_SIZE);
+    high = NULL;
+    ops = base_ops();
+    new_unit(&ops);
+}
+
+static void setup_mapped(void)
+{
+    mapped = true;
+    setup();
+}
+
+static void teardown_mapped(void)
+{
+    vtd_iommu_free(u);
+    fake_host_free(h);
+    mapped = false;
 }
 
 static void teardown(void)
@@ -156,11 +210,7 @@ START_TEST(test_post_x2apic_ndst)
 }
 END_TEST
 
-/* PDAH provides address bits 63:32.  Guest memory here is the usual
- * fake RAM plus a 4 KiB window at 4 GiB (no 4 GiB allocation). */
-#define HIGH (1ull << 32)
-static struct fake_host *high;
-
+/* PDAH provides address bits 63:32 (HIGH, above). */
 static int hr(void *o, uint64_t gpa, void *buf, size_t len)
 {
     if (gpa >= HIGH)
@@ -185,17 +235,13 @@ static int hx(void *o, uint64_t gpa, uint64_t *e, uint64_t d)
 START_TEST(test_post_descriptor_address_high)
 {
     static struct vtd_host_ops ops;
-    ops = *fake_host_ops();
+    ops = base_ops();
     ops.read = hr;
     ops.write = hw;
     ops.cmpxchg64 = hx;
     high = fake_host_new(4096);
     vtd_iommu_free(u);
-    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
-                              .profile = "full" };
-    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
-    set_irta(false);
-    atomic_store(&u->ir.enabled, true);
+    new_unit(&ops);
     uint64_t pid = HIGH + 0x80;
     put_posted(6, pid, 0x00, false, 0, 0);
     fake_wq(high, 0x80 + 32, pid_ctl(false, false, 0xf2, 0x0100));
@@ -205,7 +251,10 @@ START_TEST(test_post_descriptor_address_high)
     ck_assert(o.notify);
     ck_assert_uint_eq(fake_rq(high, 0x80), 1);
     ck_assert_uint_eq(fake_rq(high, 0x80 + 32) & 1, 1);
+    vtd_iommu_free(u);
+    new_unit(&ops); /* no unit may use high after it is freed */
     fake_host_free(high);
+    high = NULL;
 }
 END_TEST
 
@@ -228,14 +277,10 @@ static int fail_ctl_cx(void *o, uint64_t gpa, uint64_t *e, uint64_t d)
 START_TEST(test_failed_on_update_clears_pir_27h)
 {
     static struct vtd_host_ops ops;
-    ops = *fake_host_ops();
+    ops = base_ops();
     ops.cmpxchg64 = fail_ctl_cx;
     vtd_iommu_free(u);
-    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
-                              .profile = "full" };
-    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
-    set_irta(false);
-    atomic_store(&u->ir.enabled, true);
+    new_unit(&ops);
     const int rcs[] = { -EIO, -EAGAIN };
     for (unsigned k = 0; k < 2; k++) {
         ctl_rc = rcs[k];
@@ -263,6 +308,35 @@ START_TEST(test_failed_on_update_clears_pir_27h)
         ck_assert_uint_eq(fake_rq(h, PID + 8), 1ull << 5);
         ck_assert_uint_eq(fake_rq(h, PID + 32) & 1, 1);
     }
+}
+END_TEST
+
+/* Injection: the compare-exchange of step 1 (PIR) fails: 27h, the
+ * descriptor unchanged (5.2.3: an update that cannot complete leaves it
+ * as it was). */
+static int fail_pir_cx(void *o, uint64_t gpa, uint64_t *e, uint64_t d)
+{
+    if (gpa >= PID && gpa < PID + 32)
+        return -EIO;
+    return fake_host_ops()->cmpxchg64(o, gpa, e, d);
+}
+
+START_TEST(test_pir_update_fails_27h)
+{
+    static struct vtd_host_ops ops;
+    ops = base_ops();
+    ops.cmpxchg64 = fail_pir_cx;
+    vtd_iommu_free(u);
+    new_unit(&ops);
+    put_posted(8, PID, 0x45, false, 0, 0);
+    fake_wq(h, PID + 32, pid_ctl(false, false, 0xf2, 0x0300));
+    struct vtd_irq o = post(8);
+    ck_assert_int_eq(o.outcome, VTD_IRQ_BLOCKED);
+    ck_assert_uint_eq(o.fault, VTD_FR_IR_PID_ACCESS);
+    for (unsigned q = 0; q < 4; q++)
+        ck_assert_uint_eq(fake_rq(h, PID + 8 * q), 0);
+    ck_assert_uint_eq(fake_rq(h, PID + 32),
+                      pid_ctl(false, false, 0xf2, 0x0300));
 }
 END_TEST
 
@@ -393,17 +467,6 @@ static void *cpu_thread(void *arg)
  * then lets the CPU drain.  No notification may be lost: after the drain
  * every vector was harvested, PIR is empty and ON is clear.  (Setting ON
  * before the PIR bit would strand a vector with ON clear.) */
-/* A host pointer into fake memory (vtd.h: map): posting then reads the
- * descriptor through it and decides ON on a load after the PIR
- * compare-exchange (posted.c). */
-static const void *fmap(void *opaque, uint64_t gpa, size_t len)
-{
-    struct fake_host *fh = opaque;
-    if (gpa >= fh->size || len > fh->size - gpa)
-        return NULL;
-    return fh->ram + gpa;
-}
-
 static void race_run(bool map)
 {
     race_ops = *fake_host_ops();
@@ -464,12 +527,8 @@ START_TEST(test_post_races_cpu_clearing_on_mapped)
 }
 END_TEST
 
-static Suite *suite(void)
+static void add_common(TCase *tc)
 {
-    Suite *s = suite_create("posted");
-    TCase *tc = tcase_create("posted");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_post_sets_pir_on_and_notifies);
     tcase_add_test(tc, test_post_with_on_set_only_sets_pir);
     tcase_add_test(tc, test_post_sn_suppresses_non_urgent);
@@ -481,9 +540,24 @@ static Suite *suite(void)
     tcase_add_test(tc, test_pid_reserved_fields_28h);
     tcase_add_test(tc, test_posted_irte_reserved_24h);
     tcase_add_test(tc, test_posted_pda_above_haw_24h);
+    tcase_add_test(tc, test_pir_update_fails_27h);
+}
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("posted");
+    TCase *tc = tcase_create("posted");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    add_common(tc);
     tcase_add_test(tc, test_post_races_cpu_clearing_on);
     tcase_add_test(tc, test_post_races_cpu_clearing_on_mapped);
     suite_add_tcase(s, tc);
+    TCase *tm = tcase_create("posted-mapped");
+    tcase_add_checked_fixture(tm, setup_mapped, teardown_mapped);
+    tcase_set_timeout(tm, 120);
+    add_common(tm);
+    suite_add_tcase(s, tm);
     return s;
 }
 
