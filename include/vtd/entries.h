@@ -399,6 +399,14 @@ static inline bool vtd_irte_posted_encode(uint64_t q[2],
     return ok;
 }
 
+/* 9.10: the posted-interrupt descriptor address of a posted-format IRTE,
+ * PDAH (127:96) for bits 63:32 and PDAL (63:38) for bits 31:6. */
+static inline uint64_t vtd_irte_pda(const uint64_t q[2])
+{
+    return VTD_FIELD_GET(q[1], IRTE_HI, PDAH) << 32 |
+           VTD_FIELD_GET(q[0], IRTE_LO, PDAL) << 6;
+}
+
 static inline void vtd_irte_posted_decode(const uint64_t q[2],
                                           struct vtd_irte_posted *e)
 {
@@ -407,8 +415,7 @@ static inline void vtd_irte_posted_decode(const uint64_t q[2],
     e->avail = (unsigned)VTD_FIELD_GET(q[0], IRTE_LO, AVAIL);
     e->urgent = VTD_FIELD_GET(q[0], IRTE_LO, URG) != 0;
     e->vector = (uint8_t)VTD_FIELD_GET(q[0], IRTE_LO, V);
-    e->pid = (VTD_FIELD_GET(q[1], IRTE_HI, PDAH) << 32) |
-             (VTD_FIELD_GET(q[0], IRTE_LO, PDAL) << 6);
+    e->pid = vtd_irte_pda(q);
     e->sid = (uint16_t)VTD_FIELD_GET(q[1], IRTE_HI, SID);
     e->sq = (unsigned)VTD_FIELD_GET(q[1], IRTE_HI, SQ);
     e->svt = (unsigned)VTD_FIELD_GET(q[1], IRTE_HI, SVT);

@@ -246,6 +246,15 @@ VTD_FIELD(CAP, FS5LP, 60, 1);
 VTD_FIELD(CAP, ECMDS, 61, 1);
 VTD_FIELD(CAP, ESIRTPS, 62, 1);
 VTD_FIELD(CAP, ESRTPS, 63, 1);
+/* CAP.SAGAW bits (11.4.2): bit n stands for the adjusted guest address
+ * width of AW value n in context and PASID entries; bits 0 and 4 are
+ * reserved. */
+enum {
+    VTD_SAGAW_39 = 1u << 1,                 /* 39-bit, 3-level */
+    VTD_SAGAW_48 = 1u << 2,                 /* 48-bit, 4-level */
+    VTD_SAGAW_57 = 1u << 3,                 /* 57-bit, 5-level */
+    VTD_SAGAW_RSVD = (1u << 0) | (1u << 4),
+};
 
 /* 11.4.3 Extended capability.  Bits 5, 24, 28 deprecated; 18:19, 27,
  * 32, 54, 63 reserved. */
@@ -356,6 +365,9 @@ VTD_FIELD(ECTL, IM, 31, 1);
 /* 11.4.7.6 Fault recording, low qword (bits 63:0) and high qword (bit n
  * of the 128-bit register is bit n - 64 of the high qword). */
 VTD_FIELD(FRCD_LO, FI, 12, 52);
+/* Interrupt-remapping faults other than 20h, 25h and 29h-2Bh: FI 63:48
+ * holds the interrupt_index, 47:12 are clear. */
+VTD_FIELD(FRCD_LO, IIDX, 48, 16);
 VTD_FIELD(FRCD_HI, SID, 0, 16);
 VTD_FIELD(FRCD_HI, T2, 28, 1);
 VTD_FIELD(FRCD_HI, PRIV, 29, 1);
@@ -417,6 +429,23 @@ VTD_FIELD(PRS, PRO, 1, 1);
 /* Root and context entries (VT-d 9.1-9.4)                             */
 /* ------------------------------------------------------------------ */
 
+/* 3.4.1 Source-id (the PCI requester id): bus 15:8, device 7:3,
+ * function 2:0.  The root table is indexed by the bus, a context table by
+ * devfn (7:0). */
+VTD_FIELD(SID, BUS, 8, 8);
+VTD_FIELD(SID, DEVFN, 0, 8);
+VTD_FIELD(SID, DEV, 3, 5);
+VTD_FIELD(SID, FN, 0, 3);
+
+/* Entry sizes in bytes: root and context entries (9.1-9.3), scalable-mode
+ * context entries (9.4), PASID-directory and PASID-table entries (9.5,
+ * 9.6). */
+#define VTD_RE_SIZE 16u
+#define VTD_CE_SIZE 16u
+#define VTD_SCE_SIZE 32u
+#define VTD_PDE_SIZE 8u
+#define VTD_PASID_ENTRY_SIZE 64u
+
 /* 9.1 Root entry (128 bits; the upper qword is reserved). */
 VTD_FIELD(RE, P, 0, 1);
 VTD_FIELD(RE, RSVD, 1, 11);
@@ -427,6 +456,11 @@ VTD_FIELD(RE, CTP, 12, 52);
 VTD_FIELD(SRE, P, 0, 1);
 VTD_FIELD(SRE, RSVD, 1, 11);
 VTD_FIELD(SRE, CTP, 12, 52);
+/* 9.2 / 9.4: in scalable mode devfn bit 7 picks the root entry's half (0:
+ * lower, q[0]; 1: upper, q[1]) and devfn 6:0 the entry in that half's
+ * scalable-mode context table (128 entries of VTD_SCE_SIZE bytes). */
+VTD_FIELD(SM_DEVFN, UPPER, 7, 1);
+VTD_FIELD(SM_DEVFN, IDX, 0, 7);
 
 /* 9.3 Context entry (legacy). */
 VTD_FIELD(CE_LO, P, 0, 1);
@@ -460,6 +494,12 @@ VTD_FIELD(SCE1, RSVD, 21, 43);
 /* ------------------------------------------------------------------ */
 /* PASID directory and table entries (VT-d 9.5, 9.6)                   */
 /* ------------------------------------------------------------------ */
+
+/* 9.5: a PASID (20 bits) indexes the PASID directory with bits 19:6
+ * and the PASID table that entry points to with bits 5:0. */
+#define VTD_PASID_MAX 0xfffffu
+VTD_FIELD(PASID, DIR, 6, 14);
+VTD_FIELD(PASID, TBL, 0, 6);
 
 VTD_FIELD(PDE, P, 0, 1);
 VTD_FIELD(PDE, FPD, 1, 1);

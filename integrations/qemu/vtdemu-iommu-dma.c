@@ -317,7 +317,7 @@ int vx_notify_flag_changed(IOMMUMemoryRegion *iommu,
     /* Without caching mode a guest need not invalidate after making an
      * entry present (VT-d 6.1), so MAP events would be missed. */
     if ((new_flags & IOMMU_NOTIFIER_MAP) &&
-        !(vtd_iommu_cap(s->unit) & VX_CAP_CM)) {
+        !(vtd_iommu_cap(s->unit) & VTD_CAP_CM_MASK)) {
         error_setg(errp, "vtdemu-iommu: a consumer of IOMMU MAP "
                    "notifications (device assignment) needs caching-mode=on");
         return -EINVAL;
@@ -381,7 +381,8 @@ VtdemuAS *vx_new_as(VtdemuState *s, PCIBus *bus, int devfn)
     }
     memory_region_init_io(&a->msi, OBJECT(s), &vx_msi_ops, a, mname,
                           VX_MSI_SIZE);
-    memory_region_add_subregion_overlap(&a->root, VX_MSI_BASE, &a->msi, 1);
+    memory_region_add_subregion_overlap(&a->root, VTD_INTR_ADDR_LO, &a->msi,
+                                        1);
     address_space_init(&a->as, &a->root, name);
     return a;
 }

@@ -21,7 +21,7 @@ static void vx_deliver(VtdemuState *s, const struct vtd_msi_req *req,
     case VTD_IRQ_REMAPPED:
         /* 32-bit destination (x2APIC, IRTE DST with EIME, VT-d 9.10):
          * bits 31:8 in address bits 63:40 (vx_flush). */
-        vx_queue_msi(VX_MSI_BASE | (uint64_t)(o->dest & 0xff) << 12 |
+        vx_queue_msi(VTD_INTR_ADDR_LO | (uint64_t)(o->dest & 0xff) << 12 |
                      (uint64_t)(o->dest & 0xffffff00) << 32 |
                      (uint64_t)(o->rh & 1) << 3 | (uint64_t)(o->dm & 1) << 2,
                      o->vector | (uint32_t)(o->dlm & 7) << 8 |
@@ -31,7 +31,7 @@ static void vx_deliver(VtdemuState *s, const struct vtd_msi_req *req,
         if (o->notify) {
             /* Notification event: physical, fixed, edge (VT-d 5.2.3);
              * NDST is 32 bits in x2APIC mode (9.12). */
-            vx_queue_msi(VX_MSI_BASE | (uint64_t)(o->ndst & 0xff) << 12 |
+            vx_queue_msi(VTD_INTR_ADDR_LO | (uint64_t)(o->ndst & 0xff) << 12 |
                          (uint64_t)(o->ndst & 0xffffff00) << 32,
                          o->nv | (uint32_t)1 << 14);
         }
@@ -50,7 +50,7 @@ static MemTxResult vx_msi_write(void *opaque, hwaddr addr, uint64_t val,
     struct vtd_msi_req req = {
         .sid = vx_sid(a),
         .sid_valid = true,
-        .addr = VX_MSI_BASE + addr,
+        .addr = VTD_INTR_ADDR_LO + addr,
         .data = (uint32_t)val,
     };
     struct vtd_irq o;
@@ -114,7 +114,7 @@ int vx_int_remap(X86IOMMUState *iommu, MSIMessage *src,
         *dst = *src;
         return 0;
     case VTD_IRQ_REMAPPED:
-        dst->address = VX_MSI_BASE | (uint64_t)(o.dest & 0xff) << 12 |
+        dst->address = VTD_INTR_ADDR_LO | (uint64_t)(o.dest & 0xff) << 12 |
                        (uint64_t)(o.dest & 0xffffff00) << 32 |
                        (uint64_t)(o.rh & 1) << 3 | (uint64_t)(o.dm & 1) << 2;
         dst->data = o.vector | (uint32_t)(o.dlm & 7) << 8 |

@@ -170,13 +170,13 @@ static bool vx_caps(VtdemuState *s, struct vtd_config *cfg, Error **errp)
         uint64_t sagaw, val;
         switch (s->aw_bits) {
         case 39:
-            sagaw = 0x2;
+            sagaw = VTD_SAGAW_39;
             break;
         case 48:
-            sagaw = 0x6;
+            sagaw = VTD_SAGAW_39 | VTD_SAGAW_48;
             break;
         case 57:
-            sagaw = 0xe;
+            sagaw = VTD_SAGAW_39 | VTD_SAGAW_48 | VTD_SAGAW_57;
             break;
         default:
             error_setg(errp, "vtdemu-iommu: aw-bits=%u is not supported "
@@ -184,26 +184,28 @@ static bool vx_caps(VtdemuState *s, struct vtd_config *cfg, Error **errp)
             return false;
         }
         /* SAGAW: every level count up to aw-bits; MGAW = aw-bits - 1. */
-        val = sagaw << VX_CAP_SAGAW_SHIFT |
-              (uint64_t)(s->aw_bits - 1) << VX_CAP_MGAW_SHIFT;
+        val = sagaw << VTD_CAP_SAGAW_SHIFT |
+              (uint64_t)(s->aw_bits - 1) << VTD_CAP_MGAW_SHIFT;
         cfg->cap_set |= val;
-        cfg->cap_clear |= (VX_CAP_SAGAW_MASK | VX_CAP_MGAW_MASK) & ~val;
+        cfg->cap_clear |= (VTD_CAP_SAGAW_MASK | VTD_CAP_MGAW_MASK) & ~val;
     }
     if (s->scalable == ON_OFF_AUTO_ON) {
         /* As QEMU 7.2's x-scalable-mode: scalable-mode translation with
          * second-stage tables and supervisor requests. */
-        cfg->ecap_set |= VX_ECAP_SMTS | VX_ECAP_SSTS | VX_ECAP_SRS;
+        cfg->ecap_set |= VTD_ECAP_SMTS_MASK | VTD_ECAP_SSTS_MASK |
+                         VTD_ECAP_SRS_MASK;
     } else if (s->scalable == ON_OFF_AUTO_OFF) {
-        cfg->ecap_clear |= (VX_ECAP_SMTS | VX_ECAP_PASID | VX_ECAP_PSS_MASK |
-                            VX_ECAP_FSTS | VX_ECAP_SSTS | VX_ECAP_NEST |
-                            VX_ECAP_SSADS | VX_ECAP_SMPWCS | VX_ECAP_RPS |
-                            VX_ECAP_SRS) & ecap;
+        cfg->ecap_clear |= (VTD_ECAP_SMTS_MASK | VTD_ECAP_PASID_MASK |
+                            VTD_ECAP_PSS_MASK | VTD_ECAP_FSTS_MASK |
+                            VTD_ECAP_SSTS_MASK | VTD_ECAP_NEST_MASK |
+                            VTD_ECAP_SSADS_MASK | VTD_ECAP_SMPWCS_MASK |
+                            VTD_ECAP_RPS_MASK | VTD_ECAP_SRS_MASK) & ecap;
     }
     /* The common x86-iommu options. */
     if (!x86_iommu_ir_supported(x)) {
         /* Posted interrupts need interrupt remapping (CAP.PI, 11.4.2). */
-        cfg->ecap_clear |= (VX_ECAP_IR | VX_ECAP_EIM) & ecap;
-        cfg->cap_clear |= VX_CAP_PI & cap;
+        cfg->ecap_clear |= (VTD_ECAP_IR_MASK | VTD_ECAP_EIM_MASK) & ecap;
+        cfg->cap_clear |= VTD_CAP_PI_MASK & cap;
     }
     if (s->eim == ON_OFF_AUTO_ON) {
         /* Extended interrupt mode: 32-bit IRTE destinations for x2APIC
@@ -212,15 +214,15 @@ static bool vx_caps(VtdemuState *s, struct vtd_config *cfg, Error **errp)
             error_setg(errp, "vtdemu-iommu: eim=on needs intremap=on");
             return false;
         }
-        cfg->ecap_set |= VX_ECAP_EIM;
+        cfg->ecap_set |= VTD_ECAP_EIM_MASK;
     } else if (s->eim == ON_OFF_AUTO_OFF) {
-        cfg->ecap_clear |= VX_ECAP_EIM & ecap;
+        cfg->ecap_clear |= VTD_ECAP_EIM_MASK & ecap;
     }
     if (!x->pt_supported) {
-        cfg->ecap_clear |= VX_ECAP_PT & ecap;
+        cfg->ecap_clear |= VTD_ECAP_PT_MASK & ecap;
     }
     if (x->dt_supported) {
-        cfg->ecap_set |= VX_ECAP_DT;
+        cfg->ecap_set |= VTD_ECAP_DT_MASK;
     }
     return true;
 }

@@ -30,37 +30,15 @@
 #include "migration/vmstate.h"
 #include "sysemu/sysemu.h"
 
+#include <vtd/layout.h>
 #include <vtd/vtd.h>
 
 #define TYPE_VTDEMU_IOMMU "vtdemu-iommu"
 #define TYPE_VTDEMU_IOMMU_MR "vtdemu-iommu-memory-region"
 OBJECT_DECLARE_SIMPLE_TYPE(VtdemuState, VTDEMU_IOMMU)
 
-/* The interrupt address range, VT-d 3.14. */
-#define VX_MSI_BASE 0xfee00000ULL
-#define VX_MSI_SIZE 0x100000ULL
-
-/* CAP and ECAP fields the options change (VT-d 11.4.2, 11.4.3). */
-#define VX_CAP_CM (1ULL << 7)
-#define VX_CAP_SAGAW_SHIFT 8
-#define VX_CAP_SAGAW_MASK (0x1fULL << 8)
-#define VX_CAP_MGAW_SHIFT 16
-#define VX_CAP_MGAW_MASK (0x3fULL << 16)
-#define VX_CAP_PI (1ULL << 59)
-#define VX_ECAP_DT (1ULL << 2)
-#define VX_ECAP_IR (1ULL << 3)
-#define VX_ECAP_EIM (1ULL << 4)
-#define VX_ECAP_PT (1ULL << 6)
-#define VX_ECAP_SRS (1ULL << 31)
-#define VX_ECAP_PSS_MASK (0x1fULL << 35)
-#define VX_ECAP_PASID (1ULL << 40)
-#define VX_ECAP_SMTS (1ULL << 43)
-#define VX_ECAP_SSADS (1ULL << 45)
-#define VX_ECAP_SSTS (1ULL << 46)
-#define VX_ECAP_FSTS (1ULL << 47)
-#define VX_ECAP_SMPWCS (1ULL << 48)
-#define VX_ECAP_RPS (1ULL << 49)
-#define VX_ECAP_NEST (1ULL << 26)
+/* The interrupt address range, VT-d 3.14 (<vtd/layout.h>). */
+#define VX_MSI_SIZE (VTD_INTR_ADDR_HI - VTD_INTR_ADDR_LO + 1)
 
 typedef struct VtdemuAS VtdemuAS;
 
