@@ -36,16 +36,16 @@ static void put(struct out *o, const char *fmt, ...)
 
 static void sid_str(uint16_t sid, char *b, size_t n)
 {
-    snprintf(b, n, "%02x:%02x.%x", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+    snprintf(b, n, "%02x:%02x.%x", VTD_SID_BDF(sid));
 }
 
 static const char *pgtt_name(unsigned pgtt)
 {
     switch (pgtt) {
-    case 1: return "first-stage";
-    case 2: return "second-stage";
-    case 3: return "nested";
-    case 4: return "pass-through";
+    case VTD_PGTT_FS: return "first-stage";
+    case VTD_PGTT_SS: return "second-stage";
+    case VTD_PGTT_NESTED: return "nested";
+    case VTD_PGTT_PT: return "pass-through";
     default: return "reserved";
     }
 }
@@ -57,10 +57,13 @@ static void scalable_root(struct out *o, const struct vtd_event *ev,
 {
     put(o, "scalable-mode root entry for bus %02x at 0x%" PRIx64
         ": LP=%u LCTP=0x%" PRIx64 " UP=%u UCTP=0x%" PRIx64
-        " (devfn %02x uses the %s half)", ev->sid >> 8, ev->addr,
+        " (devfn %02x uses the %s half)",
+        (unsigned)VTD_FIELD_GET(ev->sid, SID, BUS), ev->addr,
         F(q0, SRE, P), (uint64_t)(q0 & VTD_SRE_CTP_MASK),
         F(q1, SRE, P), (uint64_t)(q1 & VTD_SRE_CTP_MASK),
-        ev->sid & 0xff, (ev->sid & 0x80) ? "upper" : "lower");
+        (unsigned)VTD_FIELD_GET(ev->sid, SID, DEVFN),
+        VTD_FIELD_GET(VTD_FIELD_GET(ev->sid, SID, DEVFN), SM_DEVFN, UPPER)
+            ? "upper" : "lower");
 }
 
 /* VT-d 9.4: q0 P 0, FPD 1, DTE 2, PASIDE 3, PRE 4, PDTS 11:9,
@@ -86,8 +89,10 @@ static void scalable_context(struct out *o, const struct vtd_event *ev)
 static void pasid_dir(struct out *o, const struct vtd_event *ev, uint64_t q0)
 {
     put(o, "PASID-directory entry %u (PASIDs 0x%x-0x%x) at 0x%" PRIx64
-        ": P=%u FPD=%u SMPTBLPTR=0x%" PRIx64, ev->pasid >> 6,
-        ev->pasid & ~0x3fu, ev->pasid | 0x3fu, ev->addr,
+        ": P=%u FPD=%u SMPTBLPTR=0x%" PRIx64,
+        (unsigned)VTD_FIELD_GET(ev->pasid, PASID, DIR),
+        ev->pasid & ~(uint32_t)VTD_PASID_TBL_MASK,
+        ev->pasid | (uint32_t)VTD_PASID_TBL_MASK, ev->addr,
         F(q0, PDE, P), F(q0, PDE, FPD),
         (uint64_t)(q0 & VTD_PDE_PTBL_MASK));
 }
@@ -103,25 +108,26 @@ static void pasid_entry(struct out *o, const struct vtd_event *ev)
     unsigned pgtt = F(q0, PTE0, PGTT);
     put(o, "PASID-table entry %u for PASID 0x%x at 0x%" PRIx64
         ": P=%u FPD=%u PGTT=%u%u%ub (%s) DID=0x%x PWSNP=%u PGSNP=%u",
-        ev->pasid & 0x3f, ev->pasid, ev->addr, F(q0, PTE0, P),
+        (unsigned)VTD_FIELD_GET(ev->pasid, PASID, TBL), ev->pasid, ev->addr,
+        F(q0, PTE0, P),
         F(q0, PTE0, FPD), (pgtt >> 2) & 1,
         (pgtt >> 1) & 1, pgtt & 1,
         pgtt_name(pgtt), F(q1, PTE1, DID),
         F(q1, PTE1, PWSNP), F(q1, PTE1, PGSNP));
-    if (pgtt == 2 || pgtt == 3) {
+    if (pgtt == VTD_PGTT_SS || pgtt == VTD_PGTT_NESTED) {
         unsigned aw = F(q0, PTE0, AW);
         put(o, " AW=%u%u%ub (%u-bit, %u-level) SSADE=%u SSPTPTR=0x%" PRIx64,
             (aw >> 2) & 1, (aw >> 1) & 1, aw & 1, 30 + 9 * aw, aw + 2,
             F(q0, PTE0, SSADE), (uint64_t)(q0 & VTD_PTE0_SSPTPTR_MASK));
     }
-    if (pgtt == 1 || pgtt == 3) {
+    if (pgtt == VTD_PGTT_FS || pgtt == VTD_PGTT_NESTED) {
         unsigned fspm = F(q2, PTE2, FSPM);
         put(o, " SRE=%u WPE=%u EAFE=%u FSPM=%u%ub (%s) FSPTPTR=0x%" PRIx64
             "%s", F(q2, PTE2, SRE), F(q2, PTE2, WPE),
             F(q2, PTE2, EAFE), (fspm >> 1) & 1, fspm & 1,
             fspm == 0 ? "4-level" : fspm == 1 ? "5-level" : "reserved",
             (uint64_t)(q2 & VTD_PTE2_FSPTPTR_MASK),
-            pgtt == 3 ? " (a GPA)" : "");
+            pgtt == VTD_PGTT_NESTED ? " (a GPA)" : "");
     } else if (F(q2, PTE2, SRE)) {
         put(o, " SRE=1");
     }
@@ -135,7 +141,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
     if (strcmp(what, "root") == 0) {
         /* VT-d 9.1: P bit 0, CTP bits 63:12 (legacy: lower half). */
         put(o, "root entry for bus %02x at 0x%" PRIx64 ": P=%u CTP=0x%"
-            PRIx64, ev->sid >> 8, ev->addr,
+            PRIx64, (unsigned)VTD_FIELD_GET(ev->sid, SID, BUS), ev->addr,
             F(q0, RE, P), (uint64_t)(q0 & VTD_RE_CTP_MASK));
         if (ev->nval > 1)
             put(o, " (upper 0x%016" PRIx64 ")", q1);
@@ -236,8 +242,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
                 "URG=%u VV=0x%02x PDA=0x%" PRIx64, ev->addr,
                 F(q0, IRTE_LO, P), F(q0, IRTE_LO, FPD),
                 F(q0, IRTE_LO, URG), F(q0, IRTE_LO, V),
-                ((uint64_t)F(q1, IRTE_HI, PDAH) << 32) |
-                    ((uint64_t)F(q0, IRTE_LO, PDAL) << 6));
+                vtd_irte_pda((const uint64_t[2]){ q0, q1 }));
         } else {
             put(o, "IRTE at 0x%" PRIx64 ": P=%u FPD=%u DM=%u RH=%u TM=%u "
                 "DLM=%u V=0x%02x DST=0x%x", ev->addr,

@@ -102,7 +102,7 @@ static void dbg_tbl_row(GString *s, const struct dev_view *d, int pasid,
 {
     g_string_append_printf(s, "%02x:%02x.%x\t0x%016" PRIx64 ":0x%016" PRIx64
                            "\t0x%016" PRIx64 ":0x%016" PRIx64 "\t",
-                           d->sid >> 8, (d->sid >> 3) & 0x1f, d->sid & 7,
+                           VTD_SID_BDF(d->sid),
                            d->root[1], d->root[0], d->ctx[1], d->ctx[0]);
     g_string_append_printf(s, "%-6d\t0x%016" PRIx64 ":0x%016" PRIx64
                            ":0x%016" PRIx64 "\n", pasid, pe ? pe[2] : 0,
@@ -225,7 +225,7 @@ static void dbg_domain_device(struct view_ctx *c, const struct unit_view *v,
         return;
     if (c->o->linux_ver == LINUX_6_1) {
         g_string_append_printf(s, "Device 0000:%02x:%02x.%x @0x%" PRIx64 "\n",
-                               d->sid >> 8, (d->sid >> 3) & 0x1f, d->sid & 7,
+                               VTD_SID_BDF(d->sid),
                                x.table);
         g_string_append(s, "IOVA_PFN\t\tPML5E\t\t\tPML4E\t\t\tPDPE\t\t\tPDE"
                            "\t\t\tPTE\n");
@@ -233,8 +233,8 @@ static void dbg_domain_device(struct view_ctx *c, const struct unit_view *v,
         g_string_append_c(s, '\n');
         return;
     }
-    g_string_append_printf(s, "Device %04x:%02x:%02x.%x ", 0, d->sid >> 8,
-                           (d->sid >> 3) & 0x1f, d->sid & 7);
+    g_string_append_printf(s, "Device %04x:%02x:%02x.%x ", 0,
+                           VTD_SID_BDF(d->sid));
     if (v->scalable)
         g_string_append_printf(s, "with pasid %x @0x%" PRIx64 "\n", pasid,
                                x.table);
@@ -273,15 +273,16 @@ static void dbg_irte(void *arg, unsigned index, uint64_t lo, uint64_t hi)
     GString *s = a->s;
     unsigned sid = (unsigned)VTD_FIELD_GET(hi, IRTE_HI, SID);
     g_string_append_printf(s, " %-5u %02x:%02x.%01x ", index,
-                           sid >> 8, (sid >> 3) & 0x1f, sid & 7);
-    if (a->posted)
-        g_string_append_printf(s, "%08x %08x ",
-                               (unsigned)VTD_FIELD_GET(hi, IRTE_HI, PDAH),
-                               (unsigned)(VTD_FIELD_GET(lo, IRTE_LO, PDAL)
-                                          << 6));
-    else
+                           VTD_SID_BDF(sid));
+    if (a->posted) {
+        /* Linux prints the descriptor address as two 32-bit halves. */
+        uint64_t pda = vtd_irte_pda((const uint64_t[2]){ lo, hi });
+        g_string_append_printf(s, "%08x %08x ", (unsigned)(pda >> 32),
+                               (unsigned)pda);
+    } else {
         g_string_append_printf(s, "%08x ",
                                (unsigned)VTD_FIELD_GET(lo, IRTE_LO, DST));
+    }
     g_string_append_printf(s, "%02x  %016" PRIx64 "\t%016" PRIx64 "\n",
                            (unsigned)VTD_FIELD_GET(lo, IRTE_LO, V), hi, lo);
 }

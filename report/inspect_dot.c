@@ -197,14 +197,14 @@ static void dot_device(struct view_ctx *c, const struct unit_view *v,
     struct dot_dev_arg *a = arg;
     struct dot *d = a->d;
     uint64_t ct = dv->ctx_gpa & PAGE_MASK_4K;
-    unsigned esz = v->scalable ? 32 : 16;
+    unsigned esz = v->scalable ? VTD_SCE_SIZE : VTD_CE_SIZE;
     int slot = (int)((dv->ctx_gpa & 0xfff) / esz);
     if (ct != a->ctx_table) {
         if (a->ctx_table)
             dot_node_end(d);
         char title[64];
         snprintf(title, sizeof(title), "context table @0x%" PRIx64 " bus %02x",
-                 ct, dv->sid >> 8);
+                 ct, (unsigned)VTD_FIELD_GET(dv->sid, SID, BUS));
         dot_first(d, ct);
         dot_node_begin(d, ct, title);
         a->ctx_table = ct;
@@ -252,15 +252,16 @@ static void dot_after_device(struct dot *d, const struct unit_view *v,
     unsigned ndir = 1u << (VTD_FIELD_GET(dv->ctx[0], SCE0, PDTS) + 7), rows = 0;
     for (unsigned i = 0; i < ndir && !c->truncated; i++) {
         uint8_t b[8];
-        if (!view_read(c, dir + 8ULL * i, b, 8))
+        if (!view_read(c, dir + (uint64_t)VTD_PDE_SIZE * i, b, VTD_PDE_SIZE))
             break;
         uint64_t pde = vtd_ldq_le(b);
         if (!VTD_FIELD_GET(pde, PDE, P) || !view_spend(c, 1))
             continue;
         if (rows++ >= DOT_ROWS_MAX)
             continue;
-        snprintf(row, sizeof(row), "[%u] PASIDs 0x%x-0x%x", i, i << 6,
-                 (i << 6) | 63);
+        snprintf(row, sizeof(row), "[%u] PASIDs 0x%x-0x%x", i,
+                 i << VTD_PASID_DIR_SHIFT,
+                 i << VTD_PASID_DIR_SHIFT | (unsigned)VTD_PASID_TBL_MASK);
         dot_row(d, (int)i, row);
         dot_edge(d, dir, (int)i, pde & v->addr_mask);
     }
@@ -296,10 +297,11 @@ void inspect_dot_render(struct view_ctx *c)
                                            : "root table");
         if (view_read(c, rta, root, sizeof(root))) {
             for (unsigned bus = 0; bus < 256; bus++) {
-                if (c->o->has_dev && (c->o->dev >> 8) != bus)
+                if (c->o->has_dev &&
+                    VTD_FIELD_GET(c->o->dev, SID, BUS) != bus)
                     continue;
                 for (unsigned h = 0; h < (v.scalable ? 2u : 1u); h++) {
-                    uint64_t re = vtd_ldq_le(root + 16 * bus + 8 * h);
+                    uint64_t re = vtd_ldq_le(root + VTD_RE_SIZE * bus + 8 * h);
                     if (!VTD_FIELD_GET(re, SRE, P))
                         continue;
                     char row[96];

@@ -69,7 +69,7 @@ static void text_registers(struct view_ctx *c, const struct unit_view *v)
                      d->pasid);
         g_string_append_printf(s, "  device-TLB invalidation pending: ITag "
                                "%u to %02x:%02x.%x, %s, ", d->itag,
-                               d->sid >> 8, (d->sid >> 3) & 0x1f, d->sid & 7,
+                               VTD_SID_BDF(d->sid),
                                pasid);
         if (d->size)
             g_string_append_printf(s, "0x%" PRIx64 "+0x%" PRIx64, d->base,
@@ -211,8 +211,7 @@ static void text_irte(void *arg, unsigned index, uint64_t lo, uint64_t hi)
     char sid[16];
     view_sid_str(sid, sizeof(sid), (uint16_t)VTD_FIELD_GET(hi, IRTE_HI, SID));
     if (VTD_FIELD_GET(lo, IRTE_LO, IM)) {
-        uint64_t pda = (VTD_FIELD_GET(hi, IRTE_HI, PDAH) << 32) |
-                       (VTD_FIELD_GET(lo, IRTE_LO, PDAL) << 6);
+        uint64_t pda = vtd_irte_pda((const uint64_t[2]){ lo, hi });
         g_string_append_printf(s, "  %5u: posted vector 0x%02x PDA 0x%"
                                PRIx64 " URG %u sid %s SQ %u SVT %u "
                                "FPD %u\n", index,
@@ -274,10 +273,10 @@ static void text_root(struct view_ctx *c, const struct unit_view *v)
     if (!view_read(c, rta, root, sizeof(root)))
         return;
     for (unsigned bus = 0; bus < 256; bus++) {
-        if (c->o->has_dev && (c->o->dev >> 8) != bus)
+        if (c->o->has_dev && VTD_FIELD_GET(c->o->dev, SID, BUS) != bus)
             continue;
-        uint64_t lo = vtd_ldq_le(root + 16 * bus);
-        uint64_t hi = vtd_ldq_le(root + 16 * bus + 8);
+        uint64_t lo = vtd_ldq_le(root + VTD_RE_SIZE * bus);
+        uint64_t hi = vtd_ldq_le(root + VTD_RE_SIZE * bus + 8);
         if (!VTD_FIELD_GET(lo, SRE, P) &&
             !(v->scalable && VTD_FIELD_GET(hi, SRE, P)))
             continue;

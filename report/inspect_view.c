@@ -84,7 +84,7 @@ void unit_view_init(struct unit_view *v, const struct inspect_unit *iu,
 
 void view_sid_str(char *buf, size_t len, uint16_t sid)
 {
-    snprintf(buf, len, "%02x:%02x.%x", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+    snprintf(buf, len, "%02x:%02x.%x", VTD_SID_BDF(sid));
 }
 
 void view_size_str(char *buf, size_t len, uint64_t size)
@@ -306,22 +306,23 @@ void view_foreach_device(struct view_ctx *c, const struct unit_view *v,
     if (!view_read(c, rta, root, sizeof(root)))
         return;
     for (unsigned bus = 0; bus < 256; bus++) {
-        if (c->o->has_dev && (c->o->dev >> 8) != bus)
+        if (c->o->has_dev && VTD_FIELD_GET(c->o->dev, SID, BUS) != bus)
             continue;
-        uint64_t re[2] = { vtd_ldq_le(root + 16 * bus),
-                           vtd_ldq_le(root + 16 * bus + 8) };
+        uint64_t re[2] = { vtd_ldq_le(root + VTD_RE_SIZE * bus),
+                           vtd_ldq_le(root + VTD_RE_SIZE * bus + 8) };
         uint8_t tab[2][4096];
         bool have[2] = { false, false };
         for (unsigned devfn = 0; devfn < 256; devfn++) {
             uint16_t sid = (uint16_t)(bus << 8 | devfn);
-            unsigned half = v->scalable ? devfn >> 7 : 0;
+            unsigned half = v->scalable
+                ? (unsigned)VTD_FIELD_GET(devfn, SM_DEVFN, UPPER) : 0;
             uint64_t rep = re[half];
             if (!VTD_FIELD_GET(rep, RE, P)) {
                 if (linux_order)
                     break;
                 if (!v->scalable)
                     break;
-                devfn = half ? 255 : 127;  /* skip this half */
+                devfn |= (unsigned)VTD_SM_DEVFN_IDX_MASK; /* skip the half */
                 continue;
             }
             if (!have[half]) {
@@ -335,9 +336,10 @@ void view_foreach_device(struct view_ctx *c, const struct unit_view *v,
                 return;
             struct dev_view d = { .sid = sid, .root[0] = re[0],
                                   .root[1] = re[1],
-                                  .root_gpa = rta + 16 * bus };
-            unsigned esz = v->scalable ? 32 : 16;
-            unsigned idx = v->scalable ? (devfn & 0x7f) : devfn;
+                                  .root_gpa = rta + VTD_RE_SIZE * bus };
+            unsigned esz = v->scalable ? VTD_SCE_SIZE : VTD_CE_SIZE;
+            unsigned idx = v->scalable
+                ? (unsigned)VTD_FIELD_GET(devfn, SM_DEVFN, IDX) : devfn;
             for (unsigned q = 0; q < esz / 8; q++)
                 d.ctx[q] = vtd_ldq_le(tab[half] + idx * esz + 8 * q);
             d.ctx_gpa = (rep & v->addr_mask) + idx * esz;
@@ -359,10 +361,11 @@ void view_foreach_pasid(struct view_ctx *c, const struct unit_view *v,
     unsigned ndir = 1u << (VTD_FIELD_GET(d->ctx[0], SCE0, PDTS) + 7);
     for (unsigned chunk = 0; chunk < ndir; chunk += 512) {
         uint8_t raw[4096];
-        if (!view_read(c, dir + chunk * 8ULL, raw, sizeof(raw)))
+        if (!view_read(c, dir + (uint64_t)VTD_PDE_SIZE * chunk, raw,
+                       sizeof(raw)))
             return;
         for (unsigned i = 0; i < 512 && chunk + i < ndir; i++) {
-            uint64_t pde = vtd_ldq_le(raw + 8 * i);
+            uint64_t pde = vtd_ldq_le(raw + VTD_PDE_SIZE * i);
             if (!VTD_FIELD_GET(pde, PDE, P))
                 continue;
             if (!view_spend(c, 1))
@@ -371,15 +374,18 @@ void view_foreach_pasid(struct view_ctx *c, const struct unit_view *v,
             uint64_t tgpa = pde & v->addr_mask;
             if (!view_read(c, tgpa, tab, sizeof(tab)))
                 continue;
-            for (unsigned k = 0; k < 64; k++) {
+            for (unsigned k = 0; k < sizeof(tab) / VTD_PASID_ENTRY_SIZE;
+                 k++) {
                 uint64_t pe[8];
                 for (unsigned q = 0; q < 8; q++)
-                    pe[q] = vtd_ldq_le(tab + 64 * k + 8 * q);
+                    pe[q] = vtd_ldq_le(tab + VTD_PASID_ENTRY_SIZE * k +
+                                       8 * q);
                 if (!VTD_FIELD_GET(pe[0], PTE0, P))
                     continue;
                 if (!view_spend(c, 1))
                     return;
-                fn(c, v, d, (chunk + i) << 6 | k, pe, tgpa + 64 * k, arg);
+                fn(c, v, d, (chunk + i) << VTD_PASID_DIR_SHIFT | k, pe,
+                   tgpa + VTD_PASID_ENTRY_SIZE * k, arg);
                 if (c->truncated)
                     return;
             }
@@ -394,16 +400,21 @@ bool view_lookup_pasid(struct view_ctx *c, const struct unit_view *v,
                        uint64_t pe[8])
 {
     unsigned ndir = 1u << (VTD_FIELD_GET(d->ctx[0], SCE0, PDTS) + 7);
-    uint32_t di = pasid >> 6;
-    if (pasid > 0xfffff || di >= ndir)
+    if (pasid > VTD_PASID_MAX)
+        return false;
+    uint32_t di = (uint32_t)VTD_FIELD_GET(pasid, PASID, DIR);
+    if (di >= ndir)
         return false;
     uint8_t b[64];
-    if (!view_read(c, (d->ctx[0] & v->addr_mask) + 8ULL * di, b, 8))
+    if (!view_read(c, (d->ctx[0] & v->addr_mask) +
+                          (uint64_t)VTD_PDE_SIZE * di, b, VTD_PDE_SIZE))
         return false;
     uint64_t pde = vtd_ldq_le(b);
     if (!VTD_FIELD_GET(pde, PDE, P))
         return false;
-    if (!view_read(c, (pde & v->addr_mask) + 64ULL * (pasid & 63), b, 64))
+    if (!view_read(c, (pde & v->addr_mask) + (uint64_t)VTD_PASID_ENTRY_SIZE *
+                          VTD_FIELD_GET(pasid, PASID, TBL),
+                   b, VTD_PASID_ENTRY_SIZE))
         return false;
     for (unsigned q = 0; q < 8; q++)
         pe[q] = vtd_ldq_le(b + 8 * q);

@@ -176,7 +176,9 @@ void linuxfmt_fault_line(GString *out, const struct linuxfmt_fault *f,
     const char *reason = linuxfmt_linux_reason(f->reason);
     if (!reason)
         reason = vtd_fault_reason_str(f->reason);
-    unsigned bus = f->sid >> 8, dev = (f->sid >> 3) & 0x1f, fn = f->sid & 7;
+    unsigned bus = (unsigned)VTD_FIELD_GET(f->sid, SID, BUS);
+    unsigned dev = (unsigned)VTD_FIELD_GET(f->sid, SID, DEV);
+    unsigned fn = (unsigned)VTD_FIELD_GET(f->sid, SID, FN);
     char devname[24];
     /* Mainline added the PCI segment ("%04x:%02x:%02x.%d"); 6.1 and 6.7
      * print "%02x:%02x.%d". */
@@ -189,7 +191,9 @@ void linuxfmt_fault_line(GString *out, const struct linuxfmt_fault *f,
     if (linuxfmt_is_intr_remap(f->reason)) {
         g_string_append_printf(out, "DMAR: [INTR-REMAP] Request device [%s] "
                                "fault index 0x%llx [fault reason 0x%02x] %s",
-                               devname, (unsigned long long)(f->addr >> 48),
+                               devname,
+                               (unsigned long long)VTD_FIELD_GET(
+                                   f->addr, FRCD_LO, IIDX),
                                f->reason, reason);
         return;
     }

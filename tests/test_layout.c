@@ -323,6 +323,65 @@ START_TEST(test_interrupt_encoders)
 }
 END_TEST
 
+/* Names added for issue 14, each against the spec's own numbers. */
+START_TEST(test_named_ranges_and_indices)
+{
+    /* 3.14 / 5.1: the interrupt address range is 0xFEE0_0000-0xFEEF_FFFF. */
+    ck_assert(!vtd_intr_addr(0xfedfffffULL));
+    ck_assert(vtd_intr_addr(0xfee00000ULL));
+    ck_assert(vtd_intr_addr(0xfeefffffULL));
+    ck_assert(!vtd_intr_addr(0xfef00000ULL));
+    ck_assert(!vtd_intr_addr(0x1fee00000ULL));
+    struct vtd_msi_remappable mb;
+    ck_assert(!vtd_msi_remappable_decode(0x1fee00010ULL, 0, &mb));
+    /* 11.4.2 SAGAW: bit 1 39-bit, bit 2 48-bit, bit 3 57-bit; 0 and 4
+     * reserved.  SLLPS: bit 0 2 MiB, bit 1 1 GiB. */
+    ck_assert_uint_eq(VTD_SAGAW_39 | VTD_SAGAW_48 | VTD_SAGAW_57, 0xe);
+    ck_assert_uint_eq(VTD_SAGAW_RSVD, 0x11);
+    ck_assert_uint_eq(VTD_SLLPS_2M | VTD_SLLPS_1G, 3);
+    /* 3.4.1: source-id 0x1234 is bus 12h, device 6, function 4. */
+    ck_assert_uint_eq(VTD_FIELD_GET(0x1234, SID, BUS), 0x12);
+    ck_assert_uint_eq(VTD_FIELD_GET(0x1234, SID, DEVFN), 0x34);
+    ck_assert_uint_eq(VTD_FIELD_GET(0x1234, SID, DEV), 6);
+    ck_assert_uint_eq(VTD_FIELD_GET(0x1234, SID, FN), 4);
+    char b[16];
+    snprintf(b, sizeof(b), "%02x:%02x.%x", VTD_SID_BDF(0x1234));
+    ck_assert_str_eq(b, "12:06.4");
+    /* 9.2: devfn 85h is in the upper half, entry 5 of its table. */
+    ck_assert_uint_eq(VTD_FIELD_GET(0x85, SM_DEVFN, UPPER), 1);
+    ck_assert_uint_eq(VTD_FIELD_GET(0x85, SM_DEVFN, IDX), 5);
+    ck_assert_uint_eq(VTD_FIELD_GET(0x7f, SM_DEVFN, UPPER), 0);
+    /* 9.5: PASID 12345h: directory entry 48Dh (19:6), table entry 5. */
+    ck_assert_uint_eq(VTD_FIELD_GET(0x12345, PASID, DIR), 0x48d);
+    ck_assert_uint_eq(VTD_FIELD_GET(0x12345, PASID, TBL), 5);
+    ck_assert_uint_eq(VTD_PASID_MAX, (1u << 20) - 1);
+    /* 9.1-9.6 entry sizes: 128, 128, 256, 64 and 512 bits. */
+    ck_assert_uint_eq(VTD_RE_SIZE * 8, 128);
+    ck_assert_uint_eq(VTD_CE_SIZE * 8, 128);
+    ck_assert_uint_eq(VTD_SCE_SIZE * 8, 256);
+    ck_assert_uint_eq(VTD_PDE_SIZE * 8, 64);
+    ck_assert_uint_eq(VTD_PASID_ENTRY_SIZE * 8, 512);
+    /* 11.4.7.6: FI 63:48 is the interrupt index of an IR fault. */
+    ck_assert_uint_eq(VTD_FIELD_GET(0xabcd000000000000ULL, FRCD_LO, IIDX),
+                      0xabcd);
+    /* 9.10: PDAL 63:38 holds address 31:6, PDAH 127:96 address 63:32. */
+    const uint64_t q[2] = { 0x2ULL << 38, 0x7ULL << 32 };
+    ck_assert_uint_eq(vtd_irte_pda(q), 0x700000080ULL);
+}
+END_TEST
+
+/* The qemu-7.2 profile is what QEMU 7.2's intel-iommu reports by default
+ * (aw-bits=39; the oracle traces under ../shared/oracle/qemu-7.2 record
+ * these registers). */
+START_TEST(test_qemu_profile_values)
+{
+    uint64_t cap, ecap;
+    ck_assert_int_eq(vtd_profile_lookup("qemu-7.2", &cap, &ecap), 0);
+    ck_assert_uint_eq(cap, 0x00d2008c22260206ULL);
+    ck_assert_uint_eq(ecap, 0xf00f4aULL);
+}
+END_TEST
+
 START_TEST(test_invalidation_descriptor_encoders)
 {
     uint64_t q[2];
@@ -417,6 +476,8 @@ int main(void)
     tcase_add_test(tc, test_pasid_encoders);
     tcase_add_test(tc, test_paging_entry_encoders);
     tcase_add_test(tc, test_interrupt_encoders);
+    tcase_add_test(tc, test_named_ranges_and_indices);
+    tcase_add_test(tc, test_qemu_profile_values);
     tcase_add_test(tc, test_invalidation_descriptor_encoders);
     tcase_add_test(tc, test_register_names);
     suite_add_tcase(su, tc);

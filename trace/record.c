@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mem/guestmem.h"
+#include <vtd/layout.h>
 
 struct trace_recorder {
     FILE *out;
@@ -186,7 +187,7 @@ int trace_recorder_mmio_read(struct trace_recorder *r, uint64_t addr,
 
 static void sid_text(char *b, size_t n, uint16_t sid)
 {
-    snprintf(b, n, "%02x:%02x.%x", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+    snprintf(b, n, "%02x:%02x.%x", VTD_SID_BDF(sid));
 }
 
 static void emit_stale(struct trace_recorder *r, int stale)

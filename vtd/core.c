@@ -17,10 +17,10 @@ static uint64_t full_cap(void)
 {
     uint64_t c = 0;
     c = field_set(c, CAP, ND, 6);        /* 64K domains */
-    c = field_set(c, CAP, SAGAW, 0xe);   /* 3-, 4- and 5-level */
+    c = field_set(c, CAP, SAGAW, VTD_SAGAW_39 | VTD_SAGAW_48 | VTD_SAGAW_57);
     c = field_set(c, CAP, MGAW, 56);     /* 57-bit guest addresses */
     c = field_set(c, CAP, FRO, 0x40);    /* fault records at 0x400 */
-    c = field_set(c, CAP, SLLPS, 3);     /* 2 MiB and 1 GiB pages */
+    c = field_set(c, CAP, SLLPS, VTD_SLLPS_2M | VTD_SLLPS_1G);
     c = field_set(c, CAP, PSI, 1);
     c = field_set(c, CAP, NFR, 7);       /* 8 fault recording registers */
     c = field_set(c, CAP, MAMV, 18);
@@ -61,6 +61,35 @@ static uint64_t full_ecap(void)
     return e;
 }
 
+/* What QEMU 7.2's intel-iommu presents by default (aw-bits=39): CAP
+ * 0x00d2008c22260206, ECAP 0xf00f4a. */
+static uint64_t qemu72_cap(void)
+{
+    uint64_t c = 0;
+    c = field_set(c, CAP, ND, 6);
+    c = field_set(c, CAP, SAGAW, VTD_SAGAW_39);
+    c = field_set(c, CAP, MGAW, 38);     /* 39-bit guest addresses */
+    c = field_set(c, CAP, FRO, 0x22);    /* fault record at 0x220 */
+    c = field_set(c, CAP, SLLPS, VTD_SLLPS_2M | VTD_SLLPS_1G);
+    c = field_set(c, CAP, PSI, 1);
+    c = field_set(c, CAP, NFR, 0);       /* one fault recording register */
+    c = field_set(c, CAP, MAMV, 18);
+    c = field_set(c, CAP, DWD, 1);
+    c = field_set(c, CAP, DRD, 1);
+    return c;
+}
+
+static uint64_t qemu72_ecap(void)
+{
+    uint64_t e = 0;
+    e = field_set(e, ECAP, QI, 1);
+    e = field_set(e, ECAP, IR, 1);
+    e = field_set(e, ECAP, PT, 1);
+    e = field_set(e, ECAP, IRO, 0xf);    /* IVA at 0xf0 */
+    e = field_set(e, ECAP, MHMV, 15);
+    return e;
+}
+
 static const char *const profile_names[] = { "qemu-7.2", "full", NULL };
 
 const char *const *vtd_profile_names(void)
@@ -73,9 +102,8 @@ int vtd_profile_lookup(const char *name, uint64_t *cap, uint64_t *ecap)
     if (!name || !cap || !ecap)
         return -EINVAL;
     if (strcmp(name, "qemu-7.2") == 0) {
-        /* What QEMU 7.2's intel-iommu presents by default (aw-bits=39). */
-        *cap = 0x00d2008c22260206ULL;
-        *ecap = 0xf00f4aULL;
+        *cap = qemu72_cap();
+        *ecap = qemu72_ecap();
         return 0;
     }
     if (strcmp(name, "full") == 0) {
@@ -244,9 +272,10 @@ static int compose_caps(struct vtd_iommu *u, const struct vtd_config *c,
     return 0;
 }
 
-/* Registers below this offset are architectural (VT-d 11.4, Table 57);
- * the fault recording and IOTLB register blocks must not overlap them. */
-#define VTD_FIXED_REGS_END 0xf0u
+/* Registers below this offset are architectural (VT-d 11.4, Table 57: the
+ * last is PEUADDR); the fault recording and IOTLB register blocks must
+ * not overlap them. */
+#define VTD_FIXED_REGS_END (VTD_REG_PEUADDR + 4u)
 
 static int check_config(struct vtd_iommu *u, char *errbuf, size_t errlen)
 {
@@ -267,13 +296,16 @@ static int check_config(struct vtd_iommu *u, char *errbuf, size_t errlen)
     /* SAGAW=0: "Hardware implementations with Major Version 6 or higher
      * (VER_REG) reporting the second-stage translation support (SSTS)
      * field as Clear also report this field as 0" (11.4.2). */
-    unsigned ver_major = ((u->cfg.ver ? u->cfg.ver : 0x10) >> 4) & 0xf;
+    unsigned ver_major =
+        (unsigned)field_get(u->cfg.ver ? u->cfg.ver : 0x10, VER, MAX);
     bool no_ss = ver_major >= 6 && !field_get(ecap, ECAP, SSTS);
     if (sagaw == 0 && !no_ss)
         return reject(errbuf, errlen,
                       "CAP.SAGAW 0x0 is only for VER 6.0 or later with "
                       "ECAP.SSTS=0 (11.4.2)");
-    if (sagaw != 0 && ((sagaw & 0xe) == 0 || (sagaw & 0x11)))
+    if (sagaw != 0 &&
+        ((sagaw & (VTD_SAGAW_39 | VTD_SAGAW_48 | VTD_SAGAW_57)) == 0 ||
+         (sagaw & VTD_SAGAW_RSVD)))
         return reject(errbuf, errlen,
                       "CAP.SAGAW 0x%x supports no level count of 3/4/5",
                       sagaw);

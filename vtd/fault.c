@@ -314,15 +314,16 @@ static void emit_fault(struct vtd_iommu *u, const struct vtd_fault_info *fi,
 }
 
 /* 11.4.7.6: FI bits 63:N are reserved (0), N the largest AGAW the unit
- * supports (CAP.SAGAW bit 3: 57, bit 2: 48, bit 1: 39).  A unit without
+ * supports (CAP.SAGAW, 11.4.2).  A unit without
  * second stage reports SAGAW=0 (11.4.2); its widest input is first-stage
  * (57 bits with CAP.FS5LP, else 48), which vtdemu takes as N. */
 static uint64_t fi_mask(const struct vtd_iommu *u)
 {
-    unsigned n = (u->sagaw & 0x8) ? 57 : (u->sagaw & 0x4) ? 48
-               : (u->sagaw & 0x2) ? 39
+    unsigned n = (u->sagaw & VTD_SAGAW_57) ? 57
+               : (u->sagaw & VTD_SAGAW_48) ? 48
+               : (u->sagaw & VTD_SAGAW_39) ? 39
                : field_get(u->cap, CAP, FS5LP) ? 57 : 48;
-    return ((1ULL << n) - 1) & ~0xfffULL;
+    return ((1ULL << n) - 1) & VTD_FRCD_LO_FI_MASK;
 }
 
 /* 11.4.7.6: for interrupt faults FI holds the interrupt index in 63:48,
@@ -339,7 +340,7 @@ static uint64_t frcd_lo_value(const struct vtd_iommu *u,
         case 0x2b:
             return 0;
         default:
-            return fi->addr & 0xffff000000000000ULL;
+            return fi->addr & VTD_FRCD_LO_IIDX_MASK;
         }
     }
     return fi->addr & fi_mask(u);
@@ -365,7 +366,7 @@ static uint64_t frcd_hi_value(const struct vtd_iommu *u,
         /* PP/PV/EXE/PRIV are RsvdZ without ECAP.PASID. */
         if (fi->pasid != VTD_NO_PASID && field_get(u->ecap, ECAP, PASID)) {
             hi = field_set(hi, FRCD_HI, PP, 1);
-            hi = field_set(hi, FRCD_HI, PV, fi->pasid & 0xfffff);
+            hi = field_set(hi, FRCD_HI, PV, fi->pasid & VTD_PASID_MAX);
             hi = field_set(hi, FRCD_HI, PRIV, fi->priv);
             hi = field_set(hi, FRCD_HI, EXE,
                            fi->exec && fi->is_read && !fi->page_req);

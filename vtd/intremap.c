@@ -455,7 +455,7 @@ static void block(struct vtd_iommu *u, const struct vtd_msi_req *req,
     struct vtd_fault_info fi = {
         .sid = req->sid,
         .reason = reason,
-        .addr = (uint64_t)(index & 0xffff) << 48,
+        .addr = (uint64_t)(index & 0xffff) << VTD_FRCD_LO_IIDX_SHIFT,
         .is_irq = true,
         .pasid = VTD_NO_PASID,
     };

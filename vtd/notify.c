@@ -177,7 +177,7 @@ static void resolve_space(struct vtd_iommu *u, const struct vtd_notifier *s,
     uint64_t root = atomic_load(&u->root_latched);
     sp->root_reg = root;
     unsigned ttm = (unsigned)field_get(root, RTADDR, TTM);
-    uint64_t rta = root & ~0xfffULL;
+    uint64_t rta = VTD_GET_ADDR_(root, RTADDR, RTA);
     struct vtd_ctx ctx;
     unsigned fault = 0;
     bool fpd = false;
@@ -197,7 +197,7 @@ static void resolve_space(struct vtd_iommu *u, const struct vtd_notifier *s,
             return;
         }
         sp->kind = SPACE_SS;
-        sp->root = field_get(ctx.q[0], CE_LO, SSPTPTR) << 12;
+        sp->root = VTD_GET_ADDR_(ctx.q[0], CE_LO, SSPTPTR);
         sp->levels = vtd_aw_levels_(aw);
         sp->width = MIN(vtd_aw_bits_(aw), u->mgaw);
         return;
@@ -222,7 +222,7 @@ static void resolve_space(struct vtd_iommu *u, const struct vtd_notifier *s,
     switch (pgtt) {
     case VTD_PGTT_SS:
         sp->kind = SPACE_SS;
-        sp->root = field_get(pe.q[0], PTE0, SSPTPTR) << 12;
+        sp->root = VTD_GET_ADDR_(pe.q[0], PTE0, SSPTPTR);
         sp->levels = vtd_aw_levels_(aw);
         sp->width = MIN(vtd_aw_bits_(aw), u->mgaw);
         break;
@@ -339,12 +339,13 @@ static void leaf(struct enum_ctx *e, uint64_t va, uint64_t span)
     add_map(e->out, va, span, x.addr - (at - va), perm, true);
 }
 
-/* Leaf sizes allowed at a level by CAP.SLLPS (VT-d 9.8): level 2 = 2 MiB
- * (SLLPS bit 0), level 3 = 1 GiB (bit 1). */
+/* Leaf sizes allowed at a level by CAP.SLLPS (VT-d 9.8): level 2 = 2 MiB,
+ * level 3 = 1 GiB. */
 static bool ps_allowed(const struct vtd_iommu *u, unsigned level)
 {
     unsigned sllps = (unsigned)field_get(u->cap, CAP, SLLPS);
-    return (level == 2 && (sllps & 1)) || (level == 3 && (sllps & 2));
+    return (level == 2 && (sllps & VTD_SLLPS_2M)) ||
+           (level == 3 && (sllps & VTD_SLLPS_1G));
 }
 
 static void enum_level(struct enum_ctx *e, uint64_t table, unsigned level,
@@ -380,14 +381,14 @@ static void enum_level(struct enum_ctx *e, uint64_t table, unsigned level,
             add_unknown(e, va, va + span - 1);
             continue;
         }
-        if (!(pte & 3))
+        if (!(pte & (VTD_SSE_R_MASK | VTD_SSE_W_MASK)))
             continue; /* not present (R=W=0) */
         bool ps = field_get(pte, SSE, PS);
         if (level == 1 || (ps && ps_allowed(e->u, level))) {
             leaf(e, va, span);
             e->visits += e->sp->levels; /* the probe's walk */
         } else if (!ps) {
-            uint64_t next = pte & 0x000ffffffffff000ULL &
+            uint64_t next = VTD_GET_ADDR_(pte, SSE, ADDR) &
                             vtd_haw_mask_(e->u);
             enum_level(e, next, level - 1, va, lo, hi);
         }
@@ -536,7 +537,7 @@ static int sync_range(struct vtd_iommu *u, struct vtd_notifier *s,
         vtd_log_(u, VTD_LOG_WARN,
                  "notify: reading the root/context/PASID entry of "
                  "%02x:%02x.%x failed; its shadow is left as it was",
-                 s->sid >> 8, (s->sid >> 3) & 0x1f, s->sid & 7);
+                 VTD_SID_BDF(s->sid));
         return 0;
     }
     struct enum_ctx e;
@@ -545,15 +546,14 @@ static int sync_range(struct vtd_iommu *u, struct vtd_notifier *s,
         vtd_log_(u, VTD_LOG_WARN,
                  "notify: walk of %02x:%02x.%x over 0x%llx-0x%llx stopped "
                  "after %u entries; the rest of its shadow is unmapped",
-                 s->sid >> 8, (s->sid >> 3) & 0x1f, s->sid & 7,
+                 VTD_SID_BDF(s->sid),
                  (unsigned long long)lo, (unsigned long long)hi,
                  VTD_NOTIFY_MAX_VISITS);
     else if (e.unknown->len)
         vtd_log_(u, VTD_LOG_WARN,
                  "notify: %u range(s) of %02x:%02x.%x from 0x%llx could not "
                  "be read; their shadow is left as it was",
-                 e.unknown->len, s->sid >> 8, (s->sid >> 3) & 0x1f,
-                 s->sid & 7,
+                 e.unknown->len, VTD_SID_BDF(s->sid),
                  (unsigned long long)g_array_index(e.unknown, struct range,
                                                    0).lo);
     GArray *cur = e.out;
@@ -717,8 +717,7 @@ int vtd_notifier_replay(struct vtd_iommu *u, struct vtd_notifier *s)
     } else {
         vtd_log_(u, VTD_LOG_WARN,
                  "notify: replay of %02x:%02x.%x: reading its root/context/"
-                 "PASID entry failed", s->sid >> 8, (s->sid >> 3) & 0x1f,
-                 s->sid & 7);
+                 "PASID entry failed", VTD_SID_BDF(s->sid));
     }
     pthread_mutex_unlock(&u->lock);
     return maps;

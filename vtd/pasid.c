@@ -86,7 +86,7 @@ static bool pte_invalid(const struct vtd_iommu *u, const uint64_t *q)
     }
     if (pgtt == VTD_PGTT_NESTED) {                     /* SPT.4.4 */
         unsigned x = MIN(u->mgaw, vtd_aw_bits_(aw));
-        uint64_t fsptptr = field_get(q[2], PTE2, FSPTPTR) << 12;
+        uint64_t fsptptr = VTD_GET_ADDR_(q[2], PTE2, FSPTPTR);
         if (x < 64 && (fsptptr >> x))
             return true;
     }
@@ -97,8 +97,9 @@ void vtd_pasid_fetch_(struct vtd_iommu *u, const struct vtd_ctx *ctx,
                       uint16_t sid, uint32_t pasid, bool trace,
                       struct vtd_pasid_ent *pe, unsigned *fault, bool *fpd)
 {
-    uint64_t dir = field_get(ctx->q[0], SCE0, PDIR) << 12;
-    uint64_t pde_addr = dir + 8ULL * (pasid >> 6);
+    uint64_t dir = VTD_GET_ADDR_(ctx->q[0], SCE0, PDIR);
+    uint64_t pde_addr = dir + (uint64_t)VTD_PDE_SIZE *
+                                  (pasid >> VTD_PASID_DIR_SHIFT);
     uint64_t pde;
     uint8_t buf[64];
 
@@ -124,9 +125,10 @@ void vtd_pasid_fetch_(struct vtd_iommu *u, const struct vtd_ctx *ctx,
     }
 
     /* VT-d 9.6: PASID[5:0] index a 4 KiB table of 64-byte entries. */
-    uint64_t pte_addr = (field_get(pde, PDE, PTBL) << 12) +
-                        64ULL * (pasid & 0x3f);
-    if (vtd_mem_read_(u, pte_addr, buf, 64) < 0) {
+    uint64_t pte_addr = VTD_GET_ADDR_(pde, PDE, PTBL) +
+                        (uint64_t)VTD_PASID_ENTRY_SIZE *
+                            field_get(pasid, PASID, TBL);
+    if (vtd_mem_read_(u, pte_addr, buf, VTD_PASID_ENTRY_SIZE) < 0) {
         *fault = VTD_FR_SPT_ACCESS;                    /* SPT.1 */
         return;
     }

@@ -85,8 +85,9 @@ void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
                     uint16_t sid, bool trace, struct vtd_ctx *ctx,
                     unsigned *fault, bool *fpd)
 {
-    unsigned bus = sid >> 8, devfn = sid & 0xff;
-    uint64_t re_addr = rta + 16ULL * bus;
+    unsigned bus = (unsigned)field_get(sid, SID, BUS);
+    unsigned devfn = (unsigned)field_get(sid, SID, DEVFN);
+    uint64_t re_addr = rta + (uint64_t)VTD_RE_SIZE * bus;
     uint64_t re[2];
     uint8_t buf[32];
 
@@ -96,7 +97,7 @@ void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
     ctx->scalable = scalable;
 
     /* VT-d 9.1 / 9.2: one 128-bit root entry per bus. */
-    if (vtd_mem_read_(u, re_addr, buf, 16) < 0) {
+    if (vtd_mem_read_(u, re_addr, buf, VTD_RE_SIZE) < 0) {
         *fault = scalable ? VTD_FR_SRT_ACCESS : VTD_FR_ROOT_ACCESS;
         return;
     }
@@ -117,12 +118,12 @@ void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
             *fault = VTD_FR_ROOT_RSVD;               /* LRT.3 */
             return;
         }
-        ctp = field_get(re[0], RE, CTP) << 12;
-        ce_addr = ctp + 16ULL * devfn;
-        ce_len = 16;
+        ctp = VTD_GET_ADDR_(re[0], RE, CTP);
+        ce_addr = ctp + (uint64_t)VTD_CE_SIZE * devfn;
+        ce_len = VTD_CE_SIZE;
     } else {
         /* VT-d 9.2: lower half for devfn 0-127, upper for 128-255. */
-        uint64_t half = devfn < 128 ? re[0] : re[1];
+        uint64_t half = re[field_get(devfn, SM_DEVFN, UPPER)];
         if (!field_get(half, SRE, P)) {
             *fault = VTD_FR_SRT_NOT_PRESENT;         /* SRT.2 */
             return;
@@ -131,9 +132,10 @@ void vtd_ctx_fetch_(struct vtd_iommu *u, uint64_t rta, bool scalable,
             *fault = VTD_FR_SRT_RSVD;                /* SRT.3 */
             return;
         }
-        ctp = field_get(half, SRE, CTP) << 12;
-        ce_addr = ctp + 32ULL * (devfn & 0x7f);
-        ce_len = 32;
+        ctp = VTD_GET_ADDR_(half, SRE, CTP);
+        ce_addr = ctp + (uint64_t)VTD_SCE_SIZE *
+                            field_get(devfn, SM_DEVFN, IDX);
+        ce_len = VTD_SCE_SIZE;
     }
 
     if (vtd_mem_read_(u, ce_addr, buf, ce_len) < 0) {

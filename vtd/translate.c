@@ -68,7 +68,7 @@ enum { KIND_SS, KIND_FS };
 /* VER_REG bits 7:4 (VT-d 11.4.1); the unit reads 0x10 when unset. */
 static unsigned ver_major(const struct vtd_iommu *u)
 {
-    return ((u->cfg.ver ? u->cfg.ver : 0x10) >> 4) & 0xf;
+    return (unsigned)field_get(u->cfg.ver ? u->cfg.ver : 0x10, VER, MAX);
 }
 
 /* Output in the interrupt address range FEEx_xxxxh (Table 30 LGN.4,

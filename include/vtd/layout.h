@@ -235,6 +235,9 @@ VTD_FIELD(CAP, MGAW, 16, 6);
 VTD_FIELD(CAP, ZLR, 22, 1);
 VTD_FIELD(CAP, FRO, 24, 10);
 VTD_FIELD(CAP, SLLPS, 34, 4);     /* "SSLPS" in rev. 5.10 */
+/* CAP.SLLPS bits: second-stage 2 MiB (level-2) and 1 GiB (level-3)
+ * leaves; bits 3:2 reserved. */
+enum { VTD_SLLPS_2M = 1u << 0, VTD_SLLPS_1G = 1u << 1 };
 VTD_FIELD(CAP, PSI, 39, 1);
 VTD_FIELD(CAP, NFR, 40, 8);
 VTD_FIELD(CAP, MAMV, 48, 6);
@@ -436,6 +439,12 @@ VTD_FIELD(SID, BUS, 8, 8);
 VTD_FIELD(SID, DEVFN, 0, 8);
 VTD_FIELD(SID, DEV, 3, 5);
 VTD_FIELD(SID, FN, 0, 3);
+/* The bus, device and function of a source-id as three unsigned printf
+ * arguments (for "%02x:%02x.%x"). */
+#define VTD_SID_BDF(sid)                                                    \
+    (unsigned)VTD_FIELD_GET((sid), SID, BUS),                               \
+    (unsigned)VTD_FIELD_GET((sid), SID, DEV),                               \
+    (unsigned)VTD_FIELD_GET((sid), SID, FN)
 
 /* Entry sizes in bytes: root and context entries (9.1-9.3), scalable-mode
  * context entries (9.4), PASID-directory and PASID-table entries (9.5,
