@@ -313,7 +313,7 @@ void view_foreach_device(struct view_ctx *c, const struct unit_view *v,
         uint8_t tab[2][4096];
         bool have[2] = { false, false };
         for (unsigned devfn = 0; devfn < 256; devfn++) {
-            uint16_t sid = (uint16_t)(bus << 8 | devfn);
+            uint16_t sid = (uint16_t)(bus << VTD_SID_BUS_SHIFT | devfn);
             unsigned half = v->scalable
                 ? (unsigned)VTD_FIELD_GET(devfn, SM_DEVFN, UPPER) : 0;
             uint64_t rep = re[half];

@@ -39,11 +39,11 @@
 #define B_ECAP 0xf00f4aULL
 
 /* Register offsets (VT-d 11.4) and bits. */
-#define R_GCMD 0x18
-#define R_GSTS 0x1c
-#define R_RTADDR 0x20
-#define GCMD_SRTP (1u << 30)
-#define GCMD_TE (1u << 31)
+#define R_GCMD VTD_REG_GCMD
+#define R_GSTS VTD_REG_GSTS
+#define R_RTADDR VTD_REG_RTADDR
+#define GCMD_SRTP VTD_GCMD_SRTP
+#define GCMD_TE VTD_GCMD_TE
 
 /* Interrupt remapping and posting (VT-d 5.1, 5.2, 9.10, 9.11): a
  * 256-entry interrupt remapping table, 16 handles per thread; for post,
@@ -54,9 +54,9 @@
 #define B_PID 0x400000ULL
 #define B_NV 0xf2u
 #define B_IR_SID 0x0020u        /* 00:04.0 */
-#define R_IRTA 0xb8
-#define GCMD_SIRTP (1u << 24)
-#define GCMD_IRE (1u << 25)
+#define R_IRTA VTD_REG_IRTA
+#define GCMD_SIRTP VTD_GCMD_SIRTP
+#define GCMD_IRE VTD_GCMD_IRE
 
 static void w64(struct guestmem *m, uint64_t gpa, uint64_t v)
 {
@@ -123,11 +123,11 @@ static int program_ir(struct vtd_iommu *u)
         return -EIO;
     uint64_t gsts = 0;
     vtd_mmio_read(u, R_GSTS, 4, &gsts);
-    if (vtd_mmio_write(u, R_GCMD, 4, (uint32_t)(gsts & 0x96ffffffu) |
+    if (vtd_mmio_write(u, R_GCMD, 4, (uint32_t)(gsts & ~VTD_GCMD_ONESHOT_MASK) |
                        GCMD_SIRTP) < 0)
         return -EIO;
     vtd_mmio_read(u, R_GSTS, 4, &gsts);
-    if (vtd_mmio_write(u, R_GCMD, 4, (uint32_t)(gsts & 0x96ffffffu) |
+    if (vtd_mmio_write(u, R_GCMD, 4, (uint32_t)(gsts & ~VTD_GCMD_ONESHOT_MASK) |
                        GCMD_IRE) < 0)
         return -EIO;
     return 0;
@@ -164,11 +164,11 @@ static int program_unit(struct vtd_iommu *u)
         return -EIO;
     uint64_t gsts = 0;
     vtd_mmio_read(u, R_GSTS, 4, &gsts);
-    if (vtd_mmio_write(u, R_GCMD, 4, (uint32_t)(gsts & 0x96ffffffu) |
+    if (vtd_mmio_write(u, R_GCMD, 4, (uint32_t)(gsts & ~VTD_GCMD_ONESHOT_MASK) |
                        GCMD_SRTP) < 0)
         return -EIO;
     vtd_mmio_read(u, R_GSTS, 4, &gsts);
-    if (vtd_mmio_write(u, R_GCMD, 4, (uint32_t)(gsts & 0x96ffffffu) |
+    if (vtd_mmio_write(u, R_GCMD, 4, (uint32_t)(gsts & ~VTD_GCMD_ONESHOT_MASK) |
                        GCMD_TE) < 0)
         return -EIO;
     return 0;

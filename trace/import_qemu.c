@@ -253,7 +253,8 @@ static void on_translate(struct conv *c, const char *a)
         return;
     }
     flush_all(c);
-    uint16_t sid = (uint16_t)(bus << 8 | dev << 3 | fn);
+    uint16_t sid = (uint16_t)(bus << VTD_SID_BUS_SHIFT |
+                              dev << VTD_SID_DEV_SHIFT | fn);
     if (!c->have_tlb || c->tlb_sid != sid ||
         (c->tlb_iova & ~0xfffULL) != (iova & ~0xfffULL) ||
         !(c->tlb_slpte & 3)) {

@@ -181,7 +181,8 @@ bool trace_parse_sid(const char *s, uint16_t *sid)
         if (f < 2)
             c++;
     }
-    *sid = (uint16_t)(v[0] << 8 | v[1] << 3 | v[2]);
+    *sid = (uint16_t)(v[0] << VTD_SID_BUS_SHIFT | v[1] << VTD_SID_DEV_SHIFT |
+                      v[2]);
     return true;
 }
 
