@@ -13,7 +13,9 @@
  *    software must invalidate it too (VT-d 6.5.3.1).
  *  - IOTLB: GLOBAL all and DOMAIN by DID, both in O(1) (generations,
  *    see "IOTLB generations"); PAGE by DID and the 2^am pages at
- *    addr (aligned down), every PASID, every page size overlapping.
+ *    addr (aligned down), every PASID, every page size overlapping, and
+ *    every first-stage or nested entry of the DID (Table 23; O(1), the
+ *    DID's first-stage generation).
  *  - PASID cache: GLOBAL all; DOMAIN by DID; PASID by DID and PASID.
  *  - PASID-based IOTLB: GLOBAL all; DOMAIN by DID; PASID by DID and
  *    PASID; PAGE by DID, PASID and range.
@@ -57,11 +59,18 @@ struct cache_impl {
     struct vtd_fast_slot *fast;
     struct ctable ctx, pasid, iotlb;
     _Atomic uint64_t *gen;    /* &u->cache.gen */
+    _Atomic uint64_t *epoch;  /* &u->cache.epoch */
     _Atomic uint32_t sizes;   /* bit n: an IOTLB entry of size code n */
     /* O(1) global and domain-selective IOTLB invalidation ("IOTLB
      * generations" below): the unit's IOTLB generation and one per DID. */
     _Atomic uint64_t iotlb_gen;
     _Atomic uint64_t *did_gen;   /* DID_GENS entries */
+    /* Per DID, bumped by a page-selective IOTLB invalidation: first-stage
+     * and nested entries carry did_gen + did_fs_gen (Table 23). */
+    _Atomic uint64_t *did_fs_gen;   /* DID_GENS entries */
+    /* Per DID, who filled front-cache entries (front_owner_*, "Front
+     * cache" in cache.h): 0 = nobody. */
+    _Atomic uint32_t *did_front;    /* DID_GENS entries */
     /* Set by the first global or domain-selective IOTLB invalidation:
      * until then no IOTLB entry can be stale and fills skip the test. */
     _Atomic bool gens_used;
@@ -133,7 +142,7 @@ static bool set_read(struct cset *s, uint64_t k0, uint64_t k1,
     return false;
 }
 
-static bool iotlb_gens_current(struct cache_impl *c, uint16_t did,
+static bool iotlb_gens_current(struct cache_impl *c, uint64_t k0,
                                const uint64_t *v);
 
 /* Whether an IOTLB slot (set locked) holds a valid entry whose
@@ -145,7 +154,7 @@ static bool iotlb_slot_stale(struct cache_impl *c, struct slot *sl,
     uint64_t v[4] = { 0, 0,
                       atomic_load_explicit(&sl->v[2], memory_order_relaxed),
                       atomic_load_explicit(&sl->v[3], memory_order_relaxed) };
-    return !iotlb_gens_current(c, (uint16_t)(sk0 >> 20), v);
+    return !iotlb_gens_current(c, sk0, v);
 }
 
 /* Insert or replace (k0, k1) -> v, unless an invalidation happened since
@@ -245,6 +254,14 @@ static void gen_bump(struct cache_impl *c)
     atomic_fetch_add(c->gen, 1);
 }
 
+/* Empty the front cache: the fill generation, then the epoch (cache.h
+ * "Front cache": a fill reads them in the same order before its walk). */
+static void front_drop(struct cache_impl *c)
+{
+    gen_bump(c);
+    atomic_fetch_add(c->epoch, 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* Lifetime                                                            */
 /* ------------------------------------------------------------------ */
@@ -269,9 +286,13 @@ int vtd_cache_init_(struct vtd_iommu *u)
     if (!c->fast || table_init(&c->ctx, CTX_SETS) < 0 ||
         table_init(&c->pasid, PASID_SETS) < 0 ||
         table_init(&c->iotlb, IOTLB_SETS) < 0 ||
-        !(c->did_gen = g_try_new0(_Atomic uint64_t, DID_GENS))) {
+        !(c->did_gen = g_try_new0(_Atomic uint64_t, DID_GENS)) ||
+        !(c->did_fs_gen = g_try_new0(_Atomic uint64_t, DID_GENS)) ||
+        !(c->did_front = g_try_new0(_Atomic uint32_t, DID_GENS))) {
         free(c->fast);
         g_free(c->did_gen);
+        g_free(c->did_fs_gen);
+        g_free(c->did_front);
         g_free(c->ctx.sets);
         g_free(c->pasid.sets);
         g_free(c->iotlb.sets);
@@ -281,7 +302,9 @@ int vtd_cache_init_(struct vtd_iommu *u)
     u->cache.impl = c;
     u->cache.fast = c->fast;
     c->gen = &u->cache.gen;
-    atomic_store(c->gen, 1); /* an empty slot (w = 0) never matches */
+    c->epoch = &u->cache.epoch;
+    atomic_store(c->gen, 1);
+    atomic_store(c->epoch, 1); /* an empty slot (w = 0) never matches */
     u->cache.fast_ok = u->cfg.cache != VTD_CACHE_NONE && !u->cfg.lint &&
                        !u->ops.trace;
     return 0;
@@ -297,6 +320,8 @@ void vtd_cache_free_(struct vtd_iommu *u)
     g_free(c->pasid.sets);
     g_free(c->iotlb.sets);
     g_free(c->did_gen);
+    g_free(c->did_fs_gen);
+    g_free(c->did_front);
     g_free(c);
     memset(&u->cache, 0, sizeof(u->cache));
 }
@@ -307,10 +332,13 @@ void vtd_cache_flush_all_(struct vtd_iommu *u)
     if (!c)
         return;
     gen_bump(c);
-    table_drop(&c->ctx, match_all, NULL);
-    table_drop(&c->pasid, match_all, NULL);
-    table_drop(&c->iotlb, match_all, NULL);
     vtd_psc_flush_all_(u);
+    table_drop(&c->ctx, match_all, NULL);
+    gen_bump(c);
+    table_drop(&c->pasid, match_all, NULL);
+    gen_bump(c);
+    table_drop(&c->iotlb, match_all, NULL);
+    front_drop(c);   /* after the caches it is filled from (iotlb_inv()) */
 }
 
 uint64_t vtd_cache_gen_(struct vtd_iommu *u)
@@ -318,18 +346,128 @@ uint64_t vtd_cache_gen_(struct vtd_iommu *u)
     return atomic_load(&u->cache.gen);
 }
 
+uint64_t vtd_cache_epoch_(struct vtd_iommu *u)
+{
+    return atomic_load(&u->cache.epoch);
+}
+
 void vtd_cache_fast_drop_(struct vtd_iommu *u)
 {
     if (impl(u))
-        gen_bump(impl(u));
+        front_drop(impl(u));
 }
 
 /* ------------------------------------------------------------------ */
 /* Front cache                                                         */
 /* ------------------------------------------------------------------ */
 
+/* The owner word of a DID (did_front): which SID filled front-cache
+ * entries of the domain, and what kinds.  Bits are only ever added, except
+ * by a domain-selective invalidation of the DID, which first clears the
+ * word and then empties the front cache. */
+#define FO_SID      0xffffu      /* the SID, when FO_ONE */
+#define FO_ONE      (1u << 16)   /* entries of one SID */
+#define FO_SEVERAL  (1u << 17)   /* entries of more than one SID */
+#define FO_2M       (1u << 18)   /* an entry of a 2 MiB mapping */
+#define FO_1G       (1u << 19)   /* an entry of a 1 GiB mapping */
+#define FO_FS       (1u << 20)   /* a first-stage or nested entry */
+
+/* Page-selective invalidation probes at most this many 4 KiB pages of the
+ * front cache; above it, it empties it. */
+#define FRONT_PROBES 64u
+
+/* Record that sid fills an entry of did with these kind bits (FO_2M,
+ * FO_1G, FO_FS).  Sequentially consistent, before the fill checks gen:
+ * see "Front cache" in cache.h. */
+static void front_owner_add(struct cache_impl *c, uint16_t did,
+                            uint16_t sid, uint32_t kinds)
+{
+    _Atomic uint32_t *w = &c->did_front[did];
+    uint32_t cur = atomic_load(w);
+    for (;;) {
+        uint32_t nv = cur | kinds;
+        if (!(cur & (FO_ONE | FO_SEVERAL)))
+            nv |= FO_ONE | sid;
+        else if ((cur & FO_ONE) && (cur & FO_SID) != sid)
+            nv = (nv & ~(FO_ONE | FO_SID)) | FO_SEVERAL;
+        if (nv == cur || atomic_compare_exchange_weak(w, &cur, nv))
+            return;
+    }
+}
+
+static void front_lock(struct vtd_fast_slot *f)
+{
+    for (;;) {
+        uint32_t s = atomic_load_explicit(&f->seq, memory_order_relaxed);
+        if (!(s & 1) &&
+            atomic_compare_exchange_weak_explicit(&f->seq, &s, s + 1,
+                                                  memory_order_acquire,
+                                                  memory_order_relaxed))
+            break;
+    }
+    atomic_thread_fence(memory_order_release);
+}
+
+static void front_unlock(struct vtd_fast_slot *f)
+{
+    atomic_fetch_add_explicit(&f->seq, 1, memory_order_release);
+}
+
+/* The range [lo, hi] of a page-selective invalidation (VT-d 6.5.1.2,
+ * 6.5.2.3: AM = log2 of the number of 4 KiB pages, addr aligned down to
+ * that size). */
+static void psi_range(uint64_t addr, unsigned am, uint64_t *lo,
+                      uint64_t *hi)
+{
+    if (am > 52)
+        am = 52;
+    uint64_t span = 1ULL << (12 + am);
+    *lo = addr & ~(span - 1);
+    *hi = *lo + span - 1;
+}
+
+/* Page-selective invalidation of the front cache: drop the slots of DID
+ * did whose mapping overlaps [lo, hi]; with fs_all, also every first-stage
+ * or nested slot of the DID (Table 23).  The caller has bumped gen. */
+static void front_inv_range(struct cache_impl *c, uint16_t did, uint64_t lo,
+                            uint64_t hi, bool fs_all)
+{
+    uint32_t own = atomic_load(&c->did_front[did]);
+    if (!own)
+        return;                 /* no entry of the domain was filled */
+    if ((own & FO_SEVERAL) || (fs_all && (own & FO_FS))) {
+        front_drop(c);
+        return;
+    }
+    /* A slot holds one 4 KiB page of a mapping of up to this size: the
+     * pages of every mapping overlapping the range. */
+    uint64_t big = (own & FO_1G) ? 1ULL << 30
+                 : (own & FO_2M) ? 1ULL << 21 : 1ULL << 12;
+    uint64_t first = (lo & ~(big - 1)) >> 12, last = (hi | (big - 1)) >> 12;
+    if (last - first >= FRONT_PROBES) {
+        front_drop(c);
+        return;
+    }
+    uint16_t sid = (uint16_t)(own & FO_SID);
+    for (uint64_t pfn = first; pfn <= last; pfn++) {
+        /* vtd_fast_slot_(): the index does not depend on the PASID. */
+        struct vtd_fast_slot *f =
+            &c->fast[(pfn ^ sid) & (VTD_FAST_ENTRIES - 1)];
+        front_lock(f);
+        uint64_t fpfn = atomic_load_explicit(&f->pfn, memory_order_relaxed);
+        uint64_t size = atomic_load_explicit(&f->size, memory_order_relaxed);
+        uint64_t pd = atomic_load_explicit(&f->pd, memory_order_relaxed);
+        uint64_t mlo = (fpfn << 12) & ~(size - 1), mhi = mlo + size - 1;
+        if (atomic_load_explicit(&f->w, memory_order_relaxed) &&
+            (uint16_t)(pd >> 32) == did && mlo <= hi && mhi >= lo)
+            atomic_store_explicit(&f->w, 0, memory_order_relaxed);
+        front_unlock(f);
+    }
+}
+
 void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
-                          const struct vtd_fast_hit *e, uint64_t gen)
+                          const struct vtd_fast_hit *e, uint64_t gen,
+                          uint64_t epoch)
 {
     struct cache_impl *c = impl(u);
     /* log2 of the page size, kept in bits 11:6 of the value word. */
@@ -337,6 +475,9 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                   : e->page_size >= (1ULL << 21) ? 21 : 12;
     uint64_t pfn = iova >> 12;
     struct vtd_fast_slot *f = vtd_fast_slot_(&u->cache, key, pfn);
+    front_owner_add(c, (uint16_t)(e->pd >> 32), (uint16_t)key,
+                    (lg == 30 ? FO_1G : lg == 21 ? FO_2M : 0) |
+                    (e->first_stage ? FO_FS : 0));
     uint32_t s = atomic_load_explicit(&f->seq, memory_order_relaxed);
     if ((s & 1) ||
         !atomic_compare_exchange_strong_explicit(&f->seq, &s, s + 1,
@@ -347,7 +488,7 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
     if (atomic_load(c->gen) == gen) {
         atomic_store_explicit(&f->key, key, memory_order_relaxed);
         atomic_store_explicit(&f->pfn, pfn, memory_order_relaxed);
-        atomic_store_explicit(&f->w, gen, memory_order_relaxed);
+        atomic_store_explicit(&f->w, epoch, memory_order_relaxed);
         atomic_store_explicit(&f->page, e->page & ~0xfffULL,
                               memory_order_relaxed);
         atomic_store_explicit(&f->size, 1ULL << lg, memory_order_relaxed);
@@ -466,16 +607,21 @@ void vtd_cache_pasid_fill_(struct vtd_iommu *u, uint16_t sid,
 }
 
 /* ------------------------------------------------------------------ */
-/* IOTLB: k0 = VALID | szc << 36 | did << 20 | pasid; k1 = iova >> shift */
+/* IOTLB: k0 = VALID | FS | szc << 36 | did << 20 | pasid;             */
+/* k1 = iova >> shift                                                   */
 /* The set is chosen by (did, page number, size) only, so that a        */
 /* page-selective invalidation can probe it for every PASID.            */
 /* ------------------------------------------------------------------ */
 
 
-static uint64_t iotlb_k0(unsigned szc, uint16_t did, uint32_t pasid)
+/* The stage tag: a first-stage or nested translation. */
+#define K_FS (1ULL << 38)
+
+static uint64_t iotlb_k0(unsigned szc, uint16_t did, uint32_t pasid,
+                         bool fs)
 {
-    return K_VALID | (uint64_t)szc << 36 | (uint64_t)did << 20 |
-           (pasid & 0xfffff);
+    return K_VALID | (fs ? K_FS : 0) | (uint64_t)szc << 36 |
+           (uint64_t)did << 20 | (pasid & 0xfffff);
 }
 
 static struct cset *iotlb_set(struct cache_impl *c, unsigned szc,
@@ -491,6 +637,11 @@ static struct cset *iotlb_set(struct cache_impl *c, unsigned szc,
  * was filled, and is valid only while both are current: a global
  * invalidation bumps the unit's, a domain-selective one (IOTLB or
  * PASID-based IOTLB, which drop every PASID of the domain) the DID's.
+ * A first-stage or nested entry (K_FS) carries in v[3] the sum of its
+ * domain's generation and its domain's first-stage generation, which a
+ * page-selective IOTLB invalidation bumps (VT-d 6.5.2.3 Table 23: it
+ * drops every first-stage and nested entry of the domain); both only
+ * grow, so the sum changes when either does.
  * Ordering: an invalidation bumps the fill generation (gen_bump()) first,
  * then these; a fill reads these first, then checks the fill generation
  * under the set lock (set_fill()).  So a fill that read a generation
@@ -500,16 +651,23 @@ static struct cset *iotlb_set(struct cache_impl *c, unsigned szc,
  * stay in their slots until replaced (round-robin), as a dropped entry
  * would; the snapshot functions below report them as empty.
  */
-static bool iotlb_gens_current(struct cache_impl *c, uint16_t did,
+static uint64_t iotlb_did_gen(struct cache_impl *c, uint16_t did, bool fs)
+{
+    uint64_t g = atomic_load_explicit(&c->did_gen[did], memory_order_acquire);
+    if (fs)
+        g += atomic_load_explicit(&c->did_fs_gen[did], memory_order_acquire);
+    return g;
+}
+
+static bool iotlb_gens_current(struct cache_impl *c, uint64_t k0,
                                const uint64_t *v)
 {
     return v[2] == atomic_load_explicit(&c->iotlb_gen, memory_order_acquire) &&
-           v[3] == atomic_load_explicit(&c->did_gen[did],
-                                        memory_order_acquire);
+           v[3] == iotlb_did_gen(c, (uint16_t)(k0 >> 20), (k0 & K_FS) != 0);
 }
 
 bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
-                             uint32_t pasid, uint64_t iova,
+                             uint32_t pasid, bool fs, uint64_t iova,
                              struct vtd_iotlb_hit *out)
 {
     struct cache_impl *c = impl(u);
@@ -519,9 +677,9 @@ bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
             continue;
         uint64_t pfn = iova >> size_shift[szc];
         uint64_t v[4];
-        if (set_read(iotlb_set(c, szc, did, pfn), iotlb_k0(szc, did, pasid),
-                     pfn, v, 4) &&
-            iotlb_gens_current(c, did, v)) {
+        uint64_t k0 = iotlb_k0(szc, did, pasid, fs);
+        if (set_read(iotlb_set(c, szc, did, pfn), k0, pfn, v, 4) &&
+            iotlb_gens_current(c, k0, v)) {
             out->page = v[0];
             out->perm = (uint32_t)v[1];
             out->page_size = 1ULL << size_shift[szc];
@@ -532,7 +690,7 @@ bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
 }
 
 void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
-                           uint32_t pasid, uint64_t iova,
+                           uint32_t pasid, bool fs, uint64_t iova,
                            const struct vtd_iotlb_hit *e, uint64_t gen)
 {
     if (u->cfg.cache == VTD_CACHE_NONE)
@@ -556,9 +714,9 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
     /* The generations before set_fill() checks gen (see above). */
     uint64_t v[4] = { e->page & ~(e->page_size - 1), e->perm,
                       atomic_load(&c->iotlb_gen),
-                      atomic_load(&c->did_gen[did]) };
-    set_fill(c, iotlb_set(c, szc, did, pfn), gen, iotlb_k0(szc, did, pasid),
-             pfn, false, v, 4, true);
+                      iotlb_did_gen(c, did, fs) };
+    set_fill(c, iotlb_set(c, szc, did, pfn), gen,
+             iotlb_k0(szc, did, pasid, fs), pfn, false, v, 4, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -635,7 +793,9 @@ void vtd_cache_inv_context_(struct vtd_iommu *u, unsigned gran,
     gen_bump(c);
     if (gran == VTD_INV_GLOBAL) {
         table_drop(&c->ctx, match_all, NULL);
+        gen_bump(c);   /* PASID entries are fetched through the context */
         table_drop(&c->pasid, match_all, NULL);
+        front_drop(c);   /* after the caches it is filled from */
         notify(u, VTD_NOTIFY_ALL, 0, 0, 0, 0, 0, 0);
         return;
     }
@@ -653,46 +813,83 @@ void vtd_cache_inv_context_(struct vtd_iommu *u, unsigned gran,
         }
         /* PASID-cache entries of those SIDs: sets are hashed by PASID
          * too, so scan. */
+        gen_bump(c);
         table_drop(&c->pasid, pasidc_match, &a);
+        front_drop(c);   /* after the caches it is filled from */
         notify(u, VTD_NOTIFY_DEVICE, did, sid, fm, 0, 0, 0);
         return;
     }
     table_drop(&c->ctx, ctx_match, &a);
+    gen_bump(c);
     table_drop(&c->pasid, pasidc_match, &a);
+    front_drop(c);
     notify(u, VTD_NOTIFY_DOMAIN, did, 0, 0, 0, 0, 0);
 }
 
+static void iotlb_inv_range(struct cache_impl *c, const struct inv_arg *a,
+                            unsigned am);
+
+/* IOTLB (by_pasid false) or PASID-based IOTLB (by_pasid true)
+ * invalidation of the IOTLB and the front cache.
+ *
+ * Order: each cache is dropped after the caches it is filled from (the
+ * paging-structure caches, by the caller, then the IOTLB, then the front
+ * cache), with the fill generation bumped before each drop.  A fill reads
+ * the generation before it reads anything, so one that may have used an
+ * entry of a lower cache before that entry was dropped either checks the
+ * generation after the next bump (refused) or is in its cache before
+ * that cache is dropped (dropped with it).  A single bump before all the
+ * drops would let a request that read the new generation hit a lower
+ * cache's stale entry not yet dropped and fill it upwards. */
 static void iotlb_inv(struct cache_impl *c, unsigned gran, uint16_t did,
                       bool by_pasid, uint32_t pasid, uint64_t addr,
                       unsigned am)
 {
-    gen_bump(c);
-    /* Global and domain-selective: O(1) (IOTLB generations above). */
+    /* Global and domain-selective: O(1) (IOTLB generations above), then
+     * the front cache is emptied. */
     if (gran == VTD_INV_GLOBAL) {
+        gen_bump(c);
         atomic_store_explicit(&c->gens_used, true, memory_order_relaxed);
         atomic_fetch_add(&c->iotlb_gen, 1);
+        front_drop(c);
         return;
     }
     if (gran != VTD_INV_PAGE && !by_pasid) {
+        /* The DID's front-cache owners are forgotten before the front
+         * cache is emptied (see front_owner_add()). */
+        atomic_store(&c->did_front[did], 0);
+        gen_bump(c);
         atomic_store_explicit(&c->gens_used, true, memory_order_relaxed);
         atomic_fetch_add(&c->did_gen[did], 1);
+        front_drop(c);
         return;
     }
     struct inv_arg a = { .did = did, .pasid = pasid, .by_pasid = by_pasid };
+    gen_bump(c);
     if (gran != VTD_INV_PAGE) {
         table_drop(&c->iotlb, iotlb_match, &a);
+        front_drop(c);
         return;
     }
-    /* VT-d 6.5.1.2: AM = log2 of the number of 4 KiB pages, addr aligned
-     * down to that size. */
-    if (am > 52)
-        am = 52;
-    uint64_t span = 1ULL << (12 + am);
     a.by_range = true;
-    a.lo = addr & ~(span - 1);
-    a.hi = a.lo + span - 1;
+    psi_range(addr, am, &a.lo, &a.hi);
+    if (!by_pasid) {
+        /* VT-d 6.5.2.3 Table 23: every first-stage and nested entry of
+         * the domain, whatever its address (K_FS entries, O(1)). */
+        atomic_store_explicit(&c->gens_used, true, memory_order_relaxed);
+        atomic_fetch_add(&c->did_fs_gen[did], 1);
+    }
+    iotlb_inv_range(c, &a, am);
+    gen_bump(c);
+    front_inv_range(c, did, a.lo, a.hi, !by_pasid);
+}
+
+/* The IOTLB part of a page-selective invalidation. */
+static void iotlb_inv_range(struct cache_impl *c, const struct inv_arg *a,
+                            unsigned am)
+{
     if (am > 4) {
-        table_drop(&c->iotlb, iotlb_match, &a);
+        table_drop(&c->iotlb, iotlb_match, a);
         return;
     }
     /* Small ranges: probe the sets that can hold an overlapping entry
@@ -701,9 +898,10 @@ static void iotlb_inv(struct cache_impl *c, unsigned gran, uint16_t did,
     for (unsigned szc = 0; szc < 3; szc++) {
         if (!(sizes & (1u << szc)))
             continue;
-        uint64_t first = a.lo >> size_shift[szc], last = a.hi >> size_shift[szc];
+        uint64_t first = a->lo >> size_shift[szc];
+        uint64_t last = a->hi >> size_shift[szc];
         for (uint64_t pfn = first; pfn <= last; pfn++)
-            set_drop(iotlb_set(c, szc, did, pfn), iotlb_match, &a);
+            set_drop(iotlb_set(c, szc, a->did, pfn), iotlb_match, a);
     }
 }
 
@@ -712,20 +910,14 @@ void vtd_cache_inv_iotlb_(struct vtd_iommu *u, unsigned gran, uint16_t did,
 {
     struct cache_impl *c = impl(u);
     /* VT-d 6.5.2.3 Table 23: a page-selective-within-domain IOTLB
-     * invalidation drops the second-stage and pass-through entries of the
-     * range but every first-stage and nested entry of the domain.  IOTLB
-     * entries carry no stage, so when the unit can hold first-stage
-     * entries (scalable mode with ECAP.FSTS) the whole domain is dropped
-     * (O(1), its generation): more than required for its second-stage
-     * entries, which only costs a walk. */
-    unsigned tlb_gran = gran;
-    if (gran == VTD_INV_PAGE && field_get(u->ecap, ECAP, FSTS) &&
-        field_get(atomic_load(&u->root_latched), RTADDR, TTM) ==
-            VTD_TTM_SCALABLE)
-        tlb_gran = VTD_INV_DOMAIN;
+     * invalidation drops the second-stage and pass-through entries (all
+     * entries in legacy mode) of the domain and range, and every
+     * first-stage and nested entry of the domain (iotlb_inv()). */
     if (c)
-        iotlb_inv(c, tlb_gran, did, false, 0, addr, am);
+        gen_bump(c);   /* before the paging-structure caches (iotlb_inv()) */
     vtd_psc_inv_iotlb_(u, gran, did, addr, am, ih);   /* pscache.h */
+    if (c)
+        iotlb_inv(c, gran, did, false, 0, addr, am);
     notify(u, gran == VTD_INV_GLOBAL ? VTD_NOTIFY_ALL
               : gran == VTD_INV_PAGE ? VTD_NOTIFY_PAGES : VTD_NOTIFY_DOMAIN,
            did, 0, 0, 0, addr, am);
@@ -740,12 +932,14 @@ void vtd_cache_inv_pasid_(struct vtd_iommu *u, unsigned gran, uint16_t did,
     gen_bump(c);
     if (gran == VTD_INV_GLOBAL) {
         table_drop(&c->pasid, match_all, NULL);
+        front_drop(c);   /* after the caches it is filled from */
         notify(u, VTD_NOTIFY_ALL, 0, 0, 0, 0, 0, 0);
         return;
     }
     struct inv_arg a = { .did = did, .pasid = pasid,
                          .by_pasid = gran == VTD_INV_PASID };
     table_drop(&c->pasid, pasidc_match, &a);
+    front_drop(c);
     notify(u, gran == VTD_INV_PASID ? VTD_NOTIFY_PASID : VTD_NOTIFY_DOMAIN,
            did, 0, 0, pasid, 0, 0);
 }
@@ -757,6 +951,7 @@ void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned gran,
     struct cache_impl *c = impl(u);
     if (!c)
         return;
+    gen_bump(c);   /* before the paging-structure caches (iotlb_inv()) */
     vtd_psc_inv_piotlb_(u, gran, did, pasid, addr, am, ih);  /* pscache.h */
     if (gran == VTD_INV_GLOBAL || gran == VTD_INV_DOMAIN) {
         iotlb_inv(c, gran, did, false, 0, 0, 0);
@@ -817,7 +1012,7 @@ bool vtd_cache_slot_get_(struct vtd_iommu *u, unsigned t, unsigned set,
         /* The generations are this unit's, not the stream's: a stale
          * entry is empty, a current one carries 0 (stamped again by
          * vtd_cache_slot_put_()). */
-        bool cur = iotlb_gens_current(impl(u), (uint16_t)(e[0] >> 20), e + 2);
+        bool cur = iotlb_gens_current(impl(u), e[0], e + 2);
         e[4] = e[5] = 0;
         if (!cur)
             e[0] &= ~K_VALID;
@@ -853,9 +1048,10 @@ bool vtd_cache_slot_ok_(struct vtd_iommu *u, unsigned t, unsigned set,
             return false;
         return set_of(&c->pasid, k0) == &tb->sets[set];
     case VTD_CT_IOTLB: {
-        /* k0 = VALID | szc << 36 | did << 20 | pasid; k1 = page number */
+        /* k0 = VALID | FS | szc << 36 | did << 20 | pasid; k1 = page
+         * number */
         unsigned szc = (unsigned)(k0 >> 36) & 3;
-        if ((k0 & ~(K_VALID | 0x3fffffffffULL)) || szc > 2 ||
+        if ((k0 & ~(K_VALID | K_FS | 0x3fffffffffULL)) || szc > 2 ||
             k1 > (~0ULL >> size_shift[szc]))
             return false;
         return iotlb_set(c, szc, (uint16_t)(k0 >> 20), k1) ==
@@ -872,7 +1068,7 @@ bool vtd_cache_fast_get_(struct vtd_iommu *u, unsigned i, uint64_t f[4])
         return false;
     struct vtd_fast_slot *s = &c->fast[i];
     uint64_t w = atomic_load(&s->w);
-    if ((atomic_load(&s->seq) & 1) || w != atomic_load(c->gen))
+    if ((atomic_load(&s->seq) & 1) || w != atomic_load(c->epoch))
         return false;
     uint64_t size = atomic_load(&s->size), pd = atomic_load(&s->pd);
     unsigned lg = size >= (1ULL << 30) ? 30 : size >= (1ULL << 21) ? 21 : 12;
@@ -899,7 +1095,9 @@ bool vtd_cache_fast_ok_(struct vtd_iommu *u, unsigned i,
 void vtd_cache_load_begin_(struct vtd_iommu *u)
 {
     struct cache_impl *c = impl(u);
-    gen_bump(c);
+    front_drop(c);
+    for (unsigned i = 0; i < DID_GENS; i++)
+        atomic_store(&c->did_front[i], 0);
     for (unsigned t = 0; t < VTD_CT_N; t++) {
         struct ctable *tb = table_of(c, t);
         for (unsigned i = 0; i < tb->nsets; i++) {
@@ -934,7 +1132,8 @@ void vtd_cache_slot_put_(struct vtd_iommu *u, unsigned t, unsigned set,
     uint64_t v[4] = { e[2], e[3], e[4], e[5] };
     if (t == VTD_CT_IOTLB) {
         v[2] = atomic_load(&c->iotlb_gen);
-        v[3] = atomic_load(&c->did_gen[(uint16_t)(e[0] >> 20)]);
+        v[3] = iotlb_did_gen(c, (uint16_t)(e[0] >> 20),
+                             (e[0] & K_FS) != 0);
     }
     atomic_store(&sl->k1, e[1]);
     for (unsigned i = 0; i < 4; i++)
@@ -960,11 +1159,19 @@ void vtd_cache_fast_put_(struct vtd_iommu *u, unsigned i,
     if (i >= VTD_FAST_ENTRIES || !u->cache.fast_ok)
         return;
     struct vtd_fast_slot *s = &c->fast[i];
+    unsigned lg = (unsigned)(f[2] >> 6) & 63;
+    /* A snapshot does not say which entries came from a first-stage
+     * walk: in scalable mode any may have (front_inv_range()). */
+    bool sm = field_get(atomic_load(&u->root_latched), RTADDR, TTM) ==
+              VTD_TTM_SCALABLE;
+    front_owner_add(c, (uint16_t)f[3], (uint16_t)f[0],
+                    (lg == 30 ? FO_1G : lg == 21 ? FO_2M : 0) |
+                    (sm ? FO_FS : 0));
     atomic_store(&s->key, f[0]);
     atomic_store(&s->pfn, f[1]);
     atomic_store(&s->page, f[2] & ~0xfffULL);
-    atomic_store(&s->size, 1ULL << ((f[2] >> 6) & 63));
+    atomic_store(&s->size, 1ULL << lg);
     atomic_store(&s->pd, vtd_fast_pd_((uint32_t)(f[2] & 0xf),
                                       (uint16_t)f[3]));
-    atomic_store(&s->w, atomic_load(c->gen));
+    atomic_store(&s->w, atomic_load(c->epoch));
 }

@@ -29,9 +29,15 @@ struct vtd_fast_slot {
 struct vtd_cache_state {
     void *impl;                   /* owned by cache.c */
     struct vtd_fast_slot *fast;   /* VTD_FAST_ENTRIES slots (in impl) */
-    /* Invalidation generation (cache.h "Front cache"), here rather than
-     * in impl so that the hit path reads it without a pointer. */
+    /* Fill generation: bumped by every invalidation, checked by every
+     * fill (context, PASID, IOTLB, front cache; "Threading" below). */
     _Atomic uint64_t gen;
+    /* Front-cache epoch (cache.h "Front cache"): a slot is valid while it
+     * carries the current epoch.  Bumped after gen by every invalidation
+     * that empties the front cache; a page-selective IOTLB invalidation
+     * does not bump it but drops the slots it covers.  Here rather than
+     * in impl so that the hit path reads it without a pointer. */
+    _Atomic uint64_t epoch;
     bool fast_ok;                 /* cache on, no lint, no trace hook */
 };
 
@@ -68,8 +74,8 @@ void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned gran,
  *    scalable) and, for legacy entries, the DID;
  *  - PASID cache: tag (SID, PASID); holds the raw PASID-table entry, the
  *    cumulative FPD of the directory and table entries, and the DID;
- *  - IOTLB: tag (DID, PASID, page number, page size 4K/2M/1G); holds the
- *    output page address and the permissions the walk granted.
+ *  - IOTLB: tag (DID, PASID, stage, page number, page size 4K/2M/1G);
+ *    holds the output page address and the permissions the walk granted.
  * Only valid, present entries that passed every check are filled into
  * the context and PASID caches.  The IOTLB also keeps not-present
  * translations (a walk that stopped at an SS R=W=0 or FS P=0 entry) when
@@ -98,12 +104,35 @@ struct vtd_iotlb_hit {
 
 /*
  * Front cache (a hardware-like "last level" in front of the caches
- * above): direct-mapped, tagged by (TTM, SID, requested PASID, 4 KiB
- * page), holding the final result of an untranslated request without
- * execute/privilege flags.  Any invalidation of any kind empties it in
- * O(1) (entries carry the invalidation generation), so it never keeps
- * anything the caches above would have dropped; it only saves the
- * context/PASID/IOTLB lookups on a hit.  Same lock-free read protocol.
+ * above): direct-mapped, tagged by (SID, requested PASID, 4 KiB page),
+ * holding the final result of an untranslated request without
+ * execute/privilege flags, with the DID and the size of the mapping it
+ * came from.  It never keeps anything the caches above would have
+ * dropped; it only saves the context/PASID/IOTLB lookups on a hit.  Same
+ * lock-free read protocol (a per-slot sequence number).
+ *
+ * Invalidation: every invalidation bumps the fill generation (gen), so no
+ * fill that walked before it is stored.  Then
+ *  - page-selective IOTLB invalidation (IOTLB register or descriptor,
+ *    PSI; PASID-based IOTLB, page-selective-within-PASID) drops only the
+ *    slots whose DID matches and whose mapping (the whole large page)
+ *    overlaps the range, under each slot's sequence lock: the slots of a
+ *    page are found from the SIDs that filled entries of the domain
+ *    (one word per DID: the SID, or "several", and whether large pages
+ *    or first-stage translations were filled).  When the domain has
+ *    entries of several SIDs, more than 64 4 KiB pages would have to be
+ *    probed, or (IOTLB PSI in scalable mode, VT-d 6.5.2.3 Table 23) the
+ *    domain has first-stage or nested entries, which a PSI drops
+ *    whatever their address, it empties the front cache instead;
+ *  - every other invalidation (and SRTP, TE, the PMR latch) empties it in
+ *    O(1): the epoch is bumped, and a slot is valid only while it carries
+ *    the current epoch.
+ * A fill reads gen, then the epoch, before its walk; it registers its
+ * SID and DID (sequentially consistent), then checks gen under the slot
+ * lock and stores the epoch it read.  So a fill that raced with an
+ * invalidation is either refused (gen moved), stamped with an epoch the
+ * invalidation made stale, or registered before the invalidation read
+ * the registration (and its slot is then probed after it was written).
  */
 struct vtd_fast_hit {
     uint64_t page;       /* output address of the 4 KiB page */
@@ -112,6 +141,7 @@ struct vtd_fast_hit {
      * and the DID, laid out as struct vtd_xlate's perm and did fields
      * (translate.c stores it as one word). */
     uint64_t pd;
+    bool first_stage;    /* a first-stage or nested translation */
 };
 static inline uint64_t vtd_fast_pd_(uint32_t perm, uint16_t did)
 {
@@ -120,8 +150,11 @@ static inline uint64_t vtd_fast_pd_(uint32_t perm, uint16_t did)
 /* The last word of a front-cache result: fault = 0, recorded = false,
  * cached = true (translate.c checks struct vtd_xlate's layout). */
 #define VTD_FAST_TAIL (1ULL << 40)
+/* gen and epoch: vtd_cache_gen_() and vtd_cache_epoch_() read (in that
+ * order) before the request read any register or structure. */
 void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
-                          const struct vtd_fast_hit *e, uint64_t gen);
+                          const struct vtd_fast_hit *e, uint64_t gen,
+                          uint64_t epoch);
 
 /* Front-cache key: the requested PASID (VTD_NO_PASID = 0xffffffff for
  * none) << 16, SID.  Every 32-bit PASID value has its own key, so a
@@ -147,13 +180,13 @@ vtd_fast_slot_(const struct vtd_cache_state *cs, uint64_t key, uint64_t pfn)
     return &cs->fast[(pfn ^ key) & (VTD_FAST_ENTRIES - 1)];
 }
 
-/* Empty the front cache in O(1) (a generation bump); for changes of
- * state the hit path does not test (above). */
+/* Empty the front cache in O(1) (a generation and epoch bump); for
+ * changes of state the hit path does not test (above). */
 void vtd_cache_fast_drop_(struct vtd_iommu *u);
 
 /* Front-cache lookup: inline, no lock, no allocation.  True when (key,
- * page of iova) is cached since the last invalidation (w is the
- * generation: the unit's starts at 1, so an empty slot never matches) and
+ * page of iova) is cached and valid (w is the epoch of the fill: the
+ * unit's starts at 1, so an empty or dropped slot (w = 0) never matches) and
  * its rights cover the request's read/write bits (VT-d 3.6.1;
  * VTD_ACC_READ/WRITE are the same bits as VTD_PERM_R/W); then *out holds
  * the result (struct vtd_xlate: addr, page_size, perm, did, fault = 0,
@@ -172,7 +205,7 @@ static inline bool vtd_cache_fast_xlate_(const struct vtd_cache_state *cs,
     if (atomic_load_explicit(&f->key, memory_order_relaxed) != key ||
         atomic_load_explicit(&f->pfn, memory_order_relaxed) != pfn ||
         atomic_load_explicit(&f->w, memory_order_relaxed) !=
-            atomic_load_explicit(&cs->gen, memory_order_relaxed))
+            atomic_load_explicit(&cs->epoch, memory_order_relaxed))
         return false;
     uint64_t pd = atomic_load_explicit(&f->pd, memory_order_relaxed);
     if (access & ~(uint32_t)pd & 3)
@@ -190,6 +223,7 @@ static inline bool vtd_cache_fast_xlate_(const struct vtd_cache_state *cs,
     return ((s1 & 1) | (s1 ^ s2)) == 0;
 }
 uint64_t vtd_cache_gen_(struct vtd_iommu *u);
+uint64_t vtd_cache_epoch_(struct vtd_iommu *u);
 bool vtd_cache_ctx_lookup_(struct vtd_iommu *u, uint16_t sid,
                            struct vtd_ctx *out);
 void vtd_cache_ctx_fill_(struct vtd_iommu *u, uint16_t sid,
@@ -199,11 +233,14 @@ bool vtd_cache_pasid_lookup_(struct vtd_iommu *u, uint16_t sid,
 void vtd_cache_pasid_fill_(struct vtd_iommu *u, uint16_t sid,
                            uint32_t pasid, const struct vtd_pasid_ent *pe,
                            uint64_t gen);
+/* fs: the entry caches a first-stage or nested translation (PGTT=001b or
+ * 011b), a tag of its own (VT-d 6.5.2.3 Table 23 drops those of a domain
+ * on a page-selective IOTLB invalidation whatever their address). */
 bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
-                             uint32_t pasid, uint64_t iova,
+                             uint32_t pasid, bool fs, uint64_t iova,
                              struct vtd_iotlb_hit *out);
 void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
-                           uint32_t pasid, uint64_t iova,
+                           uint32_t pasid, bool fs, uint64_t iova,
                            const struct vtd_iotlb_hit *e, uint64_t gen);
 
 /*
@@ -215,7 +252,7 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
  * must change whenever cache.c changes them (a stream with another layout
  * or geometry has its caches dropped).
  */
-#define VTD_CACHE_SNAP_LAYOUT 3u   /* 3: front-cache key without TTM */
+#define VTD_CACHE_SNAP_LAYOUT 4u   /* 4: IOTLB tag with the stage */
 enum { VTD_CT_CTX = 0, VTD_CT_PASID = 1, VTD_CT_IOTLB = 2, VTD_CT_N = 3 };
 struct vtd_cache_geom {
     uint32_t layout, ways, sets[VTD_CT_N], fast;

@@ -38,10 +38,12 @@ struct xl {
     bool iotlb_hit;      /* IOTLB entry used */
     bool struct_hit;     /* context or PASID cache entry used */
     bool psc_hit;        /* paging-structure-cache entry used (walk.h) */
+    bool first_stage;    /* the translation is first-stage or nested */
     bool psc_ih;         /* ... one that IH=1 kept (lint) */
     /* A walked translation waiting to enter the IOTLB: filled only once
      * the request has passed every check (see commit_iotlb()). */
     bool tlb_pending;
+    bool tlb_fs;         /* first-stage or nested (the IOTLB's stage tag) */
     uint16_t tlb_did;
     uint32_t tlb_key;
     struct vtd_iotlb_hit tlb;
@@ -140,8 +142,10 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
     const struct vtd_dma_req *req = x->req;
     struct vtd_iotlb_hit hit;
 
+    x->first_stage = kind == KIND_FS;
     if (x->use_cache &&
-        vtd_cache_iotlb_lookup_(u, did, pasid_key, req->iova, &hit)) {
+        vtd_cache_iotlb_lookup_(u, did, pasid_key, kind == KIND_FS,
+                                req->iova, &hit)) {
         vtd_count_shard_(u, iotlb_hits);
         x->iotlb_hit = true;
         if (hit.perm & PERM_NP_) {
@@ -187,7 +191,8 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
             kind == KIND_SS) {
             struct vtd_iotlb_hit neg = { .page = 0, .page_size = 4096,
                                          .perm = PERM_NP_ };
-            vtd_cache_iotlb_fill_(u, did, pasid_key, req->iova, &neg, gen);
+            vtd_cache_iotlb_fill_(u, did, pasid_key, false, req->iova, &neg,
+                                  gen);
             x->np_cached = true;
         }
         return;
@@ -203,6 +208,7 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
         /* Filled by commit_iotlb() once the interrupt-range check has
          * passed too (6.2.4.1). */
         x->tlb_pending = true;
+        x->tlb_fs = kind == KIND_FS;
         x->tlb_did = did;
         x->tlb_key = pasid_key;
         x->tlb = (struct vtd_iotlb_hit){
@@ -218,8 +224,8 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
 static void commit_iotlb(struct vtd_iommu *u, struct xl *x)
 {
     if (x->tlb_pending && !x->fault)
-        vtd_cache_iotlb_fill_(u, x->tlb_did, x->tlb_key, x->req->iova,
-                              &x->tlb, x->gen);
+        vtd_cache_iotlb_fill_(u, x->tlb_did, x->tlb_key, x->tlb_fs,
+                              x->req->iova, &x->tlb, x->gen);
     x->tlb_pending = false;
 }
 
@@ -698,13 +704,20 @@ static void count_rules(struct vtd_iommu *u, const struct xl *x)
                                   memory_order_relaxed);
 }
 
+/* A front-cache fill the request may make (cache.h "Front cache"). */
+struct front_fill {
+    bool on;             /* the request may fill the front cache */
+    uint64_t key;        /* vtd_fast_key_() */
+    uint64_t gen, epoch; /* read before TE, the root and any structure */
+};
+
 /* Everything but a front-cache hit: structures, caches, walks, faults,
  * events.  Kept out of line so the hit path stays short. */
 static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
                                             const struct vtd_dma_req *req,
                                             struct vtd_xlate *out,
-                                            uint64_t root, bool fast,
-                                            uint64_t fkey, uint64_t gen0,
+                                            uint64_t root,
+                                            const struct front_fill *ff,
                                             bool nw,
                                             struct vtd_ats_raw_ *raw)
 {
@@ -732,12 +745,14 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
         x.addr = 0;
         x.perm = 0;
     }
-    if (fast && !x.fault) {
+    if (ff && ff->on && !x.fault) {
         struct vtd_fast_hit fh = {
             .page = x.addr & ~0xfffULL, .page_size = x.page_size,
             .pd = vtd_fast_pd_(x.perm, x.did),
+            .first_stage = x.first_stage,
         };
-        vtd_cache_fast_fill_(u, fkey, req->iova, &fh, gen0);
+        vtd_cache_fast_fill_(u, ff->key, req->iova, &fh, ff->gen,
+                             ff->epoch);
     }
 
     out->addr = x.addr;
@@ -820,10 +835,11 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
                                            const struct vtd_dma_req *req,
                                            struct vtd_xlate *out)
 {
-    /* The generation before TE, the root, pmr_on and any structure read
-     * (cache.h): a change of any of them after this point bumps it, so
-     * the front-cache fill below is refused. */
-    uint64_t gen0 = vtd_cache_gen_(u);
+    /* The generation, then the epoch, before TE, the root, pmr_on and
+     * any structure read (cache.h): a change of any of them after this
+     * point bumps the generation, so the front-cache fill is refused. */
+    struct front_fill ff = { .gen = vtd_cache_gen_(u) };
+    ff.epoch = vtd_cache_epoch_(u);
     memset(out, 0, sizeof(*out));
     /* VT-d 11.4.5 GSTS.TES=0: requests are not translated. */
     const bool te = atomic_load_explicit(&u->te, memory_order_acquire);
@@ -849,9 +865,9 @@ static G_GNUC_NO_INLINE int translate_miss(struct vtd_iommu *u,
     }
     uint64_t root = atomic_load_explicit(&u->root_latched,
                                          memory_order_acquire);
-    const bool fast = fast_eligible(u, req, te);
-    translate_slow(u, req, out, root, fast, fast ? fast_key(req) : 0, gen0,
-                   false, NULL);
+    ff.on = fast_eligible(u, req, te);
+    ff.key = fast_key(req);
+    translate_slow(u, req, out, root, &ff, false, NULL);
     return 0;
 }
 
@@ -864,7 +880,7 @@ void vtd_translate_ats_(struct vtd_iommu *u, const struct vtd_dma_req *req,
     memset(&out, 0, sizeof(out));
     uint64_t root = atomic_load_explicit(&u->root_latched,
                                          memory_order_acquire);
-    translate_slow(u, req, &out, root, false, 0, 0, nw, raw);
+    translate_slow(u, req, &out, root, NULL, nw, raw);
 }
 
 /* The IOTLB-hit path: a front-cache hit whose rights cover the request.

@@ -443,6 +443,209 @@ START_TEST(test_concurrent_hits_and_invalidations)
 }
 END_TEST
 
+/* Front-cache slots holding a valid entry (white-box: the snapshot
+ * accessor), and whether the slot of (sid, iova) holds that page. */
+static unsigned front_count(struct vtd_iommu *u)
+{
+    unsigned n = 0;
+    uint64_t f[4];
+    for (unsigned i = 0; i < VTD_FAST_ENTRIES; i++)
+        n += vtd_cache_fast_get_(u, i, f);
+    return n;
+}
+
+static bool front_holds(struct vtd_iommu *u, uint16_t sid, uint64_t iova)
+{
+    uint64_t key = vtd_fast_key_(sid, VTD_NO_PASID), f[4];
+    struct vtd_fast_slot *s = vtd_fast_slot_(&u->cache, key, iova >> 12);
+    unsigned i = (unsigned)(s - u->cache.fast);
+    return vtd_cache_fast_get_(u, i, f) && f[0] == key && f[1] == iova >> 12;
+}
+
+/* VT-d 6.5.2.3 Table 23 (legacy mode: DID and address): a page-selective
+ * IOTLB invalidation drops the translations of that domain and range and
+ * nothing else, so the front cache in front of the IOTLB keeps the
+ * others: after a PSI of one page of DID 1, the other pages of DID 1 and
+ * the pages of DID 2 are still served by the front cache; the
+ * invalidated page is gone from it and translates through the new leaf.
+ * (Before, every invalidation emptied the front cache.) */
+START_TEST(test_unrelated_psi_keeps_front_cache)
+{
+    struct two t = two_devs();
+    uint64_t leaf[8];
+    for (unsigned i = 0; i < 8; i++) {
+        leaf[i] = pt_map(&t.e, t.r1, 4, 0x10000 + i * 0x1000ULL,
+                         0x500000 + i * 0x1000ULL, 1, SS_RW, SS_RW);
+        pt_map(&t.e, t.r2, 4, 0x10000 + i * 0x1000ULL,
+               0x700000 + i * 0x1000ULL, 1, SS_RW, SS_RW);
+    }
+    for (unsigned i = 0; i < 8; i++) {
+        xl(&t.e, DEV1, 0x10000 + i * 0x1000ULL, RD);
+        xl(&t.e, DEV2, 0x10000 + i * 0x1000ULL, RD);
+    }
+    ck_assert_uint_eq(front_count(t.e.u), 16);
+    /* Page 3 of DID 1 remapped, then invalidated (AM=0). */
+    fake_wq(t.e.h, leaf[3], 0x600000 | SS_RW);
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_PAGE, 1, 0x13000, 0, false);
+    ck_assert_uint_eq(front_count(t.e.u), 15);
+    ck_assert(!front_holds(t.e.u, DEV1, 0x13000));
+    ck_assert(front_holds(t.e.u, DEV1, 0x12000));
+    ck_assert(front_holds(t.e.u, DEV2, 0x13000));
+    /* A PSI of another domain's page: DID 1's entries stay. */
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_PAGE, 2, 0x17000, 0, false);
+    ck_assert_uint_eq(front_count(t.e.u), 14);
+    ck_assert(front_holds(t.e.u, DEV1, 0x17000));
+    ck_assert(!front_holds(t.e.u, DEV2, 0x17000));
+    /* AM=1 at 0x15000: pages 0x14000-0x15fff of DID 1. */
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_PAGE, 1, 0x15000, 1, false);
+    ck_assert_uint_eq(front_count(t.e.u), 12);
+    ck_assert(!front_holds(t.e.u, DEV1, 0x14000));
+    ck_assert(front_holds(t.e.u, DEV1, 0x16000));
+    /* What the kept slots answer: hits, without a table read. */
+    unsigned reads = atomic_load(&t.e.h->reads);
+    for (unsigned i = 0; i < 8; i++) {
+        if (i == 3 || i == 4 || i == 5)
+            continue;
+        struct vtd_xlate o = xl(&t.e, DEV1, 0x10000 + i * 0x1000ULL, RD);
+        ck_assert(o.cached);
+        ck_assert_uint_eq(o.addr, 0x500000 + i * 0x1000ULL);
+    }
+    ck_assert_uint_eq(atomic_load(&t.e.h->reads), reads);
+    struct vtd_xlate o = xl(&t.e, DEV1, 0x13000, RD);
+    ck_assert(!o.cached);
+    ck_assert_uint_eq(o.addr, 0x600000);
+    /* Domain-selective and global empty it (O(1)). */
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_DOMAIN, 2, 0, 0, false);
+    ck_assert_uint_eq(front_count(t.e.u), 0);
+    env_free(&t.e);
+}
+END_TEST
+
+/* The front cache holds 4 KiB pages of large mappings: a PSI of one 4 KiB
+ * page inside a 2 MiB mapping drops the 2 MiB IOTLB entry (6.5.1.2:
+ * entries overlapping the range), so every page of that mapping must
+ * leave the front cache too, not only the one invalidated. */
+START_TEST(test_psi_inside_large_page_drops_its_front_entries)
+{
+    struct two t = two_devs();
+    uint64_t big = pt_map(&t.e, t.r1, 4, 0x400000, 0x800000, 2, SS_RW, SS_RW);
+    pt_map(&t.e, t.r1, 4, 0x1000, 0x51000, 1, SS_RW, SS_RW);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x401000, RD).addr, 0x801000);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x5fe000, RD).addr, 0x9fe000);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x1000, RD).addr, 0x51000);
+    fake_wq(t.e.h, big, 0xa00000 | PG_PS | SS_RW);
+    vtd_cache_inv_iotlb_(t.e.u, VTD_INV_PAGE, 1, 0x400000, 0, false);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x401000, RD).addr, 0xa01000);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x5fe000, RD).addr, 0xbfe000);
+    ck_assert_uint_eq(xl(&t.e, DEV1, 0x1000, RD).addr, 0x51000);
+    env_free(&t.e);
+}
+END_TEST
+
+/* Page-selective invalidations while other threads translate: a
+ * translation that starts after the invalidation returned never uses the
+ * mapping it replaced.  The writer maps page p to a new frame each round
+ * (frame number = round), invalidates that page, then publishes the
+ * round; a reader that saw round r for page p must get a frame of round
+ * r or later.  Leaves are read and written atomically (the host below). */
+#define STALE_PAGES 8
+#define STALE_BASE 0x1000000ULL     /* frame of round n: BASE + n * 4K */
+struct stale_race {
+    struct env *e;
+    uint64_t leaf[STALE_PAGES];
+    _Atomic uint64_t round[STALE_PAGES];
+    _Atomic bool stop;
+    _Atomic unsigned bad, checked;
+};
+
+static gpointer stale_reader(gpointer p)
+{
+    struct stale_race *r = p;
+    unsigned n = 0;
+    while (!atomic_load(&r->stop)) {
+        unsigned pg = n++ % STALE_PAGES;
+        uint64_t seen = atomic_load(&r->round[pg]);
+        struct vtd_dma_req q = dreq(DEV1, (uint64_t)pg << 12, RD);
+        struct vtd_xlate o;
+        if (vtd_translate(r->e->u, &q, &o) != 0 || o.fault ||
+            o.addr < STALE_BASE ||
+            (o.addr - STALE_BASE) / 0x1000 < seen ||
+            (o.addr - STALE_BASE) / 0x1000 % STALE_PAGES != pg)
+            atomic_fetch_add(&r->bad, 1);
+        atomic_fetch_add_explicit(&r->checked, 1, memory_order_relaxed);
+    }
+    return NULL;
+}
+
+static int atomic_read(void *op, uint64_t gpa, void *buf, size_t len)
+{
+    struct fake_host *h = op;
+    if (gpa >= h->size || len > h->size - gpa)
+        return -EFAULT;
+    if (len == 8 && !(gpa & 7)) {
+        uint64_t v = __atomic_load_n((uint64_t *)(void *)(h->ram + gpa),
+                                     __ATOMIC_ACQUIRE);
+        memcpy(buf, &v, 8);
+        return 0;
+    }
+    memcpy(buf, h->ram + gpa, len);
+    return 0;
+}
+
+START_TEST(test_concurrent_psi_never_serves_replaced_mapping)
+{
+    static const struct vtd_host_ops ops = {
+        .version = VTD_HOST_OPS_VERSION, .read = atomic_read,
+        .write = race_write,
+    };
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    struct two t;
+    struct fake_host *h = fake_host_new(RAM_SIZE);
+    struct vtd_iommu *u = NULL;
+    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
+    env_init(&t.e, u, h);
+    t.r1 = pt_alloc(&t.e);
+    legacy_root(&t.e, 0, CTP);
+    legacy_ctx(&t.e, CTP, DEV1, t.r1, 0, 2, 1, false);
+    env_enable(&t.e, VTD_TTM_LEGACY);
+    struct stale_race r = { .e = &t.e };
+    for (unsigned p = 0; p < STALE_PAGES; p++) {
+        r.leaf[p] = pt_map(&t.e, t.r1, 4, (uint64_t)p << 12,
+                           STALE_BASE + ((uint64_t)p << 12), 1, SS_RW, SS_RW);
+        atomic_init(&r.round[p], p);
+    }
+    GThread *th[3];
+    for (unsigned i = 0; i < 3; i++)
+        th[i] = g_thread_new("stale", stale_reader, &r);
+    while (atomic_load(&r.checked) == 0)
+        g_thread_yield();
+    /* Each round the writer translates the page itself after publishing
+     * it, so the front cache holds it when the page is next remapped
+     * (readers' fills are often refused: every invalidation refuses the
+     * fills that raced with it). */
+    for (uint64_t n = STALE_PAGES; n < 20000; n++) {
+        unsigned p = (unsigned)(n % STALE_PAGES);
+        __atomic_store_n((uint64_t *)(void *)(h->ram + r.leaf[p]),
+                         (STALE_BASE + (n << 12)) | SS_RW, __ATOMIC_RELEASE);
+        vtd_cache_inv_iotlb_(t.e.u, VTD_INV_PAGE, 1, (uint64_t)p << 12, 0,
+                             false);
+        atomic_store(&r.round[p], n);
+        struct vtd_dma_req q = dreq(DEV1, (uint64_t)p << 12, RD);
+        struct vtd_xlate o;
+        if (vtd_translate(u, &q, &o) != 0 || o.fault ||
+            o.addr != STALE_BASE + (n << 12))
+            atomic_fetch_add(&r.bad, 1);
+    }
+    atomic_store(&r.stop, true);
+    for (unsigned i = 0; i < 3; i++)
+        g_thread_join(th[i]);
+    ck_assert_uint_gt(atomic_load(&r.checked), 0);
+    ck_assert_uint_eq(atomic_load(&r.bad), 0);
+    env_free(&t.e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cache");
@@ -459,6 +662,9 @@ static Suite *suite(void)
     tcase_add_test(t, test_lint_reports_missing_invalidation);
     tcase_add_test(t, test_full_cache_replaces_per_set);
     tcase_add_test(t, test_concurrent_hits_and_invalidations);
+    tcase_add_test(t, test_unrelated_psi_keeps_front_cache);
+    tcase_add_test(t, test_psi_inside_large_page_drops_its_front_entries);
+    tcase_add_test(t, test_concurrent_psi_never_serves_replaced_mapping);
     suite_add_tcase(s, t);
     return s;
 }
