@@ -200,9 +200,7 @@ START_TEST(test_host_ops_serve_a_unit_walk)
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
                               .profile = "qemu-7.2" };
     struct vtd_iommu *u = unit_new_cfg(&cfg, &ops, m);
-    ck_assert_int_eq(vtd_mmio_write(u, 0x20, 8, 0x100000), 0);
-    ck_assert_int_eq(vtd_mmio_write(u, 0x18, 4, 1u << 30), 0);
-    ck_assert_int_eq(vtd_mmio_write(u, 0x18, 4, 1u << 31), 0);
+    unit_enable_translation(u, 0x100000);
     struct vtd_dma_req req = { .sid = 0x20, .pasid = VTD_NO_PASID,
                                .iova = 0x1abc, .size = 4,
                                .access = VTD_ACC_READ };

@@ -94,10 +94,7 @@ static struct vtd_iommu *unit_on(struct mapper *m, uint32_t version,
                               .profile = "qemu-7.2",
                               .cache = VTD_CACHE_NONE };
     struct vtd_iommu *u = unit_new_cfg(&cfg, &ops, m);
-    /* VT-d 11.4.4-11.4.6: RTADDR, GCMD.SRTP, GCMD.TE. */
-    wr64(u, 0x20, 0x100000);
-    wr32(u, 0x18, 1u << 30);
-    wr32(u, 0x18, 1u << 31);
+    unit_enable_translation(u, 0x100000);
     m->reads = 0;
     m->maps = 0;
     m->nmem = 0;

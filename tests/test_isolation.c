@@ -31,6 +31,7 @@
 #include "fakemem.h"
 #include <vtd/layout.h>
 #include "check_main.h"
+#include "unit_util.h"
 
 #define MEM (64u << 20)
 #define RT 0x10000ULL
@@ -261,10 +262,7 @@ START_TEST(test_translations_are_always_granted_mappings)
     h = fake_host_new(MEM);
     u = fake_unit_profile(h, "full");
     build();
-    /* 11.4.6 RTADDR legacy, 11.4.4 GCMD.SRTP then TE. */
-    wr64(u, VTD_REG_RTADDR, RT);
-    wr32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
-    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE);
+    unit_enable_translation(u, RT);   /* legacy: TTM 00b */
     ck_assert(rd32(u, VTD_REG_GSTS) & VTD_GSTS_TES);
 
     unsigned long ok = 0, faults = 0;

@@ -112,9 +112,7 @@ START_TEST(test_hits_counted_per_unit)
     for (unsigned i = 0; i < n + 4; i++)
         ck_assert_uint_eq(h[i], 0);
 
-    ck_assert_int_eq(vtd_mmio_write(u, VTD_REG_RTADDR, 8, 0x10000), 0);
-    ck_assert_int_eq(vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_SRTP), 0);
-    ck_assert_int_eq(vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_TE), 0);
+    unit_enable_translation(u, 0x10000);
     struct vtd_xlate x;
     struct vtd_dma_req req = { .sid = 0x20, .iova = 0x1000,
                                .pasid = VTD_NO_PASID, .size = 4,

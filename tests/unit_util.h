@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tests/unit_util.h: unit set-up the check tests share: a unit from a
- * configuration that must be accepted, the invalidation counter, and a
- * recorder of the invalidation events a unit traces.
+ * configuration that must be accepted, DMA remapping enabled, the
+ * invalidation counter, and a recorder of the invalidation events a unit
+ * traces.
  */
 #ifndef TESTS_UNIT_UTIL_H
 #define TESTS_UNIT_UTIL_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "fakemem.h"
+#include <vtd/layout.h>
 #include <vtd/vtd.h>
 
 /* Create a unit from cfg, host ops and their opaque; the test fails with
@@ -25,6 +27,17 @@ static inline struct vtd_iommu *unit_new_cfg(const struct vtd_config *cfg,
     ck_assert_msg(rc == 0, "vtd_iommu_new refused the configuration: %s",
                   err);
     return u;
+}
+
+/* Enable DMA remapping on a unit with nothing enabled yet, as a driver
+ * does (VT-d 11.4.6 RTADDR = table address | TTM << 10, 11.4.4 GCMD.SRTP,
+ * then GCMD.TE); each register write must be accepted. */
+static inline void unit_enable_translation(struct vtd_iommu *u,
+                                           uint64_t rtaddr)
+{
+    wr64(u, VTD_REG_RTADDR, rtaddr);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE);
 }
 
 /* Invalidations the unit performed (vtd_stats.invalidations). */
