@@ -161,11 +161,7 @@ START_TEST(test_remapped_interrupt_reaches_its_cpu)
         "cpu 0 expect irr=0x31\n"                                /* 17 */
         "cpu 1 ack expect=0x31\n");                              /* 18 */
     struct seen s;
-    memset(&s, 0, sizeof(s));
-    struct replay_hooks h = { .ctx = &s, .result = on_result };
-    struct replay_summary sum = { 0, 0 };
-    char err[256] = "";
-    ck_assert_int_eq(replay_trace(t, NULL, &h, &sum, err, sizeof(err)), 0);
+    struct replay_summary sum = replay_ok(t, NULL, &s);
     ck_assert_uint_eq(sum.passed, 7);
     ck_assert_uint_eq(sum.failed, 2);
     ck_assert_uint_eq(s.fail_line[0], 17);
@@ -183,9 +179,7 @@ START_TEST(test_trace_without_cpus_is_unchanged)
     struct trace *t = parse_ok(HDR2 IRT
         "msi 00:04.0 0xfee00010 0x0 expect=remapped dest=0x1\n");
     ck_assert_uint_eq(t->ncpus, 0);
-    struct replay_summary sum = { 0, 0 };
-    char err[256] = "";
-    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)), 0);
+    struct replay_summary sum = replay_ok(t, NULL, NULL);
     ck_assert_uint_eq(sum.passed, 1);
     ck_assert_uint_eq(sum.failed, 0);
     trace_free(t);
@@ -212,11 +206,7 @@ START_TEST(test_posted_notification_is_harvested_in_guest_mode)
         "pid 0x400040 expect on=1 sn=0 pir=0x61\n"
         "pid 0x400040 expect on=0\n");                  /* line 18 fails */
     struct seen s;
-    memset(&s, 0, sizeof(s));
-    struct replay_hooks h = { .ctx = &s, .result = on_result };
-    struct replay_summary sum = { 0, 0 };
-    char err[256] = "";
-    ck_assert_int_eq(replay_trace(t, NULL, &h, &sum, err, sizeof(err)), 0);
+    struct replay_summary sum = replay_ok(t, NULL, &s);
     ck_assert_uint_eq(sum.failed, 1);
     ck_assert_uint_eq(sum.passed, 6);
     ck_assert_uint_eq(s.fail_line[0], 18);
@@ -250,9 +240,7 @@ START_TEST(test_ioapic_level_interrupt_and_eoi_broadcast)
         "cpu 0 eoi expect=0x41\n"
         "cpu 0 expect irr=none isr=none\n"
         "ioapic read 0x10 expect=0x0 mask=0x4000\n");
-    struct replay_summary sum = { 0, 0 };
-    char err[256] = "";
-    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)), 0);
+    struct replay_summary sum = replay_ok(t, NULL, NULL);
     ck_assert_uint_eq(sum.failed, 0);
     ck_assert_uint_eq(sum.passed, 9);
     trace_free(t);
@@ -267,8 +255,7 @@ START_TEST(test_ioapic_level_interrupt_and_eoi_broadcast)
         "ioapic assert 0\n"
         "cpu 0 expect irr=none\n"
         "reg read FSTS expect=0x2 mask=0x2\n");
-    memset(&sum, 0, sizeof(sum));
-    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)), 0);
+    sum = replay_ok(t, NULL, NULL);
     ck_assert_uint_eq(sum.failed, 0);
     ck_assert_uint_eq(sum.passed, 2);
     trace_free(t);
@@ -279,20 +266,14 @@ END_TEST
 static char *record_text(const char *text, unsigned long *passed)
 {
     struct trace *t = parse_ok(text);
-    char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    struct replay_opts o = { .record = f };
-    struct replay_summary sum = { 0, 0 };
-    char err[256] = "";
-    ck_assert_int_eq(replay_trace(t, &o, NULL, &sum, err, sizeof(err)), 0);
-    fclose(f);
+    char *buf = replay_record(t, &len);
     trace_free(t);
     struct trace *r = NULL;
+    char err[256] = "";
     ck_assert_msg(trace_parse("rec.vtdt", buf, len, &r, err, sizeof(err))
                   == 0, "%s\n%s", err, buf);
-    memset(&sum, 0, sizeof(sum));
-    ck_assert_int_eq(replay_trace(r, NULL, NULL, &sum, err, sizeof(err)), 0);
+    struct replay_summary sum = replay_ok(r, NULL, NULL);
     ck_assert_msg(sum.failed == 0, "recording fails:\n%s", buf);
     *passed = sum.passed;
     trace_free(r);

@@ -198,9 +198,7 @@ START_TEST(test_long_lines_have_no_limit)
     g_string_append(s, "\nmem expect 0x31d3f a5\n");
     struct trace *t = parse_ok(s->str);
     ck_assert_uint_eq(t->cmds[0].nbytes, 200000);
-    struct replay_summary sum = { 0, 0 };
-    char err[256];
-    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)), 0);
+    struct replay_summary sum = replay_ok(t, NULL, NULL);
     ck_assert_uint_eq(sum.passed, 1);
     trace_free(t);
     g_string_free(s, TRUE);
@@ -252,11 +250,7 @@ START_TEST(test_replay_reports_pass_and_fail_per_line)
         "mem expect 0x104008 01\n"                                  /* 18 */
         "mem expect 0x20000000 00\n");                              /* 19 */
     struct seen s;
-    memset(&s, 0, sizeof(s));
-    struct replay_hooks h = { .ctx = &s, .result = on_result };
-    struct replay_summary sum = { 0, 0 };
-    char err[256];
-    ck_assert_int_eq(replay_trace(t, NULL, &h, &sum, err, sizeof(err)), 0);
+    struct replay_summary sum = replay_ok(t, NULL, &s);
     ck_assert_uint_eq(s.n, 8);
     ck_assert_uint_eq(sum.passed, 5);
     ck_assert_uint_eq(sum.failed, 3);
@@ -298,15 +292,12 @@ START_TEST(test_mem_write_outside_ram_goes_nowhere)
     struct trace *t = parse_ok(HDR "mem write 0xffffff8 0102030405060708\n"
                                "mem expect 0xffffff8 01020304050607\n"
                                "mem expect 0xffffffc 05060708\n");
-    struct replay_summary sum = { 0, 0 };
-    char err[256];
-    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)), 0);
+    struct replay_summary sum = replay_ok(t, NULL, NULL);
     ck_assert_uint_eq(sum.passed, 2);
     trace_free(t);
     t = parse_ok(HDR "mem write 0xffffffe 01020304\n"
                  "mem expect 0xffffffe 0102\n");
-    memset(&sum, 0, sizeof(sum));
-    ck_assert_int_eq(replay_trace(t, NULL, NULL, &sum, err, sizeof(err)), 0);
+    sum = replay_ok(t, NULL, NULL);
     ck_assert_uint_eq(sum.passed, 1);
     trace_free(t);
 }
@@ -321,29 +312,21 @@ START_TEST(test_record_then_replay_round_trips)
         "dma 00:05.0 read 0x0\n"
         "mmio read 0xfed90034 4\n"
         "msi 00:04.0 0xfee01000 0x30\n");
-    char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    struct replay_opts o = { .record = f };
-    struct replay_summary sum = { 0, 0 };
-    char err[256];
-    ck_assert_int_eq(replay_trace(t, &o, NULL, &sum, err, sizeof(err)), 0);
-    fclose(f);
+    char *buf = replay_record(t, &len);
     trace_free(t);
     /* The recording holds the tables the unit read and the outcomes. */
     ck_assert_ptr_nonnull(strstr(buf, "mem write 0x100000 0110100000000000"));
     ck_assert_ptr_nonnull(strstr(buf, "expect=ok gpa=0x201010"));
     ck_assert_ptr_nonnull(strstr(buf, "expect=fault reason=0x5"));
     struct trace *r = NULL;
+    char err[256] = "";
     ck_assert_msg(trace_parse("rec.vtdt", buf, len, &r, err, sizeof(err))
                   == 0, "%s\n%s", err, buf);
     /* 3 dma, mmio read, msi and the 3 mmio writes' GSTS? no: 5 checks. */
     ck_assert_uint_eq(r->nexpect, 5);
     struct seen s;
-    memset(&s, 0, sizeof(s));
-    struct replay_hooks h = { .ctx = &s, .result = on_result };
-    memset(&sum, 0, sizeof(sum));
-    ck_assert_int_eq(replay_trace(r, NULL, &h, &sum, err, sizeof(err)), 0);
+    struct replay_summary sum = replay_ok(r, NULL, &s);
     ck_assert_uint_eq(sum.failed, 0);
     ck_assert_uint_eq(sum.passed, 5);
     trace_free(r);

@@ -9,6 +9,8 @@
 #include <check.h>
 #include <errno.h>
 #include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "trace/replay.h"
@@ -55,6 +57,37 @@ static inline void on_result(void *ctx, const struct replay_result *r)
     }
     s->n++;
     s->failed += !r->pass;
+}
+
+/* Replay t with options o (or NULL); the failed verdicts go to *s unless
+ * s is NULL (cleared first).  The replay itself must succeed. */
+static inline struct replay_summary replay_ok(const struct trace *t,
+                                              const struct replay_opts *o,
+                                              struct seen *s)
+{
+    struct replay_summary sum = { 0, 0 };
+    struct replay_hooks h = { .ctx = s, .result = on_result };
+    char err[256] = "";
+    if (s)
+        memset(s, 0, sizeof(*s));
+    int rc = replay_trace(t, o, s ? &h : NULL, &sum, err, sizeof(err));
+    ck_assert_msg(rc == 0, "replay failed: %s", err);
+    return sum;
+}
+
+/* Replay t (replay_ok) recording what happened (replay_opts.record) into
+ * a string the caller frees; *len its length. */
+static inline char *replay_record(const struct trace *t, size_t *len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    ck_assert_ptr_nonnull(f);
+    struct replay_opts o = { .record = f };
+    replay_ok(t, &o, NULL);
+    fclose(f);
+    *len = n;
+    return buf;
 }
 
 /* Tables from VT-d 9.1, 9.3 and 9.8: 00:04.0 maps IOVA 0x1000 read-only
