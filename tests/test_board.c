@@ -369,6 +369,115 @@ START_TEST(test_devtlb_inval_reaches_the_right_device)
 }
 END_TEST
 
+/* Legacy-mode structures by hand (VT-d 9.1 root entry: P bit 0, CTP
+ * 63:12; 9.3 context entry: P bit 0, TT 3:2 = 00b, SSPTPTR 63:12, AW 2:0 =
+ * 001b (39-bit, 3-level: the qemu-7.2 profile's only SAGAW), DID 23:8;
+ * 9.8 second-stage entry: R bit 0, W bit 1, ADDR 51:12) for 00:03.0, with
+ * the 4 KiB page at iova 0xFEE00000 mapped read/write to 0x200000. */
+static void map_intr_page(struct board *b)
+{
+    put64(b, 0x10000, 0x11000 | 1);                      /* root, bus 0 */
+    put64(b, 0x11000 + 16 * 0x18, 0x12000 | 1);          /* ctx lo 00:03.0 */
+    put64(b, 0x11000 + 16 * 0x18 + 8, 1 | 1u << 8);      /* AW 39, DID 1 */
+    uint64_t iova = 0xfee00000;
+    put64(b, 0x12000 + 8 * ((iova >> 30) & 0x1ff), 0x13000 | 3);
+    put64(b, 0x13000 + 8 * ((iova >> 21) & 0x1ff), 0x14000 | 3);
+    put64(b, 0x14000 + 8 * ((iova >> 12) & 0x1ff), 0x200000 | 3);
+}
+
+/* VT-d 3.15: "Single-DWORD length write requests without PASID to this
+ * range [FEEx_xxxxh] are treated as interrupt requests and are not
+ * subjected to DMA remapping (even if translation structures specify a
+ * mapping for this range)"; "Read requests without PASID that are not
+ * ZLR", atomics and "Non-DWORD length write requests without PASID" are
+ * illegal and blocked; a zero-length read completes.  00:03.0 is behind
+ * a unit with translation on whose tables map 0xFEE00000 to RAM page
+ * 0x200000 (filled with 0xA5): a DWORD write of MSI data 0x41 to
+ * 0xFEE00000 (APIC id 0, physical) reaches CPU 0 as vector 0x41 in the
+ * compatibility format (interrupt remapping off, 5.1.4), the page stays
+ * as it was and nothing is read from it. */
+START_TEST(test_pci_dma_to_the_interrupt_range)
+{
+    struct board *b = board_new(NULL);
+    ck_assert_int_eq(board_add_ram(b, 0, RAM), 0);
+    ck_assert_int_eq(add_unit(b, 0xfed90000, true, NULL, 0, NULL), 0);
+    const struct board_cpu_desc cpu = { .apic_id = 0 };
+    ck_assert_int_eq(board_add_cpus(b, &cpu, 1), 0);
+    struct vtd_iommu *u = board_unit(b, 0);
+    map_intr_page(b);
+    uint8_t pat[4096];
+    memset(pat, 0xa5, sizeof(pat));
+    ck_assert_int_eq(guestmem_write(board_mem(b), 0x200000, pat,
+                                    sizeof(pat)), 0);
+    ck_assert_int_eq(vtd_mmio_write(u, VTD_REG_RTADDR, 8, 0x10000), 0);
+    mmio32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
+    mmio32(u, VTD_REG_GCMD, VTD_GCMD_TE);
+    /* The mapping is live: a translation of the iova gives the page. */
+    struct vtd_dma_req rq = { .sid = 0x18, .pasid = VTD_NO_PASID,
+                              .iova = 0xfee00000, .size = 4,
+                              .access = VTD_ACC_WRITE,
+                              .at = VTD_AT_UNTRANSLATED };
+    struct vtd_xlate x;
+    ck_assert_int_eq(vtd_translate(u, &rq, &x), 0);
+    ck_assert_uint_eq(x.fault, 0);
+    ck_assert_uint_eq(x.addr, 0x200000);
+
+    struct pci_func *ep = pci_func_new(PCI_KIND_ENDPOINT, 0, 3, 0, 0);
+    board_attach_pci(b, ep);
+    uint8_t msi[4] = { 0x41, 0, 0, 0 };
+    ck_assert_int_eq(pci_func_dma(ep, 0xfee00000, msi, 4, true), 0);
+    ck_assert(apic_irr_test(board_apics(b), 0, 0x41));
+    uint8_t now[4096];
+    ck_assert_int_eq(guestmem_read(board_mem(b), 0x200000, now,
+                                   sizeof(now)), 0);
+    ck_assert_mem_eq(now, pat, sizeof(pat));
+
+    /* A read (not zero-length) is blocked: no data from the page. */
+    uint8_t r[4] = { 0 };
+    ck_assert_int_eq(pci_func_dma(ep, 0xfee00000, r, 4, false), -EFAULT);
+    ck_assert_uint_eq(r[0], 0);
+    /* A non-DWORD write is blocked: no interrupt, page untouched. */
+    uint8_t w8[8] = { 0x42, 0, 0, 0, 0x42, 0, 0, 0 };
+    ck_assert_int_eq(pci_func_dma(ep, 0xfee00000, w8, 8, true), -EFAULT);
+    ck_assert(!apic_irr_test(board_apics(b), 0, 0x42));
+    ck_assert_int_eq(guestmem_read(board_mem(b), 0x200000, now,
+                                   sizeof(now)), 0);
+    ck_assert_mem_eq(now, pat, sizeof(pat));
+    /* A zero-length read completes. */
+    ck_assert_int_eq(pci_func_dma(ep, 0xfee00000, r, 0, false), 0);
+    pci_func_free(ep);
+    board_free(b);
+}
+END_TEST
+
+/* No unit covers the requester: the platform without remapping decodes
+ * FEEx_xxxxh as the interrupt range too (VT-d 5.1: a DWORD write there is
+ * an interrupt request; with no unit it goes to the CPUs in the
+ * compatibility format, like pci_msi).  RAM is 16 MiB, so nothing backs
+ * 0xFEE00000 and a memory access there could not succeed. */
+START_TEST(test_pci_dma_to_the_interrupt_range_without_a_unit)
+{
+    struct board *b = board_new(NULL);
+    ck_assert_int_eq(board_add_ram(b, 0, RAM), 0);
+    const struct board_cpu_desc cpu = { .apic_id = 0 };
+    ck_assert_int_eq(board_add_cpus(b, &cpu, 1), 0);
+    struct pci_func *ep = pci_func_new(PCI_KIND_ENDPOINT, 0, 3, 0, 0);
+    board_attach_pci(b, ep);
+    uint8_t msi[4] = { 0x43, 0, 0, 0 };
+    ck_assert_int_eq(pci_func_dma(ep, 0xfee00000, msi, 4, true), 0);
+    ck_assert(apic_irr_test(board_apics(b), 0, 0x43));
+    uint8_t r[4] = { 0 };
+    ck_assert_int_eq(pci_func_dma(ep, 0xfee00000, r, 4, false), -EFAULT);
+    /* Ordinary DMA still reaches RAM, across a page boundary. */
+    uint8_t w[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, back[8] = { 0 };
+    ck_assert_int_eq(pci_func_dma(ep, 0x3ffc, w, sizeof(w), true), 0);
+    ck_assert_int_eq(guestmem_read(board_mem(b), 0x3ffc, back, 8), 0);
+    ck_assert_mem_eq(back, w, sizeof(w));
+    pci_func_free(ep);
+    board_free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("board");
@@ -380,6 +489,8 @@ int main(void)
     tcase_add_test(tc, test_atsr_decides_by_root_port);
     tcase_add_test(tc, test_ats_device_line_obeys_the_atsr);
     tcase_add_test(tc, test_devtlb_inval_reaches_the_right_device);
+    tcase_add_test(tc, test_pci_dma_to_the_interrupt_range);
+    tcase_add_test(tc, test_pci_dma_to_the_interrupt_range_without_a_unit);
     suite_add_tcase(su, tc);
     return check_run(su);
 }
