@@ -514,19 +514,67 @@ struct ioapic *board_ioapic(const struct board *b, size_t i)
 /* PCI functions                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Untranslated DMA with the requester id at the root complex, page by
- * page (a request must not cross 4 KiB, VT-d 3.x): through the covering
- * unit, or straight to RAM when no unit covers it. */
+/* VT-d 3.15 "Handling Requests to Interrupt Address Range": a request
+ * without PASID to FEEx_xxxxh is not DMA.  "Single-DWORD length write
+ * requests without PASID to this range are treated as interrupt requests
+ * and are not subjected to DMA remapping (even if translation structures
+ * specify a mapping for this range)": it goes to message() (interrupt
+ * remapping, 5.1).  "Zero-length-read requests without PASID to this
+ * range bypass remapping hardware and complete successfully."  Reads that
+ * are not ZLR, atomics and non-DWORD writes "are illegal requests.  They
+ * are blocked and reported as DMA Remapping faults": blocked here
+ * (-EFAULT, no memory touched).  Table 30 has no row (no fault reason) for
+ * an input address in the range, and the board cannot record a fault in
+ * a unit, so no fault record is written for them (docs/spec-notes.md).
+ * Without a covering unit the platform still decodes FEEx_xxxxh as the
+ * interrupt range (compatibility-format MSI, 5.1.2.1; message() sends it
+ * to the CPUs), and the other requests there find no memory: blocked the
+ * same way.  Requests with PASID are translated normally (3.15), so the
+ * callers ask only for requests without PASID.
+ * Returns 1 when the request was such a request (*rc is its result), 0
+ * when it is ordinary DMA. */
+static int intr_range_req(struct board *b, uint16_t rid, uint64_t addr,
+                          const void *buf, size_t len, bool write, int *rc)
+{
+    if (!vtd_intr_addr(addr))
+        return 0;
+    *rc = 0;
+    if (len == 0)
+        return 1;                                   /* ZLR: completes */
+    if (write && len == 4 && (addr & 3) == 0) {
+        const uint8_t *v = buf;
+        message(b, rid, addr, (uint32_t)v[0] | (uint32_t)v[1] << 8 |
+                              (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24);
+        return 1;
+    }
+    *rc = -EFAULT;
+    return 1;
+}
+
+/* Untranslated DMA without PASID with the requester id at the root
+ * complex, page by page (a request must not cross 4 KiB, VT-d 3.13):
+ * through the covering unit, or straight to RAM when no unit covers it;
+ * each page-sized request to the interrupt range as 3.15 says
+ * (intr_range_req). */
 static int pci_dma(void *opaque, uint16_t rid, uint64_t addr, void *buf,
                    size_t len, bool write)
 {
     struct board *b = opaque;
     int ui = board_unit_by_sid(b, true, rid);
     uint8_t *p = buf;
+    int irc = 0;
     while (len) {
         size_t n = 0x1000 - (size_t)(addr & 0xfff);
         if (n > len)
             n = len;
+        if (intr_range_req(b, rid, addr, p, n, write, &irc)) {
+            if (irc < 0)
+                return irc;
+            addr += n;
+            p += n;
+            len -= n;
+            continue;
+        }
         uint64_t gpa = addr;
         if (ui >= 0) {
             struct vtd_dma_req req = {
@@ -741,16 +789,13 @@ static int prdev_dma(void *o, uint16_t rid, uint32_t pasid, uint64_t addr,
     struct vtd_iommu *u = prdev_unit(b, rid);
     if (!u)
         return -ENODEV;
-    /* An untranslated DWORD write without PASID to FEEx_xxxxh (after a
-     * U=1 completion, Table 30 S.1) is an interrupt request, not memory
-     * (VT-d 5.1.5.1). */
-    if (!translated && write && pasid == VTD_NO_PASID && len == 4 &&
-        vtd_intr_addr(addr)) {
-        const uint8_t *v = buf;
-        message(b, rid, addr, (uint32_t)v[0] | (uint32_t)v[1] << 8 |
-                              (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24);
-        return 0;
-    }
+    /* An untranslated request without PASID to FEEx_xxxxh (a DWORD write
+     * after a U=1 completion, Table 30 S.1) is not DMA (VT-d 3.15,
+     * 5.1.5.1): intr_range_req. */
+    int irc = 0;
+    if (!translated && pasid == VTD_NO_PASID &&
+        intr_range_req(b, rid, addr, buf, len, write, &irc))
+        return irc;
     struct vtd_dma_req r = {
         .sid = rid, .pasid = pasid, .iova = addr, .size = (uint32_t)len,
         .at = translated ? VTD_AT_TRANSLATED : VTD_AT_UNTRANSLATED,
