@@ -36,7 +36,9 @@ void ioapic_rte_msi(uint64_t rte, uint64_t *addr, uint32_t *data)
     bool level = rte & IOAPIC_RTE_LEVEL;
     /* Data: vector 7:0, delivery mode 10:8, level asserted (bit 14),
      * trigger mode bit 15. */
-    *data = vector | dlm << 8 | 1u << 14 | (level ? 1u << 15 : 0);
+    *data = vector | dlm << VTD_MSI_DATA_DLM_SHIFT |
+            (uint32_t)VTD_MSI_DATA_TML_MASK |
+            (level ? (uint32_t)VTD_MSI_DATA_TM_MASK : 0);
     if (rte & IOAPIC_RTE_FORMAT) {
         /* VT-d 5.1.5.1: interrupt_index[14:0] in RTE 63:49 and [15] in
          * bit 11 become address 19:5 and bit 2; bit 4 = remappable
@@ -50,7 +52,8 @@ void ioapic_rte_msi(uint64_t rte, uint64_t *addr, uint32_t *data)
          * mode bit 11 -> address bit 2. */
         uint64_t dest = (rte >> IOAPIC_RTE_DEST_SHIFT) & 0xff;
         uint64_t dm = (rte >> 11) & 1;
-        *addr = VTD_MSI_ADDR_BASE | dest << 12 | dm << 2;
+        *addr = VTD_MSI_ADDR_BASE | dest << VTD_MSI_ADDR_DEST_SHIFT |
+                dm << VTD_MSI_ADDR_DM_SHIFT;
     }
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "apic.h"
+#include <vtd/layout.h>
 
 struct lapic {
     uint32_t id;
@@ -49,17 +50,18 @@ void apic_msg_from_irq(struct apic_msg *m, const struct vtd_irq *irq)
     m->x2apic = irq->x2apic;
 }
 
-/* SDM 11.11.1 / 11.11.2: address 19:12 destination, bit 3 RH, bit 2 DM;
- * data 7:0 vector, 10:8 delivery mode, 15 trigger mode. */
+/* SDM 11.11.1 / 11.11.2 (VT-d 5.1.2.1 Figure 5-1): address 19:12
+ * destination, bit 3 RH, bit 2 DM; data 7:0 vector, 10:8 delivery mode,
+ * 15 trigger mode. */
 void apic_msg_from_msi(struct apic_msg *m, uint64_t addr, uint32_t data)
 {
     memset(m, 0, sizeof(*m));
-    m->dest = (uint32_t)(addr >> 12) & 0xff;
-    m->rh = (addr >> 3) & 1;
-    m->dm = (addr >> 2) & 1;
-    m->vector = data & 0xff;
-    m->dlm = (data >> 8) & 7;
-    m->tm = (data >> 15) & 1;
+    m->dest = (uint32_t)VTD_FIELD_GET(addr, MSI_ADDR, DEST);
+    m->rh = (uint8_t)VTD_FIELD_GET(addr, MSI_ADDR, RH);
+    m->dm = (uint8_t)VTD_FIELD_GET(addr, MSI_ADDR, DM);
+    m->vector = (uint8_t)VTD_FIELD_GET(data, MSI_DATA, VECTOR);
+    m->dlm = (uint8_t)VTD_FIELD_GET(data, MSI_DATA, DLM);
+    m->tm = (uint8_t)VTD_FIELD_GET(data, MSI_DATA, TM);
 }
 
 /* ------------------------------------------------------------------ */

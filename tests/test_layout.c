@@ -334,6 +334,17 @@ START_TEST(test_named_ranges_and_indices)
     ck_assert(!vtd_intr_addr(0x1fee00000ULL));
     struct vtd_msi_remappable mb;
     ck_assert(!vtd_msi_remappable_decode(0x1fee00010ULL, 0, &mb));
+    /* 5.1.2.1 Figure 5-1: address 0xFEE0300C is destination 03h, RH and
+     * DM set; data 0xC141 vector 41h, delivery mode 001b, level asserted,
+     * level-triggered.  Table 14: data 31:16 reserved with SHV. */
+    ck_assert_uint_eq(VTD_FIELD_GET(0xfee0300cULL, MSI_ADDR, DEST), 3);
+    ck_assert_uint_eq(VTD_FIELD_GET(0xfee0300cULL, MSI_ADDR, RH), 1);
+    ck_assert_uint_eq(VTD_FIELD_GET(0xfee0300cULL, MSI_ADDR, DM), 1);
+    ck_assert_uint_eq(VTD_FIELD_GET(0xc141u, MSI_DATA, VECTOR), 0x41);
+    ck_assert_uint_eq(VTD_FIELD_GET(0xc141u, MSI_DATA, DLM), 1);
+    ck_assert_uint_eq(VTD_FIELD_GET(0xc141u, MSI_DATA, TML), 1);
+    ck_assert_uint_eq(VTD_FIELD_GET(0xc141u, MSI_DATA, TM), 1);
+    ck_assert_uint_eq(VTD_FIELD_GET(0x10000u, MSI_DATA, RSVD), 1);
     /* 11.4.2 SAGAW: bit 1 39-bit, bit 2 48-bit, bit 3 57-bit; 0 and 4
      * reserved.  SLLPS: bit 0 2 MiB, bit 1 1 GiB. */
     ck_assert_uint_eq(VTD_SAGAW_39 | VTD_SAGAW_48 | VTD_SAGAW_57, 0xe);

@@ -110,10 +110,10 @@ static void meaning(const char *name, uint64_t v, char *out, size_t n)
                  v >= 6 ? 16u : 4u + 2u * (unsigned)v);
     } else if (!strcmp(name, "SAGAW")) {
         snprintf(out, n, "%s%s%s%s",
-                 (v & 2) ? "39-bit 3-level " : "",
-                 (v & 4) ? "48-bit 4-level " : "",
-                 (v & 8) ? "57-bit 5-level " : "",
-                 (v & 0x11) ? "(reserved bits set)" : "");
+                 (v & VTD_SAGAW_39) ? "39-bit 3-level " : "",
+                 (v & VTD_SAGAW_48) ? "48-bit 4-level " : "",
+                 (v & VTD_SAGAW_57) ? "57-bit 5-level " : "",
+                 (v & VTD_SAGAW_RSVD) ? "(reserved bits set)" : "");
     } else if (!strcmp(name, "MGAW")) {
         snprintf(out, n, "%u bits", (unsigned)v + 1);
     } else if (!strcmp(name, "FRO") || !strcmp(name, "IRO")) {
@@ -121,8 +121,8 @@ static void meaning(const char *name, uint64_t v, char *out, size_t n)
     } else if (!strcmp(name, "NFR")) {
         snprintf(out, n, "%u fault-recording registers", (unsigned)v + 1);
     } else if (!strcmp(name, "SLLPS")) {
-        snprintf(out, n, "%s%s%s", (v & 1) ? "2M " : "",
-                 (v & 2) ? "1G " : "", v ? "" : "4K only");
+        snprintf(out, n, "%s%s%s", (v & VTD_SLLPS_2M) ? "2M " : "",
+                 (v & VTD_SLLPS_1G) ? "1G " : "", v ? "" : "4K only");
     } else if (!strcmp(name, "MAMV")) {
         snprintf(out, n, "up to 2^%u pages per invalidation", (unsigned)v);
     } else if (!strcmp(name, "PSS")) {
@@ -170,7 +170,8 @@ int vtd_describe_caps(uint64_t cap, uint64_t ecap, uint32_t ver,
     emit(line, opaque, "Linux prints at boot:");
     emit(line, opaque,
          "  DMAR: dmar%u: reg_base_addr %llx ver %u:%u cap %llx ecap %llx",
-         index, (unsigned long long)base, (ver >> 4) & 0xf, ver & 0xf,
+         index, (unsigned long long)base,
+         (unsigned)field_get(ver, VER, MAX), (unsigned)field_get(ver, VER, MIN),
          (unsigned long long)cap, (unsigned long long)ecap);
     return 0;
 }

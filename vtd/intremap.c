@@ -421,7 +421,9 @@ bool vtd_ir_sid_ok_(uint64_t hi, uint16_t sid, bool sid_valid)
     if (svt == VTD_SVT_BUS) {
         /* VT-d 9.9 SVT=10b: StartBus = SID[15:8] <= bus <= EndBus =
          * SID[7:0]. */
-        unsigned bus = sid >> 8, start = want >> 8, end = want & 0xff;
+        unsigned bus = (unsigned)field_get(sid, SID, BUS);
+        unsigned start = (unsigned)field_get(want, SID, BUS);
+        unsigned end = (unsigned)field_get(want, SID, DEVFN);
         return bus >= start && bus <= end;
     }
     return false; /* 11b reserved */
@@ -435,12 +437,12 @@ bool vtd_ir_sid_ok_(uint64_t hi, uint16_t sid, bool sid_valid)
 static void decode_compat(const struct vtd_msi_req *req, struct vtd_irq *out)
 {
     out->outcome = VTD_IRQ_PASSTHROUGH;
-    out->dest = (uint32_t)bits_get(req->addr, 12, 8);
-    out->rh = (uint8_t)bits_get(req->addr, 3, 1);
-    out->dm = (uint8_t)bits_get(req->addr, 2, 1);
-    out->vector = (uint8_t)bits_get(req->data, 0, 8);
-    out->dlm = (uint8_t)bits_get(req->data, 8, 3);
-    out->tm = (uint8_t)bits_get(req->data, 15, 1);
+    out->dest = (uint32_t)field_get(req->addr, MSI_ADDR, DEST);
+    out->rh = (uint8_t)field_get(req->addr, MSI_ADDR, RH);
+    out->dm = (uint8_t)field_get(req->addr, MSI_ADDR, DM);
+    out->vector = (uint8_t)field_get(req->data, MSI_DATA, VECTOR);
+    out->dlm = (uint8_t)field_get(req->data, MSI_DATA, DLM);
+    out->tm = (uint8_t)field_get(req->data, MSI_DATA, TM);
     out->x2apic = false;
 }
 
@@ -553,15 +555,17 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
      * address bit 2, SHV = bit 3.  Table 14: with SHV=1 data[31:16] is
      * reserved (20h) and data[15:0] is the subhandle; with SHV=0 the data
      * is ignored. */
-    uint32_t handle = (uint32_t)bits_get(req->addr, 5, 15) |
-                      (uint32_t)bits_get(req->addr, 2, 1) << 15;
+    uint32_t handle = (uint32_t)field_get(req->addr, MSI_ADDR, HANDLE_LO) |
+                      (uint32_t)field_get(req->addr, MSI_ADDR, HANDLE_HI)
+                          << VTD_MSI_ADDR_HANDLE_LO_LEN;
     uint32_t index = handle;
-    if (bits_get(req->addr, 3, 1)) {
-        if (req->data >> 16) {
+    if (field_get(req->addr, MSI_ADDR, SHV)) {
+        if (field_get(req->data, MSI_DATA, RSVD)) {
             block(u, req, out, VTD_FR_IR_REQ_RSVD, handle, false);
             return;
         }
-        index = handle + (req->data & 0xffff); /* 5.1.3 */
+        index = handle + (uint32_t)field_get(req->data, MSI_DATA,
+                                             SUBHANDLE); /* 5.1.3 */
         vtd_rule_(u, IR_SUBHANDLE);
     }
     out->index = (uint16_t)index;
@@ -642,8 +646,7 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
 
     /* VT-d 9.10: posted format.  PDAH bits at and above HAW are
      * reserved. */
-    uint64_t pid = ((uint64_t)field_get(hi, IRTE_HI, PDAH) << 32) |
-                   ((uint64_t)field_get(lo, IRTE_LO, PDAL) << 6);
+    uint64_t pid = vtd_irte_pda((const uint64_t[2]){ lo, hi });
     if ((lo & VTD_IRTE_POST_LO_RSVD) || (hi & VTD_IRTE_POST_HI_RSVD) ||
         (pid & ~vtd_haw_mask_(u))) {
         block(u, req, out, VTD_FR_IR_RSVD, index, fpd);

@@ -33,7 +33,7 @@ static bool register_inval_allowed(const struct vtd_iommu *u)
     uint64_t root = atomic_load(&u->root_latched);
     unsigned ver = u->cfg.ver ? u->cfg.ver : 0x10;
     return field_get(root, RTADDR, TTM) == VTD_TTM_LEGACY &&
-           ((ver >> 4) & 0xf) < 6;
+           field_get(ver, VER, MAX) < 6;
 }
 
 void vtd_inval_ccmd_written_locked_(struct vtd_iommu *u)

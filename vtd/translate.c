@@ -324,7 +324,7 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
         if (ctx_fill)
             vtd_cache_ctx_fill_(u, req->sid, &ctx, gen);
         struct vtd_ss_params ssp = {
-            .root = field_get(ctx.q[0], CE_LO, SSPTPTR) << 12,
+            .root = VTD_GET_ADDR_(ctx.q[0], CE_LO, SSPTPTR),
             .levels = vtd_aw_levels_(aw),
         };
         paged(u, x, x->did, 0, KIND_SS, false, false, false, &ssp, NULL,
@@ -472,7 +472,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
     bool pwsnp = field_get(u->ecap, ECAP, SMPWCS) &&
                  field_get(pe.q[1], PTE1, PWSNP);
     struct vtd_ss_params ssp = {
-        .root = field_get(pe.q[0], PTE0, SSPTPTR) << 12,
+        .root = VTD_GET_ADDR_(pe.q[0], PTE0, SSPTPTR),
         .levels = vtd_aw_levels_(aw),
         .scalable = true,
         .ssade = field_get(pe.q[0], PTE0, SSADE),
@@ -521,7 +521,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
         if (pe_fill)
             vtd_cache_pasid_fill_(u, req->sid, pasid, &pe, gen);
         struct vtd_fs_params fsp = {
-            .root = field_get(pe.q[2], PTE2, FSPTPTR) << 12,
+            .root = VTD_GET_ADDR_(pe.q[2], PTE2, FSPTPTR),
             .levels = levels,
             .priv = priv,
             .wpe = wpe,
@@ -561,7 +561,7 @@ static bool translation_req_success(unsigned f)
 static void run(struct vtd_iommu *u, uint64_t root, struct xl *x)
 {
     unsigned ttm = (unsigned)field_get(root, RTADDR, TTM);
-    uint64_t rta = field_get(root, RTADDR, RTA) << 12;
+    uint64_t rta = VTD_GET_ADDR_(root, RTADDR, RTA);
 
     x->page_size = 4096;
     if (x->use_cache)
@@ -663,7 +663,7 @@ static void lint(struct vtd_iommu *u, uint64_t root, const struct xl *x)
                  "missing context/PASID-cache invalidation for SID "
                  "%02x:%02x.%x: cached result 0x%" PRIx64 " fault 0x%x, "
                  "tables give 0x%" PRIx64 " fault 0x%x",
-                 req->sid >> 8, (req->sid >> 3) & 0x1f, req->sid & 7,
+                 VTD_SID_BDF(req->sid),
                  x->addr, x->fault, y.addr, y.fault);
     struct vtd_event ev = {
         .kind = VTD_EV_CACHE_STALE, .sid = req->sid, .pasid = req->pasid,

@@ -652,6 +652,18 @@ VTD_FIELD(MSI_ADDR, IF, 4, 1);
 VTD_FIELD(MSI_ADDR, HANDLE_LO, 5, 15);
 VTD_FIELD(MSI_ADDR, FEE, 20, 12);
 VTD_FIELD(MSI_DATA, SUBHANDLE, 0, 16);
+VTD_FIELD(MSI_DATA, RSVD, 16, 16);   /* reserved (0) when SHV = 1 */
+/* 5.1.2.1 Compatibility-format interrupt request (Figure 5-1; interrupt
+ * format, address bit 4, clear): address destination id 19:12,
+ * redirection hint 3, destination mode 2; data vector 7:0, delivery mode
+ * 10:8, trigger mode level 14, trigger mode 15. */
+VTD_FIELD(MSI_ADDR, DEST, 12, 8);
+VTD_FIELD(MSI_ADDR, RH, 3, 1);
+VTD_FIELD(MSI_ADDR, DM, 2, 1);
+VTD_FIELD(MSI_DATA, VECTOR, 0, 8);
+VTD_FIELD(MSI_DATA, DLM, 8, 3);
+VTD_FIELD(MSI_DATA, TML, 14, 1);
+VTD_FIELD(MSI_DATA, TM, 15, 1);
 
 /* ------------------------------------------------------------------ */
 /* Invalidation descriptors (VT-d 6.5.2)                               */

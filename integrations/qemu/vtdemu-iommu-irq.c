@@ -7,6 +7,27 @@
 #include "qemu/osdep.h"
 #include "vtdemu-iommu.h"
 
+/* The system-bus message of a remapped interrupt or a notification event,
+ * in the compatibility format (VT-d 5.1.2.1 Figure 5-1; MSI_ADDR and
+ * MSI_DATA in <vtd/layout.h>), the trigger mode level always asserted
+ * (5.1.4).  A 32-bit destination (x2APIC: IRTE DST with EIME, VT-d 9.10;
+ * NDST, 9.12) puts its bits 31:8 in address bits 63:40 (vx_flush). */
+static uint64_t vx_msi_addr(uint32_t dest, unsigned rh, unsigned dm)
+{
+    return VTD_INTR_ADDR_LO |
+           (uint64_t)(dest & 0xff) << VTD_MSI_ADDR_DEST_SHIFT |
+           (uint64_t)(dest & 0xffffff00) << 32 |
+           (uint64_t)(rh & 1) << VTD_MSI_ADDR_RH_SHIFT |
+           (uint64_t)(dm & 1) << VTD_MSI_ADDR_DM_SHIFT;
+}
+
+static uint32_t vx_msi_data(uint8_t vector, unsigned dlm, unsigned tm)
+{
+    return vector | (uint32_t)(dlm & 7) << VTD_MSI_DATA_DLM_SHIFT |
+           (uint32_t)VTD_MSI_DATA_TML_MASK |
+           (uint32_t)(tm & 1) << VTD_MSI_DATA_TM_SHIFT;
+}
+
 /* Deliver the outcome of an interrupt request (VT-d 5.1.4, 5.2). */
 static void vx_deliver(VtdemuState *s, const struct vtd_msi_req *req,
                        const struct vtd_irq *o)
@@ -19,21 +40,15 @@ static void vx_deliver(VtdemuState *s, const struct vtd_msi_req *req,
         vx_queue_msi(req->addr, req->data);
         break;
     case VTD_IRQ_REMAPPED:
-        /* 32-bit destination (x2APIC, IRTE DST with EIME, VT-d 9.10):
-         * bits 31:8 in address bits 63:40 (vx_flush). */
-        vx_queue_msi(VTD_INTR_ADDR_LO | (uint64_t)(o->dest & 0xff) << 12 |
-                     (uint64_t)(o->dest & 0xffffff00) << 32 |
-                     (uint64_t)(o->rh & 1) << 3 | (uint64_t)(o->dm & 1) << 2,
-                     o->vector | (uint32_t)(o->dlm & 7) << 8 |
-                     (uint32_t)1 << 14 | (uint32_t)(o->tm & 1) << 15);
+        vx_queue_msi(vx_msi_addr(o->dest, o->rh, o->dm),
+                     vx_msi_data(o->vector, o->dlm, o->tm));
         break;
     case VTD_IRQ_POSTED:
         if (o->notify) {
             /* Notification event: physical, fixed, edge (VT-d 5.2.3);
              * NDST is 32 bits in x2APIC mode (9.12). */
-            vx_queue_msi(VTD_INTR_ADDR_LO | (uint64_t)(o->ndst & 0xff) << 12 |
-                         (uint64_t)(o->ndst & 0xffffff00) << 32,
-                         o->nv | (uint32_t)1 << 14);
+            vx_queue_msi(vx_msi_addr(o->ndst, 0, 0),
+                         vx_msi_data(o->nv, 0, 0));
         }
         break;
     default:
@@ -114,11 +129,8 @@ int vx_int_remap(X86IOMMUState *iommu, MSIMessage *src,
         *dst = *src;
         return 0;
     case VTD_IRQ_REMAPPED:
-        dst->address = VTD_INTR_ADDR_LO | (uint64_t)(o.dest & 0xff) << 12 |
-                       (uint64_t)(o.dest & 0xffffff00) << 32 |
-                       (uint64_t)(o.rh & 1) << 3 | (uint64_t)(o.dm & 1) << 2;
-        dst->data = o.vector | (uint32_t)(o.dlm & 7) << 8 |
-                    (uint32_t)1 << 14 | (uint32_t)(o.tm & 1) << 15;
+        dst->address = vx_msi_addr(o.dest, o.rh, o.dm);
+        dst->data = vx_msi_data(o.vector, o.dlm, o.tm);
         return 0;
     default:
         return -EINVAL;
