@@ -173,8 +173,7 @@ static struct iec_fast iec_decode(const struct vtd_iommu *u, uint64_t irta,
                                  : VTD_IRH_REMAP_XAPIC) << IEC_RULE_SHIFT;
         return f;
     }
-    uint64_t pid = ((uint64_t)field_get(hi, IRTE_HI, PDAH) << 32) |
-                   ((uint64_t)field_get(lo, IRTE_LO, PDAL) << 6);
+    uint64_t pid = vtd_irte_pda((const uint64_t[2]){ lo, hi });
     if ((lo & VTD_IRTE_POST_LO_RSVD) || (hi & VTD_IRTE_POST_HI_RSVD) ||
         (pid & ~vtd_haw_mask_(u)))
         return f;
@@ -541,7 +540,7 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
 
     /* VT-d 5.1.4: compatibility format (address bit 4 clear) passes only
      * with CFIS=1 and EIME=0; otherwise 25h (not qualified). */
-    if (!bits_get(req->addr, 4, 1)) {
+    if (!field_get(req->addr, MSI_ADDR, IF)) {
         if (eime || !atomic_load(&u->ir.cfi)) {
             block(u, req, out, VTD_FR_IR_COMPAT, 0, false);
             return;
@@ -662,7 +661,7 @@ static void remap(struct vtd_iommu *u, const struct vtd_msi_req *req,
 static void describe(const struct vtd_msi_req *req, const struct vtd_irq *o,
                      char *buf, size_t len)
 {
-    bool remappable = bits_get(req->addr, 4, 1);
+    bool remappable = field_get(req->addr, MSI_ADDR, IF);
     switch (o->outcome) {
     case VTD_IRQ_REMAPPED:
         snprintf(buf, len, "remapped through IRTE %u: vector 0x%x to %s "
@@ -703,7 +702,7 @@ static G_GNUC_NO_INLINE bool post_hit(struct vtd_iommu *u,
     const uint64_t pid = o[0];          /* interrupt_hit(): w0, w1 */
     const uint8_t vector = (uint8_t)o[1];
     struct vtd_ir_shard *sh = vtd_ir_shard_(u, vtd_tls_hit_);
-    if (bits_get(req->addr, 3, 1))
+    if (field_get(req->addr, MSI_ADDR, SHV))
         vtd_ir_inc_(sh, VTD_IRH_SUBHANDLE);
     const unsigned svt = (meta >> IEC_SVT_SHIFT) & 0xff;
     if (req->sid_valid && svt)
@@ -743,12 +742,13 @@ static inline bool interrupt_hit(struct vtd_iommu *u,
     const uint64_t addr = req->addr;
     const size_t hit_off = vtd_tls_hit_;
     struct iec *c = u->ir.fast_iec;
-    if (G_UNLIKELY(!hit_off || !c || !bits_get(addr, 4, 1)))
+    if (G_UNLIKELY(!hit_off || !c || !field_get(addr, MSI_ADDR, IF)))
         return false;
     /* 5.1.2.2 Table 13/14, 5.1.3: handle and subhandle. */
-    uint32_t index = (uint32_t)bits_get(addr, 5, 15) |
-                     (uint32_t)bits_get(addr, 2, 1) << 15;
-    const bool shv = bits_get(addr, 3, 1);
+    uint32_t index = (uint32_t)field_get(addr, MSI_ADDR, HANDLE_LO) |
+                     (uint32_t)field_get(addr, MSI_ADDR, HANDLE_HI)
+                         << VTD_MSI_ADDR_HANDLE_LO_LEN;
+    const bool shv = field_get(addr, MSI_ADDR, SHV);
     if (shv) {
         if (req->data >> 16)
             return false;
@@ -787,7 +787,7 @@ static inline bool interrupt_hit(struct vtd_iommu *u,
         /* The rules the generic path would count, per thread (the TLS
          * word and the address read again: fewer live registers). */
         struct vtd_ir_shard *sh = vtd_ir_shard_(u, vtd_tls_hit_);
-        if (G_UNLIKELY(bits_get(req->addr, 3, 1)))
+        if (G_UNLIKELY(field_get(req->addr, MSI_ADDR, SHV)))
             vtd_ir_inc_(sh, VTD_IRH_SUBHANDLE);
         const unsigned svt = (meta >> IEC_SVT_SHIFT) & 0xff;
         if (req->sid_valid && svt)
