@@ -135,14 +135,15 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
         unsigned n = 0, level, start = p->levels;
         uint64_t table = p->root;
         uint32_t cum0 = VTD_PSC_R | VTD_PSC_W;
-        bool rd = true, wr = true, leaf = false;
+        /* The rights of the entries so far (VT-d 3.7.1: cumulative). */
+        bool may_read = true, may_write = true, leaf = false;
 
         /* Start below the deepest cached entry, with its rights. */
         if (psc) {
             start = psc_start(u, wc, VTD_PSC_SS, p->levels, iova, &table,
                               &cum0, r);
-            rd = cum0 & VTD_PSC_R;
-            wr = cum0 & VTD_PSC_W;
+            may_read = cum0 & VTD_PSC_R;
+            may_write = cum0 & VTD_PSC_W;
         }
 
         for (level = start; level >= 1; level--) {
@@ -188,25 +189,27 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
                 r->fault = sm ? VTD_FR_SSS_RSVD : VTD_FR_SL_RSVD;  /* LSS.2 */
                 return;
             }
-            rd = rd && er;
-            wr = wr && ew;
+            may_read = may_read && er;
+            may_write = may_write && ew;
             if (leaf)
                 break;
             table = entry_addr(e, 12);
         }
 
         /* VT-d 3.7.1: permissions are cumulative over the levels. */
-        if (wr_req && !wr) {
-            r->fault = sm ? (rd ? VTD_FR_SGN_WRITE : VTD_FR_SSS_NO_PERM)
+        if (wr_req && !may_write) {
+            r->fault = sm ? (may_read ? VTD_FR_SGN_WRITE
+                                      : VTD_FR_SSS_NO_PERM)
                           : VTD_FR_WRITE;
             return;
         }
-        if ((access & VTD_ACC_READ) && !rd) {
-            r->fault = sm ? (wr ? VTD_FR_SGN_READ : VTD_FR_SSS_NO_PERM)
+        if ((access & VTD_ACC_READ) && !may_read) {
+            r->fault = sm ? (may_write ? VTD_FR_SGN_READ
+                                       : VTD_FR_SSS_NO_PERM)
                           : VTD_FR_READ;
             return;
         }
-        if (sm && !rd && !wr) {
+        if (sm && !may_read && !may_write) {
             r->fault = VTD_FR_SSS_NO_PERM;     /* SSS.2, cumulative */
             return;
         }
@@ -215,7 +218,8 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
         r->page_size = 1ULL << shift;
         r->addr = entry_addr(path[n - 1], shift) |
                   (iova & (r->page_size - 1));
-        r->perm = (rd ? VTD_PERM_R : 0) | (wr ? VTD_PERM_W : 0) |
+        r->perm = (may_read ? VTD_PERM_R : 0) |
+                  (may_write ? VTD_PERM_W : 0) |
                   (field_get(path[n - 1], SSE, SNP) ? VTD_PERM_SNP_ : 0);
 
         if (!sm || !p->ssade || !wc->update_ad) {
@@ -230,7 +234,7 @@ void vtd_ss_walk_(struct vtd_iommu *u, const struct vtd_ss_params *p,
         bool retry = false;
         for (unsigned i = 0; i < n && !retry; i++) {
             uint64_t want = path[i] | SSE_A_MASK;
-            if (i == n - 1 && (wr_req || (wc->ad_write && wr)))
+            if (i == n - 1 && (wr_req || (wc->ad_write && may_write)))
                 want |= SSE_D_MASK;
             if (want == path[i])
                 continue;
