@@ -22,8 +22,9 @@
 #include "rootctx.h"
 #include "walk.h"
 
-/* One translation in progress. */
-struct xl {
+/* One translation in progress: the request, how to treat the caches,
+ * and what the structures and walks gave. */
+struct translation {
     const struct vtd_dma_req *req;
     bool trace;          /* emit walk events */
     bool use_cache;
@@ -134,7 +135,7 @@ static unsigned hit_perm_fault(uint32_t eff, uint32_t access, bool sm,
 
 /* Cached-or-walked translation of iova through a page table; kind says
  * which walk.  ssp / fsp describe the tables. */
-static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
+static void paged(struct vtd_iommu *u, struct translation *x, uint16_t did,
                   uint32_t pasid_key, int kind, bool sm, bool priv, bool wpe,
                   const struct vtd_ss_params *ssp,
                   const struct vtd_fs_params *fsp, uint32_t access)
@@ -221,7 +222,7 @@ static void paged(struct vtd_iommu *u, struct xl *x, uint16_t did,
 /* Fill the translation paged() walked into the IOTLB when the request
  * ended without a fault (VT-d 6.2.4.1: "IOTLB caches only valid
  * mappings"). */
-static void commit_iotlb(struct vtd_iommu *u, struct xl *x)
+static void commit_iotlb(struct vtd_iommu *u, struct translation *x)
 {
     if (x->tlb_pending && !x->fault)
         vtd_cache_iotlb_fill_(u, x->tlb_did, x->tlb_key, x->tlb_fs,
@@ -243,7 +244,7 @@ static uint32_t walk_access(const struct vtd_dma_req *req)
 /* Legacy mode (TTM=00b)                                               */
 /* ------------------------------------------------------------------ */
 
-static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
+static void legacy(struct vtd_iommu *u, uint64_t rta, struct translation *x)
 {
     const struct vtd_dma_req *req = x->req;
     struct vtd_ctx ctx;
@@ -341,7 +342,7 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct xl *x)
 /* Scalable mode (TTM=01b)                                             */
 /* ------------------------------------------------------------------ */
 
-static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
+static void scalable(struct vtd_iommu *u, uint64_t rta, struct translation *x)
 {
     const struct vtd_dma_req *req = x->req;
     const bool has_pasid = req->pasid != VTD_NO_PASID;
@@ -441,7 +442,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct xl *x)
 
     /* Table 30 SPT.5: ER=1 with ECAP.ERS=0 faults 5Ch on units whose
      * VER major version is 7 or below (major 8 and later fault RTA.5
-     * before this, run()).  Rev. 5.10 defines no execute permission
+     * before this, translate_root()).  Rev. 5.10 defines no execute permission
      * beyond that: 3.6.1 grants rights by R/W and U/S only, first-stage
      * bit 63 is ignored (9.7 Tables 34-40; there is no XD) and ERS is RO
      * 0 (11.4.3).  So with an ERS=1 unit of major version 7 or below, ER
@@ -558,7 +559,12 @@ static bool translation_req_success(unsigned f)
     }
 }
 
-static void run(struct vtd_iommu *u, uint64_t root, struct xl *x)
+/* The translation of x->req through the root-table pointer root (the
+ * latched RTADDR_REG): by its TTM, legacy or scalable (VT-d 3.4, 3.5),
+ * then the faults a translation request turns into a successful
+ * completion (Table 30). */
+static void translate_root(struct vtd_iommu *u, uint64_t root,
+                           struct translation *x)
 {
     unsigned ttm = (unsigned)field_get(root, RTADDR, TTM);
     uint64_t rta = VTD_GET_ADDR_(root, RTADDR, RTA);
@@ -612,8 +618,8 @@ void vtd_translate_tables_(struct vtd_iommu *u, uint64_t root,
                            const struct vtd_dma_req *req,
                            struct vtd_xlate *out)
 {
-    struct xl x = { .req = req };
-    run(u, root, &x);
+    struct translation x = { .req = req };
+    translate_root(u, root, &x);
     memset(out, 0, sizeof(*out));
     out->addr = x.addr;
     out->page_size = x.page_size;
@@ -624,10 +630,11 @@ void vtd_translate_tables_(struct vtd_iommu *u, uint64_t root,
 
 /* Lint (u->cfg.lint): walk again without caches and report a stale
  * cache entry when the answers differ. */
-static void lint(struct vtd_iommu *u, uint64_t root, const struct xl *x)
+static void lint(struct vtd_iommu *u, uint64_t root,
+                 const struct translation *x)
 {
-    struct xl y = { .req = x->req, .update_ad = false };
-    run(u, root, &y);
+    struct translation y = { .req = x->req, .update_ad = false };
+    translate_root(u, root, &y);
     if (y.fault == x->fault && y.addr == x->addr && y.perm == x->perm)
         return;
     char msg[240];
@@ -676,7 +683,7 @@ static void lint(struct vtd_iommu *u, uint64_t root, const struct xl *x)
 
 /* Coverage (rulehits.h): the rules a request took, counted once per
  * request that missed the front cache (never on the hit path). */
-static void count_rules(struct vtd_iommu *u, const struct xl *x)
+static void count_rules(struct vtd_iommu *u, const struct translation *x)
 {
     if (x->tr_fault) {
         vtd_rule_fault_(u, x->tr_fault);
@@ -722,7 +729,7 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
                                             struct vtd_ats_raw_ *raw)
 {
     uint32_t size = req->size ? req->size : 1;
-    struct xl x = {
+    struct translation x = {
         .req = req,
         .trace = vtd_tracing_(u),
         .use_cache = u->cfg.cache != VTD_CACHE_NONE,
@@ -730,7 +737,7 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
         .rule_mode = VTD_RULE_COUNT_, .rule_pasid = VTD_RULE_COUNT_,
         .nw = nw,
     };
-    run(u, root, &x);
+    translate_root(u, root, &x);
     count_rules(u, &x);
 
     if (u->cfg.lint && (x.iotlb_hit || x.struct_hit || x.psc_hit))
