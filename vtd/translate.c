@@ -133,14 +133,32 @@ static unsigned hit_perm_fault(uint32_t eff, uint32_t access, bool sm,
     return 0;
 }
 
-/* Cached-or-walked translation of iova through a page table; kind says
- * which walk.  ssp / fsp describe the tables. */
-static void paged(struct vtd_iommu *u, struct translation *x, uint16_t did,
-                  uint32_t pasid_key, int kind, bool sm, bool priv, bool wpe,
-                  const struct vtd_ss_params *ssp,
-                  const struct vtd_fs_params *fsp, uint32_t access)
+/* What a translation through page tables needs besides the request. */
+struct paging {
+    uint16_t did;        /* domain: IOTLB and paging-structure-cache tag */
+    uint32_t pasid_key;  /* PASID tag (the PASID used; 0 in legacy mode) */
+    int kind;            /* KIND_SS, or KIND_FS (first stage or nested) */
+    bool sm;             /* scalable mode (fault reasons) */
+    bool priv;           /* supervisor request (first stage) */
+    bool wpe;            /* write protect enable (PASID entry) */
+    const struct vtd_ss_params *ssp;   /* the tables of KIND_SS */
+    const struct vtd_fs_params *fsp;   /* the tables of KIND_FS */
+    uint32_t access;     /* access bits to check (walk_access()) */
+};
+
+/* Cached-or-walked translation of iova through the page tables pg
+ * describes. */
+static void translate_paged(struct vtd_iommu *u, struct translation *x,
+                            const struct paging *pg)
 {
     const struct vtd_dma_req *req = x->req;
+    const uint16_t did = pg->did;
+    const uint32_t pasid_key = pg->pasid_key;
+    const int kind = pg->kind;
+    const bool sm = pg->sm, priv = pg->priv, wpe = pg->wpe;
+    const struct vtd_ss_params *ssp = pg->ssp;
+    const struct vtd_fs_params *fsp = pg->fsp;
+    const uint32_t access = pg->access;
     struct vtd_iotlb_hit hit;
 
     x->first_stage = kind == KIND_FS;
@@ -219,8 +237,8 @@ static void paged(struct vtd_iommu *u, struct translation *x, uint16_t did,
     }
 }
 
-/* Fill the translation paged() walked into the IOTLB when the request
- * ended without a fault (VT-d 6.2.4.1: "IOTLB caches only valid
+/* Fill the translation translate_paged() walked into the IOTLB when the
+ * request ended without a fault (VT-d 6.2.4.1: "IOTLB caches only valid
  * mappings"). */
 static void commit_iotlb(struct vtd_iommu *u, struct translation *x)
 {
@@ -328,8 +346,10 @@ static void legacy(struct vtd_iommu *u, uint64_t rta, struct translation *x)
             .root = VTD_GET_ADDR_(ctx.q[0], CE_LO, SSPTPTR),
             .levels = vtd_aw_levels_(aw),
         };
-        paged(u, x, x->did, 0, KIND_SS, false, false, false, &ssp, NULL,
-              walk_access(req));
+        const struct paging pg = { .did = x->did, .kind = KIND_SS,
+                                   .ssp = &ssp,
+                                   .access = walk_access(req) };
+        translate_paged(u, x, &pg);
         if (x->fault)
             return;
     }
@@ -506,8 +526,11 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct translation *x)
         }
         if (pe_fill)
             vtd_cache_pasid_fill_(u, req->sid, pasid, &pe, gen);
-        paged(u, x, x->did, pasid, KIND_SS, true, priv, wpe, &ssp, NULL,
-              walk_access(req));
+        const struct paging pg = { .did = x->did, .pasid_key = pasid,
+                                   .kind = KIND_SS, .sm = true,
+                                   .priv = priv, .wpe = wpe, .ssp = &ssp,
+                                   .access = walk_access(req) };
+        translate_paged(u, x, &pg);
         if (x->fault)
             return;
     } else {
@@ -531,8 +554,11 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct translation *x)
             .nested = pgtt == VTD_PGTT_NESTED ? &ssp : NULL,
             .nested_aw = ss_bits,
         };
-        paged(u, x, x->did, pasid, KIND_FS, true, priv, wpe, NULL, &fsp,
-              walk_access(req));
+        const struct paging pg = { .did = x->did, .pasid_key = pasid,
+                                   .kind = KIND_FS, .sm = true,
+                                   .priv = priv, .wpe = wpe, .fsp = &fsp,
+                                   .access = walk_access(req) };
+        translate_paged(u, x, &pg);
         if (x->fault)
             return;
     }
