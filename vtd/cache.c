@@ -74,6 +74,10 @@ struct cache_impl {
     /* Set by the first global or domain-selective IOTLB invalidation:
      * until then no IOTLB entry can be stale and fills skip the test. */
     _Atomic bool gens_used;
+    /* Set by the first first-stage or nested IOTLB fill: until then a
+     * page-selective invalidation has no such entry to drop and leaves
+     * did_fs_gen (and gens_used) alone. */
+    _Atomic bool fs_filled;
 };
 
 #define DID_GENS 65536u
@@ -711,6 +715,8 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
     if (!(atomic_load(&c->sizes) & (1u << szc)))
         atomic_fetch_or(&c->sizes, 1u << szc);
     uint64_t pfn = iova >> size_shift[szc];
+    if (fs && !atomic_load(&c->fs_filled))
+        atomic_store(&c->fs_filled, true);   /* before gen is checked */
     /* The generations before set_fill() checks gen (see above). */
     uint64_t v[4] = { e->page & ~(e->page_size - 1), e->perm,
                       atomic_load(&c->iotlb_gen),
@@ -873,9 +879,11 @@ static void iotlb_inv(struct cache_impl *c, unsigned gran, uint16_t did,
     }
     a.by_range = true;
     psi_range(addr, am, &a.lo, &a.hi);
-    if (!by_pasid) {
+    if (!by_pasid && atomic_load(&c->fs_filled)) {
         /* VT-d 6.5.2.3 Table 23: every first-stage and nested entry of
-         * the domain, whatever its address (K_FS entries, O(1)). */
+         * the domain, whatever its address (K_FS entries, O(1)).  A fill
+         * that sets fs_filled after the load above reads gen after the
+         * bump before it, so it is refused (vtd_cache_iotlb_fill_()). */
         atomic_store_explicit(&c->gens_used, true, memory_order_relaxed);
         atomic_fetch_add(&c->did_fs_gen[did], 1);
     }
@@ -1131,6 +1139,8 @@ void vtd_cache_slot_put_(struct vtd_iommu *u, unsigned t, unsigned set,
     struct slot *sl = &tb->sets[set].s[way];
     uint64_t v[4] = { e[2], e[3], e[4], e[5] };
     if (t == VTD_CT_IOTLB) {
+        if (e[0] & K_FS)
+            atomic_store(&c->fs_filled, true);
         v[2] = atomic_load(&c->iotlb_gen);
         v[3] = iotlb_did_gen(c, (uint16_t)(e[0] >> 20),
                              (e[0] & K_FS) != 0);
