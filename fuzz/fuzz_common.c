@@ -39,6 +39,16 @@ static const struct vtd_host_ops ops = {
     .msi_send = msi,
 };
 
+uint8_t *fz_ram(void)
+{
+    static uint8_t *ram;
+    if (!ram)
+        ram = malloc(FZ_MEM_SIZE);
+    if (ram)
+        memset(ram, 0, FZ_MEM_SIZE);
+    return ram;
+}
+
 const struct vtd_host_ops *fz_mem_ops(void)
 {
     return &ops;

@@ -40,6 +40,12 @@ struct fz_mem {
     unsigned msis;
 };
 
+/* FZ_MEM_SIZE bytes of zeroed guest RAM, the same buffer for every input
+ * (allocated once: a fresh calloc per input cost more system time in
+ * page faults than the unit's own work, docs/fuzzing.md).  NULL when the
+ * allocation failed. */
+uint8_t *fz_ram(void);
+
 /* Host ops over struct fz_mem (opaque). */
 const struct vtd_host_ops *fz_mem_ops(void);
 

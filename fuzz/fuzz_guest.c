@@ -106,12 +106,9 @@ static const uint64_t regs[] = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static uint8_t *ram;
-    if (!ram)
-        ram = malloc(FZ_MEM_SIZE);
+    uint8_t *ram = fz_ram();
     if (!ram)
         abort();
-    memset(ram, 0, FZ_MEM_SIZE);
     struct fz_mem m = { .ram = ram };
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
                               .profile = "qemu-7.2",

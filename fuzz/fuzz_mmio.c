@@ -16,7 +16,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fz f = { data, size };
-    struct fz_mem mem = { .ram = calloc(1, FZ_MEM_SIZE) };
+    struct fz_mem mem = { .ram = fz_ram() };
     if (!mem.ram)
         return 0;
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION };
@@ -39,7 +39,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.no_fault_collapse = (sel >> 5) & 1;
     struct vtd_iommu *u = NULL;
     if (vtd_iommu_new(&cfg, fz_mem_ops(), &mem, &u, NULL, 0) < 0) {
-        free(mem.ram);
         return 0;
     }
     uint64_t win = vtd_iommu_mmio_size(u);
@@ -108,6 +107,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     fz_check_fault_accounting(u);
     vtd_iommu_free(u);
-    free(mem.ram);
     return 0;
 }

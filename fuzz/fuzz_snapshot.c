@@ -39,10 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > (1u << 20))
         return 0;
-    struct fz_mem mem = { .ram = calloc(1, FZ_MEM_SIZE) };
+    struct fz_mem mem = { .ram = fz_ram() };
     uint8_t *s = malloc(size ? size : 1);
     if (!mem.ram || !s) {
-        free(mem.ram);
         free(s);
         return 0;
     }
@@ -93,7 +92,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     free(before);
     vtd_iommu_free(u);
-    free(mem.ram);
     free(s);
     return 0;
 }

@@ -105,7 +105,7 @@ static void program(struct vtd_iommu *u, bool scalable)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fz f = { data, size };
-    struct fz_mem mem = { .ram = calloc(1, FZ_MEM_SIZE) };
+    struct fz_mem mem = { .ram = fz_ram() };
     if (!mem.ram)
         return 0;
     unsigned sel = (unsigned)fz_take(&f, 1);
@@ -117,7 +117,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                               .lint = (sel & 4) != 0 };
     struct vtd_iommu *u = NULL;
     if (vtd_iommu_new(&cfg, fz_mem_ops(), &mem, &u, NULL, 0) < 0) {
-        free(mem.ram);
         return 0;
     }
     build_state(&mem, scalable);
@@ -185,6 +184,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     fz_check_fault_accounting(u);
     vtd_iommu_free(u);
-    free(mem.ram);
     return 0;
 }
