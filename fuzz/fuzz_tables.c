@@ -6,10 +6,17 @@
  * first-stage tables, an interrupt remapping table with remapped and
  * posted entries, an invalidation queue - and the input then mutates
  * bytes of those structures and issues DMA, interrupt and invalidation
- * requests.
+ * requests; and (issue 17's paths) page requests into a page request
+ * queue, ATS translation requests, device-TLB invalidations answered,
+ * mis-answered or never answered by the endpoints, and the unit clock
+ * that times them out.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <vtd/ats.h>
+#include <vtd/layout.h>
 
 #include "fuzz_common.h"
 
@@ -24,6 +31,48 @@
 #define PID 0x60000u    /* posted-interrupt descriptors */
 #define REGION_LO RT
 #define REGION_HI 0x61000u
+#define PRQ 0x70000u    /* page request queue, 4 KiB (outside REGION) */
+
+/* The endpoints behind SIDs 0-7 have device-TLBs (ATS, 4.3): their
+ * Invalidate Requests are kept here until the input answers them; SIDs
+ * 8-15 have none (-ENODEV); SID fail_sid's requests cannot be delivered
+ * (-EIO: the unit reports a time-out, FSTS.ITE). */
+static struct { uint16_t sid; uint8_t itag; } pend[64];
+static unsigned npend;
+static int fail_sid;
+
+static int devtlb_inval(void *opaque, const struct vtd_devtlb_inv *inv)
+{
+    (void)opaque;
+    if (inv->sid == fail_sid)
+        return -EIO;
+    if (inv->sid >= 8)
+        return -ENODEV;
+    if (npend < 64) {
+        pend[npend].sid = inv->sid;
+        pend[npend].itag = (uint8_t)inv->itag;
+        npend++;
+    }
+    return 0;
+}
+
+static void page_response(void *opaque, const struct vtd_page_resp *r)
+{
+    (void)opaque;
+    (void)r;
+}
+
+static const struct vtd_host_ops *ops(void)
+{
+    static struct vtd_host_ops o;
+    if (!o.version) {
+        o = *fz_mem_ops();
+        o.version = VTD_HOST_OPS_VERSION;
+        o.devtlb_inval = devtlb_inval;
+        o.page_response = page_response;
+    }
+    return &o;
+}
 
 static void wq(struct fz_mem *m, uint64_t a, uint64_t v)
 {
@@ -41,8 +90,9 @@ static void build_state(struct fz_mem *m, bool scalable)
             wq(m, CT + 16 * devfn, lo);
             wq(m, CT + 16 * devfn + 8, 2 | ((uint64_t)(devfn + 1) << 8));
         } else {
-            /* 9.4: P, PASIDE, PDTS=0, PASID dir; RID_PASID = devfn. */
-            wq(m, CT + 32 * devfn, PD | 1 | 8);
+            /* 9.4: P, PASIDE, PDTS=0, PASID dir; RID_PASID = devfn;
+             * even functions also DTE (bit 2) and PRE (bit 4). */
+            wq(m, CT + 32 * devfn, PD | 1 | 8 | (devfn & 1 ? 0 : 0x14));
             wq(m, CT + 32 * devfn + 8, devfn);
         }
     }
@@ -100,6 +150,18 @@ static void program(struct vtd_iommu *u, bool scalable)
     vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_QIE | VTD_GCMD_IRE);
     vtd_mmio_write(u, VTD_REG_GCMD, 4,
                    VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_TE);
+    /* 11.4.11: the page request queue (4 KiB), its event unmasked. */
+    vtd_mmio_write(u, VTD_REG_PQA, 8, PRQ);
+    vtd_mmio_write(u, VTD_REG_PECTL, 4, 0);
+}
+
+/* 11.4.11.2: PQT stays a 32-byte-aligned offset inside the queue. */
+static void check_prq(struct vtd_iommu *u)
+{
+    uint64_t pqt = 0;
+    vtd_mmio_read(u, VTD_REG_PQT, 8, &pqt);
+    if (pqt % 32 || pqt >= 4096)
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -116,7 +178,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                  : VTD_CACHE_HARDWARE,
                               .lint = (sel & 4) != 0 };
     struct vtd_iommu *u = NULL;
-    if (vtd_iommu_new(&cfg, fz_mem_ops(), &mem, &u, NULL, 0) < 0) {
+    npend = 0;
+    fail_sid = (sel & 0x70) == 0x70 ? (int)((sel >> 3) & 1) * 2 : -1;
+    if (vtd_iommu_new(&cfg, ops(), &mem, &u, NULL, 0) < 0) {
         return 0;
     }
     build_state(&mem, scalable);
@@ -165,24 +229,92 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 4: { /* one queued-invalidation descriptor, then the tail */
             unsigned dsz = scalable ? 32 : 16;
             uint64_t q0 = fz_take(&f, 8), q1 = fz_take(&f, 8);
-            q0 = (q0 & ~0xfULL) | (1 + (kind >> 4) % 8); /* types 1-8 */
+            q0 = (q0 & ~0xfULL) | (1 + (kind >> 4) % 9); /* types 1-9 */
             wq(&mem, IQ + tail, q0);
             wq(&mem, IQ + tail + 8, q1);
             tail = (tail + dsz) % 4096;
             vtd_mmio_write(u, VTD_REG_IQT, 8, tail);
             break;
         }
-        default: { /* register-based invalidation or a GCMD write */
-            if (kind & 0x80)
-                vtd_mmio_write(u, VTD_REG_CCMD, 8,
-                               fz_take(&f, 8) | VTD_CCMD_ICC_MASK);
-            else
-                vtd_mmio_write(u, VTD_REG_GCMD, 4, (uint32_t)fz_take(&f, 4));
+        default:
+            switch ((kind / 6) % 8) {
+            case 0:
+            case 1:
+            case 2: /* register-based invalidation or a GCMD write */
+                if (kind & 0x80)
+                    vtd_mmio_write(u, VTD_REG_CCMD, 8,
+                                   fz_take(&f, 8) | VTD_CCMD_ICC_MASK);
+                else
+                    vtd_mmio_write(u, VTD_REG_GCMD, 4,
+                                   (uint32_t)fz_take(&f, 4));
+                break;
+            case 3: { /* a page request (7.4.1) */
+                struct vtd_page_req r = {
+                    .sid = (uint16_t)(fz_take(&f, 1) & 0x0f),
+                    .pasid = (kind & 0x80) ? (uint32_t)fz_take(&f, 1) % 70
+                                           : VTD_NO_PASID,
+                    .addr = fz_take(&f, 3) << 12,
+                    .access = (uint32_t)fz_take(&f, 1) % 16,
+                    .prgi = (uint16_t)(fz_take(&f, 2) % 512),
+                    .lpig = kind & 0x40,
+                };
+                struct vtd_page_req_result o;
+                vtd_page_request(u, &r, &o);
+                check_prq(u);
+                break;
+            }
+            case 4: { /* software: consume the queue, clear PRS */
+                uint64_t v = 0;
+                vtd_mmio_read(u, VTD_REG_PQT, 8, &v);
+                if (kind & 0x80)
+                    v = fz_take(&f, 2);
+                vtd_mmio_write(u, VTD_REG_PQH, 8, v);
+                vtd_mmio_write(u, VTD_REG_PRS, 4, (uint32_t)fz_take(&f, 1));
+                break;
+            }
+            case 5: { /* an ATS translation request (4.1.1) */
+                struct vtd_ats_req r = {
+                    .version = VTD_ATS_REQ_VERSION,
+                    .sid = (uint16_t)(fz_take(&f, 1) & 0x0f),
+                    .pasid = (kind & 0x80) ? (uint32_t)fz_take(&f, 1) % 70
+                                           : VTD_NO_PASID,
+                    .iova = fz_take(&f, 1) & 0x80 ? fz_take(&f, 8)
+                                                  : fz_take(&f, 3) & 0x2fffff,
+                    .nw = kind & 0x40,
+                };
+                struct vtd_ats_cpl c;
+                vtd_ats_translate(u, &r, &c);
+                break;
+            }
+            case 6: { /* an endpoint answers (4.3): its own or any ITags */
+                unsigned i = (unsigned)fz_take(&f, 1);
+                uint32_t itags;
+                uint16_t sid;
+                if (npend && !(kind & 0x80)) {
+                    i %= npend;
+                    sid = pend[i].sid;
+                    itags = 1u << pend[i].itag;
+                    pend[i] = pend[--npend];
+                } else {
+                    sid = (uint16_t)(i & 0x0f);
+                    itags = (uint32_t)fz_take(&f, 4);
+                }
+                bool acc;
+                vtd_ats_inval_complete(u, sid, itags,
+                                       (unsigned)fz_take(&f, 1) % 8, &acc);
+                break;
+            }
+            default: /* time passes (6.5.2.11 time-outs) */
+                vtd_clock_advance(u, fz_take(&f, 4) << 10);
+                break;
+            }
             break;
-        }
         }
     }
     fz_check_fault_accounting(u);
+    /* 4.3: at most 32 ITags outstanding. */
+    if (vtd_ats_pending(u, NULL, 0, NULL) > 32)
+        abort();
     vtd_iommu_free(u);
     return 0;
 }
