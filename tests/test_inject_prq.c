@@ -46,7 +46,11 @@
  * time-out at once and leaves IQH at the descriptor, issued again when
  * software clears ITE: vtd/ats.c, docs/ats.md).  A wait descriptor whose
  * status write fails after the device answered is logged and completes
- * (6.5.2.9: undefined; the choice of test_inject_modes.c).
+ * (6.5.2.9: undefined; the choice of test_inject_modes.c).  A device
+ * that never answers times out when the clock passes the deadline: ITE
+ * and the fault event, whose MSI may fail (ITE stays for polling
+ * software).  The page request event held by PECTL.IM goes out when IM
+ * is cleared, and may be lost then (PPR stays set).
  *
  * After every run the host recovers and the same operation must succeed
  * with its hand-computed result.
@@ -685,6 +689,105 @@ START_TEST(test_devtlb)
 }
 END_TEST
 
+/* 6.5.2.11: the device never answers; when the clock passes the
+ * deadline the unit frees the ITag, sets ITE (ITESID) and raises the
+ * fault event, whose MSI is the one host call and may fail: ITE stays
+ * for software that polls.  Clearing ITE fetches the aborted wait again,
+ * which completes now that nothing is outstanding. */
+static void timeout_run(unsigned long n, bool forever,
+                        unsigned long *calls_out)
+{
+    struct env e;
+    env_new(&e, false);
+    qi_on(e.u, false);
+    struct fake_host *h = e.x.fh;
+    devtlb_put(h, 0, false);
+    put_wait(h, 16, 16);
+    wr64(e.u, VTD_REG_IQT, 32);
+    ck_assert_uint_eq(e.x.ninv, 1);
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 16);
+    arm(&e.x, n, forever);
+    ck_assert_int_eq(vtd_clock_advance(e.u, 2000000000ULL), 0); /* 2 s */
+    e.x.armed = false;
+    runs_total++;
+    devtlb_runs++;
+    if (calls_out)
+        *calls_out = e.x.calls;
+    uint32_t fsts = rd32(e.u, VTD_REG_FSTS);
+    ck_assert(VTD_FIELD_GET(fsts, FSTS, ITE));
+    ck_assert_uint_eq(VTD_FIELD_GET(rd64(e.u, VTD_REG_IQERCD), IQERCD,
+                                    ITESID), SID);
+    ck_assert_int_eq(vtd_ats_pending(e.u, NULL, 0, NULL), 0);
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 16);
+    ck_assert_uint_eq(fake_rl(h, STATUS), 0);
+    ck_assert_uint_eq(e.x.msis, e.x.nfailed ? 0 : 1);
+    if (e.x.nfailed)
+        ck_assert_uint_eq(e.x.fop, H_MSI);
+    else
+        ck_assert_uint_eq(e.x.msi_addr, FEADDR_V);
+    /* A late answer for the freed ITag is an invalid completion (4.3). */
+    bool acc = false;
+    ck_assert_int_eq(vtd_ats_inval_complete(e.u, SID, 1u << e.x.inv[0].itag,
+                                            1, &acc), 0);
+    ck_assert(VTD_FIELD_GET(rd32(e.u, VTD_REG_FSTS), FSTS, ICE));
+    wr32(e.u, VTD_REG_FSTS, VTD_FSTS_ICE_MASK | VTD_FSTS_ITE_MASK);
+    ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 32);
+    ck_assert_uint_eq(fake_rl(h, STATUS), WAIT_DATA);
+    env_free(&e);
+}
+
+START_TEST(test_devtlb_timeout)
+{
+    unsigned long calls = 0;
+    timeout_run(~0UL, false, &calls);
+    ck_assert_uint_eq(calls, 1);   /* the fault event */
+    for (unsigned long n = 1; n <= calls + 1; n++) {
+        timeout_run(n, false, NULL);
+        timeout_run(n, true, NULL);
+    }
+}
+END_TEST
+
+/* 7.5: with PECTL.IM set the page request event is held in IP; clearing
+ * IM sends it, and that MSI may fail: IP is cleared all the same (the
+ * event was generated) and PPR stays set for software that polls. */
+START_TEST(test_prq_event_held)
+{
+    for (unsigned pass = 0; pass < 2; pass++) {
+        struct env e;
+        env_new(&e, true);
+        prq_setup(e.u);
+        wr32(e.u, VTD_REG_PECTL, VTD_ECTL_IM_MASK);
+        struct vtd_page_req r = { .sid = SID, .pasid = VTD_NO_PASID,
+                                  .addr = PR_ADDR,
+                                  .access = VTD_ACC_READ, .prgi = 1 };
+        struct vtd_page_req_result o;
+        ck_assert_int_eq(vtd_page_request(e.u, &r, &o), 0);
+        ck_assert_int_eq(o.outcome, VTD_PRQ_QUEUED);
+        ck_assert_uint_eq(e.x.msis, 0);
+        ck_assert(VTD_FIELD_GET(rd32(e.u, VTD_REG_PECTL), ECTL, IP));
+        arm(&e.x, pass ? 1 : ~0UL, false);
+        wr32(e.u, VTD_REG_PECTL, 0);
+        e.x.armed = false;
+        runs_total++;
+        prq_runs++;
+        ck_assert_uint_eq(e.x.calls, 1);
+        ck_assert_uint_eq(e.x.msis, pass ? 0 : 1);
+        ck_assert(!VTD_FIELD_GET(rd32(e.u, VTD_REG_PECTL), ECTL, IP));
+        ck_assert_uint_eq(rd32(e.u, VTD_REG_PRS), 1);
+        /* Software services the queue; the next request interrupts. */
+        wr64(e.u, VTD_REG_PQH, rd64(e.u, VTD_REG_PQT));
+        wr32(e.u, VTD_REG_PRS, 1);
+        unsigned m0 = e.x.msis;
+        ck_assert_int_eq(vtd_page_request(e.u, &r, &o), 0);
+        ck_assert_int_eq(o.outcome, VTD_PRQ_QUEUED);
+        ck_assert_uint_eq(e.x.msis, m0 + 1);
+        ck_assert_uint_eq(e.x.msi_addr, PEADDR_V);
+        env_free(&e);
+    }
+}
+END_TEST
+
 START_TEST(test_summary)
 {
     fprintf(stderr, "inject-prq: %lu runs (%lu page request, %lu page "
@@ -705,6 +808,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_page_request, 0, 4);
     tcase_add_test(tc, test_page_response);
     tcase_add_loop_test(tc, test_devtlb, 0, 2);
+    tcase_add_test(tc, test_devtlb_timeout);
+    tcase_add_test(tc, test_prq_event_held);
     tcase_add_test(tc, test_summary);
     suite_add_tcase(s, tc);
     return s;
