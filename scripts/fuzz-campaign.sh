@@ -146,12 +146,17 @@ merge)
     for t in $targets; do
         [ -d "$work/corpus/$t" ] || continue
         out=$work/merged/$t
-        rm -rf "$out"
+        snap=$work/merged/$t.in
+        rm -rf "$out" "$snap"
         mkdir -p "$out"
         cp fuzz/corpus/"$t"/* "$out"/ 2>/dev/null || true
+        # A copy: a running lane replaces inputs by smaller ones, and a
+        # merge that finds a listed file gone retries forever.
+        cp -r "$work/corpus/$t" "$snap"
         nice -n 19 "$work/bin/fuzz-$t" -merge=1 -timeout=10 \
-            -rss_limit_mb=2048 "$out" "$work/corpus/$t" \
+            -rss_limit_mb=2048 "$out" "$snap" \
             > "$work/merge-$t.log" 2>&1
+        rm -rf "$snap"
         new=0
         for f in "$out"/*; do
             b=$(basename "$f")
