@@ -25,67 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_impl.h"
 #include "internal.h"
 #include "pasid.h"
 #include "rootctx.h"
-
-#define WAYS 4
-#define CTX_SETS 256
-#define PASID_SETS 256
-#define IOTLB_SETS 1024
-#define READ_TRIES 8
-
-#define K_VALID (1ULL << 63)
-
-static const unsigned size_shift[4] = { 12, 21, 30, 12 };
-
-struct slot {
-    _Atomic uint64_t k0, k1;
-    _Atomic uint64_t v[4];
-};
-
-struct cset {
-    _Atomic uint32_t seq;
-    _Atomic uint32_t next;    /* round-robin victim */
-    struct slot s[WAYS];
-};
-
-struct ctable {
-    unsigned nsets;           /* power of two */
-    struct cset *sets;
-};
-
-struct cache_impl {
-    struct vtd_fast_slot *fast;
-    struct ctable ctx, pasid, iotlb;
-    _Atomic uint64_t *gen;    /* &u->cache.gen */
-    _Atomic uint64_t *epoch;  /* &u->cache.epoch */
-    _Atomic uint32_t sizes;   /* bit n: an IOTLB entry of size code n */
-    /* O(1) global and domain-selective IOTLB invalidation ("IOTLB
-     * generations" below): the unit's IOTLB generation and one per DID. */
-    _Atomic uint64_t iotlb_gen;
-    _Atomic uint64_t *did_gen;   /* DID_GENS entries */
-    /* Per DID, bumped by a page-selective IOTLB invalidation: first-stage
-     * and nested entries carry did_gen + did_fs_gen (Table 23). */
-    _Atomic uint64_t *did_fs_gen;   /* DID_GENS entries */
-    /* Per DID, who filled front-cache entries (front_owner_*, "Front
-     * cache" in cache.h): 0 = nobody. */
-    _Atomic uint32_t *did_front;    /* DID_GENS entries */
-    /* Set by the first global or domain-selective IOTLB invalidation:
-     * until then no IOTLB entry can be stale and fills skip the test. */
-    _Atomic bool gens_used;
-    /* Set by the first first-stage or nested IOTLB fill: until then a
-     * page-selective invalidation has no such entry to drop and leaves
-     * did_fs_gen (and gens_used) alone. */
-    _Atomic bool fs_filled;
-};
-
-#define DID_GENS 65536u
-
-static struct cache_impl *impl(struct vtd_iommu *u)
-{
-    return u->cache.impl;
-}
 
 /* ------------------------------------------------------------------ */
 /* Sequence-locked sets                                                */
@@ -145,9 +88,6 @@ static bool set_read(struct cset *s, uint64_t k0, uint64_t k1,
     }
     return false;
 }
-
-static bool iotlb_gens_current(struct cache_impl *c, uint64_t k0,
-                               const uint64_t *v);
 
 /* Whether an IOTLB slot (set locked) holds a valid entry whose
  * generations are out of date, i.e. a dropped entry (see "IOTLB
@@ -238,33 +178,8 @@ static bool match_all(uint64_t k0, uint64_t k1, const uint64_t *v,
     return true;
 }
 
-static uint32_t hash32(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return (uint32_t)x;
-}
 
-static struct cset *set_of(struct ctable *t, uint64_t key)
-{
-    return &t->sets[hash32(key) & (t->nsets - 1)];
-}
 
-/* Bump the generation before dropping: fills that walked before this
- * point are refused (see cache.h). */
-static void gen_bump(struct cache_impl *c)
-{
-    atomic_fetch_add(c->gen, 1);
-}
-
-/* Empty the front cache: the fill generation, then the epoch (cache.h
- * "Front cache": a fill reads them in the same order before its walk). */
-static void front_drop(struct cache_impl *c)
-{
-    gen_bump(c);
-    atomic_fetch_add(c->epoch, 1);
-}
 
 /* ------------------------------------------------------------------ */
 /* Lifetime                                                            */
@@ -365,39 +280,10 @@ void vtd_cache_fast_drop_(struct vtd_iommu *u)
 /* Front cache                                                         */
 /* ------------------------------------------------------------------ */
 
-/* The owner word of a DID (did_front): which SID filled front-cache
- * entries of the domain, and what kinds.  Bits are only ever added, except
- * by a domain-selective invalidation of the DID, which first clears the
- * word and then empties the front cache. */
-#define FO_SID      0xffffu      /* the SID, when FO_ONE */
-#define FO_ONE      (1u << 16)   /* entries of one SID */
-#define FO_SEVERAL  (1u << 17)   /* entries of more than one SID */
-#define FO_2M       (1u << 18)   /* an entry of a 2 MiB mapping */
-#define FO_1G       (1u << 19)   /* an entry of a 1 GiB mapping */
-#define FO_FS       (1u << 20)   /* a first-stage or nested entry */
-
 /* Page-selective invalidation probes at most this many 4 KiB pages of the
  * front cache; above it, it empties it. */
 #define FRONT_PROBES 64u
 
-/* Record that sid fills an entry of did with these kind bits (FO_2M,
- * FO_1G, FO_FS).  Sequentially consistent, before the fill checks gen:
- * see "Front cache" in cache.h. */
-static void front_owner_add(struct cache_impl *c, uint16_t did,
-                            uint16_t sid, uint32_t kinds)
-{
-    _Atomic uint32_t *w = &c->did_front[did];
-    uint32_t cur = atomic_load(w);
-    for (;;) {
-        uint32_t nv = cur | kinds;
-        if (!(cur & (FO_ONE | FO_SEVERAL)))
-            nv |= FO_ONE | sid;
-        else if ((cur & FO_ONE) && (cur & FO_SID) != sid)
-            nv = (nv & ~(FO_ONE | FO_SID)) | FO_SEVERAL;
-        if (nv == cur || atomic_compare_exchange_weak(w, &cur, nv))
-            return;
-    }
-}
 
 static void front_lock(struct vtd_fast_slot *f)
 {
@@ -505,8 +391,6 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
 /* ------------------------------------------------------------------ */
 /* Context cache: k0 = VALID | sid; k1 = DID (legacy) or NO_DID         */
 /* ------------------------------------------------------------------ */
-
-#define NO_DID 0x10000ULL
 
 bool vtd_cache_ctx_lookup_(struct vtd_iommu *u, uint16_t sid,
                            struct vtd_ctx *out)
@@ -618,9 +502,6 @@ void vtd_cache_pasid_fill_(struct vtd_iommu *u, uint16_t sid,
 /* ------------------------------------------------------------------ */
 
 
-/* The stage tag: a first-stage or nested translation. */
-#define K_FS (1ULL << 38)
-
 static uint64_t iotlb_k0(unsigned szc, uint16_t did, uint32_t pasid,
                          bool fs)
 {
@@ -628,47 +509,7 @@ static uint64_t iotlb_k0(unsigned szc, uint16_t did, uint32_t pasid,
            (uint64_t)did << 20 | (pasid & 0xfffff);
 }
 
-static struct cset *iotlb_set(struct cache_impl *c, unsigned szc,
-                              uint16_t did, uint64_t pfn)
-{
-    return set_of(&c->iotlb, pfn * 4 + szc + ((uint64_t)did << 44));
-}
 
-/*
- * IOTLB generations (VT-d 6.5.1.2, 6.5.2.4: global and domain-selective
- * invalidation in O(1), no scan).  An IOTLB entry carries in v[2] and v[3]
- * the unit's IOTLB generation and its domain's generation read when it
- * was filled, and is valid only while both are current: a global
- * invalidation bumps the unit's, a domain-selective one (IOTLB or
- * PASID-based IOTLB, which drop every PASID of the domain) the DID's.
- * A first-stage or nested entry (K_FS) carries in v[3] the sum of its
- * domain's generation and its domain's first-stage generation, which a
- * page-selective IOTLB invalidation bumps (VT-d 6.5.2.3 Table 23: it
- * drops every first-stage and nested entry of the domain); both only
- * grow, so the sum changes when either does.
- * Ordering: an invalidation bumps the fill generation (gen_bump()) first,
- * then these; a fill reads these first, then checks the fill generation
- * under the set lock (set_fill()).  So a fill that read a generation
- * after its bump sees the fill generation changed and is refused, and a
- * fill that read it before the bump is stamped with the old value, which
- * no lookup after the invalidation accepts.  Entries made stale this way
- * stay in their slots until replaced (round-robin), as a dropped entry
- * would; the snapshot functions below report them as empty.
- */
-static uint64_t iotlb_did_gen(struct cache_impl *c, uint16_t did, bool fs)
-{
-    uint64_t g = atomic_load_explicit(&c->did_gen[did], memory_order_acquire);
-    if (fs)
-        g += atomic_load_explicit(&c->did_fs_gen[did], memory_order_acquire);
-    return g;
-}
-
-static bool iotlb_gens_current(struct cache_impl *c, uint64_t k0,
-                               const uint64_t *v)
-{
-    return v[2] == atomic_load_explicit(&c->iotlb_gen, memory_order_acquire) &&
-           v[3] == iotlb_did_gen(c, (uint16_t)(k0 >> 20), (k0 & K_FS) != 0);
-}
 
 bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
                              uint32_t pasid, bool fs, uint64_t iova,
@@ -972,216 +813,4 @@ void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned gran,
                                        : VTD_NOTIFY_PASID,
                did, 0, 0, pasid, addr, am);
     }
-}
-
-/* ------------------------------------------------------------------ */
-/* Snapshot support (snapshot.c)                                       */
-/* ------------------------------------------------------------------ */
-
-/* The raw slot encodings above (k0/k1/v of each table, the front-cache
- * words) are what a snapshot carries; VTD_CACHE_SNAP_LAYOUT names them
- * and must change whenever they do. */
-
-static struct ctable *table_of(struct cache_impl *c, unsigned t)
-{
-    switch (t) {
-    case VTD_CT_CTX:
-        return &c->ctx;
-    case VTD_CT_PASID:
-        return &c->pasid;
-    case VTD_CT_IOTLB:
-        return &c->iotlb;
-    }
-    return NULL;
-}
-
-void vtd_cache_geom_(struct vtd_cache_geom *g)
-{
-    g->layout = VTD_CACHE_SNAP_LAYOUT;
-    g->ways = WAYS;
-    g->sets[VTD_CT_CTX] = CTX_SETS;
-    g->sets[VTD_CT_PASID] = PASID_SETS;
-    g->sets[VTD_CT_IOTLB] = IOTLB_SETS;
-    g->fast = VTD_FAST_ENTRIES;
-}
-
-bool vtd_cache_slot_get_(struct vtd_iommu *u, unsigned t, unsigned set,
-                         unsigned way, uint64_t e[6])
-{
-    struct ctable *tb = table_of(impl(u), t);
-    if (!tb || set >= tb->nsets || way >= WAYS)
-        return false;
-    struct slot *sl = &tb->sets[set].s[way];
-    e[0] = atomic_load(&sl->k0);
-    e[1] = atomic_load(&sl->k1);
-    for (unsigned i = 0; i < 4; i++)
-        e[2 + i] = atomic_load(&sl->v[i]);
-    if (t == VTD_CT_IOTLB) {
-        /* The generations are this unit's, not the stream's: a stale
-         * entry is empty, a current one carries 0 (stamped again by
-         * vtd_cache_slot_put_()). */
-        bool cur = iotlb_gens_current(impl(u), e[0], e + 2);
-        e[4] = e[5] = 0;
-        if (!cur)
-            e[0] &= ~K_VALID;
-    }
-    return (e[0] & K_VALID) != 0;
-}
-
-uint32_t vtd_cache_set_next_(struct vtd_iommu *u, unsigned t, unsigned set)
-{
-    struct ctable *tb = table_of(impl(u), t);
-    if (!tb || set >= tb->nsets)
-        return 0;
-    return atomic_load(&tb->sets[set].next);
-}
-
-bool vtd_cache_slot_ok_(struct vtd_iommu *u, unsigned t, unsigned set,
-                        const uint64_t e[6])
-{
-    struct cache_impl *c = impl(u);
-    struct ctable *tb = table_of(c, t);
-    uint64_t k0 = e[0], k1 = e[1];
-    if (!tb || set >= tb->nsets || !(k0 & K_VALID))
-        return false;
-    switch (t) {
-    case VTD_CT_CTX:
-        /* k0 = VALID | sid; k1 = DID or NO_DID */
-        if ((k0 & ~(K_VALID | 0xffffULL)) || k1 > NO_DID)
-            return false;
-        return set_of(&c->ctx, k0 & 0xffff) == &tb->sets[set];
-    case VTD_CT_PASID:
-        /* k0 = VALID | sid << 20 | pasid; k1 = DID */
-        if ((k0 & ~(K_VALID | 0xfffffffffULL)) || k1 > 0xffff)
-            return false;
-        return set_of(&c->pasid, k0) == &tb->sets[set];
-    case VTD_CT_IOTLB: {
-        /* k0 = VALID | FS | szc << 36 | did << 20 | pasid; k1 = page
-         * number */
-        unsigned szc = (unsigned)(k0 >> 36) & 3;
-        if ((k0 & ~(K_VALID | K_FS | 0x3fffffffffULL)) || szc > 2 ||
-            k1 > (~0ULL >> size_shift[szc]))
-            return false;
-        return iotlb_set(c, szc, (uint16_t)(k0 >> 20), k1) ==
-               &tb->sets[set];
-    }
-    }
-    return false;
-}
-
-bool vtd_cache_fast_get_(struct vtd_iommu *u, unsigned i, uint64_t f[4])
-{
-    struct cache_impl *c = impl(u);
-    if (i >= VTD_FAST_ENTRIES)
-        return false;
-    struct vtd_fast_slot *s = &c->fast[i];
-    uint64_t w = atomic_load(&s->w);
-    if ((atomic_load(&s->seq) & 1) || w != atomic_load(c->epoch))
-        return false;
-    uint64_t size = atomic_load(&s->size), pd = atomic_load(&s->pd);
-    unsigned lg = size >= (1ULL << 30) ? 30 : size >= (1ULL << 21) ? 21 : 12;
-    f[0] = atomic_load(&s->key);
-    f[1] = atomic_load(&s->pfn);
-    f[2] = atomic_load(&s->page) | (pd & 0xf) | (uint64_t)lg << 6;
-    f[3] = (pd >> 32) & 0xffff;
-    return true;
-}
-
-bool vtd_cache_fast_ok_(struct vtd_iommu *u, unsigned i,
-                        const uint64_t f[4])
-{
-    if (i >= VTD_FAST_ENTRIES || (f[0] >> 48) || f[3] > 0xffff ||
-        f[1] > (~0ULL >> 12))
-        return false;
-    /* The value word: page | perm (3:0) | log2 size (11:6) in 12/21/30. */
-    unsigned lg = (unsigned)(f[2] >> 6) & 63;
-    if ((f[2] & 0x30) || (lg != 12 && lg != 21 && lg != 30))
-        return false;
-    return vtd_fast_slot_(&u->cache, f[0], f[1]) == &u->cache.fast[i];
-}
-
-void vtd_cache_load_begin_(struct vtd_iommu *u)
-{
-    struct cache_impl *c = impl(u);
-    front_drop(c);
-    for (unsigned i = 0; i < DID_GENS; i++)
-        atomic_store(&c->did_front[i], 0);
-    for (unsigned t = 0; t < VTD_CT_N; t++) {
-        struct ctable *tb = table_of(c, t);
-        for (unsigned i = 0; i < tb->nsets; i++) {
-            for (unsigned w = 0; w < WAYS; w++) {
-                struct slot *sl = &tb->sets[i].s[w];
-                atomic_store(&sl->k0, 0);
-                atomic_store(&sl->k1, 0);
-                for (unsigned k = 0; k < 4; k++)
-                    atomic_store(&sl->v[k], 0);
-            }
-            atomic_store(&tb->sets[i].next, 0);
-        }
-    }
-    for (unsigned i = 0; i < VTD_FAST_ENTRIES; i++) {
-        atomic_store(&c->fast[i].key, 0);
-        atomic_store(&c->fast[i].w, 0);
-    }
-    atomic_store(&c->sizes, 0);
-    /* Not carried by snapshots: the paging-structure caches start empty,
-     * which 6.2.5.5 allows ("may invalidate entries ... at any time"). */
-    vtd_psc_flush_all_(u);
-}
-
-void vtd_cache_slot_put_(struct vtd_iommu *u, unsigned t, unsigned set,
-                         unsigned way, const uint64_t e[6])
-{
-    struct cache_impl *c = impl(u);
-    struct ctable *tb = table_of(c, t);
-    if (!tb || set >= tb->nsets || way >= WAYS)
-        return;
-    struct slot *sl = &tb->sets[set].s[way];
-    uint64_t v[4] = { e[2], e[3], e[4], e[5] };
-    if (t == VTD_CT_IOTLB) {
-        if (e[0] & K_FS)
-            atomic_store(&c->fs_filled, true);
-        v[2] = atomic_load(&c->iotlb_gen);
-        v[3] = iotlb_did_gen(c, (uint16_t)(e[0] >> 20),
-                             (e[0] & K_FS) != 0);
-    }
-    atomic_store(&sl->k1, e[1]);
-    for (unsigned i = 0; i < 4; i++)
-        atomic_store(&sl->v[i], v[i]);
-    atomic_store(&sl->k0, e[0]);
-    if (t == VTD_CT_IOTLB)
-        atomic_fetch_or(&c->sizes, 1u << ((e[0] >> 36) & 3));
-}
-
-void vtd_cache_set_next_put_(struct vtd_iommu *u, unsigned t, unsigned set,
-                             uint32_t next)
-{
-    struct ctable *tb = table_of(impl(u), t);
-    if (tb && set < tb->nsets)
-        atomic_store(&tb->sets[set].next, next);
-}
-
-void vtd_cache_fast_put_(struct vtd_iommu *u, unsigned i,
-                         const uint64_t f[4])
-{
-    struct cache_impl *c = impl(u);
-    /* The hit path does not test fast_ok: only fills may put entries. */
-    if (i >= VTD_FAST_ENTRIES || !u->cache.fast_ok)
-        return;
-    struct vtd_fast_slot *s = &c->fast[i];
-    unsigned lg = (unsigned)(f[2] >> 6) & 63;
-    /* A snapshot does not say which entries came from a first-stage
-     * walk: in scalable mode any may have (front_inv_range()). */
-    bool sm = field_get(atomic_load(&u->root_latched), RTADDR, TTM) ==
-              VTD_TTM_SCALABLE;
-    front_owner_add(c, (uint16_t)f[3], (uint16_t)f[0],
-                    (lg == 30 ? FO_1G : lg == 21 ? FO_2M : 0) |
-                    (sm ? FO_FS : 0));
-    atomic_store(&s->key, f[0]);
-    atomic_store(&s->pfn, f[1]);
-    atomic_store(&s->page, f[2] & ~0xfffULL);
-    atomic_store(&s->size, 1ULL << lg);
-    atomic_store(&s->pd, vtd_fast_pd_((uint32_t)(f[2] & 0xf),
-                                      (uint16_t)f[3]));
-    atomic_store(&s->w, atomic_load(c->epoch));
 }

@@ -20,51 +20,8 @@
 #include "regs.h"
 #include "reentry.h"
 #include "rootctx.h"
+#include "translate.h"
 #include "walk.h"
-
-/* One translation in progress: the request, how to treat the caches,
- * and what the structures and walks gave. */
-struct translation {
-    const struct vtd_dma_req *req;
-    bool trace;          /* emit walk events */
-    bool use_cache;
-    bool update_ad;      /* write A/D bits */
-    uint64_t gen;        /* cache generation before any structure read */
-    /* results */
-    uint64_t addr, page_size;
-    uint32_t perm;       /* vtd_perm bits (plus internal walk bits) */
-    uint16_t did;
-    unsigned fault;
-    bool fpd;
-    bool iotlb_hit;      /* IOTLB entry used */
-    bool struct_hit;     /* context or PASID cache entry used */
-    bool psc_hit;        /* paging-structure-cache entry used (walk.h) */
-    bool first_stage;    /* the translation is first-stage or nested */
-    bool psc_ih;         /* ... one that IH=1 kept (lint) */
-    /* A walked translation waiting to enter the IOTLB: filled only once
-     * the request has passed every check (see commit_iotlb()). */
-    bool tlb_pending;
-    bool tlb_fs;         /* first-stage or nested (the IOTLB's stage tag) */
-    uint16_t tlb_did;
-    uint32_t tlb_key;
-    struct vtd_iotlb_hit tlb;
-    /* Coverage (rulehits.h), counted by translate_slow() only: the mode
-     * and pasid rules taken (VTD_RULE_COUNT_: none), the walk done, a
-     * not-present translation cached, the fault a translation request
-     * turned into success. */
-    unsigned rule_mode, rule_pasid;
-    bool walked, walk_fs, np_cached;
-    unsigned walk_levels;
-    unsigned tr_fault;
-    /* ATS translation requests (at == VTD_AT_TRANSLATION, ats.c). */
-    bool nw;             /* NW flag as the unit honours it (ECAP.NWFS) */
-    bool snp;            /* SNP of the second-stage leaf used */
-    bool pgsnp;          /* PASID-table entry PGSNP (scalable) */
-    bool pt;             /* pass-through translation (PGTT=100b) */
-    bool intr_special;   /* Table 30 S.1/S.2: interrupt-range input */
-    unsigned cond;       /* the fault a translation request turned into a
-                            successful completion (Table 30) */
-};
 
 enum { KIND_SS, KIND_FS };
 
@@ -462,7 +419,7 @@ static void scalable(struct vtd_iommu *u, uint64_t rta, struct translation *x)
 
     /* Table 30 SPT.5: ER=1 with ECAP.ERS=0 faults 5Ch on units whose
      * VER major version is 7 or below (major 8 and later fault RTA.5
-     * before this, translate_root()).  Rev. 5.10 defines no execute permission
+     * before this, vtd_translate_root_()).  Rev. 5.10 defines no execute permission
      * beyond that: 3.6.1 grants rights by R/W and U/S only, first-stage
      * bit 63 is ignored (9.7 Tables 34-40; there is no XD) and ERS is RO
      * 0 (11.4.3).  So with an ERS=1 unit of major version 7 or below, ER
@@ -589,8 +546,8 @@ static bool translation_req_success(unsigned f)
  * latched RTADDR_REG): by its TTM, legacy or scalable (VT-d 3.4, 3.5),
  * then the faults a translation request turns into a successful
  * completion (Table 30). */
-static void translate_root(struct vtd_iommu *u, uint64_t root,
-                           struct translation *x)
+void vtd_translate_root_(struct vtd_iommu *u, uint64_t root,
+                         struct translation *x)
 {
     unsigned ttm = (unsigned)field_get(root, RTADDR, TTM);
     uint64_t rta = VTD_GET_ADDR_(root, RTADDR, RTA);
@@ -645,66 +602,13 @@ void vtd_translate_tables_(struct vtd_iommu *u, uint64_t root,
                            struct vtd_xlate *out)
 {
     struct translation x = { .req = req };
-    translate_root(u, root, &x);
+    vtd_translate_root_(u, root, &x);
     memset(out, 0, sizeof(*out));
     out->addr = x.addr;
     out->page_size = x.page_size;
     out->perm = x.perm;
     out->did = x.did;
     out->fault = x.fault;
-}
-
-/* Lint (u->cfg.lint): walk again without caches and report a stale
- * cache entry when the answers differ. */
-static void lint(struct vtd_iommu *u, uint64_t root,
-                 const struct translation *x)
-{
-    struct translation y = { .req = x->req, .update_ad = false };
-    translate_root(u, root, &y);
-    if (y.fault == x->fault && y.addr == x->addr && y.perm == x->perm)
-        return;
-    char msg[240];
-    const struct vtd_dma_req *req = x->req;
-    const char *what = x->iotlb_hit ? "iotlb" : "context";
-    if (!x->iotlb_hit && x->psc_hit) {
-        /* VT-d 6.5.1.2, 6.5.2.3, 6.5.2.4: IH=1 tells the unit that no
-         * non-leaf entry of the range changed; without IH=0 (or a PASID-,
-         * domain-selective or global invalidation) a changed non-leaf entry
-         * may stay cached (6.2.5). */
-        what = "psc";
-        snprintf(msg, sizeof(msg),
-                 x->psc_ih
-                     ? "page invalidation with IH=1 kept a paging-structure"
-                       " entry that had changed, for DID %u, IOVA 0x%" PRIx64
-                       " (IH=1 only when leaf entries alone changed): "
-                       "cached walk gives 0x%" PRIx64 ", tables 0x%" PRIx64
-                       " fault 0x%x"
-                     : "missing paging-structure-cache invalidation for "
-                       "DID %u, IOVA 0x%" PRIx64 " (a non-leaf entry "
-                       "changed): cached walk gives 0x%" PRIx64
-                       ", tables 0x%" PRIx64 " fault 0x%x",
-                 x->did, req->iova, x->addr, y.addr, y.fault);
-    } else if (x->iotlb_hit)
-        snprintf(msg, sizeof(msg),
-                 "missing IOTLB invalidation for DID %u, IOVA 0x%" PRIx64
-                 ": cached 0x%" PRIx64 " perm %u, tables give 0x%" PRIx64
-                 " perm %u fault 0x%x",
-                 x->did, req->iova, x->addr, x->perm, y.addr, y.perm,
-                 y.fault);
-    else
-        snprintf(msg, sizeof(msg),
-                 "missing context/PASID-cache invalidation for SID "
-                 "%02x:%02x.%x: cached result 0x%" PRIx64 " fault 0x%x, "
-                 "tables give 0x%" PRIx64 " fault 0x%x",
-                 VTD_SID_BDF(req->sid),
-                 x->addr, x->fault, y.addr, y.fault);
-    struct vtd_event ev = {
-        .kind = VTD_EV_CACHE_STALE, .sid = req->sid, .pasid = req->pasid,
-        .addr = req->iova, .val = { x->addr, y.addr, x->perm, y.perm,
-                                    x->did },
-        .nval = 5, .fault = y.fault, .what = what, .msg = msg,
-    };
-    vtd_emit_(u, &ev);
 }
 
 /* Coverage (rulehits.h): the rules a request took, counted once per
@@ -763,11 +667,11 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
         .rule_mode = VTD_RULE_COUNT_, .rule_pasid = VTD_RULE_COUNT_,
         .nw = nw,
     };
-    translate_root(u, root, &x);
+    vtd_translate_root_(u, root, &x);
     count_rules(u, &x);
 
     if (u->cfg.lint && (x.iotlb_hit || x.struct_hit || x.psc_hit))
-        lint(u, root, &x);
+        vtd_lint_(u, root, &x);
     /* 11.4.8.1: the memory access, not the translation, is blocked; a
      * translation request (ATS) accesses no memory. */
     bool pmr = !x.fault && req->at != VTD_AT_TRANSLATION &&
