@@ -401,6 +401,8 @@ struct vtd_iommu {
     /* Rule hits for the coverage report (rulehits.h), relaxed atomics;
      * never touched on the IOTLB-hit path, kept out of its lines. */
     _Atomic uint64_t rule_hits[VTD_RULE_COUNT_];
+    /* Per-thread rule hits (rulehits.h, vtd_rule_()), by shard. */
+    struct vtd_rule_shard rule_shard[VTD_SHARDS];
 };
 
 /* ------------------------------------------------------------------ */

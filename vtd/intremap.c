@@ -47,8 +47,9 @@
 #define IEC_URG (1u << 2)    /* posted: IRTE.URG */
 #define IEC_EIME (1u << 3)   /* decoded with EIME (x2APIC) */
 #define IEC_FPD (1u << 4)    /* IRTE.FPD */
-#define IEC_SVT_SHIFT 8      /* hot counter of the SID check + 1, 0: none */
-#define IEC_RULE_SHIFT 16    /* remapped: hot counter of the outcome */
+#define IEC_SVT_SHIFT 8      /* rule of the SID check + 1, 0: none */
+#define IEC_RULE_SHIFT 16    /* remapped: rule of the outcome */
+_Static_assert(VTD_RULE_COUNT_ < 255, "rule ids fit meta's 8-bit fields");
 
 struct iec_slot {
     _Atomic uint32_t seq;    /* odd while a writer owns the slot */
@@ -139,7 +140,7 @@ static struct iec_fast iec_decode(const struct vtd_iommu *u, uint64_t irta,
                                              0xfff8 };
         uint64_t m = sq_mask[field_get(hi, IRTE_HI, SQ)];
         f.sid = m | (want & m) << 16;
-        meta |= (VTD_IRH_SVT_SID + 1u) << IEC_SVT_SHIFT;
+        meta |= (VTD_RULE_IR_SVT_SID + 1u) << IEC_SVT_SHIFT;
         break;
     }
     case VTD_SVT_BUS: {
@@ -147,7 +148,7 @@ static struct iec_fast iec_decode(const struct vtd_iommu *u, uint64_t irta,
         if (end < start)
             return f; /* no bus passes: 26h every time */
         f.sid = 0xff00 | start << 24 | (end - start) << 40;
-        meta |= (VTD_IRH_SVT_BUS + 1u) << IEC_SVT_SHIFT;
+        meta |= (VTD_RULE_IR_SVT_BUS + 1u) << IEC_SVT_SHIFT;
         break;
     }
     default:
@@ -169,8 +170,8 @@ static struct iec_fast iec_decode(const struct vtd_iommu *u, uint64_t irta,
                field_get(lo, IRTE_LO, DLM) << 24 |
                field_get(lo, IRTE_LO, RH) << 32 | (uint64_t)eime << 40;
         f.meta = meta | IEC_REMAP |
-                 (unsigned)(eime ? VTD_IRH_REMAP_X2APIC
-                                 : VTD_IRH_REMAP_XAPIC) << IEC_RULE_SHIFT;
+                 (unsigned)(eime ? VTD_RULE_IR_REMAP_X2APIC
+                                 : VTD_RULE_IR_REMAP_XAPIC) << IEC_RULE_SHIFT;
         return f;
     }
     uint64_t pid = vtd_irte_pda((const uint64_t[2]){ lo, hi });
@@ -333,6 +334,15 @@ bool vtd_ir_iec_get_(struct vtd_iommu *u, unsigned slot, uint32_t *index,
     *q0 = atomic_load(&s->q0);
     *q1 = atomic_load(&s->q1);
     return true;
+}
+
+int vtd_ir_iec_kind_(struct vtd_iommu *u, unsigned slot)
+{
+    uint32_t index;
+    uint64_t q0, q1;
+    if (!vtd_ir_iec_get_(u, slot, &index, &q0, &q1))
+        return -1;
+    return (int)(atomic_load(&iec_of(u)->slot[slot].meta) & 3);
 }
 
 void vtd_ir_iec_load_begin_(struct vtd_iommu *u)
@@ -701,12 +711,12 @@ static G_GNUC_NO_INLINE bool post_hit(struct vtd_iommu *u,
     uint64_t *o = (uint64_t *)(void *)out;
     const uint64_t pid = o[0];          /* interrupt_hit(): w0, w1 */
     const uint8_t vector = (uint8_t)o[1];
-    struct vtd_ir_shard *sh = vtd_ir_shard_(u, vtd_tls_hit_);
+    struct vtd_rule_shard *sh = vtd_ir_rules_(u, vtd_tls_hit_);
     if (field_get(req->addr, MSI_ADDR, SHV))
-        vtd_ir_inc_(sh, VTD_IRH_SUBHANDLE);
+        vtd_rule_inc_(&sh->n[VTD_RULE_IR_SUBHANDLE]);
     const unsigned svt = (meta >> IEC_SVT_SHIFT) & 0xff;
     if (req->sid_valid && svt)
-        vtd_ir_inc_(sh, svt - 1);
+        vtd_rule_inc_(&sh->n[svt - 1]);
     o[0] = 0;
     o[1] = 0;
     o[2] = 0;
@@ -786,13 +796,13 @@ static inline bool interrupt_hit(struct vtd_iommu *u,
     if (meta & IEC_REMAP) {
         /* The rules the generic path would count, per thread (the TLS
          * word and the address read again: fewer live registers). */
-        struct vtd_ir_shard *sh = vtd_ir_shard_(u, vtd_tls_hit_);
+        struct vtd_rule_shard *sh = vtd_ir_rules_(u, vtd_tls_hit_);
         if (G_UNLIKELY(field_get(req->addr, MSI_ADDR, SHV)))
-            vtd_ir_inc_(sh, VTD_IRH_SUBHANDLE);
+            vtd_rule_inc_(&sh->n[VTD_RULE_IR_SUBHANDLE]);
         const unsigned svt = (meta >> IEC_SVT_SHIFT) & 0xff;
         if (req->sid_valid && svt)
-            vtd_ir_inc_(sh, svt - 1);
-        vtd_ir_inc_(sh, meta >> IEC_RULE_SHIFT);
+            vtd_rule_inc_(&sh->n[svt - 1]);
+        vtd_rule_inc_(&sh->n[meta >> IEC_RULE_SHIFT]);
         o[2] = 0;
         o[3] = 0;
         o[4] = (uint64_t)index << 48;

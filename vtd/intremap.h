@@ -16,34 +16,6 @@
 
 struct vtd_iommu;
 
-/* Rule hits counted on the interrupt-entry-cache hit path and in
- * posting (vtd/irqcount.h): per thread, in the thread's counter shard,
- * with a relaxed load and store instead of a locked add on a line every
- * thread shares.  vtd_rule_hits() adds them to the unit's rule_hits. */
-enum vtd_ir_hot {
-    VTD_IRH_SUBHANDLE,      /* IR_SUBHANDLE */
-    VTD_IRH_SVT_SID,        /* IR_SVT_SID */
-    VTD_IRH_SVT_BUS,        /* IR_SVT_BUS */
-    VTD_IRH_REMAP_XAPIC,    /* IR_REMAP_XAPIC */
-    VTD_IRH_REMAP_X2APIC,   /* IR_REMAP_X2APIC */
-    VTD_IRH_PI_NOTIFY,      /* PI_NOTIFY */
-    VTD_IRH_PI_ON_SET,      /* PI_ON_SET */
-    VTD_IRH_PI_SN_SUPPRESSED, /* PI_SN_SUPPRESSED */
-    VTD_IRH_PI_SN_URGENT,   /* PI_SN_URGENT */
-    VTD_IRH_PI_X2APIC,      /* PI_X2APIC */
-    VTD_IRH_COUNT_
-};
-
-/* One thread's counters.  256 bytes apart, so that the used 80 bytes of
- * two shards never share a cache line whatever the unit's alignment
- * (malloc gives 16 bytes).  One shard per shard of internal.h's
- * struct vtd_shard (VTD_SHARDS, checked in intremap.c). */
-#define VTD_IR_SHARDS 16
-struct vtd_ir_shard {
-    _Atomic uint64_t n[VTD_IRH_COUNT_];
-    char pad[256 - 8 * VTD_IRH_COUNT_];
-};
-
 struct vtd_ir_state {
     _Atomic uint64_t irta;   /* IRTA as latched by GCMD.SIRTP */
     _Atomic bool enabled;    /* GSTS.IRES */
@@ -52,7 +24,6 @@ struct vtd_ir_state {
     /* The cache when the hit path may use it (cache=hardware, no trace
      * callback: the hit path emits no events), else NULL. */
     void *fast_iec;
-    struct vtd_ir_shard shard[VTD_IR_SHARDS];
 };
 
 /* IRTA (11.4.10.1), IRTE (VT-d 9.9, 9.10) fields, reserved masks and the
@@ -82,6 +53,9 @@ unsigned vtd_ir_iec_slots_(void);
 /* True when the slot holds an entry of the current generation. */
 bool vtd_ir_iec_get_(struct vtd_iommu *u, unsigned slot, uint32_t *index,
                      uint64_t *q0, uint64_t *q1);
+/* Tests: what the hit path has for a valid slot, -1 when empty: 0 none
+ * (the generic path decides), 1 a remapped result, 2 a posted one. */
+int vtd_ir_iec_kind_(struct vtd_iommu *u, unsigned slot);
 /* Empty the cache, then install entries (at most one per slot). */
 void vtd_ir_iec_load_begin_(struct vtd_iommu *u);
 void vtd_ir_iec_put_(struct vtd_iommu *u, uint32_t index, uint64_t q0,

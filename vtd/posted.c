@@ -81,18 +81,17 @@ static unsigned post_done(struct vtd_iommu *u, uint64_t pid, uint8_t vector,
                           bool x2apic, bool notify, uint64_t cur,
                           struct vtd_irq *out)
 {
-    /* Coverage (rulehits.h, per thread: irqcount.h): the ON/SN/URG case
-     * taken. */
+    /* Coverage (rulehits.h, irqcount.h): the ON/SN/URG case taken. */
     if (notify && field_get(cur, PID_CTL, SN))
-        vtd_ir_count_(u, VTD_IRH_PI_SN_URGENT);
+        vtd_ir_count_(u, VTD_RULE_PI_SN_URGENT);
     else if (notify)
-        vtd_ir_count_(u, VTD_IRH_PI_NOTIFY);
+        vtd_ir_count_(u, VTD_RULE_PI_NOTIFY);
     else if (field_get(cur, PID_CTL, ON))
-        vtd_ir_count_(u, VTD_IRH_PI_ON_SET);
+        vtd_ir_count_(u, VTD_RULE_PI_ON_SET);
     else
-        vtd_ir_count_(u, VTD_IRH_PI_SN_SUPPRESSED);
+        vtd_ir_count_(u, VTD_RULE_PI_SN_SUPPRESSED);
     if (x2apic)
-        vtd_ir_count_(u, VTD_IRH_PI_X2APIC);
+        vtd_ir_count_(u, VTD_RULE_PI_X2APIC);
     out->outcome = VTD_IRQ_POSTED;
     out->pid_addr = pid;
     out->vector = vector;

@@ -7,7 +7,6 @@
 #include <vtd/rules.h>
 
 #include "internal.h"
-#include "irqcount.h"
 
 static const struct vtd_rule_info rules[] = {
 #define IMPL VTD_RULE_IMPLEMENTED
@@ -57,14 +56,11 @@ int vtd_rule_hits(struct vtd_iommu *u, uint64_t *hits, size_t n)
                       ? atomic_load_explicit(&u->rule_hits[i],
                                              memory_order_relaxed)
                       : 0;
-    /* The interrupt paths' per-thread counts (irqcount.h). */
-    for (unsigned s = 0; s < VTD_IR_SHARDS; s++)
-        for (unsigned k = 0; k < VTD_IRH_COUNT_; k++) {
-            size_t i = vtd_ir_hot_rule_(k);
-            if (i < n)
-                hits[i] += atomic_load_explicit(&u->ir.shard[s].n[k],
-                                                memory_order_relaxed);
-        }
+    /* The per-thread counts (rulehits.h). */
+    for (unsigned s = 0; s < VTD_SHARDS; s++)
+        for (size_t i = 0; i < n && i < VTD_RULE_COUNT_; i++)
+            hits[i] += atomic_load_explicit(&u->rule_shard[s].n[i],
+                                            memory_order_relaxed);
     return VTD_RULE_COUNT_;
 }
 
@@ -88,8 +84,7 @@ void vtd_rule_fault_(struct vtd_iommu *u, unsigned reason)
         break;
     }
     if (id != VTD_RULE_COUNT_)
-        atomic_fetch_add_explicit(&u->rule_hits[id], 1,
-                                  memory_order_relaxed);
+        vtd_rule_id_(u, id);
 }
 
 void vtd_rule_iqe_(struct vtd_iommu *u, unsigned iqei)
@@ -248,29 +243,44 @@ void vtd_rule_gcmd_(struct vtd_iommu *u, uint32_t cmd, uint32_t before,
 void vtd_rule_walk_(struct vtd_iommu *u, bool fs, unsigned levels,
                     uint64_t page_size)
 {
+    enum vtd_rule_id size = VTD_RULE_COUNT_, lv = VTD_RULE_COUNT_;
     if (fs) {
         if (page_size == 1ULL << 12)
-            vtd_rule_(u, M_FS_4K);
+            size = VTD_RULE_M_FS_4K;
         else if (page_size == 1ULL << 21)
-            vtd_rule_(u, M_FS_2M);
+            size = VTD_RULE_M_FS_2M;
         else if (page_size == 1ULL << 30)
-            vtd_rule_(u, M_FS_1G);
+            size = VTD_RULE_M_FS_1G;
         if (levels == 4)
-            vtd_rule_(u, M_FS_L4);
+            lv = VTD_RULE_M_FS_L4;
         else if (levels == 5)
-            vtd_rule_(u, M_FS_L5);
+            lv = VTD_RULE_M_FS_L5;
+    } else {
+        if (page_size == 1ULL << 12)
+            size = VTD_RULE_M_SS_4K;
+        else if (page_size == 1ULL << 21)
+            size = VTD_RULE_M_SS_2M;
+        else if (page_size == 1ULL << 30)
+            size = VTD_RULE_M_SS_1G;
+        if (levels == 3)
+            lv = VTD_RULE_M_SS_L3;
+        else if (levels == 4)
+            lv = VTD_RULE_M_SS_L4;
+        else if (levels == 5)
+            lv = VTD_RULE_M_SS_L5;
+    }
+    /* Two rules per walk, one shard (rulehits.h).  VTD_RULE_COUNT_, for
+     * no rule, is a spare word (VTD_RULE_SHARD_WORDS > VTD_RULE_COUNT_)
+     * never summed. */
+    unsigned s = vtd_tls_shard_;
+    if (G_LIKELY(s)) {
+        _Atomic uint64_t *n = u->rule_shard[(s - 1) & (VTD_SHARDS - 1)].n;
+        vtd_rule_inc_(&n[size]);
+        vtd_rule_inc_(&n[lv]);
         return;
     }
-    if (page_size == 1ULL << 12)
-        vtd_rule_(u, M_SS_4K);
-    else if (page_size == 1ULL << 21)
-        vtd_rule_(u, M_SS_2M);
-    else if (page_size == 1ULL << 30)
-        vtd_rule_(u, M_SS_1G);
-    if (levels == 3)
-        vtd_rule_(u, M_SS_L3);
-    else if (levels == 4)
-        vtd_rule_(u, M_SS_L4);
-    else if (levels == 5)
-        vtd_rule_(u, M_SS_L5);
+    if (size != VTD_RULE_COUNT_)
+        vtd_rule_id_(u, size);
+    if (lv != VTD_RULE_COUNT_)
+        vtd_rule_id_(u, lv);
 }
