@@ -634,11 +634,9 @@ static void count_rules(struct vtd_iommu *u, const struct translation *x)
     if (x->fault)
         return;
     if (x->rule_mode < VTD_RULE_COUNT_)
-        atomic_fetch_add_explicit(&u->rule_hits[x->rule_mode], 1,
-                                  memory_order_relaxed);
+        vtd_rule_id_(u, x->rule_mode);
     if (x->rule_pasid < VTD_RULE_COUNT_)
-        atomic_fetch_add_explicit(&u->rule_hits[x->rule_pasid], 1,
-                                  memory_order_relaxed);
+        vtd_rule_id_(u, x->rule_pasid);
 }
 
 /* A front-cache fill the request may make (cache.h "Front cache"). */
