@@ -326,7 +326,7 @@ END_TEST
 /* Names added for issue 14, each against the spec's own numbers. */
 START_TEST(test_named_ranges_and_indices)
 {
-    /* 3.14 / 5.1: the interrupt address range is 0xFEE0_0000-0xFEEF_FFFF. */
+    /* 3.15 / 5.1: the interrupt address range is 0xFEE0_0000-0xFEEF_FFFF. */
     ck_assert(!vtd_intr_addr(0xfedfffffULL));
     ck_assert(vtd_intr_addr(0xfee00000ULL));
     ck_assert(vtd_intr_addr(0xfeefffffULL));

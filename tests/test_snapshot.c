@@ -710,7 +710,7 @@ START_TEST(test_interrupt_remapping_state_carried)
     env_free(&s);
     struct vtd_irq o = irq0(&b);
     ck_assert_int_eq(o.outcome, VTD_IRQ_REMAPPED);
-    ck_assert_uint_eq(o.vector, 0x33);        /* cached entry (6.2.6) */
+    ck_assert_uint_eq(o.vector, 0x33);        /* cached entry (6.4) */
     ck_assert(o.x2apic);                      /* latched EIME */
     ck_assert_uint_eq(o.dest, 0x102);
     ck_assert_uint_eq(irq0(&a).vector, 0x33);

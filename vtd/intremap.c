@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vtd/intremap.c: interrupt remapping (VT-d chapter 5), the IRTE formats
- * (9.9 remapped, 9.10 posted) and the interrupt entry cache (6.2.6).
+ * (9.9 remapped, 9.10 posted) and the interrupt entry cache (6.4).
  *
  * The request path takes no lock: IRTA and the enable bits are atomics
  * latched by the register file, the entry cache is a direct-mapped array
@@ -295,7 +295,7 @@ void vtd_ir_inv_iec_(struct vtd_iommu *u, bool global, uint16_t index,
     struct iec *c = iec_of(u);
     if (!c)
         return;
-    /* VT-d 6.5.2.7: global, or the 2^IM entries whose index matches IIDX
+    /* VT-d 6.5.2.8: global, or the 2^IM entries whose index matches IIDX
      * in all but its low IM bits.  IM beyond 16 covers every index. */
     if (global || im >= 16) {
         iec_flush_all(c);
@@ -474,7 +474,7 @@ static void block(struct vtd_iommu *u, const struct vtd_msi_req *req,
 }
 
 /* Lint (cfg.lint): a cache hit that disagrees with the table means
- * software changed the IRTE without an IEC invalidation (VT-d 6.5.2.7). */
+ * software changed the IRTE without an IEC invalidation (VT-d 6.5.2.8). */
 static void lint_stale(struct vtd_iommu *u, uint64_t gpa, uint32_t index,
                        uint64_t lo, uint64_t hi)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vtd/intremap.h: interrupt remapping (VT-d chapter 5, 9.9, 9.10) and the
- * interrupt entry cache (VT-d 6.2.6 / 6.5.2.7).
+ * interrupt entry cache (VT-d 6.4 / 6.5.2.8).
  *
  * Threading: vtd_interrupt() runs on any thread without u->lock except to
  * record a fault.  The latched IRTA and the enable bits are atomics; the
@@ -37,7 +37,7 @@ void vtd_ir_reset_(struct vtd_iommu *u);
 void vtd_ir_latch_irta_locked_(struct vtd_iommu *u);
 /* Interrupt entry cache invalidation: global, or index-selective with
  * index mask im (2^im entries from index, index aligned down to 2^im as
- * the IEC descriptor's IIDX/IM define it, VT-d 6.5.2.7). */
+ * the IEC descriptor's IIDX/IM define it, VT-d 6.5.2.8). */
 void vtd_ir_inv_iec_(struct vtd_iommu *u, bool global, uint16_t index,
                      unsigned im);
 

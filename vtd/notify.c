@@ -280,7 +280,7 @@ static void add_map(GArray *out, uint64_t iova, uint64_t size, uint64_t gpa,
                     uint32_t perm, bool irq_hole)
 {
     uint64_t last = gpa + (size ? size : 0) - 1;
-    /* VT-d 3.14 / 5.1: output in the interrupt address range is an
+    /* VT-d 3.15 / 5.1: output in the interrupt address range is an
      * interrupt request, never translated memory (the unit faults it,
      * LGN.4 / SGN.8.x, when translation is on). */
     if (irq_hole && gpa <= VTD_INTR_ADDR_HI && last >= VTD_INTR_ADDR_LO) {

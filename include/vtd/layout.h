@@ -630,7 +630,7 @@ VTD_FIELD(PID_CTL, NDST_X, 40, 8); /* xAPIC: bits 303:296 = APIC id */
 #define VTD_PID_CTL_RSVD       UINT64_C(0x00000000ff00fffc)
 #define VTD_PID_CTL_RSVD_XAPIC UINT64_C(0xffff00ff00000000)
 
-/* 3.14 / 5.1: the interrupt address range 0xFEE0_0000 - 0xFEEF_FFFF.  A
+/* 3.15 / 5.1: the interrupt address range 0xFEE0_0000 - 0xFEEF_FFFF.  A
  * DWORD write there is an interrupt request (5.1), never memory: DMA
  * whose output address falls in it is blocked when translation is on
  * (Table 30 LGN.4, SGN.8). */

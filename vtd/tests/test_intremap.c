@@ -2,7 +2,7 @@
 /*
  * vtd/tests/test_intremap.c: interrupt remapping in the core (VT-d 5.1, 9.9),
  * fault reasons 20h-26h, source-id validation, EIME variants and the
- * interrupt entry cache (6.2.6, 6.5.2.7).
+ * interrupt entry cache (6.4, 6.5.2.8).
  *
  * IRTEs are built here bit by bit from the tables of VT-d 9.9; expected
  * outputs are read off those same tables by hand.
@@ -432,7 +432,7 @@ START_TEST(test_fpd_suppresses_only_qualified_faults)
 }
 END_TEST
 
-/* ---- interrupt entry cache (VT-d 6.2.6, 6.5.2.7) ---- */
+/* ---- interrupt entry cache (VT-d 6.4, 6.5.2.8) ---- */
 
 /* A changed IRTE keeps its cached value until invalidated. */
 START_TEST(test_iec_stale_until_global_invalidation)

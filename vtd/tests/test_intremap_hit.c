@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vtd/tests/test_intremap_hit.c: the interrupt-entry-cache hit path
- * (VT-d 6.2.6) against a unit without the cache: random IRTEs, requests
- * and index-selective invalidations (6.5.2.7) must give the same results,
+ * (VT-d 6.4) against a unit without the cache: random IRTEs, requests
+ * and index-selective invalidations (6.5.2.8) must give the same results,
  * faults, posted-descriptor updates and rule hits on both.
  */
 #include <check.h>
@@ -94,7 +94,7 @@ static void diff_set_irta(struct vtd_iommu *x, uint64_t v)
  * every request: the same result, the same fault recorded, the same
  * descriptor updates, and in the end the same rule hits.  The table is
  * changed only with an index-selective invalidation of the cached unit
- * (6.5.2.7), and IRTA only in EIME and S (same table): a cached entry
+ * (6.5.2.8), and IRTA only in EIME and S (same table): a cached entry
  * then decoded under another IRTA must be decoded again. */
 START_TEST(test_hit_path_matches_uncached_unit)
 {
@@ -152,7 +152,7 @@ START_TEST(test_hit_path_matches_uncached_unit)
             }
         }
         if (n % 97 == 0) {
-            /* rewrite one IRTE, then invalidate it (6.5.2.7) */
+            /* rewrite one IRTE, then invalidate it (6.5.2.8) */
             unsigned i = (unsigned)(rnd() & 0xff);
             uint64_t lo, hi;
             diff_irte(&lo, &hi);
