@@ -69,6 +69,8 @@ bool npos_(struct parser *p, guint want_min, guint want_max,
 const char *posn_(struct parser *p, guint i);
 struct trace_cmd *new_cmd_(struct parser *p, enum trace_op op,
                            const char *text);
+bool put_cmd_(struct parser *p, enum trace_op op, const char *text,
+              const struct trace_cmd *c);
 bool setup_ok_(struct parser *p, const char *what);
 
 /* ---- commands: set-up (parse_setup.c), actions (parse_request.c) ---- */

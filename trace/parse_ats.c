@@ -404,11 +404,5 @@ bool cmd_ats_(struct parser *p, const char *text)
     bool ok = parse(p, &c);
     if (!ok)
         return false;
-    struct trace_cmd *dst = new_cmd_(p, TRACE_ATS, text);
-    const char *keep = dst->text;
-    *dst = c;
-    dst->op = TRACE_ATS;
-    dst->line = p->line;
-    dst->text = keep;
-    return true;
+    return put_cmd_(p, TRACE_ATS, text, &c);
 }

@@ -229,13 +229,7 @@ bool cmd_page_request_(struct parser *p, const char *text)
         return false;
     if (!check_leftovers_(p, "page-request"))
         return false;
-    struct trace_cmd *dst = new_cmd_(p, TRACE_PAGE_REQ, text);
-    const char *keep = dst->text;
-    *dst = c;
-    dst->op = TRACE_PAGE_REQ;
-    dst->line = p->line;
-    dst->text = keep;
-    return true;
+    return put_cmd_(p, TRACE_PAGE_REQ, text, &c);
 }
 
 bool cmd_page_response_(struct parser *p, const char *text)
@@ -265,13 +259,7 @@ bool cmd_page_response_(struct parser *p, const char *text)
         return false;
     if (!check_leftovers_(p, "page-response"))
         return false;
-    struct trace_cmd *dst = new_cmd_(p, TRACE_PAGE_RESP, text);
-    const char *keep = dst->text;
-    *dst = c;
-    dst->op = TRACE_PAGE_RESP;
-    dst->line = p->line;
-    dst->text = keep;
-    return true;
+    return put_cmd_(p, TRACE_PAGE_RESP, text, &c);
 }
 
 /* prdev SID read|write ADDR [pasid=N] [len=N] [data=HEX]
@@ -353,11 +341,5 @@ bool cmd_prdev_(struct parser *p, const char *text)
         g_free(c.bytes);
         return false;
     }
-    struct trace_cmd *dst = new_cmd_(p, TRACE_PRDEV, text);
-    const char *keep = dst->text;
-    *dst = c;
-    dst->op = TRACE_PRDEV;
-    dst->line = p->line;
-    dst->text = keep;
-    return true;
+    return put_cmd_(p, TRACE_PRDEV, text, &c);
 }

@@ -323,13 +323,7 @@ bool cmd_dma_(struct parser *p, const char *text)
     }
     if (!check_leftovers_(p, "dma"))
         return false;
-    struct trace_cmd *dst = new_cmd_(p, TRACE_DMA, text);
-    const char *keep = dst->text;
-    *dst = c;
-    dst->op = TRACE_DMA;
-    dst->line = p->line;
-    dst->text = keep;
-    return true;
+    return put_cmd_(p, TRACE_DMA, text, &c);
 }
 
 /* The fields expect=remapped may check, each once: the key, its
@@ -436,13 +430,7 @@ bool cmd_msi_(struct parser *p, const char *text)
     }
     if (!check_leftovers_(p, "msi"))
         return false;
-    struct trace_cmd *dst = new_cmd_(p, TRACE_MSI, text);
-    const char *keep = dst->text;
-    *dst = c;
-    dst->op = TRACE_MSI;
-    dst->line = p->line;
-    dst->text = keep;
-    return true;
+    return put_cmd_(p, TRACE_MSI, text, &c);
 }
 
 /* A comma list of vectors 0-255, or "none" (the empty set). */

@@ -277,6 +277,20 @@ struct trace_cmd *new_cmd_(struct parser *p, enum trace_op op,
     return &g_array_index(p->cmds, struct trace_cmd, p->cmds->len - 1);
 }
 
+/* Append c, a command the caller filled from a blank of its own, as
+ * op at the current line with text (new_cmd_() sets the rest). */
+bool put_cmd_(struct parser *p, enum trace_op op, const char *text,
+              const struct trace_cmd *c)
+{
+    struct trace_cmd *dst = new_cmd_(p, op, text);
+    const char *keep = dst->text;
+    *dst = *c;
+    dst->op = op;
+    dst->line = p->line;
+    dst->text = keep;
+    return true;
+}
+
 bool setup_ok_(struct parser *p, const char *what)
 {
     if (p->seen_action)
