@@ -12,18 +12,34 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+/* The page request queue registers (VT-d 11.4.11) and the queue they
+ * describe, read once for either renderer. */
+struct prq_regs {
+    uint64_t pqa, pqh, pqt, qsize, base;
+    uint32_t prs, ctl;
+};
+
+static void prq_regs_read(const struct unit_view *v, struct prq_regs *r)
+{
+    r->pqa = view_reg64(v->u, VTD_REG_PQA);
+    r->pqh = view_reg64(v->u, VTD_REG_PQH) & VTD_PQ_PTR_MASK;
+    r->pqt = view_reg64(v->u, VTD_REG_PQT) & VTD_PQ_PTR_MASK;
+    r->prs = view_reg32(v->u, VTD_REG_PRS);
+    r->ctl = view_reg32(v->u, VTD_REG_PECTL);
+    r->qsize = 4096ULL << VTD_FIELD_GET(r->pqa, PQA, PQS);
+    r->base = r->pqa & VTD_PQA_PQA_MASK & v->addr_mask;
+}
+
 void view_prq_text(struct view_ctx *c, const struct unit_view *v)
 {
     if (!VTD_FIELD_GET(v->ecap, ECAP, PRS))
         return;
     GString *s = c->out;
-    uint64_t pqa = view_reg64(v->u, VTD_REG_PQA);
-    uint64_t pqh = view_reg64(v->u, VTD_REG_PQH) & VTD_PQ_PTR_MASK;
-    uint64_t pqt = view_reg64(v->u, VTD_REG_PQT) & VTD_PQ_PTR_MASK;
-    uint32_t prs = view_reg32(v->u, VTD_REG_PRS);
-    uint32_t ctl = view_reg32(v->u, VTD_REG_PECTL);
-    uint64_t qsize = 4096ULL << VTD_FIELD_GET(pqa, PQA, PQS);
-    uint64_t base = pqa & VTD_PQA_PQA_MASK & v->addr_mask;
+    struct prq_regs r;
+    prq_regs_read(v, &r);
+    uint64_t pqa = r.pqa, pqh = r.pqh, pqt = r.pqt, qsize = r.qsize,
+             base = r.base;
+    uint32_t prs = r.prs, ctl = r.ctl;
     g_string_append_printf(s, "  PQA    = 0x%" PRIx64 " (base 0x%" PRIx64
                            ", %" PRIu64 " descriptors)\n", pqa, base,
                            qsize / VTD_PRQ_DESC_SIZE);
@@ -83,13 +99,11 @@ void view_prq_json(struct view_ctx *c, const struct unit_view *v)
     if (!VTD_FIELD_GET(v->ecap, ECAP, PRS))
         return;
     GString *s = c->out;
-    uint64_t pqa = view_reg64(v->u, VTD_REG_PQA);
-    uint64_t pqh = view_reg64(v->u, VTD_REG_PQH) & VTD_PQ_PTR_MASK;
-    uint64_t pqt = view_reg64(v->u, VTD_REG_PQT) & VTD_PQ_PTR_MASK;
-    uint32_t prs = view_reg32(v->u, VTD_REG_PRS);
-    uint32_t ctl = view_reg32(v->u, VTD_REG_PECTL);
-    uint64_t qsize = 4096ULL << VTD_FIELD_GET(pqa, PQA, PQS);
-    uint64_t base = pqa & VTD_PQA_PQA_MASK & v->addr_mask;
+    struct prq_regs r;
+    prq_regs_read(v, &r);
+    uint64_t pqa = r.pqa, pqh = r.pqh, pqt = r.pqt, qsize = r.qsize,
+             base = r.base;
+    uint32_t prs = r.prs, ctl = r.ctl;
     g_string_append_printf(s, ", \"page_request_queue\": {\"PQA\": \"0x%"
                            PRIx64 "\", \"base\": \"0x%" PRIx64 "\", "
                            "\"descriptors\": %" PRIu64 ", \"PQH\": \"0x%"
