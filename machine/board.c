@@ -87,9 +87,15 @@ void board_set_inject(board_inject_fn fn, void *ctx)
     inject_ctx = ctx;
 }
 
+static bool inject_sid(const struct board_unit *bu, enum board_host_op op,
+                       uint16_t sid)
+{
+    return inject_fn && inject_fn(inject_ctx, bu->idx, op, sid);
+}
+
 static bool inject(const struct board_unit *bu, enum board_host_op op)
 {
-    return inject_fn && inject_fn(inject_ctx, bu->idx, op);
+    return inject_sid(bu, op, 0);
 }
 
 static int unit_read(void *opaque, uint64_t gpa, void *buf, size_t len)
@@ -152,6 +158,11 @@ static struct board_atsdev *atsdev_find(const struct board *b, uint16_t sid)
 static int unit_devtlb_inval(void *opaque, const struct vtd_devtlb_inv *inv)
 {
     struct board_unit *bu = opaque;
+    /* An injected failure: the request is lost on the way (vtd.h: any
+     * error but -ENODEV means no answer will come; the unit reports the
+     * time-out, VT-d 6.5.2.11). */
+    if (inject_sid(bu, BOARD_OP_DEVTLB, inv->sid))
+        return -EIO;
     struct board_atsdev *d = atsdev_find(bu->b, inv->sid);
     if (!d || !d->tlb)
         return -ENODEV;   /* no device-TLB behind this SID */
@@ -180,6 +191,12 @@ static void unit_msi(void *opaque, uint64_t addr, uint32_t data)
 static void unit_page_resp(void *opaque, const struct vtd_page_resp *r)
 {
     struct board_unit *bu = opaque;
+    /* An injected failure: the message is lost on the way; neither the
+     * device nor the observer sees it (the unit cannot tell: the call
+     * has no result, and the spec gives the unit no completion for a
+     * posted message, 7.6.1, 7.8). */
+    if (inject_sid(bu, BOARD_OP_PAGE_RESP, r->rid))
+        return;
     struct board_atsdev *d = atsdev_find(bu->b, r->rid);
     if (d && d->pr)
         pci_prdev_page_response(d->pr, r);   /* records only */

@@ -236,14 +236,21 @@ struct pci_prdev *board_prdev(struct board *b, uint16_t sid);
 
 /* Host-failure injection (tests/test_inject.c, issue 18): while set on
  * the calling thread, every host call a unit makes (its read, write,
- * cmpxchg64 and msi_send callbacks) first asks fn(ctx, unit index, op);
- * true makes that call fail: -EIO, or the MSI is dropped.  NULL clears
- * it.  Thread-local, so replays on other threads are unaffected. */
+ * cmpxchg64, msi_send, devtlb_inval and page_response callbacks) first
+ * asks fn(ctx, unit index, op, sid); true makes that call fail: -EIO
+ * (devtlb_inval: the Invalidate Request cannot be delivered, so no
+ * endpoint answers it), or the message is dropped (msi_send: the unit's
+ * event; page_response: the Page Request Group Response never reaches
+ * the device).  sid is the device the call is for (devtlb_inval,
+ * page_response), 0 for the others.  NULL clears it.  Thread-local, so
+ * replays on other threads are unaffected. */
 enum board_host_op {
     BOARD_OP_READ, BOARD_OP_WRITE, BOARD_OP_CMPXCHG, BOARD_OP_MSI,
+    BOARD_OP_DEVTLB, BOARD_OP_PAGE_RESP,
+    BOARD_OP_COUNT
 };
 typedef bool (*board_inject_fn)(void *ctx, unsigned unit,
-                                enum board_host_op op);
+                                enum board_host_op op, uint16_t sid);
 void board_set_inject(board_inject_fn fn, void *ctx);
 
 #endif /* MACHINE_BOARD_H */
