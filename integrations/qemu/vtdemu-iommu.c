@@ -16,7 +16,7 @@
  *    region whose translate callback calls vtd_translate (VT-d 3.x, 9.x),
  *    a fault giving QEMU an entry without permissions (the library records
  *    the fault, VT-d 7.1); over it, at 0xFEE00000-0xFEEFFFFF, the interrupt
- *    address range (VT-d 3.14, 5.1): DWORD writes there are interrupt
+ *    address range (VT-d 3.15, 5.1): DWORD writes there are interrupt
  *    requests handled by vtd_interrupt (5.1.4), delivered to QEMU's APICs
  *    through the system address space's APIC MSI window;
  *  - the I/O APIC's messages go through the same path with the I/O APIC's

@@ -37,7 +37,7 @@
 #define TYPE_VTDEMU_IOMMU_MR "vtdemu-iommu-memory-region"
 OBJECT_DECLARE_SIMPLE_TYPE(VtdemuState, VTDEMU_IOMMU)
 
-/* The interrupt address range, VT-d 3.14 (<vtd/layout.h>). */
+/* The interrupt address range, VT-d 3.15 (<vtd/layout.h>). */
 #define VX_MSI_SIZE (VTD_INTR_ADDR_HI - VTD_INTR_ADDR_LO + 1)
 
 typedef struct VtdemuAS VtdemuAS;
