@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vtd/layout.h>
+
 struct ck {
     dmar_report_fn fn;
     void *opaque;
@@ -183,8 +185,8 @@ static void check_scopes(struct ck *c, const struct dmar_desc *d,
                     sc->start_bus);
             else if (!machine_has_sid(m, s->segment, (unsigned)sid))
                 say(c, DMAR_ERROR, off,
-                    "%s scope names %02x:%02x.%x, which the machine does "
-                    "not have", tn, sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+                    "%s scope names " VTD_SID_FMT ", which the machine does "
+                    "not have", tn, VTD_SID_BDF(sid));
         }
     }
 }
@@ -502,8 +504,8 @@ void dmar_dump(const uint8_t *buf, size_t len, dmar_line_fn out, void *op)
             int sid = dmar_scope_simple_sid(sc);
             char sids[32] = "";
             if (sid >= 0)
-                snprintf(sids, sizeof(sids), " = %02x:%02x.%x", sid >> 8,
-                         (sid >> 3) & 0x1f, sid & 7);
+                snprintf(sids, sizeof(sids), " = " VTD_SID_FMT,
+                         VTD_SID_BDF(sid));
             line(out, op, "        %s%s: bus %02x path %s%s%s",
                  dmar_scope_type_name(sc->type), extra, sc->start_bus, path,
                  sids, sc->flags ? " (flags set)" : "");

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vtd/layout.h>
 #include <vtd/vtd.h>
 
 #include "machine/board.h"
@@ -300,9 +301,8 @@ static int load_pci_child(struct loader *l, int node, int parent_dev)
         const struct machine_dev *o = &l->m->devs[i];
         if ((o->kind == MDEV_PCI_BRIDGE || o->kind == MDEV_PCI_ENDPOINT) &&
             o->segment == d->segment && o->sid == d->sid)
-            return lerr(l, node, "reg", "source-id %02x:%02x.%x is also "
-                        "used by %s", d->sid >> 8, (d->sid >> 3) & 0x1f,
-                        d->sid & 7, o->path);
+            return lerr(l, node, "reg", "source-id " VTD_SID_FMT " is also "
+                        "used by %s", VTD_SID_BDF(d->sid), o->path);
     }
     return 0;
 }
@@ -434,7 +434,7 @@ static int load_unit(struct loader *l, int node)
     if ((rc = get_u64(l, node, "vtdemu,cap", pc, !prof, &u->cap)) < 0 ||
         (rc = get_u64(l, node, "vtdemu,ecap", pe, !prof, &u->ecap)) < 0)
         return rc;
-    u->mgaw = (unsigned)((u->cap >> 16) & 0x3f) + 1;
+    u->mgaw = (unsigned)VTD_FIELD_GET(u->cap, CAP, MGAW) + 1;
     u->include_all = has_prop(l, node, "vtdemu,include-pci-all");
     if (has_prop(l, node, "vtdemu,proximity-domain")) {
         u->has_proximity = true;

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vtd/layout.h>
+
 /* A device scope entry for a device (VT-d 8.3.1): PCI devices by their
  * path from the host bridge; others by their platform source-id. */
 static int dev_scope(const struct machine_desc *m, int idx,
@@ -57,10 +59,10 @@ static int dev_scope(const struct machine_desc *m, int idx,
                    : d->kind == MDEV_HPET ? DMAR_SCOPE_HPET
                                           : DMAR_SCOPE_NAMESPACE;
         sc->enum_id = d->enum_id;
-        sc->start_bus = (uint8_t)(d->sid >> 8);
+        sc->start_bus = (uint8_t)VTD_FIELD_GET(d->sid, SID, BUS);
         sc->npath = 1;
-        sc->path[0][0] = (d->sid >> 3) & 0x1f;
-        sc->path[0][1] = d->sid & 7;
+        sc->path[0][0] = (uint8_t)VTD_FIELD_GET(d->sid, SID, DEV);
+        sc->path[0][1] = (uint8_t)VTD_FIELD_GET(d->sid, SID, FN);
         return 0;
     default:
         snprintf(err, errlen, "%s: cannot be in a device scope", d->path);
@@ -90,7 +92,7 @@ int machine_to_dmar(const struct machine_desc *m, struct dmar_desc *d,
     for (unsigned i = 0; i < m->nunit; i++) {
         if (!m->haw && m->units[i].mgaw > haw)
             haw = m->units[i].mgaw;
-        if (!((m->units[i].ecap >> 3) & 1)) /* ECAP.IR */
+        if (!VTD_FIELD_GET(m->units[i].ecap, ECAP, IR))
             ir = false;
     }
     d->haw = (uint8_t)(haw ? haw : 39);

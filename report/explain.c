@@ -36,7 +36,7 @@ static void put(struct out *o, const char *fmt, ...)
 
 static void sid_str(uint16_t sid, char *b, size_t n)
 {
-    snprintf(b, n, "%02x:%02x.%x", VTD_SID_BDF(sid));
+    snprintf(b, n, VTD_SID_FMT, VTD_SID_BDF(sid));
 }
 
 static const char *pgtt_name(unsigned pgtt)

@@ -100,7 +100,7 @@ void inspect_debugfs_regset(struct view_ctx *c)
 static void dbg_tbl_row(GString *s, const struct dev_view *d, int pasid,
                         const uint64_t *pe)
 {
-    g_string_append_printf(s, "%02x:%02x.%x\t0x%016" PRIx64 ":0x%016" PRIx64
+    g_string_append_printf(s, VTD_SID_FMT "\t0x%016" PRIx64 ":0x%016" PRIx64
                            "\t0x%016" PRIx64 ":0x%016" PRIx64 "\t",
                            VTD_SID_BDF(d->sid),
                            d->root[1], d->root[0], d->ctx[1], d->ctx[0]);
@@ -224,7 +224,8 @@ static void dbg_domain_device(struct view_ctx *c, const struct unit_view *v,
     if (!x.valid || x.passthrough)
         return;
     if (c->o->linux_ver == LINUX_6_1) {
-        g_string_append_printf(s, "Device 0000:%02x:%02x.%x @0x%" PRIx64 "\n",
+        g_string_append_printf(s, "Device 0000:" VTD_SID_FMT " @0x%" PRIx64
+                               "\n",
                                VTD_SID_BDF(d->sid),
                                x.table);
         g_string_append(s, "IOVA_PFN\t\tPML5E\t\t\tPML4E\t\t\tPDPE\t\t\tPDE"
@@ -233,7 +234,7 @@ static void dbg_domain_device(struct view_ctx *c, const struct unit_view *v,
         g_string_append_c(s, '\n');
         return;
     }
-    g_string_append_printf(s, "Device %04x:%02x:%02x.%x ", 0,
+    g_string_append_printf(s, "Device %04x:" VTD_SID_FMT " ", 0,
                            VTD_SID_BDF(d->sid));
     if (v->scalable)
         g_string_append_printf(s, "with pasid %x @0x%" PRIx64 "\n", pasid,

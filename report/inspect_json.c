@@ -213,7 +213,8 @@ static void json_devtlb_invalidations(GString *s, const struct unit_view *v)
                            ", \"devtlb_invalidations\": [", now);
     for (int i = 0; i < n && i < VTD_ATS_ITAGS; i++) {
         const struct vtd_devtlb_inv *d = &p[i];
-        g_string_append_printf(s, "%s{\"itag\": %u, \"sid\": \"%02x:%02x.%x\", ",
+        g_string_append_printf(s, "%s{\"itag\": %u, \"sid\": \"" VTD_SID_FMT
+                               "\", ",
                                i ? ", " : "", d->itag, VTD_SID_BDF(d->sid));
         if (d->pasid == VTD_NO_PASID)
             g_string_append(s, "\"pasid\": null, ");

@@ -68,7 +68,7 @@ static void text_registers(struct view_ctx *c, const struct unit_view *v)
                                                      : "PASID 0x%x",
                      d->pasid);
         g_string_append_printf(s, "  device-TLB invalidation pending: ITag "
-                               "%u to %02x:%02x.%x, %s, ", d->itag,
+                               "%u to " VTD_SID_FMT ", %s, ", d->itag,
                                VTD_SID_BDF(d->sid),
                                pasid);
         if (d->size)

@@ -84,7 +84,7 @@ void unit_view_init(struct unit_view *v, const struct inspect_unit *iu,
 
 void view_sid_str(char *buf, size_t len, uint16_t sid)
 {
-    snprintf(buf, len, "%02x:%02x.%x", VTD_SID_BDF(sid));
+    snprintf(buf, len, VTD_SID_FMT, VTD_SID_BDF(sid));
 }
 
 void view_size_str(char *buf, size_t len, uint64_t size)

@@ -105,7 +105,7 @@ static void dma_line(struct conv *c, uint16_t sid, bool write, uint64_t addr,
     unsigned len = 4;
     if ((addr & 0xfff) + len > 0x1000)
         len = (unsigned)(0x1000 - (addr & 0xfff));
-    g_string_append_printf(c->body, "dma %02x:%02x.%x %s 0x%" PRIx64
+    g_string_append_printf(c->body, "dma " VTD_SID_FMT " %s 0x%" PRIx64
                            " len=%u %s  # L%u\n", VTD_SID_BDF(sid),
                            write ? "write" : "read", addr, len,
                            expect, c->line);

@@ -187,7 +187,7 @@ int trace_recorder_mmio_read(struct trace_recorder *r, uint64_t addr,
 
 static void sid_text(char *b, size_t n, uint16_t sid)
 {
-    snprintf(b, n, "%02x:%02x.%x", VTD_SID_BDF(sid));
+    snprintf(b, n, VTD_SID_FMT, VTD_SID_BDF(sid));
 }
 
 static void emit_stale(struct trace_recorder *r, int stale)

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <vtd/layout.h>
+
 #include "apic/apic.h"
 #include "machine/board.h"
 #include "report/explain.h"
@@ -569,8 +571,8 @@ static int machine_setup(struct replay *rp)
     for (size_t i = 0; rp->rec && i < t->nioapics; i++) {
         const struct trace_ioapic *d = &t->ioapics[i];
         trace_recorder_line(rp->rec, "ioapic base=0x%" PRIx64 " id=%u "
-                            "sid=%02x:%02x.%x", d->base, d->id, d->sid >> 8,
-                            (d->sid >> 3) & 0x1f, d->sid & 7);
+                            "sid=" VTD_SID_FMT, d->base, d->id,
+                            VTD_SID_BDF(d->sid));
     }
     return 0;
 }
@@ -600,11 +602,10 @@ static char *scope_text(const struct trace_unit *d)
     GString *s = g_string_new(NULL);
     for (size_t k = 0; k < d->nscope; k++) {
         uint16_t a = d->scope[k].first, b = d->scope[k].last;
-        g_string_append_printf(s, "%s%02x:%02x.%x", k ? "," : "", a >> 8,
-                               (a >> 3) & 0x1f, a & 7);
+        g_string_append_printf(s, "%s" VTD_SID_FMT, k ? "," : "",
+                               VTD_SID_BDF(a));
         if (b != a)
-            g_string_append_printf(s, "-%02x:%02x.%x", b >> 8,
-                                   (b >> 3) & 0x1f, b & 7);
+            g_string_append_printf(s, "-" VTD_SID_FMT, VTD_SID_BDF(b));
     }
     return g_string_free(s, FALSE);
 }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vtd/layout.h>
+
 #include "pci/devtlb.h"
 #include "trace/record.h"
 #include "trace/replay_int.h"
@@ -52,9 +54,8 @@ static void port_text(char *buf, size_t len, int32_t port)
     if (port < 0)
         snprintf(buf, len, "it is below no root port of the machine");
     else
-        snprintf(buf, len, "its root port %02x:%02x.%x is not in an ATSR",
-                 (unsigned)port >> 8, ((unsigned)port >> 3) & 0x1f,
-                 (unsigned)port & 7);
+        snprintf(buf, len, "its root port " VTD_SID_FMT " is not in an ATSR",
+                 VTD_SID_BDF((unsigned)port));
 }
 
 /* The machine's ATS-capable endpoints (vtdemu,ats) are ATS devices of the
@@ -79,9 +80,8 @@ int ats_machine_devices_(struct replay *rp)
                              "devices (at most %d)", BOARD_MAX_ATSDEVS);
         g_hash_table_add(ats_rt(rp)->machine, GUINT_TO_POINTER(sid + 1u));
         if (rp->rec)
-            trace_recorder_line(rp->rec, "ats device %02x:%02x.%x "
-                                "respond=auto ats=%s", sid >> 8,
-                                (sid >> 3) & 0x1f, sid & 7,
+            trace_recorder_line(rp->rec, "ats device " VTD_SID_FMT " "
+                                "respond=auto ats=%s", VTD_SID_BDF(sid),
                                 on ? "on" : "off");
     }
     return 0;
@@ -223,8 +223,7 @@ static int do_translate(struct replay *rp, const struct trace_cmd *c)
     if (rp->rec && rc == 0) {
         GString *s = g_string_new(NULL);
         char sid[16];
-        snprintf(sid, sizeof(sid), "%02x:%02x.%x", c->sid >> 8,
-                 (c->sid >> 3) & 0x1f, c->sid & 7);
+        snprintf(sid, sizeof(sid), VTD_SID_FMT, VTD_SID_BDF(c->sid));
         g_string_append_printf(s, "ats %s 0x%" PRIx64, sid, c->addr);
         if (c->pasid != VTD_NO_PASID)
             g_string_append_printf(s, " pasid=0x%x", c->pasid);
@@ -380,10 +379,10 @@ static int do_pending(struct replay *rp, const struct trace_cmd *c)
             continue;
         count++;
         found = found || inv_matches(c, &v[i]);
-        g_string_append_printf(a, "%s[itag %u %02x:%02x.%x pasid %s%x gi %u "
-                               "base 0x%" PRIx64 " size 0x%" PRIx64 "]",
-                               a->len ? " " : "", v[i].itag, v[i].sid >> 8,
-                               (v[i].sid >> 3) & 0x1f, v[i].sid & 7,
+        g_string_append_printf(a, "%s[itag %u " VTD_SID_FMT " pasid %s%x "
+                               "gi %u base 0x%" PRIx64 " size 0x%" PRIx64 "]",
+                               a->len ? " " : "", v[i].itag,
+                               VTD_SID_BDF(v[i].sid),
                                v[i].pasid == VTD_NO_PASID ? "none/" : "",
                                v[i].pasid == VTD_NO_PASID ? 0 : v[i].pasid,
                                v[i].global, v[i].base, v[i].size);

@@ -89,8 +89,7 @@ static char *access_text(uint32_t a)
 
 static char *sid_text(uint16_t sid)
 {
-    return g_strdup_printf("%02x:%02x.%x", sid >> 8, (sid >> 3) & 0x1f,
-                           sid & 7);
+    return g_strdup_printf(VTD_SID_FMT, VTD_SID_BDF(sid));
 }
 
 int do_page_req_(struct replay *rp, const struct trace_cmd *c)
@@ -277,8 +276,7 @@ int do_prdev_(struct replay *rp, const struct trace_cmd *c)
             : rc == -EIO ? TRACE_DEV_PRI_OFF : TRACE_DEV_FAULT;
     if (rp->explaining) {
         char *m = g_strdup_printf(
-            "device %02x:%02x.%x: %s", c->sid >> 8, (c->sid >> 3) & 0x1f,
-            c->sid & 7,
+            "device " VTD_SID_FMT ": %s", VTD_SID_BDF(c->sid),
             got == TRACE_DEV_DONE ? "translation granted, DMA completed with "
                                     "translated requests"
             : got == TRACE_DEV_WAIT
@@ -297,8 +295,7 @@ int do_prdev_(struct replay *rp, const struct trace_cmd *c)
     rp->explaining = false;
 
     if (rp->rec) {
-        char *sid = g_strdup_printf("%02x:%02x.%x", c->sid >> 8,
-                                    (c->sid >> 3) & 0x1f, c->sid & 7);
+        char *sid = g_strdup_printf(VTD_SID_FMT, VTD_SID_BDF(c->sid));
         GString *l = g_string_new(NULL);
         g_string_append_printf(l, "prdev %s %s 0x%" PRIx64, sid,
                                c->is_write ? "write" : "read", c->addr);

@@ -54,11 +54,11 @@ static enum vtd_ats_status blocked_status(unsigned reason)
 static uint64_t largest_page(const struct vtd_iommu *u)
 {
     unsigned sllps = (unsigned)field_get(u->cap, CAP, SLLPS);
-    if ((sllps & 2) || field_get(u->cap, CAP, FS1GP))
-        return 1ULL << 30;
-    if ((sllps & 1) || field_get(u->ecap, ECAP, FSTS))
-        return 1ULL << 21;
-    return 4096;
+    if ((sllps & VTD_SLLPS_1G) || field_get(u->cap, CAP, FS1GP))
+        return VTD_PAGE_1G;
+    if ((sllps & VTD_SLLPS_2M) || field_get(u->ecap, ECAP, FSTS))
+        return VTD_PAGE_2M;
+    return VTD_PAGE_4K;
 }
 
 uint64_t vtd_ats_size_decode(uint64_t addr, bool s)
@@ -117,7 +117,7 @@ int vtd_ats_translate(struct vtd_iommu *u, const struct vtd_ats_req *req,
                       struct vtd_ats_cpl *out)
 {
     if (!u || !req || !out || req->version != VTD_ATS_REQ_VERSION ||
-        (req->pasid != VTD_NO_PASID && req->pasid > 0xfffff))
+        (req->pasid != VTD_NO_PASID && req->pasid > VTD_PASID_MAX))
         return -EINVAL;
     if (vtd_in_callback_(u))
         return -EDEADLK; /* vtd.h threading contract */
@@ -217,8 +217,7 @@ void vtd_ats_reset_(struct vtd_iommu *u)
 
 static void sid_text(char *buf, size_t len, uint16_t sid)
 {
-    snprintf(buf, len, "%02x:%02x.%x", sid >> 8, (sid >> 3) & 0x1f,
-             sid & 7);
+    snprintf(buf, len, VTD_SID_FMT, VTD_SID_BDF(sid));
 }
 
 static void note(struct vtd_iommu *u, const char *what,
@@ -290,16 +289,15 @@ bool vtd_ats_inval_issue_locked_(struct vtd_iommu *u, const uint64_t *q,
         inv.mip = (unsigned)field_get(q[0], QD_PDEV, MIP);
         inv.global = field_get(q[1], QD_PDEV_HI, G);
         inv.s = field_get(q[1], QD_PDEV_HI, S);
-        inv.addr = field_get(q[1], QD_DEV_HI, ADDR) << 12;
+        inv.addr = VTD_GET_ADDR_(q[1], QD_DEV_HI, ADDR);
     } else {                                           /* 6.5.2.5 */
         inv.sid = (uint16_t)field_get(q[0], QD_DEV, SID);
         inv.mip = (unsigned)field_get(q[0], QD_DEV, MIP);
         inv.s = field_get(q[1], QD_DEV_HI, S);
-        inv.addr = field_get(q[1], QD_DEV_HI, ADDR) << 12;
+        inv.addr = VTD_GET_ADDR_(q[1], QD_DEV_HI, ADDR);
     }
     if (dit)
-        inv.pfsid = (uint16_t)(field_get(q[0], QD_DEV, PFSID_LO) |
-                               field_get(q[0], QD_DEV, PFSID_HI) << 4);
+        inv.pfsid = vtd_qd_dev_pfsid(q);
     inv.size = vtd_ats_size_decode(inv.addr, inv.s);
     inv.base = inv.size ? inv.addr & ~(inv.size - 1) : 0;
     inv.issued_ns = s->now;
@@ -346,10 +344,9 @@ bool vtd_ats_inval_issue_locked_(struct vtd_iommu *u, const uint64_t *q,
          * descriptor behind it never reports an invalidation that did
          * not happen. */
         vtd_log_(u, VTD_LOG_ERROR,
-                 "ATS Invalidate Request to %02x:%02x.%x not delivered "
+                 "ATS Invalidate Request to " VTD_SID_FMT " not delivered "
                  "(host error %d): invalidation time-out (FSTS.ITE, VT-d "
-                 "6.5.2.11)", inv.sid >> 8, (inv.sid >> 3) & 0x1f,
-                 inv.sid & 7, rc);
+                 "6.5.2.11)", VTD_SID_BDF(inv.sid), rc);
         free_itag(u, t, "not delivered: time-out");
         report_timeout(u, inv.sid);
         return false;
@@ -371,9 +368,9 @@ int vtd_ats_inval_complete(struct vtd_iommu *u, uint16_t sid,
     /* 4.2.1: with TES=0 an Invalidation Completion is UR. */
     if (!atomic_load_explicit(&u->te, memory_order_acquire)) {
         vtd_log_(u, VTD_LOG_WARN,
-                 "ATS Invalidation Completion from %02x:%02x.%x while "
+                 "ATS Invalidation Completion from " VTD_SID_FMT " while "
                  "remapping is disabled: unsupported request (VT-d 4.2.1)",
-                 sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+                 VTD_SID_BDF(sid));
         pthread_mutex_unlock(&u->lock);
         return 0;
     }
@@ -406,15 +403,15 @@ int vtd_ats_inval_complete(struct vtd_iommu *u, uint16_t sid,
                            field_set(r, IQERCD, ICESID, sid));
         }
         vtd_log_(u, VTD_LOG_ERROR,
-                 "ATS Invalidation Completion from %02x:%02x.%x names "
+                 "ATS Invalidation Completion from " VTD_SID_FMT " names "
                  "ITags 0x%x not outstanding for it: invalidation "
                  "completion error (FSTS.ICE, VT-d 4.3)",
-                 sid >> 8, (sid >> 3) & 0x1f, sid & 7, invalid);
+                 VTD_SID_BDF(sid), invalid);
         if (vtd_tracing_(u)) {
             char msg[160];
             snprintf(msg, sizeof(msg), "invalid ITag vector 0x%x from "
-                     "%02x:%02x.%x: FSTS.ICE (VT-d 4.3)", invalid,
-                     sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+                     VTD_SID_FMT ": FSTS.ICE (VT-d 4.3)", invalid,
+                     VTD_SID_BDF(sid));
             note(u, "devtlb-inval-ice", NULL, msg);
         }
         vtd_rule_(u, Q_ICE);
@@ -445,10 +442,10 @@ static void expire_locked(struct vtd_iommu *u)
         if (s->itag[i].busy && s->itag[i].inv.deadline_ns <= s->now)
             free_itag(u, i, "timed out");
     vtd_log_(u, VTD_LOG_ERROR,
-             "device-TLB invalidation of %02x:%02x.%x timed out: "
+             "device-TLB invalidation of " VTD_SID_FMT " timed out: "
              "invalidation time-out error (FSTS.ITE, VT-d 6.5.2.11); the "
              "queue fetches nothing until ITE is cleared",
-             sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+             VTD_SID_BDF(sid));
     report_timeout(u, sid);
 }
 

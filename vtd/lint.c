@@ -50,7 +50,7 @@ void vtd_lint_(struct vtd_iommu *u, uint64_t root,
     else
         snprintf(msg, sizeof(msg),
                  "missing context/PASID-cache invalidation for SID "
-                 "%02x:%02x.%x: cached result 0x%" PRIx64 " fault 0x%x, "
+                 VTD_SID_FMT ": cached result 0x%" PRIx64 " fault 0x%x, "
                  "tables give 0x%" PRIx64 " fault 0x%x",
                  VTD_SID_BDF(req->sid),
                  x->addr, x->fault, y.addr, y.fault);

@@ -536,7 +536,7 @@ static int sync_range(struct vtd_iommu *u, struct vtd_notifier *s,
     if (sp->kind == SPACE_UNKNOWN) {
         vtd_log_(u, VTD_LOG_WARN,
                  "notify: reading the root/context/PASID entry of "
-                 "%02x:%02x.%x failed; its shadow is left as it was",
+                 VTD_SID_FMT " failed; its shadow is left as it was",
                  VTD_SID_BDF(s->sid));
         return 0;
     }
@@ -544,15 +544,15 @@ static int sync_range(struct vtd_iommu *u, struct vtd_notifier *s,
     enumerate(u, s, sp, lo, hi, &e);
     if (e.truncated)
         vtd_log_(u, VTD_LOG_WARN,
-                 "notify: walk of %02x:%02x.%x over 0x%llx-0x%llx stopped "
+                 "notify: walk of " VTD_SID_FMT " over 0x%llx-0x%llx stopped "
                  "after %u entries; the rest of its shadow is unmapped",
                  VTD_SID_BDF(s->sid),
                  (unsigned long long)lo, (unsigned long long)hi,
                  VTD_NOTIFY_MAX_VISITS);
     else if (e.unknown->len)
         vtd_log_(u, VTD_LOG_WARN,
-                 "notify: %u range(s) of %02x:%02x.%x from 0x%llx could not "
-                 "be read; their shadow is left as it was",
+                 "notify: %u range(s) of " VTD_SID_FMT " from 0x%llx could "
+                 "not be read; their shadow is left as it was",
                  e.unknown->len, VTD_SID_BDF(s->sid),
                  (unsigned long long)g_array_index(e.unknown, struct range,
                                                    0).lo);
@@ -716,7 +716,7 @@ int vtd_notifier_replay(struct vtd_iommu *u, struct vtd_notifier *s)
         s->last_did = sp.did;
     } else {
         vtd_log_(u, VTD_LOG_WARN,
-                 "notify: replay of %02x:%02x.%x: reading its root/context/"
+                 "notify: replay of " VTD_SID_FMT ": reading its root/context/"
                  "PASID entry failed", VTD_SID_BDF(s->sid));
     }
     pthread_mutex_unlock(&u->lock);

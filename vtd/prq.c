@@ -184,7 +184,7 @@ static unsigned check_tables(struct vtd_iommu *u, const struct prq_req *p,
 {
     uint64_t root = atomic_load(&u->root_latched);
     unsigned ttm = (unsigned)field_get(root, RTADDR, TTM);
-    uint64_t rta = field_get(root, RTADDR, RTA) << 12;
+    uint64_t rta = VTD_GET_ADDR_(root, RTADDR, RTA);
     const struct vtd_page_req *req = p->req;
     bool trace = vtd_tracing_(u);
 
@@ -246,9 +246,8 @@ static void handle_locked(struct vtd_iommu *u, struct prq_req *p,
      * request can be serviced: refused, no fault recorded. */
     if (!atomic_load(&u->te)) {
         vtd_log_(u, VTD_LOG_WARN,
-                 "page request from %02x:%02x.%x with translation "
-                 "disabled: not queued", req->sid >> 8,
-                 (req->sid >> 3) & 0x1f, req->sid & 7);
+                 "page request from " VTD_SID_FMT " with translation "
+                 "disabled: not queued", VTD_SID_BDF(req->sid));
         vtd_rule_(u, P_TE_OFF);
         refuse(u, p, 0, false, out);
         return;
@@ -335,7 +334,7 @@ int vtd_page_request(struct vtd_iommu *u, const struct vtd_page_req *req,
         return -EINVAL;
     memset(out, 0, sizeof(*out));
     if (!u || !req || req->prgi > 511 ||
-        (req->pasid != VTD_NO_PASID && req->pasid > 0xfffff))
+        (req->pasid != VTD_NO_PASID && req->pasid > VTD_PASID_MAX))
         return -EINVAL;
     if (vtd_in_callback_(u))
         return -EDEADLK; /* vtd.h threading contract; not logged */

@@ -413,8 +413,7 @@ static bool type_valid(const struct vtd_iommu *u, unsigned type, bool legacy)
 static enum vtd_iqei do_desc(struct vtd_iommu *u, const struct qi_ctx *c,
                              const uint64_t *q, const char **why)
 {
-    unsigned type = (unsigned)(field_get(q[0], QD, TYPE_LO) |
-                               field_get(q[0], QD, TYPE_HI) << 4);
+    unsigned type = vtd_qd_type(q);
     if (!type_valid(u, type, c->ttm == VTD_TTM_LEGACY)) {
         *why = "invalid descriptor type for this mode (Table 26)";
         return VTD_IQEI_TYPE;

@@ -104,8 +104,7 @@ void vtd_rule_iqe_(struct vtd_iommu *u, unsigned iqei)
 /* 6.5.2: type = bits 11:9 and 3:0; G in bits 5:4 (IEC: bit 4). */
 void vtd_rule_qi_desc_(struct vtd_iommu *u, unsigned ttm, const uint64_t *q)
 {
-    unsigned type = (unsigned)(field_get(q[0], QD, TYPE_LO) |
-                               field_get(q[0], QD, TYPE_HI) << 4);
+    unsigned type = vtd_qd_type(q);
     unsigned g = (unsigned)field_get(q[0], QD, G);
     switch (type) {
     case VTD_INV_CC:
@@ -245,22 +244,22 @@ void vtd_rule_walk_(struct vtd_iommu *u, bool fs, unsigned levels,
 {
     enum vtd_rule_id size = VTD_RULE_COUNT_, lv = VTD_RULE_COUNT_;
     if (fs) {
-        if (page_size == 1ULL << 12)
+        if (page_size == VTD_PAGE_4K)
             size = VTD_RULE_M_FS_4K;
-        else if (page_size == 1ULL << 21)
+        else if (page_size == VTD_PAGE_2M)
             size = VTD_RULE_M_FS_2M;
-        else if (page_size == 1ULL << 30)
+        else if (page_size == VTD_PAGE_1G)
             size = VTD_RULE_M_FS_1G;
         if (levels == 4)
             lv = VTD_RULE_M_FS_L4;
         else if (levels == 5)
             lv = VTD_RULE_M_FS_L5;
     } else {
-        if (page_size == 1ULL << 12)
+        if (page_size == VTD_PAGE_4K)
             size = VTD_RULE_M_SS_4K;
-        else if (page_size == 1ULL << 21)
+        else if (page_size == VTD_PAGE_2M)
             size = VTD_RULE_M_SS_2M;
-        else if (page_size == 1ULL << 30)
+        else if (page_size == VTD_PAGE_1G)
             size = VTD_RULE_M_SS_1G;
         if (levels == 3)
             lv = VTD_RULE_M_SS_L3;

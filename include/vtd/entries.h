@@ -506,7 +506,17 @@ static inline uint64_t vtd_qd_type_(unsigned type, bool *ok)
 static inline unsigned vtd_qd_type(const uint64_t q[2])
 {
     return (unsigned)(VTD_FIELD_GET(q[0], QD, TYPE_LO) |
-                      VTD_FIELD_GET(q[0], QD, TYPE_HI) << 4);
+                      VTD_FIELD_GET(q[0], QD, TYPE_HI) << VTD_QD_TYPE_LO_LEN);
+}
+
+/* The PFSID of a device-TLB or PASID-based device-TLB invalidate
+ * descriptor (6.5.2.5, 6.5.2.6): PFSID 3:0 in bits 15:12, PFSID 15:4 in
+ * bits 63:52. */
+static inline uint16_t vtd_qd_dev_pfsid(const uint64_t q[2])
+{
+    return (uint16_t)(VTD_FIELD_GET(q[0], QD_DEV, PFSID_LO) |
+                      VTD_FIELD_GET(q[0], QD_DEV, PFSID_HI)
+                          << VTD_QD_DEV_PFSID_LO_LEN);
 }
 
 /* 6.5.2.1 context-cache invalidate: gran VTD_QD_CC_* */

@@ -439,12 +439,22 @@ VTD_FIELD(SID, BUS, 8, 8);
 VTD_FIELD(SID, DEVFN, 0, 8);
 VTD_FIELD(SID, DEV, 3, 5);
 VTD_FIELD(SID, FN, 0, 3);
-/* The bus, device and function of a source-id as three unsigned printf
- * arguments (for "%02x:%02x.%x"). */
+/* A source-id printed as bus:device.function (bb:dd.f): the format
+ * VTD_SID_FMT takes the three unsigned printf arguments VTD_SID_BDF(sid),
+ * as in printf("device " VTD_SID_FMT "\n", VTD_SID_BDF(sid)). */
+#define VTD_SID_FMT "%02x:%02x.%x"
 #define VTD_SID_BDF(sid)                                                    \
     (unsigned)VTD_FIELD_GET((sid), SID, BUS),                               \
     (unsigned)VTD_FIELD_GET((sid), SID, DEV),                               \
     (unsigned)VTD_FIELD_GET((sid), SID, FN)
+
+/* Page sizes (3.6, 3.7): a 4 KiB page (the unit of every page frame
+ * and address field: bits 63:12), and the large pages a level-2 (2 MiB)
+ * and level-3 (1 GiB) leaf maps. */
+#define VTD_PAGE_SHIFT 12
+#define VTD_PAGE_4K (UINT64_C(1) << VTD_PAGE_SHIFT)
+#define VTD_PAGE_2M (UINT64_C(1) << 21)
+#define VTD_PAGE_1G (UINT64_C(1) << 30)
 
 /* Entry sizes in bytes: root and context entries (9.1-9.3), scalable-mode
  * context entries (9.4), PASID-directory and PASID-table entries (9.5,

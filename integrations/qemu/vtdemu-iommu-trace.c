@@ -94,7 +94,7 @@ static void vx_hex(GString *g, const void *data, size_t len)
 
 static const char *vx_sidstr(char *buf, uint16_t sid)
 {
-    snprintf(buf, 16, "%02x:%02x.%x", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+    snprintf(buf, 16, VTD_SID_FMT, VTD_SID_BDF(sid));
     return buf;
 }
 
