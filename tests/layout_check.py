@@ -9,7 +9,12 @@ fails when a source file outside the tests
   - reads or writes a register at a numeric offset (vtd_mmio_read(u, 0x20,
     ...), vtd_reg_get32_(u, 0x34) ...) instead of a VTD_REG_* name, or
   - defines its own constant for a register or one of its fields
-    (#define GCMD_TE (1u << 31), #define VX_CAP_CM ...).
+    (#define GCMD_TE (1u << 31), #define VX_CAP_CM ...), or
+  - splits a source-id by hand ((sid >> 3) & 0x1f: VTD_SID_BDF() and
+    VTD_SID_FMT name it), or shifts a field it read back into place
+    (field_get(q[1], QD_DEV_HI, ADDR) << 12: an address field is read
+    with VTD_GET_ADDR_, a field split in two with its decoder, such as
+    vtd_qd_type() or vtd_qd_dev_pfsid()).
 
 Tests are left out on purpose: they type their expectations from the spec
 by hand, as an oracle independent of the header.
@@ -37,6 +42,14 @@ REGS = ('VER|CAP|ECAP|GCMD|GSTS|RTADDR|CCMD|FSTS|FECTL|FEDATA|FEADDR|'
 DEFINE = re.compile(r'^\s*#\s*define\s+((?:\w+_)?(?:%s)_\w+|'
                     r'(?:R|REG|OFF)_(?:%s))\s+[(\s]*(?:0x|[0-9])'
                     % (REGS, REGS), re.M)
+# The device number of a source-id taken by hand (3.4.1).
+SID_SPLIT = re.compile(r'>>\s*3\s*\)\s*&\s*0x1f\b')
+# A field read and shifted back by its own position: an address field
+# (bits 63:12) or the upper half of a split field (type 6:4, PFSID 15:4).
+# Other shifts of a field value (hash keys built of several fields) are
+# not layouts and are left alone.
+FIELD_SHIFT = re.compile(r'\b(?:field_get|VTD_FIELD_GET)\s*\([^;()]*'
+                         r'(?:\([^;()]*\)[^;()]*)*\)\s*<<\s*(?:4|12)\b')
 # Names that only look like register constants.
 ALLOWED = {'IOTLB_SETS'}
 
@@ -75,10 +88,19 @@ def main():
                     bad.append('%s:%d: %s: a register constant outside '
                                'include/vtd/layout.h' % (path, line,
                                                          m.group(1)))
+                for m in SID_SPLIT.finditer(text):
+                    line = text.count('\n', 0, m.start()) + 1
+                    bad.append('%s:%d: a source-id split by hand; use '
+                               'VTD_SID_BDF()/VTD_SID_FMT' % (path, line))
+                for m in FIELD_SHIFT.finditer(text):
+                    line = text.count('\n', 0, m.start()) + 1
+                    bad.append('%s:%d: a field shifted back into place by '
+                               'hand; use VTD_GET_ADDR_ or the field\'s '
+                               'decoder' % (path, line))
     for b in bad:
         print(b)
-    print('%d register offsets or constants outside layout.h/regs.c'
-          % len(bad))
+    print('%d register offsets, constants or bit positions outside '
+          'layout.h/regs.c' % len(bad))
     return 1 if bad else 0
 
 
