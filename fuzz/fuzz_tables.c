@@ -79,62 +79,108 @@ static void wq(struct fz_mem *m, uint64_t a, uint64_t v)
     memcpy(m->ram + a, &v, 8);
 }
 
+/* Store n encoded qwords at a; the encoders of <vtd/entries.h> refuse a
+ * value wider than its field, which these fixed structures never have. */
+static void wqs(struct fz_mem *m, uint64_t a, const uint64_t *q, unsigned n,
+                bool ok)
+{
+    if (!ok)
+        abort();
+    for (unsigned i = 0; i < n; i++)
+        wq(m, a + 8 * i, q[i]);
+}
+
 static void build_state(struct fz_mem *m, bool scalable)
 {
-    /* VT-d 9.1/9.2 root entry for bus 0. */
-    wq(m, RT, CT | 1);
+    uint64_t q[8];
+    /* VT-d 9.1/9.2 root entry for bus 0 (scalable: the lower half). */
+    if (!scalable)
+        wqs(m, RT, q, 2, vtd_root_entry_encode(
+            q, &(struct vtd_root_entry){ .present = true, .ctp = CT }));
+    else
+        wqs(m, RT, q, 2, vtd_sm_root_entry_encode(
+            q, &(struct vtd_sm_root_entry){ .lp = true, .lctp = CT }));
     for (unsigned devfn = 0; devfn < 8; devfn++) {
         if (!scalable) {
-            /* 9.3: P, TT=00 (devfn 7: TT=10 pass-through), AW=2 4-level */
-            uint64_t lo = S4 | 1 | (devfn == 7 ? 2u << 2 : 0);
-            wq(m, CT + 16 * devfn, lo);
-            wq(m, CT + 16 * devfn + 8, 2 | ((uint64_t)(devfn + 1) << 8));
+            /* 9.3: second stage, 4-level (AW=2); devfn 7 pass-through;
+             * DID devfn + 1. */
+            struct vtd_context_entry ce = {
+                .present = true, .ssptptr = S4, .aw = 2,
+                .tt = devfn == 7 ? VTD_TT_PT : VTD_TT_SS,
+                .did = (uint16_t)(devfn + 1),
+            };
+            wqs(m, CT + 16 * devfn, q, 2, vtd_context_entry_encode(q, &ce));
         } else {
-            /* 9.4: P, PASIDE, PDTS=0, PASID dir; RID_PASID = devfn;
-             * even functions also DTE (bit 2) and PRE (bit 4). */
-            wq(m, CT + 32 * devfn, PD | 1 | 8 | (devfn & 1 ? 0 : 0x14));
-            wq(m, CT + 32 * devfn + 8, devfn);
+            /* 9.4: PASIDE, PDTS=0, the PASID directory; RID_PASID =
+             * devfn; even functions also DTE and PRE. */
+            struct vtd_sm_context_entry ce = {
+                .present = true, .paside = true, .pasid_dir = PD,
+                .dte = !(devfn & 1), .pre = !(devfn & 1),
+                .rid_pasid = devfn,
+            };
+            wqs(m, CT + 32 * devfn, q, 4,
+                vtd_sm_context_entry_encode(q, &ce));
         }
     }
     if (scalable) {
-        wq(m, PD, PT | 1); /* 9.5: PASIDs 0-63 */
+        /* 9.5: PASIDs 0-63. */
+        wqs(m, PD, q, 1, vtd_pasid_dir_entry_encode(
+            q, &(struct vtd_pasid_dir_entry){ .present = true,
+                                              .pasid_table = PT }));
         for (unsigned p = 0; p < 8; p++) {
-            /* 9.6: P, AW=2, PGTT: 1 FS, 2 SS, 3 nested, 4 PT. */
-            unsigned pgtt = 1 + p % 4;
-            uint64_t q0 = 1 | (2u << 2) | ((uint64_t)pgtt << 6) | S4;
-            wq(m, PT + 64 * p, q0);
-            wq(m, PT + 64 * p + 8, p + 1);            /* DID */
-            wq(m, PT + 64 * p + 16, F4 | 1);          /* SRE, FSPTPTR */
+            /* 9.6: AW=2, PGTT 1 FS, 2 SS, 3 nested, 4 PT; DID p + 1;
+             * SRE and the first-stage table. */
+            struct vtd_pasid_entry pe = {
+                .present = true, .aw = 2, .pgtt = 1 + p % 4,
+                .ssptptr = S4, .did = (uint16_t)(p + 1), .sre = true,
+                .fsptptr = F4,
+            };
+            wqs(m, PT + 64 * p, q, 8, vtd_pasid_entry_encode(q, &pe));
         }
     }
-    /* Second stage: PML4[0] -> PDPT[0] -> PD[0] -> PT[0..15], RW. */
-    wq(m, S4, (S4 + 0x1000) | 3);
-    wq(m, S4 + 0x1000, (S4 + 0x2000) | 3);
-    wq(m, S4 + 0x2000, (S4 + 0x3000) | 3);
-    wq(m, S4 + 0x2000 + 8, 0x200000 | 0x80 | 3);      /* 2 MiB leaf */
+    /* Second stage (9.8): PML4[0] -> PDPT[0] -> PD[0] -> PT[0..15], RW;
+     * PD[1] a 2 MiB leaf; PT[i] R = bit 0 and W = bit 1 of i. */
+    for (unsigned l = 0; l < 3; l++)
+        wqs(m, S4 + 0x1000 * l, q, 1, vtd_ss_entry_encode(
+            q, &(struct vtd_ss_entry){ .r = true, .w = true,
+                                       .addr = S4 + 0x1000 * (l + 1) }));
+    wqs(m, S4 + 0x2000 + 8, q, 1, vtd_ss_entry_encode(
+        q, &(struct vtd_ss_entry){ .r = true, .w = true, .ps = true,
+                                   .addr = VTD_PAGE_2M }));
     for (unsigned i = 0; i < 16; i++)
-        wq(m, S4 + 0x3000 + 8 * i, (0x80000 + 0x1000 * i) | (i % 4));
-    /* First stage (x86-64): P|RW|US at each level. */
-    wq(m, F4, (F4 + 0x1000) | 7);
-    wq(m, F4 + 0x1000, (F4 + 0x2000) | 7);
-    wq(m, F4 + 0x2000, (F4 + 0x3000) | 7);
+        wqs(m, S4 + 0x3000 + 8 * i, q, 1, vtd_ss_entry_encode(
+            q, &(struct vtd_ss_entry){ .r = i & 1, .w = i & 2,
+                                       .addr = 0x80000 + 0x1000 * i }));
+    /* First stage (9.7, x86-64): P, RW, US at each level. */
+    for (unsigned l = 0; l < 3; l++)
+        wqs(m, F4 + 0x1000 * l, q, 1, vtd_fs_entry_encode(
+            q, &(struct vtd_fs_entry){ .p = true, .rw = true, .us = true,
+                                       .addr = F4 + 0x1000 * (l + 1) }));
     for (unsigned i = 0; i < 16; i++)
-        wq(m, F4 + 0x3000 + 8 * i, (0x1000 * i) | 7);
-    /* 9.10 IRTEs: even entries remapped, odd posted (IM=1). */
+        wqs(m, F4 + 0x3000 + 8 * i, q, 1, vtd_fs_entry_encode(
+            q, &(struct vtd_fs_entry){ .p = true, .rw = true, .us = true,
+                                       .addr = 0x1000 * i }));
+    /* IRTEs: even entries remapped (9.9; xAPIC destination i), odd posted
+     * (9.10) to the descriptor PID + 64 * i. */
     for (unsigned i = 0; i < 32; i++) {
-        uint64_t lo, hi = 0;
+        bool ok;
         if (i & 1) {
-            lo = 1 | (1ULL << 15) | ((uint64_t)(0x30 + i) << 16) |
-                 ((uint64_t)((PID + 64 * i) >> 6) << 38);
-            hi = (uint64_t)(PID + 64 * i) >> 32 << 32;
+            struct vtd_irte_posted e = { .present = true,
+                                         .vector = (uint8_t)(0x30 + i),
+                                         .pid = PID + 64 * i };
+            ok = vtd_irte_posted_encode(q, &e);
         } else {
-            lo = 1 | ((uint64_t)(0x40 + i) << 16) | ((uint64_t)i << 40);
+            struct vtd_irte_remapped e = { .present = true,
+                                           .vector = (uint8_t)(0x40 + i) };
+            ok = vtd_irte_remapped_encode(q, &e);
+            q[0] = VTD_PUT_(q[0], IRTE_LO, DST_X, i, &ok);
         }
-        wq(m, IRT + 16 * i, lo);
-        wq(m, IRT + 16 * i + 8, hi);
+        wqs(m, IRT + 16 * i, q, 2, ok);
     }
+    /* 9.11 posted-interrupt descriptors: notification vector 0xf0-0xf7. */
     for (unsigned i = 0; i < 32; i++)
-        wq(m, PID + 64 * i + 32, (uint64_t)(0xf0 + (i & 7)) << 16);
+        wqs(m, PID + 64 * i, q, 8, vtd_pid_encode(
+            q, &(struct vtd_pid){ .nv = (uint8_t)(0xf0 + (i & 7)) }));
 }
 
 static void program(struct vtd_iommu *u, bool scalable)
@@ -145,7 +191,8 @@ static void program(struct vtd_iommu *u, bool scalable)
     vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_SRTP);
     vtd_mmio_write(u, VTD_REG_IQA, 8, IQ | (scalable ? VTD_IQA_DW_MASK : 0));
     vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_QIE);
-    vtd_mmio_write(u, VTD_REG_IRTA, 8, IRT | 7);          /* 256 IRTEs */
+    vtd_mmio_write(u, VTD_REG_IRTA, 8,                    /* 256 IRTEs */
+                   IRT | 7u << VTD_IRTA_S_SHIFT);
     vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_QIE | VTD_GCMD_SIRTP);
     vtd_mmio_write(u, VTD_REG_GCMD, 4, VTD_GCMD_QIE | VTD_GCMD_IRE);
     vtd_mmio_write(u, VTD_REG_GCMD, 4,
@@ -219,7 +266,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 .addr = VTD_MSI_ADDR_BASE |
                         ((idx & 0x7fff) << VTD_MSI_ADDR_HANDLE_LO_SHIFT) |
                         VTD_MSI_ADDR_IF_MASK |
-                        (fz_take(&f, 1) & 0xc),
+                        (fz_take(&f, 1) & (VTD_MSI_ADDR_SHV_MASK |
+                                           VTD_MSI_ADDR_HANDLE_HI_MASK)),
                 .data = (uint32_t)fz_take(&f, 2),
             };
             struct vtd_irq o;
@@ -229,7 +277,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 4: { /* one queued-invalidation descriptor, then the tail */
             unsigned dsz = scalable ? 32 : 16;
             uint64_t q0 = fz_take(&f, 8), q1 = fz_take(&f, 8);
-            q0 = (q0 & ~0xfULL) | (1 + (kind >> 4) % 9); /* types 1-9 */
+            q0 = (q0 & ~VTD_QD_TYPE_LO_MASK) |            /* types 1-9 */
+                 (1 + (kind >> 4) % 9) << VTD_QD_TYPE_LO_SHIFT;
             wq(&mem, IQ + tail, q0);
             wq(&mem, IQ + tail + 8, q1);
             tail = (tail + dsz) % 4096;
@@ -253,7 +302,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     .sid = (uint16_t)(fz_take(&f, 1) & 0x0f),
                     .pasid = (kind & 0x80) ? (uint32_t)fz_take(&f, 1) % 70
                                            : VTD_NO_PASID,
-                    .addr = fz_take(&f, 3) << 12,
+                    .addr = fz_take(&f, 3) << VTD_PAGE_SHIFT,
                     .access = (uint32_t)fz_take(&f, 1) % 16,
                     .prgi = (uint16_t)(fz_take(&f, 2) % 512),
                     .lpig = kind & 0x40,
