@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vtd/layout.h>
+
 /* ------------------------------------------------------------------ */
 /* Description helpers                                                 */
 /* ------------------------------------------------------------------ */
@@ -71,8 +73,7 @@ int dmar_scope_simple_sid(const struct dmar_scope *sc)
 {
     if (sc->npath != 1)
         return -1;
-    return (sc->start_bus << 8) | ((sc->path[0][0] & 0x1f) << 3) |
-           (sc->path[0][1] & 7);
+    return vtd_sid_make(sc->start_bus, sc->path[0][0], sc->path[0][1]);
 }
 
 /* ------------------------------------------------------------------ */

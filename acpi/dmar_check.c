@@ -67,8 +67,7 @@ static int resolve_path(const struct dmar_machine_info *m, uint16_t seg,
 {
     unsigned bus = sc->start_bus;
     for (unsigned i = 0; i < sc->npath; i++) {
-        unsigned sid = (bus << 8) | ((sc->path[i][0] & 0x1f) << 3) |
-                       (sc->path[i][1] & 7);
+        unsigned sid = vtd_sid_make(bus, sc->path[i][0], sc->path[i][1]);
         if (i + 1 == sc->npath)
             return (int)sid;
         bool found = false;

@@ -271,7 +271,7 @@ static int load_pci_child(struct loader *l, int node, int parent_dev)
     d->parent = parent_dev;
     d->segment = segment;
     d->devfn = (uint8_t)devfn;
-    d->sid = (uint16_t)((bus << 8) | devfn);
+    d->sid = (uint16_t)(vtd_sid_make(bus, 0, 0) | devfn);
     d->ats = has_prop(l, node, "vtdemu,ats");
     d->satc = has_prop(l, node, "vtdemu,satc");
     d->atc_required = has_prop(l, node, "vtdemu,atc-required");
@@ -738,6 +738,17 @@ int machine_find_sid(const struct machine_desc *m, uint16_t segment,
     return other;
 }
 
+/* The first and last source-ids of a bus (3.4.1). */
+static uint16_t bus_first(unsigned bus)
+{
+    return vtd_sid_make(bus, 0, 0);
+}
+
+static uint16_t bus_last(unsigned bus)
+{
+    return (uint16_t)(vtd_sid_make(bus, 0, 0) | VTD_SID_DEVFN_MASK);
+}
+
 /* 8.3.1: scope items as source-id ranges: an endpoint, IOAPIC, HPET or
  * ACPI device its own source-id; a bridge itself and its subordinate
  * buses; a host bridge its bus range. */
@@ -754,16 +765,15 @@ struct board_scope *machine_unit_scope(const struct machine_desc *m,
         struct board_scope r = { d->sid, d->sid };
         switch (d->kind) {
         case MDEV_PCI_HOST:
-            r = (struct board_scope){ (uint16_t)(d->sec_bus << 8),
-                                      (uint16_t)(d->sub_bus << 8 | 0xff) };
+            r = (struct board_scope){ bus_first(d->sec_bus),
+                                      bus_last(d->sub_bus) };
             g_array_append_val(sc, r);
             break;
         case MDEV_PCI_BRIDGE:
             g_array_append_val(sc, r);
             if (d->sub_bus >= d->sec_bus) {
-                r = (struct board_scope){
-                    (uint16_t)(d->sec_bus << 8),
-                    (uint16_t)(d->sub_bus << 8 | 0xff) };
+                r = (struct board_scope){ bus_first(d->sec_bus),
+                                          bus_last(d->sub_bus) };
                 g_array_append_val(sc, r);
             }
             break;
@@ -820,8 +830,8 @@ struct board_ats_range *machine_ats_ranges(const struct machine_desc *m,
         if (d->kind == MDEV_PCI_HOST) {
             /* The root bus: integrated endpoints, no root port. */
             struct board_ats_range r = {
-                .first = (uint16_t)(d->sec_bus << 8),
-                .last = (uint16_t)(d->sec_bus << 8 | 0xff),
+                .first = bus_first(d->sec_bus),
+                .last = bus_last(d->sec_bus),
                 .allowed = true, .port = -1 };
             g_array_append_val(a, r);
         } else if (d->kind == MDEV_PCI_BRIDGE && d->parent >= 0 &&
@@ -830,8 +840,8 @@ struct board_ats_range *machine_ats_ranges(const struct machine_desc *m,
             /* A root port: everything on its secondary to subordinate
              * buses is behind it. */
             struct board_ats_range r = {
-                .first = (uint16_t)(d->sec_bus << 8),
-                .last = (uint16_t)(d->sub_bus << 8 | 0xff),
+                .first = bus_first(d->sec_bus),
+                .last = bus_last(d->sub_bus),
                 .allowed = all_ports || d->ats, .port = d->sid };
             g_array_append_val(a, r);
         }

@@ -45,8 +45,8 @@ static int dev_scope(const struct machine_desc *m, int idx,
         sc->start_bus = m->devs[cur].sec_bus;
         sc->npath = (uint8_t)n;
         for (unsigned i = 0; i < n; i++) {
-            sc->path[i][0] = rev[n - 1 - i] >> 3;
-            sc->path[i][1] = rev[n - 1 - i] & 7;
+            sc->path[i][0] = (uint8_t)VTD_FIELD_GET(rev[n - 1 - i], SID, DEV);
+            sc->path[i][1] = (uint8_t)VTD_FIELD_GET(rev[n - 1 - i], SID, FN);
         }
         if (d->has_sidp)
             sc->flags = 0; /* flags only inside SIDP */

@@ -157,7 +157,7 @@ static void dbg_leaf(void *arg, uint64_t iova, uint64_t size, uint64_t addr,
 {
     struct dbg_leaf_arg *a = arg;
     g_string_append_printf(a->s, "0x%013" PRIx64 " |\t0x%016" PRIx64
-                           "\t0x%016" PRIx64 "\t0x%016" PRIx64, iova >> 12,
+                           "\t0x%016" PRIx64 "\t0x%016" PRIx64, iova >> VTD_PAGE_SHIFT,
                            path[5], path[4], path[3]);
     if (a->lv == LINUX_6_1) {
         g_string_append_printf(a->s, "\t0x%016" PRIx64 "\t0x%016" PRIx64 "\n",

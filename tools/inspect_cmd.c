@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <vtd/layout.h>
 
 #include "mem/guestmem.h"
 #include "tools/args.h"
@@ -70,7 +71,7 @@ int vtdemu_cmd_inspect(int argc, char **argv)
             }
             o.has_dev = true;
         } else if (args_opt(argc, argv, &i, "--pasid", &val, &missing)) {
-            if (missing || !args_num(val, 0xfffff, &n)) {
+            if (missing || !args_num(val, VTD_PASID_MAX, &n)) {
                 fprintf(stderr, "vtdemu inspect: bad --pasid\n");
                 return 2;
             }

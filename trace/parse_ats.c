@@ -12,6 +12,8 @@
  */
 #include <string.h>
 
+#include <vtd/layout.h>
+
 #include "trace/parse.h"
 
 static bool bit_key(struct parser *p, struct trace_cmd *c, const char *key,
@@ -41,7 +43,7 @@ static bool cmd_ats_translate(struct parser *p, struct trace_cmd *c)
     const char *v;
     uint64_t n;
     if ((v = kv_get_(p, "pasid"))) {
-        if (!parse_num_max_(p, "pasid", v, 0xfffff, &n))
+        if (!parse_num_max_(p, "pasid", v, VTD_PASID_MAX, &n))
             return false;
         c->pasid = (uint32_t)n;
     }
@@ -129,7 +131,7 @@ static bool opt_pasid(struct parser *p, struct trace_cmd *c)
     c->ats_has_pasid = true;
     if (strcmp(v, "none") == 0)
         return true;
-    if (!parse_num_max_(p, "pasid", v, 0xfffff, &n))
+    if (!parse_num_max_(p, "pasid", v, VTD_PASID_MAX, &n))
         return false;
     c->pasid = (uint32_t)n;
     return true;

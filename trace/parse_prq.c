@@ -87,7 +87,7 @@ struct prq_key {
 };
 
 static const struct prq_key page_request_keys[] = {
-    PRQ_KEY("pasid", PK_NUM, 0xfffff, pasid, NO_FLAG, NEED_NOTHING, NULL),
+    PRQ_KEY("pasid", PK_NUM, VTD_PASID_MAX, pasid, NO_FLAG, NEED_NOTHING, NULL),
     PRQ_KEY("lpig", PK_BOOL, 1, lpig, NO_FLAG, NEED_NOTHING, NULL),
 };
 
@@ -104,7 +104,7 @@ static const struct prq_key page_request_expect_keys[] = {
 static const struct prq_key page_response_keys[] = {
     PRQ_KEY("prgi", PK_NUM, 511, prgi, FLAG(has_prgi), NEED_NOT_NONE,
             "prgi= does not go with rc=none"),
-    PRQ_KEY("pasid", PK_PASID, 0xfffff, pasid, FLAG(pasid_checked),
+    PRQ_KEY("pasid", PK_PASID, VTD_PASID_MAX, pasid, FLAG(pasid_checked),
             NEED_NOT_NONE, "pasid= does not go with rc=none"),
     PRQ_KEY("auto", PK_TRI, 1, automatic, NO_FLAG, NEED_NOT_NONE,
             "auto= does not go with rc=none"),
@@ -292,7 +292,7 @@ bool cmd_prdev_(struct parser *p, const char *text)
     if (!parse_u64_(p, "address", posn_(p, 3), &c.addr))
         return false;
     if ((v = kv_get_(p, "pasid"))) {
-        if (!parse_num_max_(p, "pasid", v, 0xfffff, &n))
+        if (!parse_num_max_(p, "pasid", v, VTD_PASID_MAX, &n))
             return false;
         c.pasid = (uint32_t)n;
     }

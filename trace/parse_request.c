@@ -264,7 +264,7 @@ bool cmd_dma_(struct parser *p, const char *text)
                      "crosses a 4 KiB boundary", c.len, (guint64)c.addr);
     if ((v = kv_get_(p, "pasid"))) {
         if (!need_version_(p, 2, "pasid=") ||
-            !parse_num_max_(p, "pasid", v, 0xfffff, &n))
+            !parse_num_max_(p, "pasid", v, VTD_PASID_MAX, &n))
             return false;
         c.pasid = (uint32_t)n;
     }

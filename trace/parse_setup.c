@@ -75,8 +75,8 @@ static bool parse_scope(struct parser *p, struct trace_unit *u,
                  parse_num_max_(p, "scope bus", hex, 0xff, &bus);
             if (!ok)
                 break;
-            sc.first = (uint16_t)(bus << 8);
-            sc.last = (uint16_t)(bus << 8 | 0xff);
+            sc.first = vtd_sid_make((unsigned)bus, 0, 0);
+            sc.last = (uint16_t)(sc.first | VTD_SID_DEVFN_MASK);
         } else {
             ok = parse_sid_(p, *it, false, &sc.first, &v);
             sc.last = sc.first;

@@ -321,7 +321,7 @@ static int read_atsi(struct snap_reader *r, struct stage *s, char *eb, size_t el
         t->inv.issued_ns = get64(r);
         t->inv.deadline_ns = get64(r);
         t->inv.completions = get32(r);
-        if (sid > 0xffff || (pasid != VTD_NO_PASID && pasid > 0xfffff) ||
+        if (sid > 0xffff || (pasid != VTD_NO_PASID && pasid > VTD_PASID_MAX) ||
             fl > 3 || pfsid > 0xffff || mip > 31 ||
             t->inv.completions > 7 || (t->inv.addr & 0xfff) ||
             t->seq > a->seq || t->seq == 0)

@@ -447,6 +447,14 @@ VTD_FIELD(SID, FN, 0, 3);
     (unsigned)VTD_FIELD_GET((sid), SID, BUS),                               \
     (unsigned)VTD_FIELD_GET((sid), SID, DEV),                               \
     (unsigned)VTD_FIELD_GET((sid), SID, FN)
+/* The source-id of a bus, device and function, each cut to its field.
+ * A whole bus is vtd_sid_make(bus, 0, 0) to that | VTD_SID_DEVFN_MASK. */
+static inline uint16_t vtd_sid_make(unsigned bus, unsigned dev, unsigned fn)
+{
+    return (uint16_t)(((uint64_t)bus << VTD_SID_BUS_SHIFT & VTD_SID_BUS_MASK) |
+                      ((uint64_t)dev << VTD_SID_DEV_SHIFT & VTD_SID_DEV_MASK) |
+                      ((uint64_t)fn << VTD_SID_FN_SHIFT & VTD_SID_FN_MASK));
+}
 
 /* Page sizes (3.6, 3.7): a 4 KiB page (the unit of every page frame
  * and address field: bits 63:12), and the large pages a level-2 (2 MiB)
