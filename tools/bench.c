@@ -34,9 +34,47 @@
 #define B_OUT 0x10000000ULL     /* IOVA i*4K -> B_OUT + i*4K */
 #define B_SID 0x0008u           /* 00:01.0 */
 #define B_DID 1u
-/* CAP: QEMU 7.2's with SAGAW=0110b (39- and 48-bit), MGAW=47, CM=0. */
-#define B_CAP 0x00d2008c222f0606ULL
-#define B_ECAP 0xf00f4aULL
+#define B_SID2 0x0010u          /* 00:02.0: the same tables, domain 2 */
+#define B_DID2 2u
+
+/* CAP: QEMU 7.2's (11.4.2: ND=6, FRO=0x22, SLLPS 2M and 1G, PSI,
+ * MAMV=18, DWD, DRD) with SAGAW=0110b (39- and 48-bit), MGAW=47, CM=0. */
+static uint64_t bench_cap(void)
+{
+    uint64_t c = 0;
+    bool ok = VTD_FIELD_SET(&c, CAP, ND, 6) &&
+              VTD_FIELD_SET(&c, CAP, SAGAW, VTD_SAGAW_39 | VTD_SAGAW_48) &&
+              VTD_FIELD_SET(&c, CAP, MGAW, 47) &&
+              VTD_FIELD_SET(&c, CAP, FRO, 0x22) &&
+              VTD_FIELD_SET(&c, CAP, SLLPS, VTD_SLLPS_2M | VTD_SLLPS_1G) &&
+              VTD_FIELD_SET(&c, CAP, PSI, 1) &&
+              VTD_FIELD_SET(&c, CAP, MAMV, 18) &&
+              VTD_FIELD_SET(&c, CAP, DWD, 1) &&
+              VTD_FIELD_SET(&c, CAP, DRD, 1);
+    return ok ? c : 0;
+}
+
+/* ECAP: QEMU 7.2's (11.4.3: QI, IR, PT, IRO=0xf, MHMV=0xf). */
+static uint64_t bench_ecap(void)
+{
+    uint64_t e = 0;
+    bool ok = VTD_FIELD_SET(&e, ECAP, QI, 1) &&
+              VTD_FIELD_SET(&e, ECAP, IR, 1) &&
+              VTD_FIELD_SET(&e, ECAP, PT, 1) &&
+              VTD_FIELD_SET(&e, ECAP, IRO, 0xf) &&
+              VTD_FIELD_SET(&e, ECAP, MHMV, 0xf);
+    return ok ? e : 0;
+}
+
+/* The IOTLB register command (VT-d 11.4.6.3): IVT, IIRG, DID. */
+static uint64_t iotlb_cmd(unsigned iirg, uint16_t did)
+{
+    uint64_t v = 0;
+    bool ok = VTD_FIELD_SET(&v, IOTLB, IVT, 1) &&
+              VTD_FIELD_SET(&v, IOTLB, IIRG, iirg) &&
+              VTD_FIELD_SET(&v, IOTLB, DID, did);
+    return ok ? v : 0;
+}
 
 /* Register offsets (VT-d 11.4) and bits. */
 #define R_GCMD VTD_REG_GCMD
@@ -61,65 +99,105 @@
 static void w64(struct guestmem *m, uint64_t gpa, uint64_t v)
 {
     uint8_t b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
+    vtd_stq_le(b, v);
     if (guestmem_write(m, gpa, b, 8) < 0)
         abort(); /* our own constant layout: cannot be outside RAM */
 }
 
+/* Encoders of <vtd/entries.h> refuse values that do not fit; ours are
+ * constants, so a refusal is a bug here. */
+static void must(bool ok)
+{
+    if (!ok)
+        abort();
+}
+
+static void w128(struct guestmem *m, uint64_t gpa, const uint64_t q[2])
+{
+    w64(m, gpa, q[0]);
+    w64(m, gpa + 8, q[1]);
+}
+
+/* A legacy context entry (VT-d 9.3) for device sid: present, TT=00b
+ * (untranslated requests only), the 4-level table (AW=010b), domain
+ * did. */
+static void put_context(struct guestmem *m, uint16_t sid, uint16_t did)
+{
+    struct vtd_context_entry ce = { .present = true, .tt = VTD_TT_SS,
+                                    .ssptptr = B_SL4, .aw = 2, .did = did };
+    uint64_t q[2];
+    must(vtd_context_entry_encode(q, &ce));
+    w128(m, B_CTX + VTD_FIELD_GET(sid, SID, DEVFN) * VTD_CE_SIZE, q);
+}
+
+/* A non-leaf or 4 KiB leaf second-stage entry (VT-d 9.8), read/write. */
+static void put_sse(struct guestmem *m, uint64_t gpa, uint64_t addr)
+{
+    struct vtd_ss_entry e = { .r = true, .w = true, .addr = addr };
+    uint64_t q;
+    must(vtd_ss_entry_encode(&q, &e));
+    w64(m, gpa, q);
+}
+
 static void build_tables(struct guestmem *m)
 {
-    /* VT-d 9.1: root entry P=1 (bit 0), CTP bits 63:12. */
-    w64(m, B_ROOT + 0 * 16, B_CTX | 1);
-    /* VT-d 9.3: context lo P=1, TT=00b (untranslated requests only),
-     * SLPTPTR; hi AW=010b (48-bit, 4-level), DID bits 23:8. */
-    w64(m, B_CTX + (B_SID & 0xff) * 16, B_SL4 | 1);
-    w64(m, B_CTX + (B_SID & 0xff) * 16 + 8, 2 | (B_DID << 8));
-    /* VT-d 9.8: second-stage entries R=bit 0, W=bit 1, address 51:12. */
-    w64(m, B_SL4, B_SL3 | 3);
-    w64(m, B_SL3, B_SL2 | 3);
+    /* VT-d 9.1: the root entry of bus 0 points at the context table. */
+    struct vtd_root_entry re = { .present = true, .ctp = B_CTX };
+    uint64_t q[2];
+    must(vtd_root_entry_encode(q, &re));
+    w128(m, B_ROOT, q);
+    put_context(m, B_SID, B_DID);
+    put_context(m, B_SID2, B_DID2);
+    put_sse(m, B_SL4, B_SL3);
+    put_sse(m, B_SL3, B_SL2);
     for (unsigned t = 0; t < B_NL1; t++) {
         uint64_t l1 = B_SL1 + (uint64_t)t * 0x1000;
-        w64(m, B_SL2 + t * 8, l1 | 3);
+        put_sse(m, B_SL2 + t * 8, l1);
         for (unsigned i = 0; i < 512; i++) {
             uint64_t page = (uint64_t)t * 512 + i;
-            w64(m, l1 + i * 8, (B_OUT + page * 0x1000) | 3);
+            put_sse(m, l1 + i * 8, B_OUT + page * 0x1000);
         }
     }
 }
 
-/* IRTEs (VT-d 9.10): remap: P=1, fixed, physical, vector 0x40 + i % 0x80,
- * xAPIC destination i % 8 in bits 47:40, SVT=00b (no source check);
- * post: P=1, IM=1 (bit 15), VV = the same vector, PDA (bits 63:38 and
- * 127:96) = the descriptor of the handle's thread (i / 16 % threads). */
+/* IRTEs (VT-d 9.10): remap: present, fixed, physical, vector
+ * 0x40 + i % 0x80, xAPIC destination i % 8 (bits 15:8 of the destination
+ * id field), SVT=00b (no source check); post: present, posted (IM=1), the
+ * same vector, the descriptor of the handle's thread (i / 16 % threads). */
 static void build_irt(struct guestmem *m, bool post, unsigned threads)
 {
     for (unsigned i = 0; i < B_IRT_N; i++) {
-        uint64_t vec = 0x40 + i % 0x80;
-        uint64_t lo, hi = 0;
+        uint8_t vec = (uint8_t)(0x40 + i % 0x80);
+        uint64_t q[2];
         if (post) {
-            uint64_t pda = B_PID + (uint64_t)(i / 16 % threads) * 0x1000;
-            lo = 1 | 1ull << 15 | vec << 16 | ((pda >> 6) & 0x3ffffff) << 38;
-            hi = pda >> 32 << 32;
+            struct vtd_irte_posted e = {
+                .present = true, .vector = vec,
+                .pid = B_PID + (uint64_t)(i / 16 % threads) * 0x1000 };
+            must(vtd_irte_posted_encode(q, &e));
         } else {
-            lo = 1 | vec << 16 | (uint64_t)(i % 8) << 40;
+            struct vtd_irte_remapped e = { .present = true, .vector = vec,
+                                           .dst = (i % 8) << 8 };
+            must(vtd_irte_remapped_encode(q, &e));
         }
-        w64(m, B_IRT + i * 16, lo);
-        w64(m, B_IRT + i * 16 + 8, hi);
+        w128(m, B_IRT + (uint64_t)i * VTD_IRTE_SIZE, q);
     }
-    /* VT-d 9.11: PID with NV (bits 279:272) and NDST (xAPIC id in
-     * 303:296) = 0; PIR, ON and SN clear. */
+    /* VT-d 9.11: PID with NV and NDST = 0 (xAPIC id 0); PIR, ON and SN
+     * clear. */
     for (unsigned t = 0; post && t < threads; t++) {
-        uint64_t pid = B_PID + (uint64_t)t * 0x1000;
-        for (unsigned q = 0; q < 8; q++)
-            w64(m, pid + q * 8, q == 4 ? (uint64_t)B_NV << 16 : 0);
+        struct vtd_pid d = { .nv = B_NV };
+        uint64_t pq[8];
+        must(vtd_pid_encode(pq, &d));
+        for (unsigned k = 0; k < 8; k++)
+            w64(m, B_PID + (uint64_t)t * 0x1000 + k * 8, pq[k]);
     }
 }
 
 /* VT-d 6.6, 11.4.10, 11.4.4.1: IRTA, GCMD.SIRTP, then GCMD.IRE. */
 static int program_ir(struct vtd_iommu *u)
 {
-    if (vtd_mmio_write(u, R_IRTA, 8, B_IRT | B_IRT_S) < 0)
+    uint64_t irta = B_IRT;
+    if (!VTD_FIELD_SET(&irta, IRTA, S, B_IRT_S) ||
+        vtd_mmio_write(u, R_IRTA, 8, irta) < 0)
         return -EIO;
     uint64_t gsts = 0;
     vtd_mmio_read(u, R_GSTS, 4, &gsts);
@@ -258,16 +336,16 @@ static gpointer worker_run(gpointer p)
             /* VT-d 11.4.6.3/11.4.6.4: page-selective-within-domain
              * invalidation (IIRG=11b, DID) of this page (IVA, AM=0). */
             vtd_mmio_write(b->u, b->iotlb_off - 8, 8, iova);
-            vtd_mmio_write(b->u, b->iotlb_off, 8, (1ULL << 63) |
-                           (3ULL << 60) | ((uint64_t)B_DID << 32));
+            vtd_mmio_write(b->u, b->iotlb_off, 8,
+                           iotlb_cmd(VTD_GRAN_PAGE, B_DID));
         } else if (b->kind == B_INVAL_DOMAIN) {
             /* VT-d 11.4.6.3: domain-selective (IIRG=10b, DID). */
-            vtd_mmio_write(b->u, b->iotlb_off, 8, (1ULL << 63) |
-                           (2ULL << 60) | ((uint64_t)B_DID << 32));
+            vtd_mmio_write(b->u, b->iotlb_off, 8,
+                           iotlb_cmd(VTD_GRAN_DOMAIN, B_DID));
         } else if (b->kind == B_INVAL_GLOBAL) {
             /* VT-d 11.4.6.3: global (IIRG=01b). */
-            vtd_mmio_write(b->u, b->iotlb_off, 8, (1ULL << 63) |
-                           (1ULL << 60));
+            vtd_mmio_write(b->u, b->iotlb_off, 8,
+                           iotlb_cmd(VTD_GRAN_GLOBAL, 0));
         }
         req.iova = iova + (i & 0x1f) * 8;
         if (vtd_translate(b->u, &req, &out) < 0 || out.fault)
@@ -393,8 +471,8 @@ int bench_main(int argc, char **argv)
     }
     /* Posting needs CAP.PI (VT-d 11.4.2): the "full" profile has it. */
     struct vtd_config cfg = {
-        .version = VTD_CONFIG_VERSION, .cap = ir ? 0 : B_CAP,
-        .ecap = ir ? 0 : B_ECAP, .profile = ir ? "full" : NULL,
+        .version = VTD_CONFIG_VERSION, .cap = ir ? 0 : bench_cap(),
+        .ecap = ir ? 0 : bench_ecap(), .profile = ir ? "full" : NULL,
         .cache = b.kind == B_MISS  ? VTD_CACHE_NONE
                  : b.kind == B_PSC ? VTD_CACHE_PSC
                                    : VTD_CACHE_HARDWARE,
@@ -405,8 +483,8 @@ int bench_main(int argc, char **argv)
         guestmem_free(mem);
         return 1;
     }
-    /* VT-d 11.4.3: ECAP.IRO (bits 17:8) x 16 is IVA; IOTLB at +8. */
-    b.iotlb_off = ((vtd_iommu_ecap(b.u) >> 8) & 0x3ff) * 16 + 8;
+    /* VT-d 11.4.3: ECAP.IRO x 16 is IVA; IOTLB at +8. */
+    b.iotlb_off = VTD_FIELD_GET(vtd_iommu_ecap(b.u), ECAP, IRO) * 16 + 8;
     int status = 0;
     if (program_unit(b.u) < 0) {
         fprintf(stderr, "vtdemu bench: programming the unit failed\n");
