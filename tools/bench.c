@@ -253,7 +253,7 @@ static int program_unit(struct vtd_iommu *u)
 }
 
 enum bench_case { B_HIT, B_MISS, B_WALK, B_INVAL, B_INVAL_DOMAIN,
-                  B_INVAL_GLOBAL, B_REMAP, B_POST, B_PSC };
+                  B_INVAL_GLOBAL, B_REMAP, B_POST, B_PSC, B_INVAL_LOAD };
 
 struct bench {
     enum bench_case kind;
@@ -270,12 +270,23 @@ struct bench {
     unsigned ready;
     bool go;
     atomic_ulong errors;
+    /* inval-load: set by the invalidating thread when it is done; the
+     * translating threads test it every 64 operations.  A line of its
+     * own, so that the test costs nothing while it does not change. */
+    _Alignas(64) atomic_bool stop;
+    char pad_[63];
 };
+
+struct lat;
 
 struct worker {
     struct bench *b;
     unsigned index;
     uint64_t t0, t1;         /* its own loop: after the gate, at the end */
+    /* inval-load */
+    uint64_t ops;            /* translations done */
+    uint64_t limit;          /* translations to do; 0: until b->stop */
+    struct lat *lat;         /* the invalidating thread's latencies */
 };
 
 static uint64_t now_ns(void)
@@ -283,6 +294,39 @@ static uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The start gate, worker side: ready, then sleep until it opens. */
+static void gate_wait(struct bench *b)
+{
+    g_mutex_lock(&b->lock);
+    b->ready++;
+    g_cond_broadcast(&b->cond);
+    while (!b->go)
+        g_cond_wait(&b->cond, &b->lock);
+    g_mutex_unlock(&b->lock);
+}
+
+/* Start n threads, the first running first(&w[0]), the others
+ * rest(&w[i]), open the gate once all are ready, and wait for them. */
+static void run_threads(struct bench *b, unsigned n, GThreadFunc first,
+                        GThreadFunc rest, struct worker *w)
+{
+    GThread **th = g_new0(GThread *, n);
+    b->ready = 0;
+    b->go = false;
+    atomic_store(&b->stop, false);
+    for (unsigned i = 0; i < n; i++)
+        th[i] = g_thread_new("bench", i ? rest : first, &w[i]);
+    g_mutex_lock(&b->lock);
+    while (b->ready < n)
+        g_cond_wait(&b->cond, &b->lock);
+    b->go = true;
+    g_cond_broadcast(&b->cond);
+    g_mutex_unlock(&b->lock);
+    for (unsigned i = 0; i < n; i++)
+        g_thread_join(th[i]);
+    g_free(th);
 }
 
 static gpointer worker_run(gpointer p)
@@ -293,12 +337,7 @@ static gpointer worker_run(gpointer p)
                                .size = 8, .access = VTD_ACC_READ };
     struct vtd_xlate out;
     unsigned long errors = 0;
-    g_mutex_lock(&b->lock);
-    b->ready++;
-    g_cond_broadcast(&b->cond);
-    while (!b->go)
-        g_cond_wait(&b->cond, &b->lock);
-    g_mutex_unlock(&b->lock);
+    gate_wait(b);
     w->t0 = now_ns();
     /* Each thread has its own pages: hit cycles over B_HOT of them, miss,
      * walk and inval over B_PAGES / threads.  For walk that working set
@@ -356,6 +395,243 @@ static gpointer worker_run(gpointer p)
     return NULL;
 }
 
+/* ------------------------------------------------------------------ */
+/* inval-load: one-page invalidation while other threads translate      */
+/* ------------------------------------------------------------------ */
+
+/* Latencies: 1 ns buckets up to LAT_MAX_NS, above it one overflow count
+ * (and the maximum).  No allocation in the timed loop. */
+#define LAT_MAX_NS 100000u
+struct lat {
+    uint32_t *h;             /* LAT_MAX_NS buckets */
+    uint64_t n, sum, max, over;
+    uint64_t refill_sum;     /* the translation after each invalidation */
+};
+
+static void lat_add(struct lat *l, uint64_t ns, uint64_t refill_ns)
+{
+    l->n++;
+    l->sum += ns;
+    l->refill_sum += refill_ns;
+    if (ns > l->max)
+        l->max = ns;
+    if (ns < LAT_MAX_NS)
+        l->h[ns]++;
+    else
+        l->over++;
+}
+
+/* The q-quantile (0 < q < 1) in ns: the smallest bucket with at least
+ * ceil(q * n) latencies at or below it; the maximum when it is in the
+ * overflow. */
+static uint64_t lat_quantile(const struct lat *l, double q)
+{
+    uint64_t want = (uint64_t)((double)l->n * q + 0.999999);
+    uint64_t acc = 0;
+    if (want == 0)
+        want = 1;
+    for (uint64_t i = 0; i < LAT_MAX_NS; i++) {
+        acc += l->h[i];
+        if (acc >= want)
+            return i;
+    }
+    return l->max;
+}
+
+/* Invalidating pages: 64 pages of domain 1 in the upper half of the
+ * mapping (IOVA 0x2800000 on), so that each was refilled 64 operations
+ * before its invalidation and is normally still cached: the invalidation
+ * drops an IOTLB entry and a front-cache slot, and the refill walks.
+ * Their front-cache slots (page XOR SID, modulo 4096) are not those of
+ * the translating threads' hit pages (below 0x400000). */
+#define IL_FIRST (B_PAGES / 2 + 2048)
+#define IL_SPAN 64u
+/* Translating threads: their hit pages are the first 16 x threads of the
+ * lower half (in domain 1 through 00:01.0, the invalidated device, and in
+ * domain 2 through 00:02.0); their miss pages cycle over the rest of the
+ * lower half, in both domains (14,336 IOTLB tags for 4,096 entries). */
+#define IL_MISS_FIRST 1024u
+#define IL_MISS_PAGES (B_PAGES / 2 - IL_MISS_FIRST)
+
+/* The invalidating thread: as a driver (Linux's register-based IOTLB
+ * flush): IVA, then the IOTLB register with IVT (page-selective within
+ * domain 1, AM=0, IH=0; VT-d 11.4.6.3-4, 6.5.1.2), then it reads the
+ * IOTLB register until IVT reads 0 (the invalidation completed), then the
+ * device's next request refills the page. */
+static gpointer inval_run(gpointer p)
+{
+    struct worker *w = p;
+    struct bench *b = w->b;
+    struct vtd_dma_req req = { .sid = B_SID, .pasid = VTD_NO_PASID,
+                               .size = 8, .access = VTD_ACC_READ };
+    struct vtd_xlate out;
+    unsigned long errors = 0;
+    uint64_t cmd = iotlb_cmd(VTD_GRAN_PAGE, B_DID);
+    gate_wait(b);
+    w->t0 = now_ns();
+    for (uint64_t i = 0; i < b->iters; i++) {
+        uint64_t iova = (IL_FIRST + i % IL_SPAN) * 0x1000;
+        uint64_t t0 = now_ns();
+        vtd_mmio_write(b->u, b->iotlb_off - 8, 8, iova);
+        vtd_mmio_write(b->u, b->iotlb_off, 8, cmd);
+        uint64_t v = 0;
+        unsigned polls = 0;
+        do {
+            vtd_mmio_read(b->u, b->iotlb_off, 8, &v);
+        } while (VTD_FIELD_GET(v, IOTLB, IVT) && ++polls < 1000);
+        /* IAIG: the page granularity was performed (11.4.6.3). */
+        if (VTD_FIELD_GET(v, IOTLB, IVT) ||
+            VTD_FIELD_GET(v, IOTLB, IAIG) != VTD_GRAN_PAGE)
+            errors++;
+        uint64_t t1 = now_ns();
+        req.iova = iova;
+        if (vtd_translate(b->u, &req, &out) < 0 || out.fault)
+            errors++;
+        lat_add(w->lat, t1 - t0, now_ns() - t1);
+    }
+    w->t1 = now_ns();
+    atomic_store_explicit(&b->stop, true, memory_order_release);
+    atomic_fetch_add(&b->errors, errors);
+    return NULL;
+}
+
+/* A translating thread: in every 8 requests, 3 hits in domain 1, 3 in
+ * domain 2 (16 pages each, its own), a miss in each domain.  Runs
+ * w->limit requests, or until the invalidating thread is done. */
+static gpointer xlate_run(gpointer p)
+{
+    struct worker *w = p;
+    struct bench *b = w->b;
+    unsigned k = w->index - 1, nx = b->threads - 1;
+    struct vtd_dma_req req = { .pasid = VTD_NO_PASID, .size = 8,
+                               .access = VTD_ACC_READ };
+    struct vtd_xlate out;
+    unsigned long errors = 0;
+    uint64_t hot = (uint64_t)k * B_HOT % IL_MISS_FIRST;
+    uint64_t span = IL_MISS_PAGES / nx, miss = 0;
+    uint64_t n = 0;
+    gate_wait(b);
+    w->t0 = now_ns();
+    for (;;) {
+        if (w->limit ? n >= w->limit
+                     : atomic_load_explicit(&b->stop, memory_order_relaxed))
+            break;
+        for (unsigned j = 0; j < 64; j++, n++) {
+            unsigned r = (unsigned)(n & 7);
+            uint64_t page;
+            if (r < 6) {
+                page = hot + (n >> 3) % B_HOT;
+            } else {
+                page = IL_MISS_FIRST + (uint64_t)k * span + miss;
+                if (r == 7)
+                    miss = miss + 1 == span ? 0 : miss + 1;
+            }
+            req.sid = (r < 3 || r == 6) ? B_SID : B_SID2;
+            req.iova = page * 0x1000 + (n & 0x1f) * 8;
+            if (vtd_translate(b->u, &req, &out) < 0 || out.fault)
+                errors++;
+        }
+    }
+    w->t1 = now_ns();
+    w->ops = n;
+    atomic_fetch_add(&b->errors, errors);
+    return NULL;
+}
+
+/* Mops/s of the translating threads w[1..n-1]: each one's operations over
+ * its own time, summed. */
+static double xlate_mops(const struct worker *w, unsigned n)
+{
+    double m = 0;
+    for (unsigned i = 1; i < n; i++) {
+        uint64_t dt = w[i].t1 > w[i].t0 ? w[i].t1 - w[i].t0 : 1;
+        m += (double)w[i].ops / ((double)dt / 1e9) / 1e6;
+    }
+    return m;
+}
+
+/* Cost of one now_ns() pair (included in every latency). */
+static uint64_t timer_ns(void)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t a = now_ns(), c = now_ns();
+        if (c - a < best)
+            best = c - a;
+    }
+    return best;
+}
+
+struct il_result {
+    struct lat alone, loaded;
+    double mops_alone, mops_loaded;
+    uint64_t timer;
+};
+
+/* Three runs: the invalidating thread alone (--iterations
+ * invalidations); then with threads - 1 translating threads, which run
+ * until it is done; then the translating threads alone, each doing as
+ * many requests as in the run before. */
+static void inval_load(struct bench *b, struct il_result *r)
+{
+    unsigned n = b->threads;
+    struct worker *w = g_new0(struct worker, n);
+    r->alone.h = g_new0(uint32_t, LAT_MAX_NS);
+    r->loaded.h = g_new0(uint32_t, LAT_MAX_NS);
+    r->timer = timer_ns();
+    for (unsigned i = 0; i < n; i++) {
+        w[i].b = b;
+        w[i].index = i;
+    }
+    /* The pages are in the IOTLB before the first invalidation. */
+    struct vtd_dma_req req = { .sid = B_SID, .pasid = VTD_NO_PASID,
+                               .size = 8, .access = VTD_ACC_READ };
+    struct vtd_xlate out;
+    for (uint64_t i = 0; i < IL_SPAN; i++) {
+        req.iova = (IL_FIRST + i) * 0x1000;
+        if (vtd_translate(b->u, &req, &out) < 0 || out.fault)
+            atomic_fetch_add(&b->errors, 1);
+    }
+    w[0].lat = &r->alone;
+    run_threads(b, 1, inval_run, NULL, w);
+    if (n > 1) {
+        w[0].lat = &r->loaded;
+        run_threads(b, n, inval_run, xlate_run, w);
+        r->mops_loaded = xlate_mops(w, n);
+        for (unsigned i = 1; i < n; i++) {
+            w[i].limit = w[i].ops ? w[i].ops : 64;
+            w[i].ops = 0;
+        }
+        run_threads(b, n - 1, xlate_run, xlate_run, w + 1);
+        r->mops_alone = xlate_mops(w, n);
+    }
+    g_free(w);
+}
+
+static void lat_print(const char *what, const struct lat *l)
+{
+    printf("  %s: mean %.1f ns, p50 %" PRIu64 " ns, p99 %" PRIu64
+           " ns, p99.9 %" PRIu64 " ns, max %" PRIu64 " ns; refill mean "
+           "%.1f ns\n", what, (double)l->sum / (double)(l->n ? l->n : 1),
+           lat_quantile(l, 0.5), lat_quantile(l, 0.99),
+           lat_quantile(l, 0.999), l->max,
+           (double)l->refill_sum / (double)(l->n ? l->n : 1));
+}
+
+static void lat_json(const char *key, const struct lat *l)
+{
+    if (!l->n) {
+        printf(", \"%s\": null", key);
+        return;
+    }
+    printf(", \"%s\": {\"n\": %" PRIu64 ", \"mean_ns\": %.1f, \"p50_ns\": %"
+           PRIu64 ", \"p99_ns\": %" PRIu64 ", \"p999_ns\": %" PRIu64
+           ", \"max_ns\": %" PRIu64 ", \"refill_mean_ns\": %.1f}", key,
+           l->n, (double)l->sum / (double)l->n, lat_quantile(l, 0.5),
+           lat_quantile(l, 0.99), lat_quantile(l, 0.999), l->max,
+           (double)l->refill_sum / (double)l->n);
+}
+
 static const char *const bench_summary =
     "Cases:\n"
     "  hit    IOTLB hits: each thread cycles over its own 16 pages\n"
@@ -372,6 +648,11 @@ static const char *const bench_summary =
     "         one page and the translation that refills it\n"
     "  inval-domain, inval-global  the same with a domain-selective or\n"
     "         global IOTLB invalidation (IOTLB register) per operation\n"
+    "  inval-load  thread 1 does one-page invalidations (IVA, IOTLB,\n"
+    "         poll IVT) and refills, timing each; the other threads\n"
+    "         translate (hits and misses, domain 1 and 2); prints the\n"
+    "         invalidation latency alone and with them, and their\n"
+    "         throughput alone and with the invalidations\n"
     "  remap  remapped interrupts: each thread cycles over its own 16\n"
     "         IRTEs, which stay in the interrupt entry cache\n"
     "  post   posted interrupts: each thread's 16 IRTEs post into its own\n"
@@ -441,14 +722,16 @@ int bench_main(int argc, char **argv)
         b.kind = B_INVAL_DOMAIN;
     else if (strcmp(name, "inval-global") == 0)
         b.kind = B_INVAL_GLOBAL;
+    else if (strcmp(name, "inval-load") == 0)
+        b.kind = B_INVAL_LOAD;
     else if (strcmp(name, "remap") == 0)
         b.kind = B_REMAP;
     else if (strcmp(name, "post") == 0)
         b.kind = B_POST;
     else {
         fprintf(stderr, "vtdemu bench: unknown case '%s' (hit, miss, "
-                "walk, psc, inval, inval-domain, inval-global, remap, "
-                "post)\n", name);
+                "walk, psc, inval, inval-domain, inval-global, inval-load, "
+                "remap, post)\n", name);
         return 2;
     }
 
@@ -543,27 +826,59 @@ int bench_main(int argc, char **argv)
             status = 1;
         }
     }
+    /* inval-load: domain 2 (00:02.0) reaches the same pages. */
+    req.sid = B_SID2;
+    req.iova = 0x5000;
+    if (status == 0 && b.kind == B_INVAL_LOAD &&
+        (vtd_translate(b.u, &req, &out) < 0 || out.fault ||
+         out.addr != B_OUT + 0x5000 || out.did != B_DID2)) {
+        fprintf(stderr, "vtdemu bench: set-up check failed: IOVA 0x5000 "
+                "of 00:02.0 gave %s 0x%" PRIx64 " (fault 0x%x, DID %u)\n",
+                out.fault ? "fault" : "address", out.addr, out.fault,
+                (unsigned)out.did);
+        status = 1;
+    }
     atomic_store(&irt_reads, 0);
     double ns_op = 0, mops = 0;
     uint64_t elapsed = 0;
-    if (status == 0 && iterations > 0) {
+    struct il_result il;
+    memset(&il, 0, sizeof(il));
+    if (status == 0 && iterations > 0 && b.kind == B_INVAL_LOAD) {
         b.iters = (uint64_t)iterations;
         b.threads = (unsigned)threads;
-        GThread **th = g_new0(GThread *, b.threads);
+        inval_load(&b, &il);
+        if (!json) {
+            printf("inval-load: %u threads (1 invalidating, %u "
+                   "translating), %" PRIu64 " invalidations per run\n",
+                   b.threads, b.threads - 1, b.iters);
+            lat_print("one-page invalidation, alone", &il.alone);
+            if (b.threads > 1) {
+                lat_print("one-page invalidation, translating threads "
+                          "running", &il.loaded);
+                printf("  translating threads: %.2f Mops/s alone, %.2f "
+                       "Mops/s with the invalidating thread (%.2fx)\n",
+                       il.mops_alone, il.mops_loaded,
+                       il.mops_alone > 0 ? il.mops_loaded / il.mops_alone
+                                         : 0);
+            }
+            printf("  (latencies include one clock read pair, %" PRIu64
+                   " ns)\n", il.timer);
+        }
+        if (atomic_load(&b.errors)) {
+            fprintf(stderr, "vtdemu bench: %lu translations faulted or "
+                    "invalidations did not complete\n",
+                    (unsigned long)atomic_load(&b.errors));
+            status = 1;
+        }
+    } else if (status == 0 && iterations > 0) {
+        b.iters = (uint64_t)iterations;
+        b.threads = (unsigned)threads;
         struct worker *w = g_new0(struct worker, b.threads);
         for (unsigned i = 0; i < b.threads; i++) {
             w[i].b = &b;
             w[i].index = i;
-            th[i] = g_thread_new("bench", worker_run, &w[i]);
         }
-        g_mutex_lock(&b.lock);
-        while (b.ready < b.threads)
-            g_cond_wait(&b.cond, &b.lock);
-        b.go = true;
-        g_cond_broadcast(&b.cond);
-        g_mutex_unlock(&b.lock);
-        for (unsigned i = 0; i < b.threads; i++)
-            g_thread_join(th[i]);
+        run_threads(&b, b.threads, worker_run, worker_run, w);
         /* From the first worker's start to the last one's end: the
          * wake-up from the gate is not timed. */
         uint64_t t0 = UINT64_MAX, t1 = 0;
@@ -572,7 +887,6 @@ int bench_main(int argc, char **argv)
             t1 = MAX(t1, w[i].t1);
         }
         uint64_t dt = t1 > t0 ? t1 - t0 : 1;
-        g_free(th);
         g_free(w);
         double ops_total = (double)b.iters * b.threads;
         ns_op = (double)dt * b.threads / ops_total;
@@ -612,7 +926,18 @@ int bench_main(int argc, char **argv)
         printf("{\"case\": \"%s\", \"threads\": %d, \"iterations\": %"
                PRId64 ", \"ok\": %s", name, threads, (int64_t)iterations,
                status == 0 ? "true" : "false");
-        if (elapsed)
+        if (b.kind == B_INVAL_LOAD) {
+            lat_json("inval_alone", &il.alone);
+            lat_json("inval_loaded", &il.loaded);
+            if (il.loaded.n)
+                printf(", \"xlate_alone_mops\": %.3f, "
+                       "\"xlate_loaded_mops\": %.3f, \"timer_ns\": %"
+                       PRIu64, il.mops_alone, il.mops_loaded, il.timer);
+            else
+                printf(", \"xlate_alone_mops\": null, "
+                       "\"xlate_loaded_mops\": null, \"timer_ns\": %"
+                       PRIu64, il.timer);
+        } else if (elapsed)
             printf(", \"elapsed_ns\": %" PRIu64 ", \"ns_per_op\": %.2f, "
                    "\"mops\": %.3f", elapsed, ns_op, mops);
         else
@@ -632,6 +957,8 @@ int bench_main(int argc, char **argv)
         }
         printf("}\n");
     }
+    g_free(il.alone.h);
+    g_free(il.loaded.h);
     vtd_iommu_free(b.u);
     guestmem_free(mem);
     g_cond_clear(&b.cond);
