@@ -27,18 +27,24 @@ struct vtd_fast_slot {
 #define VTD_FAST_ENTRIES 4096u
 
 struct vtd_cache_state {
-    void *impl;                   /* owned by cache.c */
-    struct vtd_fast_slot *fast;   /* VTD_FAST_ENTRIES slots (in impl) */
-    /* Fill generation: bumped by every invalidation, checked by every
-     * fill (context, PASID, IOTLB, front cache; "Threading" below). */
-    _Atomic uint64_t gen;
+    /* Read by every IOTLB hit, written only at creation and by
+     * invalidations that empty the front cache: a line of its own. */
+    _Alignas(64) struct vtd_fast_slot *fast; /* VTD_FAST_ENTRIES slots */
     /* Front-cache epoch (cache.h "Front cache"): a slot is valid while it
      * carries the current epoch.  Bumped after gen by every invalidation
      * that empties the front cache; a page-selective IOTLB invalidation
      * does not bump it but drops the slots it covers.  Here rather than
      * in impl so that the hit path reads it without a pointer. */
     _Atomic uint64_t epoch;
+    void *impl;                   /* owned by cache.c */
     bool fast_ok;                 /* cache on, no lint, no trace hook */
+    /* Fill generation: bumped by every invalidation (several times by a
+     * page-selective one), checked by every fill (context, PASID, IOTLB,
+     * front cache; "Threading" below).  Not on the hit path's line: a
+     * thread invalidating pages would otherwise take that line from
+     * every translating thread at each invalidation. */
+    _Alignas(64) _Atomic uint64_t gen;
+    char pad_[56];
 };
 
 enum vtd_inv_gran {

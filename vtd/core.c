@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "internal.h"
 #include "reentry.h"
@@ -397,9 +398,14 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
         return reject(errbuf, errlen, "unknown cache policy %d",
                       (int)cfg->cache);
 
-    struct vtd_iommu *u = g_try_new0(struct vtd_iommu, 1);
+    /* 64-byte aligned: struct vtd_iommu keeps what translating threads
+     * read apart from what the register path writes, line by line
+     * (internal.h). */
+    struct vtd_iommu *u = aligned_alloc(_Alignof(struct vtd_iommu),
+                                        sizeof(struct vtd_iommu));
     if (!u)
         return -ENOMEM;
+    memset(u, 0, sizeof(*u));
     /* vtd.h: a version-1 config ends before cap_set (u is zeroed, so the
      * version-2 members read as zero: nothing set or cleared). */
     if (cfg->version == 1)
@@ -423,7 +429,7 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
     if (c->profile) {
         uint64_t pc, pe;
         if (vtd_profile_lookup(c->profile, &pc, &pe) < 0) {
-            g_free(u);
+            free(u);
             return reject(errbuf, errlen,
                           "unknown profile '%s' (known: qemu-7.2, full)",
                           cfg->profile);
@@ -440,7 +446,7 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
     if (rc < 0) {
         char src[320];
         describe_source(c, src, sizeof(src));
-        g_free(u);
+        free(u);
         return reject(errbuf, errlen, "%s (from %s)", why, src);
     }
     /* Paging-structure caches (vtd/pscache.h, VT-d 6.2.5): profile
@@ -459,7 +465,7 @@ int vtd_iommu_new(const struct vtd_config *cfg, const struct vtd_host_ops *ops,
         (rc = vtd_ir_init_(u)) < 0 || (rc = vtd_notify_init_(u)) < 0) {
         free_parts(u);
         pthread_mutex_destroy(&u->lock);
-        g_free(u);
+        free(u);
         if (errbuf && errlen && !errbuf[0])
             snprintf(errbuf, errlen, "out of memory");
         return rc;
@@ -475,7 +481,7 @@ void vtd_iommu_free(struct vtd_iommu *u)
         return;
     free_parts(u);
     pthread_mutex_destroy(&u->lock);
-    g_free(u);
+    free(u);
 }
 
 void vtd_iommu_reset(struct vtd_iommu *u)

@@ -334,7 +334,7 @@ struct vtd_counters {
  * its own shard (64 bytes apart), vtd_get_stats() sums them. */
 #define VTD_SHARDS 16
 struct vtd_shard {
-    _Atomic uint64_t iotlb_hits;
+    _Alignas(64) _Atomic uint64_t iotlb_hits;
     _Atomic uint64_t iotlb_misses;
     char pad[48];
 };
@@ -375,12 +375,15 @@ struct vtd_iommu {
      * interrupt by the translation or interrupt paths.  A pthread
      * mutex, not a GMutex: ThreadSanitizer sees pthread locks (glib's
      * futex-based GMutex is invisible to it, so an embedder running
-     * TSan saw false races inside the library). */
-    pthread_mutex_t lock;
+     * TSan saw false races inside the library).  Cache lines of its own
+     * (the struct is 64-byte aligned, core.c): the register path takes
+     * it several times per invalidation, and translating threads must
+     * not pay for that on the fields around it. */
+    _Alignas(64) pthread_mutex_t lock;
 
     /* Translation state latched by commands, readable without the lock.
      * root: RTADDR as latched by GCMD.SRTP (RTA and TTM); te: GSTS.TES. */
-    _Atomic uint64_t root_latched;
+    _Alignas(64) _Atomic uint64_t root_latched;
     _Atomic bool te;
     /* Protected memory regions as enabled by PMEN.EPM (VT-d 11.4.8):
      * pmr_on, and [base, end] of the low and high regions (end < base:
@@ -402,7 +405,7 @@ struct vtd_iommu {
      * never touched on the IOTLB-hit path, kept out of its lines. */
     _Atomic uint64_t rule_hits[VTD_RULE_COUNT_];
     /* Per-thread rule hits (rulehits.h, vtd_rule_()), by shard. */
-    struct vtd_rule_shard rule_shard[VTD_SHARDS];
+    _Alignas(64) struct vtd_rule_shard rule_shard[VTD_SHARDS];
 };
 
 /* ------------------------------------------------------------------ */
