@@ -102,16 +102,17 @@ static bool iotlb_slot_stale(struct cache_impl *c, struct slot *sl,
 }
 
 /* Insert or replace (k0, k1) -> v, unless an invalidation happened since
- * gen.  Best effort: a busy set skips the fill.  An empty slot is taken
- * before a round-robin victim; in the IOTLB (iotlb) a stale one counts as
- * empty. */
+ * gen or, with dg, since the domain generation *dg was dgen.  Best
+ * effort: a busy set skips the fill.  An empty slot is taken before a
+ * round-robin victim; in the IOTLB (iotlb) a stale one counts as empty. */
 static void set_fill(struct cache_impl *c, struct cset *s, uint64_t gen,
+                     _Atomic uint64_t *dg, uint64_t dgen,
                      uint64_t k0, uint64_t k1, bool k0_only,
                      const uint64_t *v, unsigned nv, bool iotlb)
 {
     if (!set_trylock(s))
         return;
-    if (atomic_load(c->gen) != gen) {
+    if (atomic_load(c->gen) != gen || (dg && atomic_load(dg) != dgen)) {
         set_unlock(s);
         return;
     }
@@ -202,13 +203,17 @@ int vtd_cache_init_(struct vtd_iommu *u)
                                     VTD_FAST_ENTRIES);
     if (c->fast)
         memset(c->fast, 0, sizeof(struct vtd_fast_slot) * VTD_FAST_ENTRIES);
-    if (!c->fast || table_init(&c->ctx, CTX_SETS) < 0 ||
+    c->dgen = aligned_alloc(64, sizeof(struct dgen_line) * DGEN_STRIPES);
+    if (c->dgen)
+        memset(c->dgen, 0, sizeof(struct dgen_line) * DGEN_STRIPES);
+    if (!c->fast || !c->dgen || table_init(&c->ctx, CTX_SETS) < 0 ||
         table_init(&c->pasid, PASID_SETS) < 0 ||
         table_init(&c->iotlb, IOTLB_SETS) < 0 ||
         !(c->did_gen = g_try_new0(_Atomic uint64_t, DID_GENS)) ||
         !(c->did_fs_gen = g_try_new0(_Atomic uint64_t, DID_GENS)) ||
         !(c->did_front = g_try_new0(_Atomic uint32_t, DID_GENS))) {
         free(c->fast);
+        free(c->dgen);
         g_free(c->did_gen);
         g_free(c->did_fs_gen);
         g_free(c->did_front);
@@ -235,6 +240,7 @@ void vtd_cache_free_(struct vtd_iommu *u)
     if (!c)
         return;
     free(c->fast);
+    free(c->dgen);
     g_free(c->ctx.sets);
     g_free(c->pasid.sets);
     g_free(c->iotlb.sets);
@@ -263,6 +269,11 @@ void vtd_cache_flush_all_(struct vtd_iommu *u)
 uint64_t vtd_cache_gen_(struct vtd_iommu *u)
 {
     return atomic_load(&u->cache.gen);
+}
+
+uint64_t vtd_cache_dgen_(struct vtd_iommu *u, uint16_t did)
+{
+    return atomic_load(dgen_of(impl(u), did));
 }
 
 uint64_t vtd_cache_epoch_(struct vtd_iommu *u)
@@ -357,7 +368,7 @@ static void front_inv_range(struct cache_impl *c, uint16_t did, uint64_t lo,
 
 void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                           const struct vtd_fast_hit *e, uint64_t gen,
-                          uint64_t epoch)
+                          uint64_t epoch, uint64_t dgen)
 {
     struct cache_impl *c = impl(u);
     /* log2 of the page size, kept in bits 11:6 of the value word. */
@@ -375,7 +386,9 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                                                  memory_order_relaxed))
         return;
     atomic_thread_fence(memory_order_release);
-    if (atomic_load(c->gen) == gen) {
+    if (atomic_load(c->gen) == gen &&
+        (dgen == VTD_DGEN_NONE ||
+         atomic_load(dgen_of(c, (uint16_t)(e->pd >> 32))) == dgen)) {
         atomic_store_explicit(&f->key, key, memory_order_relaxed);
         atomic_store_explicit(&f->pfn, pfn, memory_order_relaxed);
         atomic_store_explicit(&f->w, epoch, memory_order_relaxed);
@@ -434,8 +447,8 @@ void vtd_cache_ctx_fill_(struct vtd_iommu *u, uint16_t sid,
     struct cache_impl *c = impl(u);
     uint64_t k1 = ctx->scalable ? NO_DID : field_get(ctx->q[1], CE_HI, DID);
     /* Tagged by SID alone for lookups: replace any entry of the SID. */
-    set_fill(c, set_of(&c->ctx, sid), gen, K_VALID | sid, k1, true, ctx->q,
-             4, false);
+    set_fill(c, set_of(&c->ctx, sid), gen, NULL, 0, K_VALID | sid, k1, true,
+             ctx->q, 4, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -490,7 +503,7 @@ void vtd_cache_pasid_fill_(struct vtd_iommu *u, uint16_t sid,
     struct cache_impl *c = impl(u);
     uint64_t k0 = pasid_k0(sid, pasid);
     uint64_t v[4] = { pe->q[0], pe->q[1], pe->q[2], pe->fpd };
-    set_fill(c, set_of(&c->pasid, k0), gen, k0,
+    set_fill(c, set_of(&c->pasid, k0), gen, NULL, 0, k0,
              field_get(pe->q[1], PTE1, DID), true, v, 4, false);
 }
 
@@ -536,7 +549,8 @@ bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
 
 void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
                            uint32_t pasid, bool fs, uint64_t iova,
-                           const struct vtd_iotlb_hit *e, uint64_t gen)
+                           const struct vtd_iotlb_hit *e, uint64_t gen,
+                           uint64_t dgen)
 {
     if (u->cfg.cache == VTD_CACHE_NONE)
         return;
@@ -563,6 +577,7 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
                       atomic_load(&c->iotlb_gen),
                       iotlb_did_gen(c, did, fs) };
     set_fill(c, iotlb_set(c, szc, did, pfn), gen,
+             dgen == VTD_DGEN_NONE ? NULL : dgen_of(c, did), dgen,
              iotlb_k0(szc, did, pasid, fs), pfn, false, v, 4, true);
 }
 
@@ -712,24 +727,29 @@ static void iotlb_inv(struct cache_impl *c, unsigned gran, uint16_t did,
         return;
     }
     struct inv_arg a = { .did = did, .pasid = pasid, .by_pasid = by_pasid };
-    gen_bump(c);
     if (gran != VTD_INV_PAGE) {
+        gen_bump(c);
         table_drop(&c->iotlb, iotlb_match, &a);
         front_drop(c);
         return;
     }
+    /* Page-selective: only fills of the domain can hold what is dropped,
+     * so the domain's fill generation is bumped, not the unit's (cache.h
+     * "Domain fill generations"). */
+    dgen_bump(c, did);
     a.by_range = true;
     psi_range(addr, am, &a.lo, &a.hi);
     if (!by_pasid && atomic_load(&c->fs_filled)) {
         /* VT-d 6.5.2.3 Table 23: every first-stage and nested entry of
          * the domain, whatever its address (K_FS entries, O(1)).  A fill
-         * that sets fs_filled after the load above reads gen after the
-         * bump before it, so it is refused (vtd_cache_iotlb_fill_()). */
+         * that sets fs_filled after the load above checks the domain
+         * generation after the bump before it, so it is refused
+         * (vtd_cache_iotlb_fill_()). */
         atomic_store_explicit(&c->gens_used, true, memory_order_relaxed);
         atomic_fetch_add(&c->did_fs_gen[did], 1);
     }
     iotlb_inv_range(c, &a, am);
-    gen_bump(c);
+    dgen_bump(c, did);
     front_inv_range(c, did, a.lo, a.hi, !by_pasid);
 }
 
@@ -762,8 +782,11 @@ void vtd_cache_inv_iotlb_(struct vtd_iommu *u, unsigned gran, uint16_t did,
      * invalidation drops the second-stage and pass-through entries (all
      * entries in legacy mode) of the domain and range, and every
      * first-stage and nested entry of the domain (iotlb_inv()). */
-    if (c)
-        gen_bump(c);   /* before the paging-structure caches (iotlb_inv()) */
+    /* Before the paging-structure caches (iotlb_inv()). */
+    if (c && gran == VTD_INV_PAGE)
+        dgen_bump(c, did);
+    else if (c)
+        gen_bump(c);
     vtd_psc_inv_iotlb_(u, gran, did, addr, am, ih);   /* pscache.h */
     if (c)
         iotlb_inv(c, gran, did, false, 0, addr, am);
@@ -800,7 +823,11 @@ void vtd_cache_inv_piotlb_(struct vtd_iommu *u, unsigned gran,
     struct cache_impl *c = impl(u);
     if (!c)
         return;
-    gen_bump(c);   /* before the paging-structure caches (iotlb_inv()) */
+    /* Before the paging-structure caches (iotlb_inv()). */
+    if (gran == VTD_INV_PAGE)
+        dgen_bump(c, did);
+    else
+        gen_bump(c);
     vtd_psc_inv_piotlb_(u, gran, did, pasid, addr, am, ih);  /* pscache.h */
     if (gran == VTD_INV_GLOBAL || gran == VTD_INV_DOMAIN) {
         iotlb_inv(c, gran, did, false, 0, 0, 0);

@@ -157,10 +157,13 @@ static inline uint64_t vtd_fast_pd_(uint32_t perm, uint16_t did)
  * cached = true (translate.c checks struct vtd_xlate's layout). */
 #define VTD_FAST_TAIL (1ULL << 40)
 /* gen and epoch: vtd_cache_gen_() and vtd_cache_epoch_() read (in that
- * order) before the request read any register or structure. */
+ * order) before the request read any register or structure; dgen:
+ * vtd_cache_dgen_() of the result's DID, read before the IOTLB lookup,
+ * or VTD_DGEN_NONE for a result that no page-selective invalidation
+ * changes (pass-through: no IOTLB lookup, no walk). */
 void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
                           const struct vtd_fast_hit *e, uint64_t gen,
-                          uint64_t epoch);
+                          uint64_t epoch, uint64_t dgen);
 
 /* Front-cache key: the requested PASID (VTD_NO_PASID = 0xffffffff for
  * none) << 16, SID.  Every 32-bit PASID value has its own key, so a
@@ -230,6 +233,27 @@ static inline bool vtd_cache_fast_xlate_(const struct vtd_cache_state *cs,
 }
 uint64_t vtd_cache_gen_(struct vtd_iommu *u);
 uint64_t vtd_cache_epoch_(struct vtd_iommu *u);
+/*
+ * Domain fill generations.  A page-selective IOTLB invalidation
+ * (register, descriptor, or PASID-based page-selective) changes only
+ * what fills of its domain may store (IOTLB and front-cache entries of
+ * the DID; the paging-structure caches have their own generation), so it
+ * does not bump the unit's fill generation (gen), which every fill of
+ * every domain checks and every translating thread reads, but the
+ * domain's: one counter per DID modulo 64, a cache line each.  A request
+ * reads it (vtd_cache_dgen_()) once it knows the DID, before the IOTLB
+ * lookup, the paging-structure caches and the walk; its IOTLB and front-
+ * cache fills check it as they check gen (under the set or slot lock).
+ * The invalidation bumps it where it bumped gen: before the
+ * paging-structure caches, before the IOTLB drop and before the
+ * front-cache drop, so the argument of "Threading" above holds domain by
+ * domain.  Every other invalidation still bumps gen, and the fills check
+ * both.  So a thread invalidating pages of one domain no longer writes a
+ * line that translating threads of every domain read three times per
+ * request, nor refuses their fills.
+ */
+#define VTD_DGEN_NONE UINT64_MAX
+uint64_t vtd_cache_dgen_(struct vtd_iommu *u, uint16_t did);
 bool vtd_cache_ctx_lookup_(struct vtd_iommu *u, uint16_t sid,
                            struct vtd_ctx *out);
 void vtd_cache_ctx_fill_(struct vtd_iommu *u, uint16_t sid,
@@ -247,7 +271,8 @@ bool vtd_cache_iotlb_lookup_(struct vtd_iommu *u, uint16_t did,
                              struct vtd_iotlb_hit *out);
 void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
                            uint32_t pasid, bool fs, uint64_t iova,
-                           const struct vtd_iotlb_hit *e, uint64_t gen);
+                           const struct vtd_iotlb_hit *e, uint64_t gen,
+                           uint64_t dgen);
 
 /*
  * Snapshot support (snapshot.c).  The caller guarantees that nothing else

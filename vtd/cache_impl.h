@@ -41,8 +41,17 @@ struct ctable {
     struct cset *sets;
 };
 
+/* Domain fill generations ("Domain fill generations" in cache.h), one
+ * cache line each. */
+#define DGEN_STRIPES 64u
+struct dgen_line {
+    _Alignas(64) _Atomic uint64_t v;
+    char pad_[56];
+};
+
 struct cache_impl {
     struct vtd_fast_slot *fast;
+    struct dgen_line *dgen;   /* DGEN_STRIPES lines (aligned_alloc) */
     struct ctable ctx, pasid, iotlb;
     _Atomic uint64_t *gen;    /* &u->cache.gen */
     _Atomic uint64_t *epoch;  /* &u->cache.epoch */
@@ -94,6 +103,21 @@ static inline struct cset *set_of(struct ctable *t, uint64_t key)
 static inline void gen_bump(struct cache_impl *c)
 {
     atomic_fetch_add(c->gen, 1);
+}
+
+/* The domain fill generation of did (a stripe shared by the DIDs equal
+ * modulo DGEN_STRIPES: a bump for one refuses fills of the others too,
+ * which is safe). */
+static inline _Atomic uint64_t *dgen_of(struct cache_impl *c, uint16_t did)
+{
+    return &c->dgen[did & (DGEN_STRIPES - 1)].v;
+}
+
+/* Bump did's domain fill generation before dropping entries of the
+ * domain: fills of the domain that read it before are refused. */
+static inline void dgen_bump(struct cache_impl *c, uint16_t did)
+{
+    atomic_fetch_add(dgen_of(c, did), 1);
 }
 
 /* Empty the front cache: the fill generation, then the epoch (cache.h

@@ -119,6 +119,10 @@ static void translate_paged(struct vtd_iommu *u, struct translation *x,
     struct vtd_iotlb_hit hit;
 
     x->first_stage = kind == KIND_FS;
+    /* Before the IOTLB, the paging-structure caches and the tables (a
+     * nested request keeps the first read). */
+    if (x->use_cache && x->dgen == VTD_DGEN_NONE)
+        x->dgen = vtd_cache_dgen_(u, did);
     if (x->use_cache &&
         vtd_cache_iotlb_lookup_(u, did, pasid_key, kind == KIND_FS,
                                 req->iova, &hit)) {
@@ -168,7 +172,7 @@ static void translate_paged(struct vtd_iommu *u, struct translation *x,
             struct vtd_iotlb_hit neg = { .page = 0, .page_size = 4096,
                                          .perm = PERM_NP_ };
             vtd_cache_iotlb_fill_(u, did, pasid_key, false, req->iova, &neg,
-                                  gen);
+                                  gen, x->dgen);
             x->np_cached = true;
         }
         return;
@@ -201,7 +205,7 @@ static void commit_iotlb(struct vtd_iommu *u, struct translation *x)
 {
     if (x->tlb_pending && !x->fault)
         vtd_cache_iotlb_fill_(u, x->tlb_did, x->tlb_key, x->tlb_fs,
-                              x->req->iova, &x->tlb, x->gen);
+                              x->req->iova, &x->tlb, x->gen, x->dgen);
     x->tlb_pending = false;
 }
 
@@ -553,6 +557,7 @@ void vtd_translate_root_(struct vtd_iommu *u, uint64_t root,
     uint64_t rta = VTD_GET_ADDR_(root, RTADDR, RTA);
 
     x->page_size = 4096;
+    x->dgen = VTD_DGEN_NONE;   /* read by translate_paged() */
     if (x->use_cache)
         x->gen = vtd_cache_gen_(u);
     switch (ttm) {
@@ -687,7 +692,7 @@ static G_GNUC_NO_INLINE void translate_slow(struct vtd_iommu *u,
             .first_stage = x.first_stage,
         };
         vtd_cache_fast_fill_(u, ff->key, req->iova, &fh, ff->gen,
-                             ff->epoch);
+                             ff->epoch, x.dgen);
     }
 
     out->addr = x.addr;

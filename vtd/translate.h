@@ -19,6 +19,9 @@ struct translation {
     bool use_cache;
     bool update_ad;      /* write A/D bits */
     uint64_t gen;        /* cache generation before any structure read */
+    /* The domain's fill generation, read before the IOTLB lookup (cache.h
+     * "Domain fill generations"); VTD_DGEN_NONE before translate_paged(). */
+    uint64_t dgen;
     /* results */
     uint64_t addr, page_size;
     uint32_t perm;       /* vtd_perm bits (plus internal walk bits) */
