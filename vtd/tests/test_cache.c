@@ -646,6 +646,50 @@ START_TEST(test_concurrent_psi_never_serves_replaced_mapping)
 }
 END_TEST
 
+/* cache.h "Domain fill generations": a page-selective invalidation
+ * refuses the fills of its own domain that started before it (the walk
+ * may have read the replaced entry) and no others: it leaves the unit's
+ * fill generation alone, so translating threads of other domains keep
+ * filling.  Every other granularity still refuses every fill. */
+START_TEST(test_psi_refuses_only_its_domains_fills)
+{
+    struct two t = two_devs();
+    struct vtd_iommu *u = t.e.u;
+    const struct vtd_iotlb_hit e = { .page = 0x500000, .page_size = 4096,
+                                     .perm = VTD_PERM_R | VTD_PERM_W };
+    struct vtd_iotlb_hit h;
+    /* Fills that read the generations before a PSI of DID 1 (register
+     * PSI, then PASID-based page-selective, both within DID 1). */
+    for (unsigned kind = 0; kind < 2; kind++) {
+        uint64_t iova = 0x40000 + kind * 0x10000;
+        uint64_t g = vtd_cache_gen_(u);
+        uint64_t d1 = vtd_cache_dgen_(u, 1), d2 = vtd_cache_dgen_(u, 2);
+        if (kind == 0)
+            vtd_cache_inv_iotlb_(u, VTD_INV_PAGE, 1, 0x1000, 0, false);
+        else
+            vtd_cache_inv_piotlb_(u, VTD_INV_PAGE, 1, 5, 0x1000, 0, false);
+        ck_assert_uint_eq(vtd_cache_gen_(u), g);
+        ck_assert_uint_ne(vtd_cache_dgen_(u, 1), d1);
+        ck_assert_uint_eq(vtd_cache_dgen_(u, 2), d2);
+        vtd_cache_iotlb_fill_(u, 2, 0, false, iova, &e, g, d2);
+        ck_assert(vtd_cache_iotlb_lookup_(u, 2, 0, false, iova, &h));
+        ck_assert_uint_eq(h.page, 0x500000);
+        vtd_cache_iotlb_fill_(u, 1, 0, false, iova, &e, g, d1);
+        ck_assert(!vtd_cache_iotlb_lookup_(u, 1, 0, false, iova, &h));
+        /* Read after the PSI: filled. */
+        vtd_cache_iotlb_fill_(u, 1, 0, false, iova, &e, g,
+                              vtd_cache_dgen_(u, 1));
+        ck_assert(vtd_cache_iotlb_lookup_(u, 1, 0, false, iova, &h));
+    }
+    /* A domain-selective invalidation of DID 2 refuses DID 1's fill. */
+    uint64_t g = vtd_cache_gen_(u), d1 = vtd_cache_dgen_(u, 1);
+    vtd_cache_inv_iotlb_(u, VTD_INV_DOMAIN, 2, 0, 0, false);
+    vtd_cache_iotlb_fill_(u, 1, 0, false, 0x80000, &e, g, d1);
+    ck_assert(!vtd_cache_iotlb_lookup_(u, 1, 0, false, 0x80000, &h));
+    env_free(&t.e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cache");
@@ -665,6 +709,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_unrelated_psi_keeps_front_cache);
     tcase_add_test(t, test_psi_inside_large_page_drops_its_front_entries);
     tcase_add_test(t, test_concurrent_psi_never_serves_replaced_mapping);
+    tcase_add_test(t, test_psi_refuses_only_its_domains_fills);
     suite_add_tcase(s, t);
     return s;
 }
