@@ -15,7 +15,9 @@
  * interrupt-remapping table walks are one IRTE per request; fault records
  * are the NFR registers (overflow sets PFO, 7.2.1); caching-mode resyncs
  * stop after 2^22 entries (notify.h); a posted interrupt is a fixed number
- * of compare-exchange tries on one descriptor.
+ * of compare-exchange tries on one descriptor; at most 32 device-TLB
+ * invalidations are outstanding (ITags, VT-d 4.3), a descriptor finding
+ * none waits at IQH.
  */
 #include <check.h>
 #include <errno.h>
@@ -27,6 +29,8 @@
 
 #include "check_main.h"
 #include "fakemem.h"
+#include <vtd/ats.h>
+#include <vtd/entries.h>
 #include <vtd/layout.h>
 #include <vtd/vtd.h>
 
@@ -450,6 +454,113 @@ START_TEST(test_posted_storm)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* A queue full of device-TLB invalidations to one endpoint            */
+/* ------------------------------------------------------------------ */
+
+/* The endpoint: Invalidate Requests the unit sent and the device has not
+ * answered yet (an ITag vector), and the most ever outstanding. */
+static struct endpoint {
+    uint32_t held;
+    unsigned outstanding, peak;
+    unsigned long requests;
+    uint16_t sid;
+} ep;
+
+static int ep_inval(void *opaque, const struct vtd_devtlb_inv *inv)
+{
+    (void)opaque;
+    /* Called with the unit's lock held: record only (vtd.h). */
+    if (inv->sid != ep.sid || inv->itag >= VTD_ATS_ITAGS ||
+        (ep.held & 1u << inv->itag))
+        ep.requests = ~0ul;           /* checked below */
+    ep.held |= 1u << inv->itag;
+    ep.requests++;
+    if (++ep.outstanding > ep.peak)
+        ep.peak = ep.outstanding;
+    return 0;
+}
+
+#define EP_SID 0x20     /* 00:04.0 */
+#define RT_EMPTY 0x80000ULL   /* a root table of not-present entries */
+
+/* n device-TLB invalidations (6.5.2.5, 4 KiB each) through the largest
+ * queue, in laps of 32767 descriptors (slot 32766 holds a wait with a
+ * status write instead); after each doorbell the device answers what it holds,
+ * one Invalidation Completion per ITag (4.3), until the queue is empty.
+ * 4.3 bounds what the unit can have outstanding: 32 ITags; a descriptor
+ * that finds none waits (IQH stays on it) until an answer frees one. */
+static void sc_devtlb(unsigned n)
+{
+    struct vtd_host_ops ops = *fake_host_ops();
+    ops.devtlb_inval = ep_inval;
+    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
+                              .profile = "full" };
+    struct vtd_iommu *u = NULL;
+    char err[256];
+    ck_assert_msg(vtd_iommu_new(&cfg, &ops, h, &u, err, sizeof(err)) == 0,
+                  "%s", err);
+    ck_assert(VTD_FIELD_GET(vtd_iommu_ecap(u), ECAP, DT));
+    ep = (struct endpoint){ .sid = EP_SID };
+    /* 4.2.1: completions are taken only with TES=1; the root table is
+     * empty (no translation is made here). */
+    wr64(u, VTD_REG_RTADDR, RT_EMPTY);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_SRTP);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE);
+    const unsigned slots = 1u << 15;
+    for (unsigned i = 0; i < slots; i++) {
+        uint64_t q[2];
+        bool ok = i % (slots - 1) == slots - 2
+                      ? vtd_qd_wait(q, false, true, false, false, i, STATUS)
+                      : vtd_qd_devtlb(q, EP_SID, 0, 0,
+                                      0x1000ULL * (i % 4096), false);
+        REQUIRE(ok, "descriptor %u", i);
+        gw(IQ + 16ULL * i, q[0]);
+        gw(IQ + 16ULL * i + 8, q[1]);
+    }
+    wr64(u, VTD_REG_IQA, IQ | 7);
+    wr32(u, VTD_REG_GCMD, VTD_GCMD_TE | VTD_GCMD_QIE);
+    unsigned laps = n / slots ? n / slots : 1;
+    uint64_t head = 0;
+    unsigned long answers = 0;
+    for (unsigned l = 0; l < laps; l++) {
+        uint64_t tail = (head + 16ULL * (slots - 1)) % (16ULL * slots);
+        mw64(u, VTD_REG_IQT, tail);
+        while (ep.held) {
+            uint32_t itags = ep.held;
+            ep.held = 0;
+            for (unsigned t = 0; t < VTD_ATS_ITAGS; t++) {
+                if (!(itags & 1u << t))
+                    continue;
+                ep.outstanding--;
+                answers++;
+                bool accepted = false;
+                int rc = vtd_ats_inval_complete(u, EP_SID, 1u << t, 1,
+                                                &accepted);
+                REQUIRE(rc == 0 && accepted, "ITag %u: %d", t, rc);
+            }
+        }
+        uint64_t iqh = 0;
+        REQUIRE(vtd_mmio_read(u, VTD_REG_IQH, 8, &iqh) == 0 && iqh == tail,
+                "lap %u: IQH 0x%llx, IQT 0x%llx", l,
+                (unsigned long long)iqh, (unsigned long long)tail);
+        head = tail;
+    }
+    ck_assert_uint_ne(ep.requests, ~0ul);    /* no ITag reused, right SID */
+    ck_assert_uint_eq(ep.requests, answers);
+    ck_assert_uint_le(ep.peak, VTD_ATS_ITAGS); /* 4.3 */
+    ck_assert_uint_eq(ep.peak, VTD_ATS_ITAGS); /* ... and reached */
+    ck_assert_uint_ge(ep.requests, (unsigned long)laps * (slots - 3));
+    ck_assert_uint_eq(rd32(u, VTD_REG_FSTS), 0);  /* no IQE, ITE, ICE */
+    vtd_iommu_free(u);
+}
+
+START_TEST(test_devtlb_storm)
+{
+    measure("device-TLB invalidations", sc_devtlb, 16u << 15, 100e3);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bounded");
@@ -460,6 +571,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_toggle_loop);
     tcase_add_test(tc, test_cm_map_unmap_many);
     tcase_add_test(tc, test_posted_storm);
+    tcase_add_test(tc, test_devtlb_storm);
     suite_add_tcase(s, tc);
     return s;
 }
