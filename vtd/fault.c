@@ -63,6 +63,15 @@ static const struct reason_line reasons[] = {
       "IR 26h: interrupt requester source-id verification failed" },
     { VTD_FR_IR_PID_ACCESS, true,
       "IR 27h: error accessing the posted-interrupt descriptor" },
+    { VTD_FR_IR_INVALID_MSI, false,
+      "IR 29h: request to the interrupt address range that is not a "
+      "valid interrupt" },
+    { VTD_FR_IR_EIMER, false,
+      "IR 2Ah: interrupt request with EIME clear on a unit reporting "
+      "EIMER" },
+    { VTD_FR_IR_IRREQ, false,
+      "IR 2Bh: MSI with interrupt remapping disabled on a unit reporting "
+      "IRREQ" },
     /* Table 30: root-table address register */
     { VTD_FR_RTA_INVALID, false,
       "RTA.1: invalid RTADDR programming (TTM or SSIRWE)" },
@@ -171,6 +180,17 @@ static const struct reason_line reasons[] = {
       "SGN.8: output address in the interrupt range (FEEx_xxxxh)" },
     { VTD_FR_SGN_PASID_SIZE, true,
       "SGN.10: PASID beyond the supported PASID size" },
+    /* Host permission table */
+    { VTD_FR_HPT_ACCESS, true, "HPT.1: error accessing an HPT entry" },
+    { VTD_FR_HPT_RSVD, true, "HPT.2: reserved field set in an HPT entry" },
+    { VTD_FR_HPT_ROOT_ACCESS, true,
+      "HPT.3: error accessing the HPT root (PASID table entry)" },
+    { VTD_FR_HPT_ZLR, true,
+      "HPT.4: zero-length read ended the HPT walk before a non-zero PPi" },
+    { VTD_FR_HPT_WRITE, true,
+      "HPT.5: write request without write permission in the HPT" },
+    { VTD_FR_HPT_READ, true,
+      "HPT.6: read request without read permission in the HPT" },
 };
 
 static const struct reason_line *reason_find(unsigned reason)
@@ -335,9 +355,9 @@ static uint64_t frcd_lo_value(const struct vtd_iommu *u,
         switch (fi->reason) {
         case VTD_FR_IR_REQ_RSVD:
         case VTD_FR_IR_COMPAT:
-        case 0x29:
-        case 0x2a:
-        case 0x2b:
+        case VTD_FR_IR_INVALID_MSI:
+        case VTD_FR_IR_EIMER:
+        case VTD_FR_IR_IRREQ:
             return 0;
         default:
             return fi->addr & VTD_FRCD_LO_IIDX_MASK;

@@ -37,6 +37,10 @@ enum vtd_fault_reason {
     VTD_FR_IR_SID = 0x26,
     VTD_FR_IR_PID_ACCESS = 0x27,
     VTD_FR_IR_PID_RSVD = 0x28,
+    VTD_FR_IR_INVALID_MSI = 0x29,       /* request to FEEx_xxxxh that is
+                                         * not a valid interrupt */
+    VTD_FR_IR_EIMER = 0x2a,             /* EIME=0 with ECAP.EIMER */
+    VTD_FR_IR_IRREQ = 0x2b,             /* MSI with IR off, ECAP.IRREQ */
 
     /* Root-table address register */
     VTD_FR_RTA_INVALID = 0x30,          /* RTA.1.x */
@@ -105,6 +109,14 @@ enum vtd_fault_reason {
     VTD_FR_SGN_READ = 0x86,             /* SGN.7 */
     VTD_FR_SGN_INTR_ADDR = 0x87,        /* SGN.8.x */
     VTD_FR_SGN_PASID_SIZE = 0x89,       /* SGN.10 */
+
+    /* Host permission table (translated requests, 4.2.4) */
+    VTD_FR_HPT_ACCESS = 0xa0,           /* HPT.1 */
+    VTD_FR_HPT_RSVD = 0xa1,             /* HPT.2 */
+    VTD_FR_HPT_ROOT_ACCESS = 0xa2,      /* HPT.3 */
+    VTD_FR_HPT_ZLR = 0xa3,              /* HPT.4 */
+    VTD_FR_HPT_WRITE = 0xa4,            /* HPT.5 */
+    VTD_FR_HPT_READ = 0xa5,             /* HPT.6 */
 
     /* Not a Table 30 code: a DMA request blocked by a protected memory
      * region (PMEN.EPM, VT-d 11.4.8.1), which "are not recorded or
