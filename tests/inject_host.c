@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <vtd/layout.h>
 
@@ -170,4 +171,46 @@ void events_on(struct vtd_iommu *u)
 uint64_t frcd_off(struct vtd_iommu *u)
 {
     return 16 * VTD_FIELD_GET(rd64(u, VTD_REG_CAP), CAP, FRO);
+}
+
+/* ------------------------------------------------------------------ */
+/* The fixture of test_inject_modes.c and test_inject_prq.c            */
+/* ------------------------------------------------------------------ */
+
+struct vtd_iommu *ih_start(struct ih *x, uint64_t ram, bool cm)
+{
+    memset(x, 0, sizeof(*x));
+    x->fh = fake_host_new(ram);
+    return ih_unit(x, cm);
+}
+
+void ih_stop(struct ih *x, struct vtd_iommu *u)
+{
+    vtd_iommu_free(u);
+    fake_host_free(x->fh);
+}
+
+void ih_done(struct ih *x, unsigned long *calls_out)
+{
+    x->armed = false;
+    runs_total++;
+    if (calls_out)
+        *calls_out = x->calls;
+}
+
+void ih_translation_on(struct vtd_iommu *u, uint64_t rta, unsigned ttm)
+{
+    wr64(u, VTD_REG_RTADDR, rta | (uint64_t)ttm << VTD_RTADDR_TTM_SHIFT);
+    gcmd(u, VTD_GCMD_SRTP);
+    gcmd(u, VTD_GCMD_TE);
+    ck_assert(rd32(u, VTD_REG_GSTS) & VTD_GSTS_TES);
+}
+
+void ih_clear_records(struct vtd_iommu *u)
+{
+    unsigned nfr = 1 + (unsigned)VTD_FIELD_GET(rd64(u, VTD_REG_CAP), CAP,
+                                               NFR);
+    for (unsigned i = 0; i < nfr; i++)
+        wr64(u, frcd_off(u) + 16 * i + 8, VTD_FRCD_HI_F_MASK);
+    ck_assert(!VTD_FIELD_GET(rd32(u, VTD_REG_FSTS), FSTS, PPF));
 }

@@ -67,4 +67,18 @@ void events_on(struct vtd_iommu *u);
 /* Offset of the first fault recording register (CAP.FRO). */
 uint64_t frcd_off(struct vtd_iommu *u);
 
+/* The fixture test_inject_modes.c and test_inject_prq.c share: */
+/* x cleared, fake guest memory of ram bytes, a unit on it (ih_unit). */
+struct vtd_iommu *ih_start(struct ih *x, uint64_t ram, bool cm);
+/* The unit and the guest memory freed. */
+void ih_stop(struct ih *x, struct vtd_iommu *u);
+/* After the armed operation: disarmed, the run counted (runs_total), and
+ * the host calls it made in *calls_out unless NULL. */
+void ih_done(struct ih *x, unsigned long *calls_out);
+/* 11.4.5, 11.4.4: RTADDR = rta with TTM ttm, SRTP, TE; TES is then set. */
+void ih_translation_on(struct vtd_iommu *u, uint64_t rta, unsigned ttm);
+/* Every fault record cleared (F is RW1C, 11.4.7.6; records are used
+ * round-robin from FSTS.FRI, 7.2.1); PPF is then clear. */
+void ih_clear_records(struct vtd_iommu *u);
+
 #endif

@@ -176,9 +176,8 @@ static enum kind classify(const struct scen *s, uint64_t gpa)
 static void build(struct env *e, const struct scen *s)
 {
     memset(e, 0, sizeof(*e));
-    e->x.fh = fake_host_new(RAM);
+    e->u = ih_start(&e->x, RAM, false);
     struct fake_host *h = e->x.fh;
-    e->u = ih_unit(&e->x, false);
     e->ss_next = SS_POOL;
     e->fs_next = FS_POOL;
     uint64_t ss_root = alloc(&e->ss_next);
@@ -249,16 +248,7 @@ static void build(struct env *e, const struct scen *s)
         }
     }
     events_on(e->u);
-    wr64(e->u, VTD_REG_RTADDR, RTA | (s->sm ? 1ULL << 10 : 0));
-    gcmd(e->u, VTD_GCMD_SRTP);
-    gcmd(e->u, VTD_GCMD_TE);
-    ck_assert(rd32(e->u, VTD_REG_GSTS) & VTD_GSTS_TES);
-}
-
-static void env_free(struct env *e)
-{
-    vtd_iommu_free(e->u);
-    fake_host_free(e->x.fh);
+    ih_translation_on(e->u, RTA, s->sm ? VTD_TTM_SCALABLE : VTD_TTM_LEGACY);
 }
 
 /* Table 30: the fault reason for a failed access of `op` to `k`. */
@@ -305,10 +295,7 @@ static void dma_run(const struct scen *s, uint32_t access, unsigned long n,
     struct vtd_xlate o;
     arm(&e.x, n, forever);
     ck_assert_int_eq(vtd_translate(e.u, &r, &o), 0);
-    e.x.armed = false;
-    runs_total++;
-    if (calls_out)
-        *calls_out = e.x.calls;
+    ih_done(&e.x, calls_out);
     const char *tag = forever ? "from N on" : "once";
     if (!e.x.nfailed) {
         ck_assert_msg(o.fault == 0, "%s: no failure but fault %#x", s->name,
@@ -357,7 +344,7 @@ recover:
                                8 * ((s->iova >> 39) & 0x1ff));
         ck_assert(top & FS_A);
     }
-    env_free(&e);
+    ih_stop(&e.x, e.u);
 }
 
 static void sweep_dma(const struct scen *s, uint32_t access)
@@ -409,8 +396,7 @@ END_TEST
 static void irq_build(struct env *e, bool posted)
 {
     memset(e, 0, sizeof(*e));
-    e->x.fh = fake_host_new(RAM);
-    e->u = ih_unit(&e->x, false);
+    e->u = ih_start(&e->x, RAM, false);
     struct fake_host *h = e->x.fh;
     if (posted) {
         fake_wq(h, IRT, 1 | 1ULL << 15 | 0x61ULL << 16 |
@@ -448,10 +434,7 @@ static void irq_run(bool posted, unsigned long n, bool forever,
     bool pending = false;
     arm(&e.x, n, forever);
     ck_assert_int_eq(vtd_interrupt(e.u, &r, &o), 0);
-    e.x.armed = false;
-    runs_total++;
-    if (calls_out)
-        *calls_out = e.x.calls;
+    ih_done(&e.x, calls_out);
     const char *name = posted ? "posted" : "remapped";
     if (!e.x.nfailed) {
         ck_assert_int_eq(o.outcome, posted ? VTD_IRQ_POSTED
@@ -507,7 +490,7 @@ recover:
         ck_assert_uint_eq(o.vector, 0x61);
         ck_assert_uint_eq(o.dest, 3);
     }
-    env_free(&e);
+    ih_stop(&e.x, e.u);
 }
 
 START_TEST(test_irq_modes)
@@ -535,8 +518,7 @@ static void qi_run(unsigned long n, bool forever, unsigned long *calls_out)
 {
     struct env e;
     memset(&e, 0, sizeof(e));
-    e.x.fh = fake_host_new(RAM);
-    e.u = ih_unit(&e.x, false);
+    e.u = ih_start(&e.x, RAM, false);
     struct fake_host *h = e.x.fh;
     events_on(e.u);
     wr64(e.u, VTD_REG_IQA, IQ); /* 128-bit descriptors, 256 slots */
@@ -553,10 +535,7 @@ static void qi_run(unsigned long n, bool forever, unsigned long *calls_out)
     unsigned logs0 = e.x.logs;
     arm(&e.x, n, forever);
     wr64(e.u, VTD_REG_IQT, 32);
-    e.x.armed = false;
-    runs_total++;
-    if (calls_out)
-        *calls_out = e.x.calls;
+    ih_done(&e.x, calls_out);
     uint32_t fsts = rd32(e.u, VTD_REG_FSTS);
     uint64_t iqh = rd64(e.u, VTD_REG_IQH);
     uint32_t ics = rd32(e.u, VTD_REG_ICS);
@@ -620,7 +599,7 @@ static void qi_run(unsigned long n, bool forever, unsigned long *calls_out)
     ck_assert_uint_eq(e.x.msis, m0 + 1);
     ck_assert_uint_eq(e.x.msi_addr, IEADDR_V);
     ck_assert_uint_eq(e.x.msi_data, IEDATA_V);
-    env_free(&e);
+    ih_stop(&e.x, e.u);
 }
 
 START_TEST(test_qi)
@@ -634,17 +613,6 @@ START_TEST(test_qi)
     }
 }
 END_TEST
-
-/* Clear every fault record (F is RW1C, 11.4.7.6; records are used
- * round-robin from FSTS.FRI, 7.2.1). */
-static void clear_records(struct vtd_iommu *u)
-{
-    unsigned nfr = 1 + (unsigned)VTD_FIELD_GET(rd64(u, VTD_REG_CAP), CAP,
-                                               NFR);
-    for (unsigned i = 0; i < nfr; i++)
-        wr64(u, frcd_off(u) + 16 * i + 8, 1ULL << 63);
-    ck_assert(!VTD_FIELD_GET(rd32(u, VTD_REG_FSTS), FSTS, PPF));
-}
 
 /* A fault event whose MSI is lost (7.3): the record and PPF stay for a
  * polling driver; once software clears the record, the next fault's
@@ -665,7 +633,7 @@ START_TEST(test_fault_event_lost)
     calls = e.x.calls;
     ck_assert_uint_eq(o.fault, 0x02);
     ck_assert_uint_eq(e.x.msis, 1);
-    clear_records(e.u);
+    ih_clear_records(e.u);
     ck_assert(!VTD_FIELD_GET(rd32(e.u, VTD_REG_FSTS), FSTS, PPF));
     /* Now the event's MSI (the last call) fails. */
     arm(&e.x, calls, false);
@@ -676,12 +644,12 @@ START_TEST(test_fault_event_lost)
     ck_assert(o.recorded);
     ck_assert_uint_eq(e.x.msis, 1);
     ck_assert(VTD_FIELD_GET(rd32(e.u, VTD_REG_FSTS), FSTS, PPF));
-    clear_records(e.u);
+    ih_clear_records(e.u);
     ck_assert_int_eq(vtd_translate(e.u, &r, &o), 0);
     ck_assert(o.recorded);
     ck_assert_uint_eq(e.x.msis, 2);
     ck_assert_uint_eq(e.x.msi_addr, FEADDR_V);
-    env_free(&e);
+    ih_stop(&e.x, e.u);
 }
 END_TEST
 
@@ -803,9 +771,8 @@ static void cm_run(unsigned long n, bool forever, unsigned long *calls_out)
 {
     struct env e;
     memset(&e, 0, sizeof(e));
-    e.x.fh = fake_host_new(RAM);
+    e.u = ih_start(&e.x, RAM, true);
     struct fake_host *h = e.x.fh;
-    e.u = ih_unit(&e.x, true);
     static uint64_t want0[WPAGES], want1[WPAGES];
     static struct shadow sh, before;
     memset(&sh, 0, sizeof(sh));
@@ -816,9 +783,7 @@ static void cm_run(unsigned long n, bool forever, unsigned long *calls_out)
     struct vtd_notifier *nt;
     ck_assert_int_eq(vtd_notifier_add(e.u, SID, VTD_NO_PASID, shadow_ev,
                                       &sh, &nt), 0);
-    wr64(e.u, VTD_REG_RTADDR, RTA);
-    gcmd(e.u, VTD_GCMD_SRTP);
-    gcmd(e.u, VTD_GCMD_TE);
+    ih_translation_on(e.u, RTA, VTD_TTM_LEGACY);
     for (unsigned p = 0; p < WPAGES; p++)
         ck_assert_msg(sh.mapped[p] == !!want0[p] &&
                       sh.gpa[p] == want0[p], "page %u before", p);
@@ -826,10 +791,7 @@ static void cm_run(unsigned long n, bool forever, unsigned long *calls_out)
     cm_tables(h, 1, want1);
     arm(&e.x, n, forever);
     inval_domain(e.u);
-    e.x.armed = false;
-    runs_total++;
-    if (calls_out)
-        *calls_out = e.x.calls;
+    ih_done(&e.x, calls_out);
     bool whole = false;
     for (unsigned k = 0; k < e.x.nfr; k++)
         whole = whole || classify(NULL, e.x.fr_gpa[k]) == K_ROOT ||
@@ -874,7 +836,7 @@ static void cm_run(unsigned long n, bool forever, unsigned long *calls_out)
             ck_assert_uint_eq(o.addr, sh.gpa[p]);
     }
     vtd_notifier_remove(e.u, nt);
-    env_free(&e);
+    ih_stop(&e.x, e.u);
 }
 
 START_TEST(test_cm_shadow)

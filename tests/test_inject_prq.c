@@ -116,32 +116,11 @@ static void sm_tables(struct fake_host *h)
 static void env_new(struct env *e, bool sm)
 {
     memset(e, 0, sizeof(*e));
-    e->x.fh = fake_host_new(RAM);
-    e->u = ih_unit(&e->x, false);
+    e->u = ih_start(&e->x, RAM, false);
     if (sm)
         sm_tables(e->x.fh);
-    wr64(e->u, VTD_REG_RTADDR, RTA | (sm ? (uint64_t)VTD_TTM_SCALABLE : 0)
-                                         << 10);
-    gcmd(e->u, VTD_GCMD_SRTP);
-    gcmd(e->u, VTD_GCMD_TE);
-    ck_assert(rd32(e->u, VTD_REG_GSTS) & VTD_GSTS_TES);
+    ih_translation_on(e->u, RTA, sm ? VTD_TTM_SCALABLE : VTD_TTM_LEGACY);
     events_on(e->u);
-}
-
-static void env_free(struct env *e)
-{
-    vtd_iommu_free(e->u);
-    fake_host_free(e->x.fh);
-}
-
-/* Clear every fault record (F is RW1C, 11.4.7.6). */
-static void clear_records(struct vtd_iommu *u)
-{
-    unsigned nfr = 1 + (unsigned)VTD_FIELD_GET(rd64(u, VTD_REG_CAP), CAP,
-                                               NFR);
-    for (unsigned i = 0; i < nfr; i++)
-        wr64(u, frcd_off(u) + 16 * i + 8, 1ULL << 63);
-    ck_assert(!VTD_FIELD_GET(rd32(u, VTD_REG_FSTS), FSTS, PPF));
 }
 
 /* ------------------------------------------------------------------ */
@@ -230,11 +209,8 @@ static void prq_run(bool pasid, bool lpig, unsigned long n, bool forever,
     unsigned logs0 = e.x.logs;
     arm(&e.x, n, forever);
     ck_assert_int_eq(vtd_page_request(e.u, &r, &o), 0);
-    e.x.armed = false;
-    runs_total++;
+    ih_done(&e.x, calls_out);
     prq_runs++;
-    if (calls_out)
-        *calls_out = e.x.calls;
     const char *tag = forever ? "from N on" : "once";
     uint32_t prs = rd32(e.u, VTD_REG_PRS);
 
@@ -331,7 +307,7 @@ recover:
     /* The host recovers; software services the queue (PQH = PQT), clears
      * PRS (RW1CS) and the fault records: the same request is queued at
      * PQT and raises the page request event. */
-    clear_records(e.u);
+    ih_clear_records(e.u);
     wr32(e.u, VTD_REG_PRS, 3);
     uint64_t t = rd64(e.u, VTD_REG_PQT);
     wr64(e.u, VTD_REG_PQH, t);
@@ -347,7 +323,7 @@ recover:
     ck_assert_uint_eq(e.x.msi_addr, PEADDR_V);
     ck_assert_uint_eq(e.x.msi_data, PEDATA_V);
     ck_assert_uint_eq(e.x.npresp, p0);
-    env_free(&e);
+    ih_stop(&e.x, e.u);
 }
 
 START_TEST(test_page_request)
@@ -429,11 +405,8 @@ static void resp_run(unsigned long n, bool forever,
     unsigned logs0 = e.x.logs;
     arm(&e.x, n, forever);
     wr64(e.u, VTD_REG_IQT, 64);
-    e.x.armed = false;
-    runs_total++;
+    ih_done(&e.x, calls_out);
     resp_runs++;
-    if (calls_out)
-        *calls_out = e.x.calls;
     uint32_t ics = rd32(e.u, VTD_REG_ICS);
     if (!e.x.nfailed) {
         ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 64);
@@ -506,7 +479,7 @@ static void resp_run(unsigned long n, bool forever,
     ck_assert_uint_eq(fake_rl(h, STATUS), WAIT_DATA);
     ck_assert_uint_eq(e.x.msis, m0 + 1);
     ck_assert_uint_eq(e.x.msi_addr, IEADDR_V);
-    env_free(&e);
+    ih_stop(&e.x, e.u);
 }
 
 START_TEST(test_page_response)
@@ -578,11 +551,8 @@ static void devtlb_run(bool sm, unsigned long n, bool forever,
     /* The device answers while the host may still be failing: the wait
      * descriptor's status write and event come from this call. */
     endpoint_answer(&e, sm, &answered);
-    e.x.armed = false;
-    runs_total++;
+    ih_done(&e.x, calls_out);
     devtlb_runs++;
-    if (calls_out)
-        *calls_out = e.x.calls;
     uint32_t fsts = rd32(e.u, VTD_REG_FSTS);
     uint32_t ics = rd32(e.u, VTD_REG_ICS);
     const char *tag = forever ? "from N on" : "once";
@@ -671,7 +641,7 @@ static void devtlb_run(bool sm, unsigned long n, bool forever,
     ck_assert_uint_eq(e.x.msis, m0 + 1);
     ck_assert_uint_eq(e.x.msi_addr, IEADDR_V);
     ck_assert_int_eq(vtd_ats_pending(e.u, NULL, 0, NULL), 0);
-    env_free(&e);
+    ih_stop(&e.x, e.u);
 }
 
 START_TEST(test_devtlb)
@@ -708,11 +678,8 @@ static void timeout_run(unsigned long n, bool forever,
     ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 16);
     arm(&e.x, n, forever);
     ck_assert_int_eq(vtd_clock_advance(e.u, 2000000000ULL), 0); /* 2 s */
-    e.x.armed = false;
-    runs_total++;
+    ih_done(&e.x, calls_out);
     devtlb_runs++;
-    if (calls_out)
-        *calls_out = e.x.calls;
     uint32_t fsts = rd32(e.u, VTD_REG_FSTS);
     ck_assert(VTD_FIELD_GET(fsts, FSTS, ITE));
     ck_assert_uint_eq(VTD_FIELD_GET(rd64(e.u, VTD_REG_IQERCD), IQERCD,
@@ -733,7 +700,7 @@ static void timeout_run(unsigned long n, bool forever,
     wr32(e.u, VTD_REG_FSTS, VTD_FSTS_ICE_MASK | VTD_FSTS_ITE_MASK);
     ck_assert_uint_eq(rd64(e.u, VTD_REG_IQH), 32);
     ck_assert_uint_eq(fake_rl(h, STATUS), WAIT_DATA);
-    env_free(&e);
+    ih_stop(&e.x, e.u);
 }
 
 START_TEST(test_devtlb_timeout)
@@ -768,8 +735,7 @@ START_TEST(test_prq_event_held)
         ck_assert(VTD_FIELD_GET(rd32(e.u, VTD_REG_PECTL), ECTL, IP));
         arm(&e.x, pass ? 1 : ~0UL, false);
         wr32(e.u, VTD_REG_PECTL, 0);
-        e.x.armed = false;
-        runs_total++;
+        ih_done(&e.x, NULL);
         prq_runs++;
         ck_assert_uint_eq(e.x.calls, 1);
         ck_assert_uint_eq(e.x.msis, pass ? 0 : 1);
@@ -783,7 +749,7 @@ START_TEST(test_prq_event_held)
         ck_assert_int_eq(o.outcome, VTD_PRQ_QUEUED);
         ck_assert_uint_eq(e.x.msis, m0 + 1);
         ck_assert_uint_eq(e.x.msi_addr, PEADDR_V);
-        env_free(&e);
+        ih_stop(&e.x, e.u);
     }
 }
 END_TEST
