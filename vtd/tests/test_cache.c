@@ -403,23 +403,32 @@ static int race_write(void *op, uint64_t gpa, const void *buf, size_t len)
     return -EFAULT;
 }
 
-START_TEST(test_concurrent_hits_and_invalidations)
+/* The start of the concurrent tests: a unit (profile full) on a fake
+ * host read through read (which keeps off the fake host's unsynchronised
+ * access counters; writes fail), DEV1 in legacy mode on the second-stage
+ * table t->r1, translation on. */
+static void race_start(struct two *t,
+                       int (*read)(void *, uint64_t, void *, size_t))
 {
-    static const struct vtd_host_ops ops = {
-        .version = VTD_HOST_OPS_VERSION, .read = race_read,
-        .write = race_write,
+    const struct vtd_host_ops ops = {
+        .version = VTD_HOST_OPS_VERSION, .read = read, .write = race_write,
     };
     struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
                               .profile = "full" };
-    struct two t;
     struct fake_host *h = fake_host_new(RAM_SIZE);
     struct vtd_iommu *u = NULL;
     ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
-    env_init(&t.e, u, h);
-    t.r1 = pt_alloc(&t.e);
-    legacy_root(&t.e, 0, CTP);
-    legacy_ctx(&t.e, CTP, DEV1, t.r1, 0, 2, 1, false);
-    env_enable(&t.e, VTD_TTM_LEGACY);
+    env_init(&t->e, u, h);
+    t->r1 = pt_alloc(&t->e);
+    legacy_root(&t->e, 0, CTP);
+    legacy_ctx(&t->e, CTP, DEV1, t->r1, 0, 2, 1, false);
+    env_enable(&t->e, VTD_TTM_LEGACY);
+}
+
+START_TEST(test_concurrent_hits_and_invalidations)
+{
+    struct two t;
+    race_start(&t, race_read);
     for (unsigned i = 0; i < 64; i++)
         pt_map(&t.e, t.r1, 4, (uint64_t)i << 12, 0x400000 + ((uint64_t)i << 12),
                1, SS_RW, SS_RW);
@@ -594,21 +603,10 @@ static int atomic_read(void *op, uint64_t gpa, void *buf, size_t len)
 
 START_TEST(test_concurrent_psi_never_serves_replaced_mapping)
 {
-    static const struct vtd_host_ops ops = {
-        .version = VTD_HOST_OPS_VERSION, .read = atomic_read,
-        .write = race_write,
-    };
-    struct vtd_config cfg = { .version = VTD_CONFIG_VERSION,
-                              .profile = "full" };
     struct two t;
-    struct fake_host *h = fake_host_new(RAM_SIZE);
-    struct vtd_iommu *u = NULL;
-    ck_assert_int_eq(vtd_iommu_new(&cfg, &ops, h, &u, NULL, 0), 0);
-    env_init(&t.e, u, h);
-    t.r1 = pt_alloc(&t.e);
-    legacy_root(&t.e, 0, CTP);
-    legacy_ctx(&t.e, CTP, DEV1, t.r1, 0, 2, 1, false);
-    env_enable(&t.e, VTD_TTM_LEGACY);
+    race_start(&t, atomic_read);
+    struct fake_host *h = t.e.h;
+    struct vtd_iommu *u = t.e.u;
     struct stale_race r = { .e = &t.e };
     for (unsigned p = 0; p < STALE_PAGES; p++) {
         r.leaf[p] = pt_map(&t.e, t.r1, 4, (uint64_t)p << 12,
