@@ -67,6 +67,11 @@ bool check_leftovers_(struct parser *p, const char *cmd);
 bool npos_(struct parser *p, guint want_min, guint want_max,
            const char *usage);
 const char *posn_(struct parser *p, guint i);
+/* The blank every command starts from: zero, no unit (-1), no PASID,
+ * recorded/notify/stale unset. */
+void cmd_blank_(struct trace_cmd *c);
+/* The SID at position i into c (sid_valid set). */
+bool cmd_sid_(struct parser *p, guint i, struct trace_cmd *c);
 struct trace_cmd *new_cmd_(struct parser *p, enum trace_op op,
                            const char *text);
 bool put_cmd_(struct parser *p, enum trace_op op, const char *text,

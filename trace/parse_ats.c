@@ -35,11 +35,9 @@ static bool cmd_ats_translate(struct parser *p, struct trace_cmd *c)
     if (!npos_(p, 3, 3, "ats SID IOVA [pasid=N] [nw] [priv] [exec] "
                "[expect=success|ur|ca ...]"))
         return false;
-    bool valid;
-    if (!parse_sid_(p, posn_(p, 1), false, &c->sid, &valid) ||
+    if (!cmd_sid_(p, 1, c) ||
         !parse_u64_(p, "iova", posn_(p, 2), &c->addr))
         return false;
-    c->sid_valid = true;
     const char *v;
     uint64_t n;
     if ((v = kv_get_(p, "pasid"))) {
@@ -382,10 +380,7 @@ bool cmd_ats_(struct parser *p, const char *text)
     if (!need_version_(p, 2, posn_(p, 0)))
         return false;
     struct trace_cmd c;
-    memset(&c, 0, sizeof(c));
-    c.unit = -1;
-    c.pasid = VTD_NO_PASID;
-    c.recorded = c.notify = c.stale = TRACE_UNSET;
+    cmd_blank_(&c);
     c.ats_gi = c.ats_hit = c.ats_present = c.ats_accepted = TRACE_UNSET;
     c.ats_status = -1;
     c.ats_count = c.ats_itag = -1;

@@ -187,19 +187,15 @@ bool cmd_page_request_(struct parser *p, const char *text)
                "[recorded=] [response=success|invalid|none]"))
         return false;
     struct trace_cmd c;
-    memset(&c, 0, sizeof(c));
-    c.unit = -1;
-    c.pasid = VTD_NO_PASID;
-    c.recorded = c.notify = c.stale = c.automatic = TRACE_UNSET;
+    cmd_blank_(&c);
+    c.automatic = TRACE_UNSET;
     c.resp_rc = -2;
-    bool valid;
     uint64_t n;
     const char *v;
-    if (!parse_sid_(p, posn_(p, 1), false, &c.sid, &valid) ||
+    if (!cmd_sid_(p, 1, &c) ||
         !parse_u64_(p, "address", posn_(p, 2), &c.addr) ||
         !parse_access(p, posn_(p, 3), &c.access))
         return false;
-    c.sid_valid = true;
     if (!(v = kv_get_(p, "prgi")))
         return fail_(p, "page-request needs prgi= (the page request group "
                      "index, 0-511)");
@@ -239,15 +235,11 @@ bool cmd_page_response_(struct parser *p, const char *text)
                "[prgi=N] [pasid=N|none] [auto=yes|no]"))
         return false;
     struct trace_cmd c;
-    memset(&c, 0, sizeof(c));
-    c.unit = -1;
-    c.pasid = VTD_NO_PASID;
-    c.recorded = c.notify = c.stale = c.automatic = TRACE_UNSET;
-    bool valid;
+    cmd_blank_(&c);
+    c.automatic = TRACE_UNSET;
     const char *v;
-    if (!parse_sid_(p, posn_(p, 1), false, &c.sid, &valid))
+    if (!cmd_sid_(p, 1, &c))
         return false;
-    c.sid_valid = true;
     if (!(v = kv_get_(p, "rc")))
         return fail_(p, "page-response needs rc= (success, invalid, failure "
                      "or none)");
@@ -272,17 +264,13 @@ bool cmd_prdev_(struct parser *p, const char *text)
                "[data=HEX] [expect=done|wait|fault|pri-off]"))
         return false;
     struct trace_cmd c;
-    memset(&c, 0, sizeof(c));
-    c.unit = -1;
-    c.pasid = VTD_NO_PASID;
-    c.recorded = c.notify = c.stale = c.automatic = TRACE_UNSET;
+    cmd_blank_(&c);
+    c.automatic = TRACE_UNSET;
     c.resp_rc = -2;
-    bool valid;
     uint64_t n;
     const char *v;
-    if (!parse_sid_(p, posn_(p, 1), false, &c.sid, &valid))
+    if (!cmd_sid_(p, 1, &c))
         return false;
-    c.sid_valid = true;
     const char *rw = posn_(p, 2);
     if (strcmp(rw, "write") == 0)
         c.is_write = true;

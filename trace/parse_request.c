@@ -229,14 +229,9 @@ bool cmd_dma_(struct parser *p, const char *text)
     if (!npos_(p, 4, 4, "dma SID read|write IOVA [len=N] [expect=...]"))
         return false;
     struct trace_cmd c;
-    memset(&c, 0, sizeof(c));
-    c.unit = -1;
-    c.pasid = VTD_NO_PASID;
-    c.recorded = c.notify = c.stale = TRACE_UNSET;
-    bool valid;
-    if (!parse_sid_(p, posn_(p, 1), false, &c.sid, &valid))
+    cmd_blank_(&c);
+    if (!cmd_sid_(p, 1, &c))
         return false;
-    c.sid_valid = true;
     const char *rw = posn_(p, 2);
     if (strcmp(rw, "read") == 0)
         c.access = VTD_ACC_READ;
@@ -385,10 +380,7 @@ bool cmd_msi_(struct parser *p, const char *text)
     if (!npos_(p, 4, 4, "msi SID|- ADDR DATA [expect=...]"))
         return false;
     struct trace_cmd c;
-    memset(&c, 0, sizeof(c));
-    c.unit = -1;
-    c.pasid = VTD_NO_PASID;
-    c.recorded = c.notify = c.stale = TRACE_UNSET;
+    cmd_blank_(&c);
     uint64_t n;
     if (!parse_sid_(p, posn_(p, 1), true, &c.sid, &c.sid_valid) ||
         !parse_u64_(p, "address", posn_(p, 2), &c.addr) ||

@@ -260,17 +260,31 @@ const char *posn_(struct parser *p, guint i)
     return g_ptr_array_index(p->pos, i);
 }
 
+void cmd_blank_(struct trace_cmd *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->unit = -1;
+    c->pasid = VTD_NO_PASID;
+    c->recorded = c->notify = c->stale = TRACE_UNSET;
+}
+
+bool cmd_sid_(struct parser *p, guint i, struct trace_cmd *c)
+{
+    bool valid;
+    if (!parse_sid_(p, posn_(p, i), false, &c->sid, &valid))
+        return false;
+    c->sid_valid = true;
+    return true;
+}
+
 struct trace_cmd *new_cmd_(struct parser *p, enum trace_op op,
                            const char *text)
 {
     struct trace_cmd c;
-    memset(&c, 0, sizeof(c));
+    cmd_blank_(&c);
     c.op = op;
     c.line = p->line;
-    c.unit = -1;
-    c.pasid = VTD_NO_PASID;
     c.mask = ~0ULL;
-    c.recorded = c.notify = c.stale = TRACE_UNSET;
     c.text = g_strdup(text);
     g_array_append_val(p->cmds, c);
     p->seen_action = true;
