@@ -64,15 +64,16 @@ static uint64_t largest_page(const struct vtd_iommu *u)
 uint64_t vtd_ats_size_decode(uint64_t addr, bool s)
 {
     if (!s)
-        return 4096;
-    uint64_t bits = addr >> 12;
-    const uint64_t all = (1ULL << 52) - 1;
+        return VTD_PAGE_4K;
+    uint64_t bits = addr >> VTD_PAGE_SHIFT;
+    const uint64_t all = ~0ULL >> VTD_PAGE_SHIFT;
     if ((bits & all) == all)
         return 0;
     unsigned k = (unsigned)__builtin_ctzll(~bits);
     /* Lowest 0 bit at 63 (6.5.3.3: "Global Device-TLB invalidation is
      * ... S=1 and Addr[63:12]=0x7FFFFFFF_FFFFF"): all 2^64 bytes. */
-    return k + 13 >= 64 ? 0 : 1ULL << (k + 13);
+    unsigned lg = k + VTD_PAGE_SHIFT + 1;
+    return lg >= 64 ? 0 : 1ULL << lg;
 }
 
 /* The Translated Address field of a translation of size bytes at out:
@@ -80,9 +81,9 @@ uint64_t vtd_ats_size_decode(uint64_t addr, bool s)
  * zero (PCIe ATS size encoding, VT-d 4.2.3). */
 static uint64_t size_encode(uint64_t out, uint64_t size)
 {
-    if (size <= 4096)
-        return out & ~0xfffULL;
-    return (out & ~(size - 1)) | ((size / 2 - 1) & ~0xfffULL);
+    if (size <= VTD_PAGE_4K)
+        return out & VTD_PAGE_MASK;
+    return (out & ~(size - 1)) | ((size / 2 - 1) & VTD_PAGE_MASK);
 }
 
 static void emit_completion(struct vtd_iommu *u, const struct vtd_ats_req *req,
@@ -123,8 +124,8 @@ int vtd_ats_translate(struct vtd_iommu *u, const struct vtd_ats_req *req,
         return -EDEADLK; /* vtd.h threading contract */
     memset(out, 0, sizeof(*out));
     const bool with_pasid = req->pasid != VTD_NO_PASID;
-    out->base = req->iova & ~0xfffULL;
-    out->size = 4096;
+    out->base = req->iova & VTD_PAGE_MASK;
+    out->size = VTD_PAGE_4K;
 
     /* 4.2.1: remapping disabled: every request with AT != 00b is UR. */
     if (!atomic_load_explicit(&u->te, memory_order_acquire)) {
@@ -182,13 +183,13 @@ int vtd_ats_translate(struct vtd_iommu *u, const struct vtd_ats_req *req,
         return 0;
     }
     uint64_t size = raw.pt ? largest_page(u) : raw.page_size;
-    if (size < 4096)
-        size = 4096;
+    if (size < VTD_PAGE_4K)
+        size = VTD_PAGE_4K;
     uint64_t out_page = raw.pt ? req->iova : raw.addr;
     out->r = r;
     out->w = w;
     out->size = size;
-    out->s = size > 4096;
+    out->s = size > VTD_PAGE_4K;
     out->base = req->iova & ~(size - 1);
     out->out_base = out_page & ~(size - 1);
     out->addr = size_encode(out_page, size);

@@ -122,7 +122,7 @@ static void emit_req(struct vtd_iommu *u, const struct prq_req *p,
     struct vtd_event ev = {
         .kind = VTD_EV_PAGE_REQ, .sid = p->req->sid,
         .pasid = p->has_pasid ? p->req->pasid : VTD_NO_PASID,
-        .addr = p->req->addr & ~0xfffULL,
+        .addr = p->req->addr & VTD_PAGE_MASK,
         .val = { p->q[0], p->q[1], off }, .nval = 3,
         .fault = fault, .what = what,
     };
@@ -165,7 +165,7 @@ static void refuse(struct vtd_iommu *u, const struct prq_req *p,
         struct vtd_fault_info fi = {
             .sid = p->req->sid,
             .reason = reason,
-            .addr = p->req->addr & ~0xfffULL,
+            .addr = p->req->addr & VTD_PAGE_MASK,
             .pasid = p->has_pasid ? p->req->pasid : VTD_NO_PASID,
             .priv = p->has_pasid && (p->req->access & VTD_ACC_PRIV),
             .page_req = true,
@@ -316,7 +316,7 @@ static void handle_locked(struct vtd_iommu *u, struct prq_req *p,
     /* 7.4.1: an implicit invalidation (6.5.3.1) of the translations
      * cached for the page in the request. */
     vtd_cache_inv_piotlb_(u, VTD_INV_PAGE, did, tag_pasid,
-                          req->addr & ~0xfffULL & vtd_haw_mask_(u), 0,
+                          req->addr & VTD_PAGE_MASK & vtd_haw_mask_(u), 0,
                           false);
     vtd_reg_set64_(u, VTD_REG_PQT, (tail + VTD_PRQ_DESC_SIZE) % qsize);
     vtd_reg_set32_(u, VTD_REG_PRS, (uint32_t)field_set(prs, PRS, PPR, 1));
@@ -355,7 +355,7 @@ int vtd_page_request(struct vtd_iommu *u, const struct vtd_page_req *req,
         .wrr = (req->access & VTD_ACC_WRITE) != 0,
         .lpig = req->lpig,
         .prgi = req->prgi,
-        .addr = req->addr & ~0xfffULL,
+        .addr = req->addr & VTD_PAGE_MASK,
     };
     vtd_prq_desc_encode(p.q, &d);
 

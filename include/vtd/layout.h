@@ -463,6 +463,8 @@ static inline uint16_t vtd_sid_make(unsigned bus, unsigned dev, unsigned fn)
 #define VTD_PAGE_4K (UINT64_C(1) << VTD_PAGE_SHIFT)
 #define VTD_PAGE_2M (UINT64_C(1) << 21)
 #define VTD_PAGE_1G (UINT64_C(1) << 30)
+/* The 4 KiB page of an address: bits 63:12. */
+#define VTD_PAGE_MASK (~(VTD_PAGE_4K - 1))
 
 /* Entry sizes in bytes: root and context entries (9.1-9.3), scalable-mode
  * context entries (9.4), PASID-directory and PASID-table entries (9.5,
