@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <vtd/layout.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,7 +32,7 @@ extern "C" {
 /* Requester id / source-id: bus 15:8, device 7:3, function 2:0. */
 static inline uint16_t pci_bdf(uint8_t bus, uint8_t dev, uint8_t fn)
 {
-    return (uint16_t)(bus << 8 | (dev & 0x1f) << 3 | (fn & 7));
+    return vtd_sid_make(bus, dev, fn);
 }
 
 enum pci_kind {
