@@ -401,11 +401,12 @@ static int load_unit(struct loader *l, int node)
     int rc = get_reg(l, node, a, s, 1, &n);
     if (rc < 0)
         return rc;
-    if (a[0] & 0xfff)
+    if (a[0] & ~VTD_PAGE_MASK)
         return lerr(l, node, "reg", "base 0x%llx is not 4 KiB aligned",
                     (unsigned long long)a[0]);
-    uint64_t size = s[0] ? s[0] : 0x1000;
-    if (size < 0x1000 || (size & (size - 1)) || size > (0x1000ULL << 15))
+    uint64_t size = s[0] ? s[0] : VTD_PAGE_4K;
+    if (size < VTD_PAGE_4K || (size & (size - 1)) ||
+        size > (VTD_PAGE_4K << 15))
         return lerr(l, node, "reg", "size 0x%llx is not a power of two "
                     "from 4 KiB to 128 MiB (VT-d 8.3 Size field)",
                     (unsigned long long)size);
@@ -483,7 +484,7 @@ static int load_rmrr(struct loader *l, int node)
     int rc = get_reg(l, node, a, s, 1, &n);
     if (rc < 0)
         return rc;
-    if ((a[0] & 0xfff) || s[0] == 0 || (s[0] & 0xfff) ||
+    if ((a[0] & ~VTD_PAGE_MASK) || s[0] == 0 || (s[0] & ~VTD_PAGE_MASK) ||
         a[0] + s[0] - 1 < a[0])
         return lerr(l, node, "reg", "region 0x%llx+0x%llx is not 4 KiB "
                     "aligned and sized (VT-d 8.4)",

@@ -73,7 +73,7 @@ static int dev_scope(const struct machine_desc *m, int idx,
 static unsigned log2_pages(uint64_t size)
 {
     unsigned n = 0;
-    while ((0x1000ULL << n) < size && n < 15)
+    while ((VTD_PAGE_4K << n) < size && n < 15)
         n++;
     return n;
 }

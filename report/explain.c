@@ -191,7 +191,7 @@ static void walk_entry(struct out *o, const struct vtd_event *ev)
              * GPA. */
             unsigned lo = 12 + 9 * (unsigned)(ev->level - 1);
             put(o, " [index %u = %s bits %u:%u]",
-                (unsigned)((ev->addr & 0xfff) / 8),
+                (unsigned)((ev->addr & ~VTD_PAGE_MASK) / 8),
                 nested && sl ? "GPA" : "IOVA",
                 lo + 8, lo);
         }

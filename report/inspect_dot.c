@@ -198,7 +198,7 @@ static void dot_device(struct view_ctx *c, const struct unit_view *v,
     struct dot *d = a->d;
     uint64_t ct = dv->ctx_gpa & PAGE_MASK_4K;
     unsigned esz = v->scalable ? VTD_SCE_SIZE : VTD_CE_SIZE;
-    int slot = (int)((dv->ctx_gpa & 0xfff) / esz);
+    int slot = (int)((dv->ctx_gpa & ~VTD_PAGE_MASK) / esz);
     if (ct != a->ctx_table) {
         if (a->ctx_table)
             dot_node_end(d);

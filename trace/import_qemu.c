@@ -103,8 +103,8 @@ static void dma_line(struct conv *c, uint16_t sid, bool write, uint64_t addr,
                      const char *expect)
 {
     unsigned len = 4;
-    if ((addr & 0xfff) + len > 0x1000)
-        len = (unsigned)(0x1000 - (addr & 0xfff));
+    if ((addr & ~VTD_PAGE_MASK) + len > VTD_PAGE_4K)
+        len = (unsigned)(VTD_PAGE_4K - (addr & ~VTD_PAGE_MASK));
     g_string_append_printf(c->body, "dma " VTD_SID_FMT " %s 0x%" PRIx64
                            " len=%u %s  # L%u\n", VTD_SID_BDF(sid),
                            write ? "write" : "read", addr, len,
@@ -256,7 +256,7 @@ static void on_translate(struct conv *c, const char *a)
     uint16_t sid = (uint16_t)(bus << VTD_SID_BUS_SHIFT |
                               dev << VTD_SID_DEV_SHIFT | fn);
     if (!c->have_tlb || c->tlb_sid != sid ||
-        (c->tlb_iova & ~0xfffULL) != (iova & ~0xfffULL) ||
+        (c->tlb_iova & VTD_PAGE_MASK) != (iova & VTD_PAGE_MASK) ||
         !(c->tlb_slpte & 3)) {
         warn(c, "vtd_dmar_translate", "translation without direction (no "
                                       "IOTLB event for this page): not "

@@ -282,7 +282,7 @@ static bool cmd_dma(struct parser *p, struct trace_cmd *c)
             return fail_(p, "len must be at least 1");
         c->len = (uint32_t)n;
     }
-    if ((c->addr & 0xfff) + c->len > 0x1000)
+    if ((c->addr & ~VTD_PAGE_MASK) + c->len > VTD_PAGE_4K)
         return fail_(p, "ats dma crosses a 4 KiB boundary");
     if (!opt_pasid(p, c))
         return false;

@@ -305,7 +305,7 @@ bool cmd_prdev_(struct parser *p, const char *text)
     } else if (c.is_write) {
         return fail_(p, "prdev write needs data=HEX");
     }
-    if ((c.addr & 0xfff) + c.len > 0x1000) {
+    if ((c.addr & ~VTD_PAGE_MASK) + c.len > VTD_PAGE_4K) {
         g_free(c.bytes);
         return fail_(p, "prdev DMA of %u bytes crosses a 4 KiB boundary",
                      c.len);

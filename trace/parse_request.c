@@ -254,7 +254,7 @@ bool cmd_dma_(struct parser *p, const char *text)
         c.len = (uint32_t)n;
     }
     /* FORMAT.md: a request does not cross a 4 KiB boundary. */
-    if ((c.addr & 0xfff) + c.len > 0x1000)
+    if ((c.addr & ~VTD_PAGE_MASK) + c.len > VTD_PAGE_4K)
         return fail_(p, "dma of %u bytes at 0x%" G_GINT64_MODIFIER "x "
                      "crosses a 4 KiB boundary", c.len, (guint64)c.addr);
     if ((v = kv_get_(p, "pasid"))) {

@@ -181,7 +181,7 @@ static int do_mem(struct replay *rp, const struct trace_cmd *c)
             size_t n = 1;
             uint64_t a = c->addr + i;
             /* Whole pages when they are RAM, else byte by byte. */
-            size_t page_left = 0x1000 - (size_t)(a & 0xfff);
+            size_t page_left = (size_t)(VTD_PAGE_4K - (a & ~VTD_PAGE_MASK));
             if (page_left <= c->nbytes - i &&
                 guestmem_is_ram(rp->mem, a, page_left))
                 n = page_left;
