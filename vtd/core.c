@@ -352,7 +352,7 @@ static int check_config(struct vtd_iommu *u, char *errbuf, size_t errlen)
     u->iro = iro;
     unsigned end = MAX(fro + nfr * 16, iro + 16);
     end = MAX(end, 0x1000u);
-    u->mmio_size = ((uint64_t)end + 0xfff) & ~0xfffULL;
+    u->mmio_size = ((uint64_t)end + VTD_PAGE_4K - 1) & VTD_PAGE_MASK;
     return 0;
 }
 
@@ -581,7 +581,8 @@ static void trace_mem_read(struct vtd_iommu *u, uint64_t gpa,
 static inline const uint8_t *mem_map(struct vtd_iommu *u, uint64_t gpa,
                                      size_t len)
 {
-    if (!u->ops.map || len == 0 || len > 64 || (gpa & 0xfff) + len > 0x1000)
+    if (!u->ops.map || len == 0 || len > 64 ||
+        (gpa & ~VTD_PAGE_MASK) + len > VTD_PAGE_4K)
         return NULL;
     struct vtd_cb_frame_ f;
     vtd_cb_enter_(&f, u);

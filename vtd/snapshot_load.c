@@ -323,7 +323,7 @@ static int read_atsi(struct snap_reader *r, struct stage *s, char *eb, size_t el
         t->inv.completions = get32(r);
         if (sid > 0xffff || (pasid != VTD_NO_PASID && pasid > VTD_PASID_MAX) ||
             fl > 3 || pfsid > 0xffff || mip > 31 ||
-            t->inv.completions > 7 || (t->inv.addr & 0xfff) ||
+            t->inv.completions > 7 || (t->inv.addr & ~VTD_PAGE_MASK) ||
             t->seq > a->seq || t->seq == 0)
             return fail(eb, el, -EPROTO,
                         "snapshot: ATSI record for ITag %" PRIu32
