@@ -358,6 +358,16 @@ START_TEST(test_named_ranges_and_indices)
     char b[16];
     snprintf(b, sizeof(b), "%02x:%02x.%x", VTD_SID_BDF(0x1234));
     ck_assert_str_eq(b, "12:06.4");
+    snprintf(b, sizeof(b), VTD_SID_FMT, VTD_SID_BDF(0xfffa));
+    ck_assert_str_eq(b, "ff:1f.2");
+    ck_assert_uint_eq(vtd_sid_make(0x12, 6, 4), 0x1234);
+    ck_assert_uint_eq(vtd_sid_make(0xff, 0x1f, 7), 0xffff);
+    ck_assert_uint_eq(vtd_sid_make(0x12, 0x26, 0xc), 0x1234); /* cut */
+    /* 3.6, 3.7: 4 KiB pages (address bits 63:12), 2 MiB, 1 GiB. */
+    ck_assert_uint_eq(VTD_PAGE_4K, 0x1000);
+    ck_assert_uint_eq(VTD_PAGE_2M, 0x200000);
+    ck_assert_uint_eq(VTD_PAGE_1G, 0x40000000);
+    ck_assert_uint_eq(0x123456789abcULL & VTD_PAGE_MASK, 0x123456789000ULL);
     /* 9.2: devfn 85h is in the upper half, entry 5 of its table. */
     ck_assert_uint_eq(VTD_FIELD_GET(0x85, SM_DEVFN, UPPER), 1);
     ck_assert_uint_eq(VTD_FIELD_GET(0x85, SM_DEVFN, IDX), 5);
@@ -419,6 +429,10 @@ START_TEST(test_invalidation_descriptor_encoders)
     ck_assert(vtd_qd_devtlb(q, 0x0108, 0, 0, 0x1000, false));
     ck_assert_uint_eq(q[0], 0x0000010800000003ULL);
     ck_assert_uint_eq(q[1], 0x1000ULL);
+    /* PFSID 15:12 (PFSID 3:0) and 63:52 (PFSID 15:4). */
+    ck_assert(vtd_qd_devtlb(q, 0x0108, 0xabcd, 0, 0x1000, false));
+    ck_assert_uint_eq(q[0], 0xabc001080000d003ULL);
+    ck_assert_uint_eq(vtd_qd_dev_pfsid(q), 0xabcd);
     /* 6.5.2.6: type 8 = type[3:0] 0x8. */
     ck_assert(vtd_qd_pdevtlb(q, 0x0108, 0, 1, true, 0, false));
     ck_assert_uint_eq(vtd_qd_type(q), VTD_INV_PDEVTLB);
