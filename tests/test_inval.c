@@ -12,6 +12,7 @@
 
 #include "fakemem.h"
 #include <vtd/layout.h>
+#include <vtd/rules.h>
 #include "check_main.h"
 #include "unit_util.h"
 
@@ -163,6 +164,41 @@ START_TEST(test_iotlb_am_above_mamv_is_error)
 }
 END_TEST
 
+/* Coverage counts (<vtd/rules.h>): inval.iotlb-reg-refused counts the
+ * requests not performed (IAIG = 00b, 11.4.6.3) and only those; a
+ * performed domain- or page-selective one, with or without IVA.IH
+ * (11.4.6.4), is not refused. */
+static uint64_t rule_hits(struct vtd_iommu *u, const char *name)
+{
+    int id = vtd_rule_lookup(name);
+    ck_assert_int_ge(id, 0);
+    uint64_t *hits = calloc(vtd_rule_count(), sizeof(*hits));
+    ck_assert_ptr_nonnull(hits);
+    ck_assert_int_eq(vtd_rule_hits(u, hits, vtd_rule_count()),
+                     (int)vtd_rule_count());
+    uint64_t n = hits[id];
+    free(hits);
+    return n;
+}
+
+START_TEST(test_iotlb_refused_rule_counts_only_refusals)
+{
+    struct vtd_iommu *u = unit(QCAP, QECAP, 0, NULL);
+    wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(2) | IOTLB_DID(7));
+    wr64(u, IVA, 0x12345000);
+    wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(3) | IOTLB_DID(7));
+    wr64(u, IVA, 0x12345000 | 1u << 6); /* IH */
+    wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(3) | IOTLB_DID(7));
+    ck_assert_uint_eq(unit_invalidations(u), 3);
+    ck_assert_uint_eq(rule_hits(u, "inval.iotlb-reg-page-ih"), 1);
+    ck_assert_uint_eq(rule_hits(u, "inval.iotlb-reg-refused"), 0);
+    wr64(u, IVA, 19); /* AM above MAMV: IAIG = 00b */
+    wr64(u, IOTLB, IOTLB_IVT | IOTLB_IIRG(3) | IOTLB_DID(7));
+    ck_assert_uint_eq(rule_hits(u, "inval.iotlb-reg-refused"), 1);
+    vtd_iommu_free(u);
+}
+END_TEST
+
 /* Without CAP.PSI a page-selective request is done at the coarser
  * domain granularity, reported as IAIG=10. */
 START_TEST(test_iotlb_page_without_psi_done_as_domain)
@@ -272,6 +308,7 @@ int main(void)
     tcase_add_test(tc, test_register_invalidation_refused_in_scalable_mode);
     tcase_add_test(tc, test_register_invalidation_refused_from_version_6);
     tcase_add_test(tc, test_page_invalidation_refreshes_translation);
+    tcase_add_test(tc, test_iotlb_refused_rule_counts_only_refusals);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -136,7 +136,7 @@ void vtd_inval_iotlb_written_locked_(struct vtd_iommu *u)
         vtd_rule_(u, I_IOTLB_PAGE);
     if (iaig == VTD_INV_PAGE && ih)
         vtd_rule_(u, I_IOTLB_PAGE_IH);
-    else
+    if (iaig == 0)
         vtd_rule_(u, I_IOTLB_REFUSED);
     /* DR/DW: draining is immediate here (nothing is in flight). */
     cmd = field_set(cmd, IOTLB, IVT, 0);
