@@ -63,6 +63,8 @@ static const struct reason_line reasons[] = {
       "IR 26h: interrupt requester source-id verification failed" },
     { VTD_FR_IR_PID_ACCESS, true,
       "IR 27h: error accessing the posted-interrupt descriptor" },
+    { VTD_FR_IR_PID_RSVD, true,
+      "IR 28h: reserved field set in the posted-interrupt descriptor" },
     { VTD_FR_IR_INVALID_MSI, false,
       "IR 29h: request to the interrupt address range that is not a "
       "valid interrupt" },

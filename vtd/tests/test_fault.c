@@ -396,6 +396,7 @@ START_TEST(test_reason_qualified_column)
     ck_assert(!vtd_fault_reason_qualified(0x25));
     ck_assert(vtd_fault_reason_qualified(0x26));
     ck_assert(vtd_fault_reason_qualified(0x27));
+    ck_assert(vtd_fault_reason_qualified(0x28));   /* PID reserved: Yes */
     ck_assert(!vtd_fault_reason_qualified(0x30));  /* RTA.1 No */
     ck_assert(!vtd_fault_reason_qualified(0x39));  /* SRT.2 No */
     ck_assert(!vtd_fault_reason_qualified(0x40));  /* SCT.1 No */
@@ -418,7 +419,7 @@ START_TEST(test_reason_strings)
     static const unsigned all[] = {
         0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
         0x0c, 0x0d, 0x0e, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27,
-        0x29, 0x2a, 0x2b, /* 5.1.4.1 Table 15 */
+        0x28, 0x29, 0x2a, 0x2b, /* 5.1.4.1 Table 15 */
         0x30, 0x31, 0x32, 0x33, 0x34, 0x38, 0x39, 0x3a, 0x40, 0x41, 0x42,
         0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x50, 0x51, 0x52, 0x58,
         0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x60, 0x70, 0x71, 0x72, 0x73, 0x74,
@@ -433,6 +434,7 @@ START_TEST(test_reason_strings)
     ck_assert_str_eq(vtd_fault_reason_str(0x06),
                      "LGN.3: read request without read permission");
     ck_assert(strncmp(vtd_fault_reason_str(0x01), "LRT.2:", 6) == 0);
+    ck_assert(strncmp(vtd_fault_reason_str(0x28), "IR 28h:", 7) == 0);
     ck_assert_str_eq(vtd_fault_reason_str(0x00), "unknown fault reason");
     ck_assert_str_eq(vtd_fault_reason_str(0x1234), "unknown fault reason");
 }
