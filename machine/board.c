@@ -581,7 +581,7 @@ static int pci_dma(void *opaque, uint16_t rid, uint64_t addr, void *buf,
     uint8_t *p = buf;
     int irc = 0;
     while (len) {
-        size_t n = 0x1000 - (size_t)(addr & 0xfff);
+        size_t n = (size_t)(VTD_PAGE_4K - (addr & ~VTD_PAGE_MASK));
         if (n > len)
             n = len;
         if (intr_range_req(b, rid, addr, p, n, write, &irc)) {

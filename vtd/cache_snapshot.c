@@ -111,7 +111,8 @@ bool vtd_cache_fast_get_(struct vtd_iommu *u, unsigned i, uint64_t f[4])
     if ((atomic_load(&s->seq) & 1) || w != atomic_load(c->epoch))
         return false;
     uint64_t size = atomic_load(&s->size), pd = atomic_load(&s->pd);
-    unsigned lg = size >= (1ULL << 30) ? 30 : size >= (1ULL << 21) ? 21 : 12;
+    unsigned lg = size >= VTD_PAGE_1G ? 30
+                  : size >= VTD_PAGE_2M ? 21 : VTD_PAGE_SHIFT;
     f[0] = atomic_load(&s->key);
     f[1] = atomic_load(&s->pfn);
     f[2] = atomic_load(&s->page) | (pd & 0xf) | (uint64_t)lg << 6;
@@ -123,7 +124,7 @@ bool vtd_cache_fast_ok_(struct vtd_iommu *u, unsigned i,
                         const uint64_t f[4])
 {
     if (i >= VTD_FAST_ENTRIES || (f[0] >> 48) || f[3] > 0xffff ||
-        f[1] > (~0ULL >> 12))
+        f[1] > (~0ULL >> VTD_PAGE_SHIFT))
         return false;
     /* The value word: page | perm (3:0) | log2 size (11:6) in 12/21/30. */
     unsigned lg = (unsigned)(f[2] >> 6) & 63;
@@ -211,7 +212,7 @@ void vtd_cache_fast_put_(struct vtd_iommu *u, unsigned i,
                     (sm ? FO_FS : 0));
     atomic_store(&s->key, f[0]);
     atomic_store(&s->pfn, f[1]);
-    atomic_store(&s->page, f[2] & ~0xfffULL);
+    atomic_store(&s->page, f[2] & VTD_PAGE_MASK);
     atomic_store(&s->size, 1ULL << lg);
     atomic_store(&s->pd, vtd_fast_pd_((uint32_t)(f[2] & 0xf),
                                       (uint16_t)f[3]));

@@ -46,7 +46,7 @@
 #define IEC_POST 2u          /* posted format, valid: w0, w1 */
 #define IEC_URG (1u << 2)    /* posted: IRTE.URG */
 #define IEC_EIME (1u << 3)   /* decoded with EIME (x2APIC) */
-#define IEC_FPD (1u << 4)    /* IRTE.FPD */
+#define IEC_FPD (1u << 4)    /* meta flag: the IRTE had FPD set */
 #define IEC_SVT_SHIFT 8      /* rule of the SID check + 1, 0: none */
 #define IEC_RULE_SHIFT 16    /* remapped: rule of the outcome */
 _Static_assert(VTD_RULE_COUNT_ < 255, "rule ids fit meta's 8-bit fields");
