@@ -342,8 +342,8 @@ static void front_inv_range(struct cache_impl *c, uint16_t did, uint64_t lo,
     }
     /* A slot holds one 4 KiB page of a mapping of up to this size: the
      * pages of every mapping overlapping the range. */
-    uint64_t big = (own & FO_1G) ? 1ULL << 30
-                 : (own & FO_2M) ? 1ULL << 21 : 1ULL << 12;
+    uint64_t big = (own & FO_1G) ? VTD_PAGE_1G
+                 : (own & FO_2M) ? VTD_PAGE_2M : VTD_PAGE_4K;
     uint64_t first = (lo & ~(big - 1)) >> 12, last = (hi | (big - 1)) >> 12;
     if (last - first >= FRONT_PROBES) {
         front_drop(c);
@@ -358,7 +358,8 @@ static void front_inv_range(struct cache_impl *c, uint16_t did, uint64_t lo,
         uint64_t fpfn = atomic_load_explicit(&f->pfn, memory_order_relaxed);
         uint64_t size = atomic_load_explicit(&f->size, memory_order_relaxed);
         uint64_t pd = atomic_load_explicit(&f->pd, memory_order_relaxed);
-        uint64_t mlo = (fpfn << 12) & ~(size - 1), mhi = mlo + size - 1;
+        uint64_t mlo = (fpfn << VTD_PAGE_SHIFT) & ~(size - 1);
+        uint64_t mhi = mlo + size - 1;
         if (atomic_load_explicit(&f->w, memory_order_relaxed) &&
             (uint16_t)(pd >> 32) == did && mlo <= hi && mhi >= lo)
             atomic_store_explicit(&f->w, 0, memory_order_relaxed);
@@ -372,8 +373,8 @@ void vtd_cache_fast_fill_(struct vtd_iommu *u, uint64_t key, uint64_t iova,
 {
     struct cache_impl *c = impl(u);
     /* log2 of the page size, kept in bits 11:6 of the value word. */
-    unsigned lg = e->page_size >= (1ULL << 30) ? 30
-                  : e->page_size >= (1ULL << 21) ? 21 : 12;
+    unsigned lg = e->page_size >= VTD_PAGE_1G ? 30
+                  : e->page_size >= VTD_PAGE_2M ? 21 : 12;
     uint64_t pfn = iova >> 12;
     struct vtd_fast_slot *f = vtd_fast_slot_(&u->cache, key, pfn);
     front_owner_add(c, (uint16_t)(e->pd >> 32), (uint16_t)key,
@@ -457,7 +458,7 @@ void vtd_cache_ctx_fill_(struct vtd_iommu *u, uint16_t sid,
 
 static uint64_t pasid_k0(uint16_t sid, uint32_t pasid)
 {
-    return K_VALID | (uint64_t)sid << 20 | (pasid & 0xfffff);
+    return K_VALID | (uint64_t)sid << 20 | (pasid & VTD_PASID_MAX);
 }
 
 bool vtd_cache_pasid_lookup_(struct vtd_iommu *u, uint16_t sid,
@@ -519,7 +520,7 @@ static uint64_t iotlb_k0(unsigned szc, uint16_t did, uint32_t pasid,
                          bool fs)
 {
     return K_VALID | (fs ? K_FS : 0) | (uint64_t)szc << 36 |
-           (uint64_t)did << 20 | (pasid & 0xfffff);
+           (uint64_t)did << 20 | (pasid & VTD_PASID_MAX);
 }
 
 
@@ -556,11 +557,11 @@ void vtd_cache_iotlb_fill_(struct vtd_iommu *u, uint16_t did,
         return;
     struct cache_impl *c = impl(u);
     unsigned szc;
-    if (e->page_size == 1ULL << 12)
+    if (e->page_size == VTD_PAGE_4K)
         szc = 0;
-    else if (e->page_size == 1ULL << 21)
+    else if (e->page_size == VTD_PAGE_2M)
         szc = 1;
-    else if (e->page_size == 1ULL << 30)
+    else if (e->page_size == VTD_PAGE_1G)
         szc = 2;
     else
         return;
@@ -613,7 +614,7 @@ static bool pasidc_match(uint64_t k0, uint64_t k1, const uint64_t *v,
         return (((k0 >> 20) & 0xffff) & a->sid_mask) == a->sid;
     if (k1 != a->did)
         return false;
-    return !a->by_pasid || (k0 & 0xfffff) == a->pasid;
+    return !a->by_pasid || (k0 & VTD_PASID_MAX) == a->pasid;
 }
 
 static bool iotlb_match(uint64_t k0, uint64_t k1, const uint64_t *v,
@@ -623,7 +624,7 @@ static bool iotlb_match(uint64_t k0, uint64_t k1, const uint64_t *v,
     (void)v;
     if (((k0 >> 20) & 0xffff) != a->did)
         return false;
-    if (a->by_pasid && (k0 & 0xfffff) != a->pasid)
+    if (a->by_pasid && (k0 & VTD_PASID_MAX) != a->pasid)
         return false;
     if (!a->by_range)
         return true;

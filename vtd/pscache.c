@@ -60,7 +60,7 @@ static unsigned level_shift(unsigned level)
 /* k0 = VALID | stage << 56 | level << 52 | did << 20 | pasid */
 static uint64_t make_k0(const struct vtd_psc_tag *t, unsigned level)
 {
-    uint32_t pasid = t->stage == VTD_PSC_SS ? 0 : (t->pasid & 0xfffff);
+    uint32_t pasid = t->stage == VTD_PSC_SS ? 0 : (t->pasid & VTD_PASID_MAX);
     return K_VALID | (uint64_t)(t->stage & 3) << 56 |
            (uint64_t)(level & 7) << 52 | (uint64_t)t->did << 20 | pasid;
 }
@@ -68,7 +68,7 @@ static uint64_t make_k0(const struct vtd_psc_tag *t, unsigned level)
 static unsigned k0_stage(uint64_t k0) { return (unsigned)(k0 >> 56) & 3; }
 static unsigned k0_level(uint64_t k0) { return (unsigned)(k0 >> 52) & 7; }
 static uint16_t k0_did(uint64_t k0) { return (uint16_t)(k0 >> 20); }
-static uint32_t k0_pasid(uint64_t k0) { return (uint32_t)(k0 & 0xfffff); }
+static uint32_t k0_pasid(uint64_t k0) { return (uint32_t)(k0 & VTD_PASID_MAX); }
 
 static struct pset *set_of(struct psc_impl *c, uint16_t did, unsigned level,
                            uint64_t key)
@@ -463,7 +463,7 @@ bool vtd_psc_slot_ok_(struct vtd_iommu *u, unsigned set, const uint64_t e[3])
     struct psc_impl *c = impl(u);
     uint64_t k0 = e[0];
     const uint64_t known = K_VALID | 3ULL << 56 | 7ULL << 52 |
-                           0xffffULL << 20 | 0xfffff;
+                           0xffffULL << 20 | VTD_PASID_MAX;
     if (!c || set >= SETS || !(k0 & K_VALID) || (k0 & ~known))
         return false;
     unsigned stage = k0_stage(k0), level = k0_level(k0);

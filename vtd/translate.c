@@ -839,14 +839,14 @@ void vtd_translate_ats_(struct vtd_iommu *u, const struct vtd_dma_req *req,
  *  - re-entrancy and the counter shard: one TLS word, 0 inside a host
  *    callback or before the thread's first slow-path request
  *    (reentry.h); the slow path decides (-EDEADLK, shard assignment).
- * The size check stays: (iova & 0xfff) + size > 0x1000 (a size of 0
- * means 1, which the same test covers). */
+ * The size check stays: (iova & ~VTD_PAGE_MASK) + size > VTD_PAGE_4K
+ * (a size of 0 means 1, which the same test covers). */
 static inline bool translate_hit(struct vtd_iommu *u,
                                  const struct vtd_dma_req *req,
                                  struct vtd_xlate *out)
 {
     const uint64_t iova = req->iova;
-    if ((iova & 0xfff) + req->size > 0x1000 ||
+    if ((iova & ~VTD_PAGE_MASK) + req->size > VTD_PAGE_4K ||
         ((unsigned)req->at | (req->access & (VTD_ACC_EXEC | VTD_ACC_PRIV))))
         return false;
     const size_t hit_off = vtd_tls_hit_;
@@ -899,8 +899,8 @@ static G_GNUC_NO_INLINE int translate_checked(struct vtd_iommu *u,
     const uint64_t iova = req->iova;
     const uint32_t pasid = req->pasid;
     uint32_t size = req->size ? req->size : 1;
-    if (G_UNLIKELY((iova & 0xfff) + size > 0x1000 ||
-                   (pasid != VTD_NO_PASID && pasid > 0xfffff) ||
+    if (G_UNLIKELY((iova & ~VTD_PAGE_MASK) + size > VTD_PAGE_4K ||
+                   (pasid != VTD_NO_PASID && pasid > VTD_PASID_MAX) ||
                    (unsigned)req->at > VTD_AT_TRANSLATED))
         return -EINVAL;
     if (G_UNLIKELY(vtd_in_callback_(u)))
